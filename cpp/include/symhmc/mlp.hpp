@@ -1,0 +1,49 @@
+// Forward and backward passes of the MLP over blocks of data rows.
+//
+// Data are stored feature-major (one contiguous row of length n_padded per feature) so that
+// every per-neuron operation is a contiguous, vectorized loop over data rows.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "symhmc/layout.hpp"
+
+namespace symhmc {
+
+// Column-padded, feature-major copy of a row-major (n_rows x n_cols) array.
+struct FeatureMajor {
+  int n_features = 0;
+  std::size_t n_rows = 0;
+  std::size_t stride = 0;  // n_rows rounded up to the SIMD width
+  std::vector<double> values;
+  FeatureMajor() = default;
+  FeatureMajor(const double* row_major, std::size_t n_rows, int n_cols);
+  const double* feature(int k) const { return values.data() + std::size_t(k) * stride; }
+};
+
+// Scratch memory and passes for one network over blocks of at most block_rows data rows.
+class MlpWorkspace {
+ public:
+  MlpWorkspace(const Layout& layout, std::size_t block_rows);
+  std::size_t block_rows() const { return block_; }
+
+  // Forward pass over rows [row0, row0 + n) of x; returns a pointer to the outputs
+  // (n_outputs x block_rows, output-major).
+  const double* forward(const double* theta, const FeatureMajor& x, std::size_t row0, std::size_t n);
+  // Backward pass after forward() of the same rows: d_output (n_outputs x block_rows) is
+  // d loglik / d output, zero on padded columns; adds the parameter gradient into grad.
+  void backward(const double* theta, const FeatureMajor& x, std::size_t row0, std::size_t n, double* d_output,
+                double* grad);
+
+ private:
+  const Layout& layout_;
+  std::size_t block_;
+  std::vector<std::vector<double>> act_;  // act_[l]: output of weight layer l (width x block)
+  std::vector<double> delta_a_, delta_b_;
+  const double* input_block(const FeatureMajor& x, int k, std::size_t row0) const {
+    return x.feature(k) + row0;
+  }
+};
+
+}  // namespace symhmc

@@ -1,0 +1,53 @@
+// OpenMP helpers: thread counts, and exceptions carried out of parallel regions.
+#pragma once
+
+#include <exception>
+#include <mutex>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace symhmc {
+
+inline bool have_openmp() {
+#ifdef _OPENMP
+  return true;
+#else
+  return false;
+#endif
+}
+
+// threads <= 0 means "all available"; always 1 without OpenMP.
+inline int resolve_threads(int threads) {
+#ifdef _OPENMP
+  return threads > 0 ? threads : omp_get_max_threads();
+#else
+  (void)threads;
+  return 1;
+#endif
+}
+
+// Keeps the first exception thrown inside a parallel region so it can be rethrown after it:
+// an exception escaping an OpenMP region would terminate the process.
+class ExceptionCarrier {
+ public:
+  template <class F>
+  void run(F&& f) noexcept {
+    try {
+      f();
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!error_) error_ = std::current_exception();
+    }
+  }
+  void rethrow() const {
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::exception_ptr error_;
+};
+
+}  // namespace symhmc

@@ -1,0 +1,159 @@
+#include "symhmc/posterior.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "symhmc/parallel.hpp"
+
+namespace symhmc {
+namespace {
+
+constexpr double kHalfLog2Pi = 0.91893853320467274178;
+constexpr std::size_t kBlockRows = 256;  // rows per pass: keeps a layer's activations in L1/L2
+
+class BnnEvaluator : public GradientEvaluator {
+ public:
+  explicit BnnEvaluator(const BnnPosterior& post)
+      : post_(post), mlp_(post.layout(), std::min(kBlockRows, post.n_points())),
+        d_out_(std::size_t(post.layout().n_outputs()) * mlp_.block_rows(), 0.0) {}
+
+  double log_density_and_gradient(const double* q, double* grad) override {
+    const Layout& layout = post_.layout();
+    const PosteriorSettings& set = post_.settings();
+    const std::size_t P = layout.n_params();
+    const std::size_t N = post_.n_points();
+    const int n_out = layout.n_outputs();
+    const std::size_t B = mlp_.block_rows();
+
+    double log_sigma, sigma;
+    if (set.sample_noise) {
+      log_sigma = q[P];
+      sigma = std::exp(log_sigma);
+    } else {
+      sigma = set.noise_std;
+      log_sigma = std::log(sigma);
+    }
+    const double inv_var = 1.0 / (sigma * sigma);
+
+    // Prior on the network parameters.
+    const double inv_prior_var = 1.0 / (set.prior_scale * set.prior_scale);
+    double sum_sq = 0.0;
+    for (std::size_t i = 0; i < P; ++i) {
+      sum_sq += q[i] * q[i];
+      grad[i] = -q[i] * inv_prior_var;
+    }
+    double lp = -0.5 * sum_sq * inv_prior_var - double(P) * (std::log(set.prior_scale) + kHalfLog2Pi);
+
+    // Likelihood, block by block over the data.
+    double ssr = 0.0;
+    for (std::size_t row0 = 0; row0 < N; row0 += B) {
+      const std::size_t n = std::min(B, N - row0);
+      const double* out = mlp_.forward(q, post_.x(), row0, n);
+      for (int o = 0; o < n_out; ++o) {
+        const double* y = post_.y().feature(o) + row0;
+        const double* f = out + std::size_t(o) * B;
+        double* d = d_out_.data() + std::size_t(o) * B;
+        double s = 0.0;
+#pragma omp simd reduction(+ : s)
+        for (std::size_t i = 0; i < n; ++i) {
+          const double r = y[i] - f[i];
+          s += r * r;
+          d[i] = r * inv_var;
+        }
+        for (std::size_t i = n; i < B; ++i) d[i] = 0.0;
+        ssr += s;
+      }
+      mlp_.backward(q, post_.x(), row0, n, d_out_.data(), grad);
+    }
+    const double n_obs = double(N) * n_out;
+    lp += -0.5 * ssr * inv_var - n_obs * (log_sigma + kHalfLog2Pi);
+
+    if (set.sample_noise) {
+      // HalfNormal(tau) prior on sigma = exp(s), plus the log-Jacobian s.
+      const double tau = set.noise_prior_scale;
+      lp += std::log(2.0) - kHalfLog2Pi - std::log(tau) - 0.5 * sigma * sigma / (tau * tau) + log_sigma;
+      grad[P] = -n_obs + ssr * inv_var - sigma * sigma / (tau * tau) + 1.0;
+    }
+    return lp;
+  }
+
+ private:
+  const BnnPosterior& post_;
+  MlpWorkspace mlp_;
+  std::vector<double> d_out_;
+};
+
+}  // namespace
+
+BnnPosterior::BnnPosterior(Layout layout, const double* x, const double* y, std::size_t n_points,
+                           PosteriorSettings settings)
+    : layout_(std::move(layout)), settings_(settings) {
+  if (n_points == 0) throw std::invalid_argument("the data must have at least one row");
+  if (!(settings_.prior_scale > 0.0 && std::isfinite(settings_.prior_scale)))
+    throw std::invalid_argument("prior_scale must be positive and finite");
+  if (settings_.sample_noise) {
+    if (!(settings_.noise_prior_scale > 0.0 && std::isfinite(settings_.noise_prior_scale)))
+      throw std::invalid_argument("noise_prior_scale must be positive and finite");
+  } else if (!(settings_.noise_std > 0.0 && std::isfinite(settings_.noise_std))) {
+    throw std::invalid_argument("noise_std must be positive and finite");
+  }
+  for (std::size_t i = 0; i < n_points * layout_.n_inputs(); ++i)
+    if (!std::isfinite(x[i])) throw std::invalid_argument("x contains NaN or infinity");
+  for (std::size_t i = 0; i < n_points * layout_.n_outputs(); ++i)
+    if (!std::isfinite(y[i])) throw std::invalid_argument("y contains NaN or infinity");
+  x_ = FeatureMajor(x, n_points, layout_.n_inputs());
+  y_ = FeatureMajor(y, n_points, layout_.n_outputs());
+}
+
+std::unique_ptr<GradientEvaluator> BnnPosterior::make_evaluator() const {
+  return std::make_unique<BnnEvaluator>(*this);
+}
+
+void predict_batch(const Layout& layout, const double* params, std::size_t n_vectors, std::size_t params_stride,
+                   const double* x, std::size_t n_points, double* out, int threads) {
+  if (n_points == 0 || n_vectors == 0) return;
+  const FeatureMajor xf(x, n_points, layout.n_inputs());
+  const int n_out = layout.n_outputs();
+  ExceptionCarrier errors;
+#pragma omp parallel num_threads(resolve_threads(threads))
+  {
+    errors.run([&] {
+      MlpWorkspace mlp(layout, std::min(kBlockRows, n_points));
+      const std::size_t B = mlp.block_rows();
+#pragma omp for schedule(static)
+      for (std::ptrdiff_t v = 0; v < std::ptrdiff_t(n_vectors); ++v) {
+        const double* theta = params + std::size_t(v) * params_stride;
+        double* o = out + std::size_t(v) * n_points * n_out;
+        for (std::size_t row0 = 0; row0 < n_points; row0 += B) {
+          const std::size_t n = std::min(B, n_points - row0);
+          const double* f = mlp.forward(theta, xf, row0, n);
+          for (std::size_t i = 0; i < n; ++i)
+            for (int k = 0; k < n_out; ++k) o[(row0 + i) * n_out + k] = f[std::size_t(k) * B + i];
+        }
+      }
+    });
+  }
+  errors.rethrow();
+}
+
+void log_density_batch(const Target& target, const double* q, std::size_t n_vectors, double* log_density,
+                       double* grad, int threads) {
+  const std::size_t d = target.dim();
+  ExceptionCarrier errors;
+#pragma omp parallel num_threads(resolve_threads(threads))
+  {
+    errors.run([&] {
+      auto eval = target.make_evaluator();
+      std::vector<double> scratch(grad ? 0 : d);
+#pragma omp for schedule(static)
+      for (std::ptrdiff_t v = 0; v < std::ptrdiff_t(n_vectors); ++v) {
+        double* g = grad ? grad + std::size_t(v) * d : scratch.data();
+        log_density[v] = eval->log_density_and_gradient(q + std::size_t(v) * d, g);
+      }
+    });
+  }
+  errors.rethrow();
+}
+
+}  // namespace symhmc

@@ -1,0 +1,7 @@
+"""symhmc: many short NUTS chains for Bayesian neural networks, with weight-space symmetry removal."""
+
+from . import _core
+from .model import MLP
+
+__version__ = "0.1.0"
+__all__ = ["MLP", "__version__"]

@@ -1,0 +1,60 @@
+"""Argument checks shared by the public functions: clear errors that name the argument."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def as_float_array(value, name: str, *, ndim: tuple[int, ...] | int | None = None,
+                   allow_empty: bool = False, finite: bool = True) -> np.ndarray:
+    """Return ``value`` as a C-contiguous float64 array, or raise naming ``name``.
+
+    Integer and float inputs of any layout are converted (a copy when needed); booleans,
+    complex numbers, strings and objects are rejected.
+    """
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be a numeric array, got {type(value).__name__}")
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"{name} must be a numeric array: {exc}") from None
+    if arr.dtype == bool or arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else ndim
+        if arr.ndim not in allowed:
+            want = " or ".join(str(d) for d in allowed)
+            raise ValueError(f"{name} must have {want} dimensions, got shape {arr.shape}")
+    if not allow_empty and arr.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
+    if finite and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return arr
+
+
+def positive_float(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not (value > 0 and np.isfinite(value)):
+        raise ValueError(f"{name} must be positive and finite, got {value}")
+    return value
+
+
+def positive_int(value, name: str, *, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    value = int(value)
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def threads_arg(threads) -> int:
+    """``None`` means all available threads (0 for the core)."""
+    if threads is None:
+        return 0
+    return positive_int(threads, "threads")

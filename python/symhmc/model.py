@@ -1,0 +1,200 @@
+"""The Bayesian MLP: architecture, flat parameter layout, log posterior and predictions.
+
+Flat parameter vector (shared with the C++ core): layer by layer from input to output, for each
+layer its weight matrix ``W`` (shape ``(out, in)``, row-major) then its bias ``b``. When the noise
+scale is sampled, ``s = log(sigma)`` follows the network parameters, so posterior vectors have
+``n_params + 1`` entries; with a fixed ``noise_std`` they have ``n_params``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Sequence
+
+import numpy as np
+
+from . import _core
+from ._validation import as_float_array, positive_float, positive_int, threads_arg
+
+ActivationName = Literal["tanh", "relu", "identity"]
+ACTIVATIONS = ("tanh", "relu", "identity")
+
+
+@dataclass(frozen=True)
+class MLP:
+    """A fully connected network with a Gaussian likelihood and Gaussian priors.
+
+    Parameters
+    ----------
+    hidden : sequence of int
+        Width of every hidden layer; ``()`` gives Bayesian linear regression.
+    activation : {"tanh", "relu", "identity"}
+        Activation of the hidden layers; the output layer is linear.
+    n_inputs, n_outputs : int
+        Input dimension and number of outputs.
+    prior_scale : float
+        Standard deviation of the N(0, prior_scale^2) prior on every weight and bias.
+    noise_std : float or None
+        Fixed noise standard deviation, or ``None`` to sample sigma ~ HalfNormal(noise_prior_scale)
+        as ``s = log(sigma)`` (the default, as in the paper).
+    noise_prior_scale : float
+        Scale of the HalfNormal prior on sigma when it is sampled.
+    """
+
+    hidden: tuple[int, ...] = (3,)
+    activation: ActivationName = "tanh"
+    n_inputs: int = 1
+    n_outputs: int = 1
+    prior_scale: float = 1.0
+    noise_std: float | None = None
+    noise_prior_scale: float = 1.0
+
+    def __post_init__(self):
+        hidden = self.hidden
+        if isinstance(hidden, (int, np.integer)) and not isinstance(hidden, bool):
+            hidden = (int(hidden),)
+        try:
+            hidden = tuple(hidden)
+        except TypeError:
+            raise TypeError(f"hidden must be a sequence of layer widths, got {self.hidden!r}") from None
+        hidden = tuple(positive_int(h, "hidden") for h in hidden)
+        object.__setattr__(self, "hidden", hidden)
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {self.activation!r}")
+        object.__setattr__(self, "n_inputs", positive_int(self.n_inputs, "n_inputs"))
+        object.__setattr__(self, "n_outputs", positive_int(self.n_outputs, "n_outputs"))
+        object.__setattr__(self, "prior_scale", positive_float(self.prior_scale, "prior_scale"))
+        if self.noise_std is not None:
+            object.__setattr__(self, "noise_std", positive_float(self.noise_std, "noise_std"))
+        object.__setattr__(self, "noise_prior_scale", positive_float(self.noise_prior_scale, "noise_prior_scale"))
+
+    # ----- layout -------------------------------------------------------------------------
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """``(n_inputs, *hidden, n_outputs)``."""
+        return (self.n_inputs, *self.hidden, self.n_outputs)
+
+    @property
+    def layer_shapes(self) -> list[tuple[int, int]]:
+        """``(out, in)`` of every weight matrix, input layer first."""
+        w = self.widths
+        return [(w[i + 1], w[i]) for i in range(len(w) - 1)]
+
+    @property
+    def n_params(self) -> int:
+        """Number of network weights and biases."""
+        return sum(o * i + o for o, i in self.layer_shapes)
+
+    @property
+    def samples_noise(self) -> bool:
+        return self.noise_std is None
+
+    @property
+    def dim(self) -> int:
+        """Length of a posterior vector: ``n_params``, plus one for ``log sigma`` when sampled."""
+        return self.n_params + (1 if self.samples_noise else 0)
+
+    def unpack(self, params) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Split flat vectors (shape ``(..., n_params or dim)``) into per-layer ``(W, b)`` views.
+
+        ``W`` has shape ``(..., out, in)`` and ``b`` shape ``(..., out)``.
+        """
+        params = np.asarray(params)
+        if params.shape[-1:] not in ((self.n_params,), (self.dim,)):
+            raise ValueError(f"params must end in an axis of length {self.n_params} or {self.dim}, got {params.shape}")
+        lead = params.shape[:-1]
+        layers, offset = [], 0
+        for out, inp in self.layer_shapes:
+            W = params[..., offset:offset + out * inp].reshape(*lead, out, inp)
+            offset += out * inp
+            b = params[..., offset:offset + out]
+            offset += out
+            layers.append((W, b))
+        return layers
+
+    def pack(self, layers: Sequence[tuple[np.ndarray, np.ndarray]], log_sigma=None) -> np.ndarray:
+        """Inverse of :meth:`unpack`; appends ``log_sigma`` when given."""
+        if len(layers) != len(self.layer_shapes):
+            raise ValueError(f"layers must hold {len(self.layer_shapes)} (W, b) pairs, got {len(layers)}")
+        parts = []
+        for k, ((W, b), (out, inp)) in enumerate(zip(layers, self.layer_shapes)):
+            W, b = np.asarray(W, dtype=float), np.asarray(b, dtype=float)
+            if W.shape[-2:] != (out, inp) or b.shape[-1:] != (out,):
+                raise ValueError(f"layer {k}: W must end in {(out, inp)} and b in {(out,)}, "
+                                 f"got {W.shape} and {b.shape}")
+            parts += [W.reshape(*W.shape[:-2], out * inp), b]
+        if log_sigma is not None:
+            parts.append(np.asarray(log_sigma, dtype=float)[..., None])
+        return np.concatenate(parts, axis=-1)
+
+    # ----- data ---------------------------------------------------------------------------
+    def check_x(self, x, name: str = "x") -> np.ndarray:
+        """``x`` as a float64 array ``(n_points, n_inputs)``; 1-D input is one feature."""
+        x = as_float_array(x, name, ndim=(1, 2))
+        if x.ndim == 1:
+            if self.n_inputs != 1:
+                raise ValueError(f"{name} is 1-D but the model has n_inputs={self.n_inputs}; pass shape (n, {self.n_inputs})")
+            x = x[:, None]
+        if x.shape[1] != self.n_inputs:
+            raise ValueError(f"{name} has {x.shape[1]} columns but the model has n_inputs={self.n_inputs}")
+        return x
+
+    def check_y(self, y, n_points: int, name: str = "y") -> np.ndarray:
+        """``y`` as a float64 array ``(n_points, n_outputs)``."""
+        y = as_float_array(y, name, ndim=(1, 2))
+        if y.ndim == 1:
+            y = y[:, None]
+        if y.shape[1] != self.n_outputs:
+            raise ValueError(f"{name} has {y.shape[1]} outputs but the model has n_outputs={self.n_outputs}")
+        if y.shape[0] != n_points:
+            raise ValueError(f"{name} has {y.shape[0]} rows but x has {n_points}")
+        return y
+
+    def _check_params(self, params, length: int, name: str = "params") -> tuple[np.ndarray, bool]:
+        params = as_float_array(params, name, ndim=(1, 2))
+        single = params.ndim == 1
+        params = np.atleast_2d(params)
+        if params.shape[1] != length:
+            raise ValueError(f"{name} must have {length} entries per vector, got {params.shape[1]}")
+        return params, single
+
+    def posterior(self, x, y) -> "_core.Posterior":
+        """The compiled posterior target for data ``(x, y)`` (used by the samplers)."""
+        x = self.check_x(x)
+        y = self.check_y(y, x.shape[0])
+        return _core.Posterior(list(self.widths), self.activation, x, y, self.prior_scale,
+                               self.noise_std, self.noise_prior_scale)
+
+    # ----- evaluation ---------------------------------------------------------------------
+    def log_prob_and_grad(self, params, x, y, *, threads: int | None = None):
+        """Log posterior density (all constants included) and its gradient.
+
+        ``params`` is one vector of length :attr:`dim` or a stack ``(n_vectors, dim)``; returns
+        a float and a vector, or arrays ``(n_vectors,)`` and ``(n_vectors, dim)``.
+        """
+        params, single = self._check_params(params, self.dim)
+        lp, grad = self.posterior(x, y).log_density(params, threads_arg(threads), True)
+        return (float(lp[0]), grad[0]) if single else (lp, grad)
+
+    def log_prob(self, params, x, y, *, threads: int | None = None):
+        """Log posterior density at one vector or a stack of vectors (see :meth:`log_prob_and_grad`)."""
+        params, single = self._check_params(params, self.dim)
+        lp, _ = self.posterior(x, y).log_density(params, threads_arg(threads), False)
+        return float(lp[0]) if single else lp
+
+    def predict(self, params, x, *, threads: int | None = None) -> np.ndarray:
+        """Network outputs ``f_theta(x)``.
+
+        ``params``: vectors of length ``n_params`` or :attr:`dim` (a trailing ``log sigma`` is
+        ignored), one or a stack. Returns ``(n_vectors, n_points)`` for one output
+        (``(n_vectors, n_points, n_outputs)`` otherwise); one vector drops the first axis.
+        """
+        params = as_float_array(params, "params", ndim=(1, 2))
+        if params.shape[-1] not in (self.n_params, self.dim):
+            raise ValueError(f"params must have {self.n_params} or {self.dim} entries per vector, got {params.shape[-1]}")
+        single = params.ndim == 1
+        x = self.check_x(x)
+        out = _core.predict(list(self.widths), self.activation, np.atleast_2d(params), x, threads_arg(threads))
+        if self.n_outputs == 1:
+            out = out[..., 0]
+        return out[0] if single else out
