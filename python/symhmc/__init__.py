@@ -2,6 +2,8 @@
 
 from . import _core
 from .model import MLP
+from .results import SampleResults
+from .sampling import sample, sample_target
 
 __version__ = "0.1.0"
-__all__ = ["MLP", "__version__"]
+__all__ = ["MLP", "SampleResults", "sample", "sample_target", "__version__"]
