@@ -134,12 +134,17 @@ def _run_with_progress(target, kwargs: dict, chains: int, show: bool) -> tuple[d
     KeyboardInterrupt into the core's interrupt flag. Returns (outputs, interrupted, seconds)."""
     handle = _core.Progress()
     box: dict[str, Any] = {}
+    # An Event, not Thread.join: a KeyboardInterrupt inside join() can leave the thread looking
+    # finished while it still runs (CPython gh-90882).
+    done = threading.Event()
 
     def work():
         try:
             box["out"] = _core.run_chains(target, progress=handle, **kwargs)
         except BaseException as exc:  # re-raised in the calling thread
             box["error"] = exc
+        finally:
+            done.set()
 
     bar = None
     if show:
@@ -152,8 +157,7 @@ def _run_with_progress(target, kwargs: dict, chains: int, show: bool) -> tuple[d
     worker.start()
     try:
         try:
-            while worker.is_alive():
-                worker.join(0.1)
+            while not done.wait(0.1):
                 if bar is not None:
                     bar.n = handle.chains_done
                     bar.set_postfix(divergences=handle.divergences, refresh=False)
@@ -161,7 +165,8 @@ def _run_with_progress(target, kwargs: dict, chains: int, show: bool) -> tuple[d
         except KeyboardInterrupt:
             interrupted = True
             handle.interrupt()
-            worker.join()  # chains stop before their next iteration
+            while not done.wait(0.1):  # chains stop before their next iteration
+                pass
     finally:
         if bar is not None:
             bar.n = handle.chains_done
