@@ -12,6 +12,7 @@ ARCHS = [
     dict(hidden=(4, 5), n_inputs=3),
     dict(hidden=(5, 4, 3), n_inputs=2),
     dict(hidden=(3,), n_inputs=2, n_outputs=2),
+    dict(hidden=(16, 12), n_inputs=8),  # large layers take the matrix-product path
 ]
 NOISE = [None, 0.3]
 

@@ -1,0 +1,39 @@
+// Vectorized loops over data rows, compiled once per instruction set and picked at run time,
+// so that a portable (AVX2) build still uses AVX-512 where the CPU has it.
+//
+// Matrices here are neuron-major: row r of an (rows x n) matrix starts at ptr + r * stride and
+// holds one value per data row. The implementation files use no inline functions shared with
+// other translation units, so code built for AVX-512 can never be linked into the AVX2 path.
+#pragma once
+
+#include <cstddef>
+
+namespace symhmc {
+namespace kernels {
+
+enum ActivationCode : int { kTanh = 0, kRelu = 1, kIdentity = 2 };
+
+struct Table {
+  const char* isa;
+  // Z (out x n) = W (out x in, row-major) * A (in x n) + b
+  void (*affine)(const double* W, const double* b, int in, int out, const double* A, std::size_t a_stride, double* Z,
+                 std::size_t z_stride, std::size_t n);
+  // Z (out x n) += b, by rows
+  void (*add_bias)(const double* b, int out, double* Z, std::size_t z_stride, std::size_t n);
+  // gb += row sums of D (out x n); with_weights: gW (out x in) += D * A^T
+  void (*accumulate_gradient)(const double* D, std::size_t d_stride, int out, const double* A, std::size_t a_stride,
+                              int in, std::size_t n, bool with_weights, double* gW, double* gb);
+  // Dn (in x n) = W^T * D
+  void (*backpropagate)(const double* W, int in, int out, const double* D, std::size_t d_stride, double* Dn,
+                        std::size_t dn_stride, std::size_t n);
+  // z[i] = activation(z[i])
+  void (*activate)(int activation, double* z, std::size_t n);
+  // d[i] *= activation'(pre-activation), from the activation's output a[i]
+  void (*activation_derivative)(int activation, const double* a, double* d, std::size_t n);
+};
+
+const Table& table();           // the best table for this CPU (SYMHMC_KERNELS=portable forces the baseline)
+const Table& portable_table();  // the build's baseline instruction set
+
+}  // namespace kernels
+}  // namespace symhmc
