@@ -30,7 +30,15 @@ struct Table {
   void (*activate)(int activation, double* z, std::size_t n);
   // d[i] *= activation'(pre-activation), from the activation's output a[i]
   void (*activation_derivative)(int activation, const double* a, double* d, std::size_t n);
+  // One hidden layer, one output, the whole pass in registers: given theta = (W1, b1, w2, b2)
+  // in the flat layout and feature-major x (n_in rows of stride) and y, adds
+  // d/dtheta of -0.5 * inv_var * sum (y - f)^2 into grad and returns the residual sum of squares.
+  double (*fused_one_hidden)(int activation, const double* theta, int n_in, int hidden, const double* x,
+                             std::size_t stride, const double* y, std::size_t n, double inv_var, double* grad);
 };
+
+// Largest hidden width * (n_inputs + 2) handled by fused_one_hidden (its accumulators live on the stack).
+constexpr int kFusedMaxAccumulators = 64;
 
 const Table& table();           // the best table for this CPU (SYMHMC_KERNELS=portable forces the baseline)
 const Table& portable_table();  // the build's baseline instruction set
