@@ -76,7 +76,7 @@ def main():
         bench_case("f2 (16,16,16 tanh) concrete", symhmc.MLP(hidden=(16, 16, 16), n_inputs=8),
                    datasets.load("concrete"), args.repeats, 100),
     ]
-    save("bench_grad", {"unit": "microseconds per log-posterior gradient", "repeats": args.repeats, "rows": rows,
+    save(f"bench_grad_{symhmc._core.kernel_isa}", {"unit": "microseconds per log-posterior gradient", "repeats": args.repeats, "rows": rows,
                         "reference": {"jax_jit_float32_us": {"f1": 4.9, "f2": 113},
                                       "targets_us": {"f1": 1.5, "f2": 100}}})
 

@@ -2,23 +2,12 @@
 
 #include <algorithm>
 
-#include <Eigen/Core>
-
 #include "symhmc/kernels.hpp"
 
 namespace symhmc {
 namespace {
 
 constexpr std::size_t kPad = 8;  // rows are padded to a multiple of the widest SIMD width
-// Layers with at least this many weights go through Eigen's blocked matrix products; smaller
-// ones through the plain vectorized loops of kernels.hpp, which avoid Eigen's packing overhead.
-constexpr int kMatrixProductMinWeights = 64;
-
-using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using ConstStrided = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
-using Strided = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
-using ConstWeights = Eigen::Map<const RowMatrix>;
-using Weights = Eigen::Map<RowMatrix>;
 
 std::size_t round_up(std::size_t n) { return (n + kPad - 1) / kPad * kPad; }
 
@@ -30,8 +19,6 @@ int activation_code(Activation a) {
   }
   return kernels::kIdentity;
 }
-
-bool use_matrix_product(int in, int out) { return in * out >= kMatrixProductMinWeights; }
 
 }  // namespace
 
@@ -60,13 +47,7 @@ const double* MlpWorkspace::forward(const double* theta, const FeatureMajor& x, 
     double* Z = act_[l].data();
     const double* A = l == 0 ? x.feature(0) + row0 : act_[l - 1].data();
     const std::size_t a_stride = l == 0 ? x.stride : B;
-    if (use_matrix_product(in, out)) {
-      Strided(Z, out, nv, Eigen::OuterStride<>(B)).noalias() =
-          ConstWeights(W, out, in) * ConstStrided(A, in, nv, Eigen::OuterStride<>(a_stride));
-      k.add_bias(b, out, Z, B, nv);
-    } else {
-      k.affine(W, b, in, out, A, a_stride, Z, B, nv);
-    }
+    k.affine(W, b, in, out, A, a_stride, Z, B, nv);
     if (l + 1 < L) {
       for (int j = 0; j < out; ++j) k.activate(activation_code(layout_.activation()), Z + std::size_t(j) * B, nv);
     }
@@ -89,20 +70,10 @@ void MlpWorkspace::backward(const double* theta, const FeatureMajor& x, std::siz
     double* gb = grad + layout_.bias_offset(l);
     const double* A = l == 0 ? x.feature(0) + row0 : act_[l - 1].data();
     const std::size_t a_stride = l == 0 ? x.stride : B;
-    const bool gemm = use_matrix_product(in, out);
-    k.accumulate_gradient(D, B, out, A, a_stride, in, nv, !gemm, gW, gb);
-    if (gemm) {
-      Weights(gW, out, in).noalias() += ConstStrided(D, out, nv, Eigen::OuterStride<>(B)) *
-                                        ConstStrided(A, in, nv, Eigen::OuterStride<>(a_stride)).transpose();
-    }
+    k.accumulate_gradient(D, B, out, A, a_stride, in, nv, gW, gb);
     if (l == 0) break;
     double* Dn = (D == delta_a_.data()) ? delta_b_.data() : delta_a_.data();
-    if (gemm) {
-      Strided(Dn, in, nv, Eigen::OuterStride<>(B)).noalias() =
-          ConstWeights(W, out, in).transpose() * ConstStrided(D, out, nv, Eigen::OuterStride<>(B));
-    } else {
-      k.backpropagate(W, in, out, D, B, Dn, B, nv);
-    }
+    k.backpropagate(W, in, out, D, B, Dn, B, nv);
     for (int j = 0; j < in; ++j)
       k.activation_derivative(act, act_[l - 1].data() + std::size_t(j) * B, Dn + std::size_t(j) * B, nv);
     D = Dn;

@@ -1,8 +1,8 @@
-// Vectorized loops over data rows, compiled once per instruction set and picked at run time,
+// Register-tiled, vectorized loops over data rows, compiled once per instruction set and picked at run time,
 // so that a portable (AVX2) build still uses AVX-512 where the CPU has it.
 //
 // Matrices here are neuron-major: row r of an (rows x n) matrix starts at ptr + r * stride and
-// holds one value per data row. The implementation files use no inline functions shared with
+// holds one value per data row; n is a multiple of 8 (rows are padded). The implementation files use no inline functions shared with
 // other translation units, so code built for AVX-512 can never be linked into the AVX2 path.
 #pragma once
 
@@ -18,11 +18,9 @@ struct Table {
   // Z (out x n) = W (out x in, row-major) * A (in x n) + b
   void (*affine)(const double* W, const double* b, int in, int out, const double* A, std::size_t a_stride, double* Z,
                  std::size_t z_stride, std::size_t n);
-  // Z (out x n) += b, by rows
-  void (*add_bias)(const double* b, int out, double* Z, std::size_t z_stride, std::size_t n);
-  // gb += row sums of D (out x n); with_weights: gW (out x in) += D * A^T
+  // gb += row sums of D (out x n); gW (out x in) += D * A^T
   void (*accumulate_gradient)(const double* D, std::size_t d_stride, int out, const double* A, std::size_t a_stride,
-                              int in, std::size_t n, bool with_weights, double* gW, double* gb);
+                              int in, std::size_t n, double* gW, double* gb);
   // Dn (in x n) = W^T * D
   void (*backpropagate)(const double* W, int in, int out, const double* D, std::size_t d_stride, double* Dn,
                         std::size_t dn_stride, std::size_t n);
