@@ -13,7 +13,7 @@ import pytest
 import symhmc
 from symhmc import _core
 
-from conftest import chain_mean_se
+from sampling_helpers import chain_mean_se
 
 Z_TOL = 4.5
 

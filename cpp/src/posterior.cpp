@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "symhmc/kernels.hpp"
 #include "symhmc/parallel.hpp"
 
 namespace symhmc {
@@ -16,7 +17,13 @@ class BnnEvaluator : public GradientEvaluator {
  public:
   explicit BnnEvaluator(const BnnPosterior& post)
       : post_(post), mlp_(post.layout(), std::min(kBlockRows, post.n_points())),
-        d_out_(std::size_t(post.layout().n_outputs()) * mlp_.block_rows(), 0.0) {}
+        d_out_(std::size_t(post.layout().n_outputs()) * mlp_.block_rows(), 0.0) {
+    const Layout& layout = post.layout();
+    fused_ = layout.n_hidden_layers() == 1 && layout.n_outputs() == 1 &&
+             layout.fan_out(0) * (layout.n_inputs() + 2) <= kernels::kFusedMaxAccumulators &&
+             layout.activation() != Activation::identity;
+    activation_code_ = layout.activation() == Activation::tanh ? kernels::kTanh : kernels::kRelu;
+  }
 
   double log_density_and_gradient(const double* q, double* grad) override {
     const Layout& layout = post_.layout();
@@ -45,9 +52,14 @@ class BnnEvaluator : public GradientEvaluator {
     }
     double lp = -0.5 * sum_sq * inv_prior_var - double(P) * (std::log(set.prior_scale) + kHalfLog2Pi);
 
-    // Likelihood, block by block over the data.
+    // Likelihood: one fused pass for small one-hidden-layer networks, else block by block.
     double ssr = 0.0;
-    for (std::size_t row0 = 0; row0 < N; row0 += B) {
+    if (fused_) {
+      ssr = kernels::table().fused_one_hidden(activation_code_, q, layout.n_inputs(), layout.fan_out(0),
+                                              post_.x().feature(0), post_.x().stride, post_.y().feature(0), N,
+                                              inv_var, grad);
+    }
+    for (std::size_t row0 = 0; row0 < (fused_ ? 0 : N); row0 += B) {
       const std::size_t n = std::min(B, N - row0);
       const double* out = mlp_.forward(q, post_.x(), row0, n);
       for (int o = 0; o < n_out; ++o) {
@@ -82,6 +94,8 @@ class BnnEvaluator : public GradientEvaluator {
   const BnnPosterior& post_;
   MlpWorkspace mlp_;
   std::vector<double> d_out_;
+  bool fused_ = false;
+  int activation_code_ = 0;
 };
 
 }  // namespace

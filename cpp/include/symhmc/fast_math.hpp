@@ -10,12 +10,12 @@
 namespace symhmc {
 namespace fastmath {
 
-inline double bits_to_double(std::uint64_t u) {
+static inline double bits_to_double(std::uint64_t u) {
   double d;
   std::memcpy(&d, &u, sizeof d);
   return d;
 }
-inline std::uint64_t double_to_bits(double d) {
+static inline std::uint64_t double_to_bits(double d) {
   std::uint64_t u;
   std::memcpy(&u, &d, sizeof u);
   return u;
@@ -23,7 +23,7 @@ inline std::uint64_t double_to_bits(double d) {
 
 // exp(y) for y in [0, 45]: y = n ln2 + r with |r| <= ln2/2, Taylor polynomial of degree 12
 // (truncation error below 2e-16 relative), scaled by 2^n through the exponent bits.
-inline double exp_reduced_range(double y) {
+static inline double exp_reduced_range(double y) {
   const double log2e = 1.4426950408889634;
   const double ln2_hi = 6.93147180369123816490e-01;
   const double ln2_lo = 1.90821492927058770002e-10;
@@ -51,7 +51,7 @@ inline double exp_reduced_range(double y) {
 
 // tanh with a few ulp of error: a rational approximation on |x| < 0.625 (Cephes' coefficients)
 // and (e - 1) / (e + 1), e = exp(2|x|), above; both branches share one division.
-inline double tanh(double x) {
+static inline double tanh(double x) {
   const double ax = std::fabs(x);
   const double ac = std::fmin(ax, 22.0);  // tanh(22) == 1 in double precision
   const double e = exp_reduced_range(2.0 * ac);
@@ -75,9 +75,9 @@ typedef double vdouble __attribute__((vector_size(kLanes * 8)));
 typedef std::int64_t vint __attribute__((vector_size(kLanes * 8)));
 typedef std::uint64_t vuint __attribute__((vector_size(kLanes * 8)));
 
-inline vdouble vbroadcast(double a) { return vdouble{} + a; }
+static inline vdouble vbroadcast(double a) { return vdouble{} + a; }
 
-inline vdouble vtanh(vdouble x) {
+static inline vdouble vtanh(vdouble x) {
   const vuint sign_mask = vuint{} + 0x8000000000000000ULL;
   const vdouble ax = (vdouble)((vuint)x & ~sign_mask);
   const vdouble ac = ax < 22.0 ? ax : vbroadcast(22.0);
@@ -112,7 +112,7 @@ inline vdouble vtanh(vdouble x) {
   return num / den;
 }
 
-inline void tanh_inplace(double* x, std::size_t n) {
+static inline void tanh_inplace(double* x, std::size_t n) {
   std::size_t i = 0;
   for (; i + kLanes <= n; i += kLanes) {
     vdouble v;

@@ -41,9 +41,6 @@ class MlpWorkspace {
   std::size_t block_;
   std::vector<std::vector<double>> act_;  // act_[l]: output of weight layer l (width x block)
   std::vector<double> delta_a_, delta_b_;
-  const double* input_block(const FeatureMajor& x, int k, std::size_t row0) const {
-    return x.feature(k) + row0;
-  }
 };
 
 }  // namespace symhmc

@@ -1,0 +1,45 @@
+// Register-tiled, vectorized loops over data rows, compiled once per instruction set and picked at run time,
+// so that a portable (AVX2) build still uses AVX-512 where the CPU has it.
+//
+// Matrices here are neuron-major: row r of an (rows x n) matrix starts at ptr + r * stride and
+// holds one value per data row; n is a multiple of 8 (rows are padded). The implementation files use no inline functions shared with
+// other translation units, so code built for AVX-512 can never be linked into the AVX2 path.
+#pragma once
+
+#include <cstddef>
+
+namespace symhmc {
+namespace kernels {
+
+enum ActivationCode : int { kTanh = 0, kRelu = 1, kIdentity = 2 };
+
+struct Table {
+  const char* isa;
+  // Z (out x n) = W (out x in, row-major) * A (in x n) + b
+  void (*affine)(const double* W, const double* b, int in, int out, const double* A, std::size_t a_stride, double* Z,
+                 std::size_t z_stride, std::size_t n);
+  // gb += row sums of D (out x n); gW (out x in) += D * A^T
+  void (*accumulate_gradient)(const double* D, std::size_t d_stride, int out, const double* A, std::size_t a_stride,
+                              int in, std::size_t n, double* gW, double* gb);
+  // Dn (in x n) = W^T * D
+  void (*backpropagate)(const double* W, int in, int out, const double* D, std::size_t d_stride, double* Dn,
+                        std::size_t dn_stride, std::size_t n);
+  // z[i] = activation(z[i])
+  void (*activate)(int activation, double* z, std::size_t n);
+  // d[i] *= activation'(pre-activation), from the activation's output a[i]
+  void (*activation_derivative)(int activation, const double* a, double* d, std::size_t n);
+  // One hidden layer, one output, the whole pass in registers: given theta = (W1, b1, w2, b2)
+  // in the flat layout and feature-major x (n_in rows of stride) and y, adds
+  // d/dtheta of -0.5 * inv_var * sum (y - f)^2 into grad and returns the residual sum of squares.
+  double (*fused_one_hidden)(int activation, const double* theta, int n_in, int hidden, const double* x,
+                             std::size_t stride, const double* y, std::size_t n, double inv_var, double* grad);
+};
+
+// Largest hidden width * (n_inputs + 2) handled by fused_one_hidden (its accumulators live on the stack).
+constexpr int kFusedMaxAccumulators = 64;
+
+const Table& table();           // the best table for this CPU (SYMHMC_KERNELS=portable forces the baseline)
+const Table& portable_table();  // the build's baseline instruction set
+
+}  // namespace kernels
+}  // namespace symhmc

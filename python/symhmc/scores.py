@@ -1,0 +1,504 @@
+"""Predictive scores of a Gaussian-likelihood posterior, computed from network outputs.
+
+Every score here works on plain arrays so that it does not depend on the sampler:
+
+* ``f``: network outputs at the test inputs, shape ``(n_draws, n_points)`` (one row per
+  posterior draw);
+* ``sigma``: the noise standard deviation of every draw, shape ``(n_draws,)``, or one number
+  shared by all draws (a fixed ``noise_std``);
+* ``y``: the test targets, shape ``(n_points,)`` (``(n_points, 1)`` is accepted too).
+
+The posterior predictive distribution at test point ``i`` is the equally weighted mixture
+``p(y | x_i) = (1/S) sum_s Normal(y | f[s, i], sigma[s]^2)`` over the ``S`` draws.
+
+The ``model_*`` wrappers take ``(model, params, x, y)`` instead, with ``params`` a plain
+``(n_draws, dim)`` array of flat parameter vectors and ``model`` a :class:`symhmc.MLP`; they
+evaluate the network block by block over the test points so that temporaries stay below
+``memory_budget`` bytes (64 MB by default) however many draws and points there are.
+
+Conventions (fixed, shared by all functions):
+
+* the LPPD standard error is ``std(pointwise, ddof=1) / sqrt(n_points)`` -- the usual standard
+  error of a mean over test points, as in the paper's Table 3 ("std over test points /
+  sqrt(n)"); it is 0 for a single point;
+* central predictive intervals at level ``l`` are ``[Q((1-l)/2), Q((1+l)/2)]`` of the mixture.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import NamedTuple, Sequence
+
+import numpy as np
+from scipy.special import logsumexp, ndtr, ndtri
+
+from ._validation import as_float_array
+
+__all__ = [
+    "LPPD", "PredictiveSummary",
+    "lppd", "lppd_pointwise", "rmse", "pit", "coverage", "crps", "crps_pointwise",
+    "mixture_quantiles", "predictive_summary",
+    "model_outputs", "model_lppd", "model_rmse", "model_coverage", "model_crps",
+    "model_predictive_summary",
+]
+
+DEFAULT_MEMORY_BUDGET = 64 * 2**20  # bytes of float64 temporaries per block
+_LOG_2PI = math.log(2.0 * math.pi)
+_INV_SQRT_PI = 1.0 / math.sqrt(math.pi)
+
+
+class LPPD(NamedTuple):
+    """Mean log pointwise predictive density over the test points and its standard error."""
+
+    mean: float
+    se: float
+
+
+class PredictiveSummary(NamedTuple):
+    """Moments and quantiles of the mixture predictive at every point.
+
+    ``quantiles[k, i]`` is the ``probs[k]`` quantile at point ``i``.
+    """
+
+    mean: np.ndarray
+    std: np.ndarray
+    quantiles: np.ndarray
+    probs: np.ndarray
+
+
+# ----------------------------------------------------------------------------------------------
+# argument checks
+# ----------------------------------------------------------------------------------------------
+def _check_f(f, name: str = "f") -> np.ndarray:
+    return as_float_array(f, name, ndim=2)
+
+
+def _check_sigma(sigma, n_draws: int, name: str = "sigma") -> np.ndarray:
+    """``sigma`` as a positive ``(n_draws,)`` array (a scalar is broadcast)."""
+    scalar = np.ndim(sigma) == 0
+    s = as_float_array(sigma, name, ndim=(0, 1))
+    if scalar:
+        s = np.full(n_draws, float(s.reshape(-1)[0]))
+    if s.shape[0] != n_draws:
+        raise ValueError(f"{name} must have one entry per draw ({n_draws}), got shape {s.shape}")
+    if not np.all(s > 0):
+        raise ValueError(f"{name} must be positive, got minimum {s.min()!r}")
+    return s
+
+
+def _check_y(y, n_points: int, name: str = "y") -> np.ndarray:
+    y = as_float_array(y, name, ndim=(1, 2))
+    if y.ndim == 2:
+        if y.shape[1] != 1:
+            raise ValueError(f"{name} must have shape (n_points,) or (n_points, 1), got {y.shape}")
+        y = y[:, 0]
+    if y.shape[0] != n_points:
+        raise ValueError(f"{name} has {y.shape[0]} points but f has {n_points} (f is (n_draws, n_points))")
+    return y
+
+
+def _check_inputs(f, sigma, y=None):
+    f = _check_f(f)
+    s = _check_sigma(sigma, f.shape[0])
+    if y is None:
+        return f, s
+    return f, s, _check_y(y, f.shape[1])
+
+
+def _check_probs(values, name: str, *, open_interval: bool = True) -> np.ndarray:
+    p = as_float_array(values, name, ndim=(0, 1))
+    p = np.atleast_1d(p)
+    if open_interval and not np.all((p > 0) & (p < 1)):
+        raise ValueError(f"{name} must lie strictly between 0 and 1, got {p.tolist()}")
+    return p
+
+
+def _check_quantiles(quantiles) -> np.ndarray:
+    q = np.atleast_1d(as_float_array(quantiles, "quantiles", ndim=(0, 1), allow_empty=True))
+    if q.size:
+        q = _check_probs(q, "quantiles")
+    return q
+
+
+def _check_budget(memory_budget) -> int:
+    if isinstance(memory_budget, bool) or not isinstance(memory_budget, numbers.Real):
+        raise TypeError(f"memory_budget must be a number of bytes, got {type(memory_budget).__name__}")
+    if not memory_budget > 0:
+        raise ValueError(f"memory_budget must be positive, got {memory_budget}")
+    return int(memory_budget)
+
+
+def _point_block(n_rows: int, memory_budget: int, n_temporaries: int = 4) -> int:
+    """Number of points per block so that ``n_temporaries`` arrays ``(n_rows, block)`` fit."""
+    per_point = 8 * max(n_rows, 1) * n_temporaries
+    return max(1, int(memory_budget // per_point))
+
+
+# ----------------------------------------------------------------------------------------------
+# LPPD
+# ----------------------------------------------------------------------------------------------
+def lppd_pointwise(f, sigma, y, *, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> np.ndarray:
+    """Log predictive density of every test point, ``log (1/S) sum_s Normal(y_i | f_si, sigma_s)``.
+
+    Computed with log-sum-exp over the draws, so it stays finite and exact even when every
+    density underflows in double precision (``y`` hundreds of sigma away); no point is dropped.
+    Returns an array ``(n_points,)``.
+    """
+    f, s, y = _check_inputs(f, sigma, y)
+    budget = _check_budget(memory_budget)
+    n_draws, n_points = f.shape
+    log_norm = (-np.log(s) - 0.5 * _LOG_2PI)[:, None]  # (S, 1)
+    inv_s = (1.0 / s)[:, None]
+    out = np.empty(n_points)
+    block = _point_block(n_draws, budget, 3)
+    for start in range(0, n_points, block):
+        sl = slice(start, start + block)
+        z = (y[None, sl] - f[:, sl]) * inv_s
+        out[sl] = logsumexp(log_norm - 0.5 * z * z, axis=0)
+    return out - math.log(n_draws)
+
+
+def _mean_se(values: np.ndarray) -> LPPD:
+    n = values.shape[0]
+    mean = float(np.mean(values))
+    se = float(np.std(values, ddof=1) / math.sqrt(n)) if n > 1 else 0.0
+    return LPPD(mean, se)
+
+
+def lppd(f, sigma, y, *, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> LPPD:
+    """Mean test log pointwise predictive density and its standard error.
+
+    ``mean = (1/n) sum_i log (1/S) sum_s Normal(y_i | f[s, i], sigma[s])`` (paper, Section 6),
+    ``se = std_i(pointwise, ddof=1) / sqrt(n)``. Computed with log-sum-exp (see
+    :func:`lppd_pointwise` for the per-point values). Returns ``LPPD(mean, se)``.
+    """
+    return _mean_se(lppd_pointwise(f, sigma, y, memory_budget=memory_budget))
+
+
+# ----------------------------------------------------------------------------------------------
+# point predictions, PIT and coverage
+# ----------------------------------------------------------------------------------------------
+def rmse(f, sigma=None, y=None) -> float:
+    """Root mean squared error of the predictive mean ``mean_s f[s, i]`` (``sigma`` is unused).
+
+    Call as ``rmse(f, y=y)`` or ``rmse(f, sigma, y)`` (the same signature as the other scores).
+    """
+    if y is None:
+        raise TypeError("rmse needs the targets y: call rmse(f, sigma, y) or rmse(f, y=y) "
+                        "(a second positional argument is sigma)")
+    f = _check_f(f)
+    if sigma is not None:
+        _check_sigma(sigma, f.shape[0])
+    y = _check_y(y, f.shape[1])
+    return float(np.sqrt(np.mean((f.mean(axis=0) - y) ** 2)))
+
+
+def pit(f, sigma, y, *, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> np.ndarray:
+    """Probability integral transform ``F_i(y_i)`` of every target under the mixture predictive."""
+    f, s, y = _check_inputs(f, sigma, y)
+    budget = _check_budget(memory_budget)
+    n_draws, n_points = f.shape
+    inv_s = (1.0 / s)[:, None]
+    out = np.empty(n_points)
+    block = _point_block(n_draws, budget, 2)
+    for start in range(0, n_points, block):
+        sl = slice(start, start + block)
+        out[sl] = ndtr((y[None, sl] - f[:, sl]) * inv_s).mean(axis=0)
+    return out
+
+
+def _coverage_from_pit(u: np.ndarray, levels: np.ndarray) -> dict[float, float]:
+    lo = (1.0 - levels) / 2.0
+    hi = (1.0 + levels) / 2.0
+    inside = (u[None, :] >= lo[:, None]) & (u[None, :] <= hi[:, None])
+    return {float(lv): float(frac) for lv, frac in zip(levels, inside.mean(axis=1))}
+
+
+def coverage(f, sigma, y, levels: Sequence[float] = (0.5, 0.9, 0.95), *,
+             memory_budget: int = DEFAULT_MEMORY_BUDGET) -> dict[float, float]:
+    """Fraction of targets inside the central predictive intervals, ``{level: fraction}``.
+
+    The central interval at level ``l`` is ``[Q((1-l)/2), Q((1+l)/2)]`` with ``Q`` the quantile
+    function of the mixture predictive. The mixture CDF ``F`` of Gaussians with positive
+    ``sigma`` is continuous and strictly increasing, so ``Q(a) <= y <= Q(b)`` holds exactly when
+    ``a <= F(y) <= b``: coverage is computed from the PIT values ``F_i(y_i)`` (:func:`pit`),
+    which is exact and needs no root finding. (:func:`mixture_quantiles` gives the interval
+    ends themselves, found by root finding on ``F``; the two agree.)
+    """
+    levels = _check_probs(levels, "levels")
+    return _coverage_from_pit(pit(f, sigma, y, memory_budget=memory_budget), levels)
+
+
+# ----------------------------------------------------------------------------------------------
+# mixture quantiles
+# ----------------------------------------------------------------------------------------------
+def _mixture_quantiles_block(f: np.ndarray, s: np.ndarray, probs: np.ndarray,
+                             tol: float = 1e-12, max_iter: int = 200) -> np.ndarray:
+    """Quantiles ``(n_probs, n_points)`` of the mixtures in the columns of ``f`` (one block).
+
+    Safeguarded Newton iteration on ``F(q) - p``: the root is bracketed by the smallest and
+    largest component quantiles ``f_s + sigma_s * z_p`` (every component CDF is <= p at the
+    smallest one and >= p at the largest), Newton steps that leave the bracket are replaced by
+    bisection, and the bracket shrinks at every step.
+    """
+    n_draws, n_points = f.shape
+    inv_s = (1.0 / s)[:, None]
+    out = np.empty((probs.shape[0], n_points))
+    scale = np.sqrt(f.var(axis=0) + np.mean(s * s)) + np.abs(f.mean(axis=0))
+    for k, p in enumerate(probs):
+        zp = ndtri(p)
+        comp_q = f + s[:, None] * zp
+        lo = comp_q.min(axis=0)
+        hi = comp_q.max(axis=0)
+        x = comp_q.mean(axis=0)
+        active = np.ones(n_points, dtype=bool)
+        for _ in range(max_iter):
+            idx = np.flatnonzero(active)
+            if idx.size == 0:
+                break
+            xa = x[idx]
+            z = (xa[None, :] - f[:, idx]) * inv_s
+            g = ndtr(z).mean(axis=0) - p
+            dens = (np.exp(-0.5 * z * z) * inv_s).mean(axis=0) / math.sqrt(2.0 * math.pi)
+            lo_a = np.where(g < 0, xa, lo[idx])
+            hi_a = np.where(g > 0, xa, hi[idx])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                step = xa - g / dens
+            bad = ~np.isfinite(step) | (step <= lo_a) | (step >= hi_a)
+            new = np.where(bad, 0.5 * (lo_a + hi_a), step)
+            lo[idx], hi[idx] = lo_a, hi_a
+            done = (np.abs(new - xa) <= tol * scale[idx]) | (g == 0) | (hi_a - lo_a <= tol * scale[idx])
+            x[idx] = np.where(g == 0, xa, new)
+            active[idx[done]] = False
+        out[k] = x
+    return out
+
+
+def mixture_quantiles(f, sigma, probs, *, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> np.ndarray:
+    """Quantiles of the mixture predictive at every point, shape ``(len(probs), n_points)``.
+
+    Found by vectorised, bracketed Newton root finding on the mixture CDF (relative tolerance
+    ``1e-12`` of the predictive scale).
+    """
+    f, s = _check_inputs(f, sigma)
+    probs = _check_probs(probs, "probs")
+    budget = _check_budget(memory_budget)
+    n_draws, n_points = f.shape
+    out = np.empty((probs.shape[0], n_points))
+    block = _point_block(n_draws, budget, 5)
+    for start in range(0, n_points, block):
+        sl = slice(start, start + block)
+        out[:, sl] = _mixture_quantiles_block(f[:, sl], s, probs)
+    return out
+
+
+def predictive_summary(f, sigma, quantiles: Sequence[float] = (0.025, 0.25, 0.5, 0.75, 0.975), *,
+                       memory_budget: int = DEFAULT_MEMORY_BUDGET) -> PredictiveSummary:
+    """Mean, standard deviation and quantiles of the mixture predictive at every point.
+
+    ``mean_i = mean_s f[s, i]``, ``std_i = sqrt(var_s f[s, i] + mean_s sigma_s^2)`` (the exact
+    mixture variance: network spread plus noise, ``var`` with ``ddof=0``), quantiles by
+    :func:`mixture_quantiles`. ``quantiles=()`` skips them.
+    """
+    f, s = _check_inputs(f, sigma)
+    q = _check_quantiles(quantiles)
+    mean = f.mean(axis=0)
+    std = np.sqrt(f.var(axis=0) + np.mean(s * s))
+    qs = mixture_quantiles(f, s, q, memory_budget=memory_budget) if q.size else np.empty((0, f.shape[1]))
+    return PredictiveSummary(mean, std, qs, q)
+
+
+# ----------------------------------------------------------------------------------------------
+# CRPS
+# ----------------------------------------------------------------------------------------------
+def _abs_normal_mean(m, v):
+    """``E|Z|`` for ``Z ~ Normal(m, v)`` (``v`` the variance): ``m (2 Phi(m/s) - 1) + 2 s phi(m/s)``."""
+    sd = np.sqrt(v)
+    z = m / sd
+    return m * (2.0 * ndtr(z) - 1.0) + sd * math.sqrt(2.0 / math.pi) * np.exp(-0.5 * z * z)
+
+
+def crps_pointwise(f, sigma, y, *, n_pairs: int = 2**15, seed=0,
+                   memory_budget: int = DEFAULT_MEMORY_BUDGET) -> np.ndarray:
+    """Continuous ranked probability score of the mixture predictive at every point (lower is better).
+
+    Uses the closed form for a Gaussian mixture with weights ``1/S`` (Grimit et al. 2006)::
+
+        CRPS = (1/S) sum_s A(y - f_s, sigma_s^2) - 1/(2 S^2) sum_{s,t} A(f_s - f_t, sigma_s^2 + sigma_t^2)
+
+    with ``A(m, v) = E|Normal(m, v)|``. The first term costs ``O(S)`` per point, the pairwise
+    term ``O(S^2)``; ``n_pairs`` bounds the pair evaluations per point. The ``S`` diagonal terms
+    ``A(0, 2 sigma_s^2) = 2 sigma_s / sqrt(pi)`` are always exact. The off-diagonal pairs are
+    enumerated by shifts: shift ``d`` pairs every draw ``s`` with draw ``(s + d) mod S``, and the
+    shifts ``1..S-1`` cover every ordered pair ``s != t`` once (shifts ``d`` and ``S - d`` give
+    the same unordered pairs). When ``floor(S/2) * S <= n_pairs`` the sum is exact, using the
+    shifts ``1..floor(S/2)``. Otherwise it is estimated from ``K = max(1, n_pairs // S)`` distinct
+    shifts drawn uniformly from ``1..S-1`` without replacement (the same shifts at every point,
+    generator seeded by ``seed``): every draw is used equally, each shift's mean has the
+    off-diagonal mean as its expectation, so the CRPS estimate is unbiased for the exact
+    mixture CRPS, with a Monte Carlo error shrinking like ``1 / sqrt(K S)``.
+    """
+    f, s, y = _check_inputs(f, sigma, y)
+    budget = _check_budget(memory_budget)
+    if isinstance(n_pairs, bool) or not isinstance(n_pairs, numbers.Integral) or n_pairs < 1:
+        raise ValueError(f"n_pairs must be a positive integer, got {n_pairs!r}")
+    n_draws, n_points = f.shape
+    var = s * s
+    out = np.empty(n_points)
+    block = _point_block(n_draws, budget, 8)
+
+    # first term: E|X - y|
+    for start in range(0, n_points, block):
+        sl = slice(start, start + block)
+        out[sl] = _abs_normal_mean(y[None, sl] - f[:, sl], var[:, None]).mean(axis=0)
+
+    # second term: 0.5 E|X - X'| = 0.5 (diag + (S - 1) * off-diagonal mean) / S
+    diag = float(np.mean(2.0 * s * _INV_SQRT_PI))
+    if n_draws == 1:
+        return out - 0.5 * diag
+    half = n_draws // 2
+    if half * n_draws <= n_pairs:
+        shifts = np.arange(1, half + 1)
+        weights = np.full(half, 2.0)
+        if n_draws % 2 == 0:
+            weights[-1] = 1.0  # d = S/2 is its own mirror
+        weights /= n_draws - 1
+    else:
+        rng = np.random.default_rng(seed)
+        n_shifts = min(n_draws - 1, max(1, int(n_pairs) // n_draws))
+        shifts = rng.choice(n_draws - 1, size=n_shifts, replace=False) + 1
+        weights = np.full(n_shifts, 1.0 / n_shifts)
+    off_mean = np.zeros(n_points)
+    base = np.arange(n_draws)
+    pairs = [((base + d) % n_draws, w) for d, w in zip(shifts, weights)]
+    for start in range(0, n_points, block):
+        fb = f[:, start:start + block]
+        acc = np.zeros(fb.shape[1])
+        for j, w in pairs:
+            acc += w * _abs_normal_mean(fb - fb[j], (var + var[j])[:, None]).mean(axis=0)
+        off_mean[start:start + block] = acc
+    expected_abs = (diag + (n_draws - 1) * off_mean) / n_draws
+    return out - 0.5 * expected_abs
+
+
+def crps(f, sigma, y, **kwargs) -> LPPD:
+    """Mean CRPS over the test points and its standard error (``ddof=1``, as for :func:`lppd`).
+
+    Returns ``LPPD(mean, se)`` (a ``(mean, se)`` named tuple); keyword arguments as for
+    :func:`crps_pointwise`.
+    """
+    return _mean_se(crps_pointwise(f, sigma, y, **kwargs))
+
+
+# ----------------------------------------------------------------------------------------------
+# wrappers taking a model and a (draws, dim) parameter array
+# ----------------------------------------------------------------------------------------------
+def _model_sigma(model, params: np.ndarray) -> np.ndarray:
+    if getattr(model, "noise_std", None) is None:
+        if params.shape[1] != model.dim:
+            raise ValueError(f"params must have {model.dim} entries per draw (the network's "
+                             f"{model.n_params} parameters then log sigma) because the model "
+                             f"samples the noise scale, got {params.shape[1]}")
+        return np.exp(params[:, -1])
+    if params.shape[1] not in (model.n_params, model.dim):
+        raise ValueError(f"params must have {model.n_params} or {model.dim} entries per draw, got {params.shape[1]}")
+    return np.full(params.shape[0], float(model.noise_std))
+
+
+def _model_setup(model, params, x, y=None):
+    for attr in ("predict", "dim", "n_params", "check_x"):
+        if not hasattr(model, attr):
+            raise TypeError(f"model must be a symhmc.MLP, got {type(model).__name__}")
+    if getattr(model, "n_outputs", 1) != 1:
+        raise ValueError(f"model must have one output for these scores, got n_outputs={model.n_outputs}")
+    params = as_float_array(params, "params", ndim=2)
+    sigma = _model_sigma(model, params)
+    if not np.all(np.isfinite(sigma) & (sigma > 0)):
+        raise ValueError("params give a non-finite or zero sigma = exp(params[:, -1])")
+    x = model.check_x(x)
+    if y is None:
+        return params, sigma, x
+    return params, sigma, x, _check_y(y, x.shape[0])
+
+
+def _model_blocks(model, params, x, memory_budget, n_temporaries):
+    """Yield ``(slice, f_block)`` with ``f_block = model.predict(params, x[slice])``."""
+    n_draws = params.shape[0]
+    width = max((*model.hidden, 1)) if hasattr(model, "hidden") else 1
+    block = _point_block(n_draws, memory_budget, n_temporaries + width)
+    for start in range(0, x.shape[0], block):
+        sl = slice(start, start + block)
+        yield sl, np.asarray(model.predict(params, x[sl]), dtype=float).reshape(n_draws, -1)
+
+
+def model_outputs(model, params, x):
+    """``(f, sigma)`` for the array functions: ``f = model.predict(params, x)`` ``(n_draws, n_points)``
+    and ``sigma`` per draw (``exp(params[:, -1])`` when the model samples the noise scale, else
+    ``model.noise_std``). Holds all of ``f`` in memory: use the ``model_*`` scores for large cases.
+    """
+    params, sigma, x = _model_setup(model, params, x)
+    return np.asarray(model.predict(params, x), dtype=float).reshape(params.shape[0], -1), sigma
+
+
+def model_lppd(model, params, x, y, *, pointwise: bool = False,
+               memory_budget: int = DEFAULT_MEMORY_BUDGET):
+    """:func:`lppd` of a model's posterior draws ``params`` ``(n_draws, dim)`` on test data.
+
+    Returns ``LPPD(mean, se)``, or the per-point values when ``pointwise=True``.
+    """
+    budget = _check_budget(memory_budget)
+    params, sigma, x, y = _model_setup(model, params, x, y)
+    values = np.empty(x.shape[0])
+    for sl, fb in _model_blocks(model, params, x, budget, 4):
+        values[sl] = lppd_pointwise(fb, sigma, y[sl], memory_budget=budget)
+    return values if pointwise else _mean_se(values)
+
+
+def model_rmse(model, params, x, y, *, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> float:
+    """:func:`rmse` of a model's posterior draws on test data."""
+    budget = _check_budget(memory_budget)
+    params, sigma, x, y = _model_setup(model, params, x, y)
+    sq = 0.0
+    for sl, fb in _model_blocks(model, params, x, budget, 2):
+        sq += float(np.sum((fb.mean(axis=0) - y[sl]) ** 2))
+    return math.sqrt(sq / x.shape[0])
+
+
+def model_coverage(model, params, x, y, levels: Sequence[float] = (0.5, 0.9, 0.95), *,
+                   memory_budget: int = DEFAULT_MEMORY_BUDGET) -> dict[float, float]:
+    """:func:`coverage` of a model's posterior draws on test data."""
+    budget = _check_budget(memory_budget)
+    levels = _check_probs(levels, "levels")
+    params, sigma, x, y = _model_setup(model, params, x, y)
+    u = np.empty(x.shape[0])
+    for sl, fb in _model_blocks(model, params, x, budget, 3):
+        u[sl] = pit(fb, sigma, y[sl], memory_budget=budget)
+    return _coverage_from_pit(u, levels)
+
+
+def model_crps(model, params, x, y, *, pointwise: bool = False,
+               memory_budget: int = DEFAULT_MEMORY_BUDGET, **kwargs):
+    """:func:`crps` of a model's posterior draws on test data (``pointwise=True``: per point)."""
+    budget = _check_budget(memory_budget)
+    params, sigma, x, y = _model_setup(model, params, x, y)
+    values = np.empty(x.shape[0])
+    for sl, fb in _model_blocks(model, params, x, budget, 4):
+        values[sl] = crps_pointwise(fb, sigma, y[sl], memory_budget=budget, **kwargs)
+    return values if pointwise else _mean_se(values)
+
+
+def model_predictive_summary(model, params, x,
+                             quantiles: Sequence[float] = (0.025, 0.25, 0.5, 0.75, 0.975), *,
+                             memory_budget: int = DEFAULT_MEMORY_BUDGET) -> PredictiveSummary:
+    """:func:`predictive_summary` of a model's posterior draws at inputs ``x``, in blocks of points."""
+    budget = _check_budget(memory_budget)
+    params, sigma, x = _model_setup(model, params, x)
+    n = x.shape[0]
+    mean, std = np.empty(n), np.empty(n)
+    q = _check_quantiles(quantiles)
+    qs = np.empty((q.size, n))
+    for sl, fb in _model_blocks(model, params, x, budget, 5):
+        res = predictive_summary(fb, sigma, q, memory_budget=budget)
+        mean[sl], std[sl], qs[:, sl] = res.mean, res.std, res.quantiles
+    return PredictiveSummary(mean, std, qs, q)
