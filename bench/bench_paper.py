@@ -41,17 +41,12 @@ def load(data_dir: Path, name: str):
 
 
 def test_lppd(results, x_test, y_test):
-    """Mean over test points of log mean over draws of Normal(y | f(x), sigma), via logsumexp;
-    standard error = std over test points / sqrt(n_test)."""
-    from scipy.special import logsumexp
+    """Mean over test points of log mean over draws of Normal(y | f(x), sigma) (log-sum-exp);
+    standard error = std over test points (ddof=1) / sqrt(n_test) (symhmc.scores.lppd)."""
+    from symhmc.scores import model_lppd
 
-    model = results.model
-    params = results.flat_draws()
-    f = model.predict(params, x_test)  # (S, n_test)
-    sigma = results.sigma.reshape(-1)[:, None]
-    logpdf = -0.5 * ((y_test[None, :] - f) / sigma) ** 2 - np.log(sigma) - 0.5 * np.log(2 * np.pi)
-    per_point = logsumexp(logpdf, axis=0) - np.log(len(params))
-    return float(per_point.mean()), float(per_point.std() / np.sqrt(len(per_point)))
+    value = model_lppd(results.model, results.flat_draws(), x_test, y_test)
+    return float(value.mean), float(value.se)
 
 
 def run(model, x, y, x_test, y_test, chains, threads, warmup, seed, progress):

@@ -9,13 +9,9 @@ from sampling_helpers import load_paper_data
 
 
 def lppd(results, x_test, y_test):
-    from scipy.special import logsumexp
+    from symhmc.scores import model_lppd
 
-    f = results.model.predict(results.flat_draws(), x_test)
-    sigma = results.sigma.reshape(-1)[:, None]
-    logpdf = -0.5 * ((y_test - f) / sigma) ** 2 - np.log(sigma) - 0.5 * np.log(2 * np.pi)
-    per_point = logsumexp(logpdf, axis=0) - np.log(f.shape[0])
-    return per_point.mean(), per_point.std() / np.sqrt(len(per_point))
+    return model_lppd(results.model, results.flat_draws(), x_test, y_test)
 
 
 @pytest.mark.slow
