@@ -58,6 +58,8 @@ def test_results_layout():
                            init_buffer=75, base_window=25, term_buffer=50, max_energy_error=1000.0).items():
         assert s[key] == value, key
     assert r.wall_time > 0
+    assert s["adaptation_windows_used"] == (9, 45, 6)  # 60 warmup iterations: 15 % / 75 % / 10 %
+    assert s["seed"] == 7
     assert "6 chains" in repr(r)
     summary = r.sampler_summary()
     assert summary["chains"] == 6 and summary["divergences"] == r.divergences

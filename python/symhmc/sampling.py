@@ -90,6 +90,19 @@ def _sampler_settings(sampler, options: dict) -> dict[str, Any]:
     return {name: _check_option(name, options.get(name, default), kind) for name, (kind, default) in spec.items()}
 
 
+def _windows_used(warmup: int, s: dict) -> tuple[int, int, int] | None:
+    """(init buffer, first slow window, terminal buffer) as the core applies them (Stan's rule):
+    no metric adaptation below 20 warmup iterations; 15 % / 75 % / 10 % when the configured
+    stages do not fit."""
+    if not s["adapt_mass_matrix"] or warmup < 20:
+        return None
+    init, base, term = s["init_buffer"], s["base_window"], s["term_buffer"]
+    if init + base + term > warmup:
+        init, term = int(0.15 * warmup), int(0.1 * warmup)
+        base = warmup - init - term
+    return (init, base, term)
+
+
 def _seed_sequence(seed) -> np.random.SeedSequence:
     if seed is None:
         return np.random.SeedSequence()
@@ -212,10 +225,12 @@ def sample_target(target, *, chains: int = 64, warmup: int = 1024, draws: int = 
     all_settings = {
         "sampler": sampler, "chains": chains, "warmup": warmup, "draws": draws,
         "threads": n_threads if n_threads > 0 else int(_core.max_threads()), "init": init_name,
+        "seed": int(ss.entropy), "rng": "philox4x32-10, stream (key, chain)",
         **settings,
     }
     if sampler == "nuts":
         all_settings["dense_mass_matrix"] = False
+    all_settings["adaptation_windows_used"] = _windows_used(warmup, settings)
     return SampleResults(
         draws=sel(out["draws"]), stats={k: sel(out[k]) for k in STAT_NAMES}, step_size=sel(out["adapted_step_size"]),
         inv_mass=sel(out["inv_mass"]), n_grad_evals=sel(out["n_grad_evals"]), wall_time=seconds,
