@@ -149,6 +149,13 @@ def test_bad_arguments_raise_naming_the_argument(kwargs, exc, name):
         quick(**kwargs)
 
 
+def test_init_with_infinite_log_density_is_rejected():
+    bad = np.zeros((6, MODEL.dim))
+    bad[2, -1] = 800.0  # sigma = exp(800) overflows
+    with pytest.raises(ValueError, match=r"init.*\[2\]"):
+        quick(init=bad)
+
+
 def test_bad_model_and_data():
     x, y = sinusoid()
     with pytest.raises(TypeError, match="model"):

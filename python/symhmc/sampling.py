@@ -210,6 +210,12 @@ def sample_target(target, *, chains: int = 64, warmup: int = 1024, draws: int = 
         raise TypeError(f"progress must be True or False, got {progress!r}")
     ss = _seed_sequence(seed)
     init_arr, init_name = _init_points(init, chains, target.dim, _model, ss)
+    if init_arr is not None:
+        lp, grad = target.log_density(init_arr, n_threads, True)
+        bad = np.flatnonzero(~(np.isfinite(lp) & np.all(np.isfinite(grad), axis=1)))
+        if len(bad):
+            raise ValueError(f"init: the log density or its gradient is not finite at the initial point of "
+                             f"chain(s) {bad[:10].tolist()}{' ...' if len(bad) > 10 else ''}")
 
     kwargs = dict(chains=chains, warmup=warmup, draws=draws, sampler=sampler, key=_key(ss), threads=n_threads,
                   init=init_arr, **settings)
