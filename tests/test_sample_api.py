@@ -226,3 +226,13 @@ def test_keyboard_interrupt_returns_partial_results():
     first = r.chain_ids[:5]
     full = symhmc.sample_target(t, chains=int(first.max()) + 1, warmup=1000, draws=2, seed=3, progress=False)
     np.testing.assert_array_equal(full.draws[first], r.draws[:5])
+
+
+def test_gradient_count_is_exact_without_warmup():
+    # One evaluation at the initial point, then one per leapfrog step.
+    t = _core.GaussianTarget(np.zeros(3), np.ones(3))
+    init = np.full((4, 3), 0.3)
+    for sampler in ("nuts", "hmc"):
+        r = symhmc.sample_target(t, chains=4, warmup=0, draws=7, seed=2, progress=False, init=init,
+                                 step_size=0.4, sampler=sampler)
+        np.testing.assert_array_equal(r.n_grad_evals, 1 + r.stats["n_steps"].sum(axis=1))
