@@ -28,9 +28,11 @@ function accepts any leading shape, e.g. the ``(chain, draw, dim)`` arrays of a 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Literal, Sequence
 
@@ -82,6 +84,20 @@ def _seed_arg(seed, name: str = "seed") -> np.random.Generator:
     if isinstance(seed, numbers.Integral) and seed < 0:
         raise ValueError(f"{name} must be non-negative, got {seed}")
     return np.random.default_rng(seed)
+
+
+def _blas_single_thread():
+    """Context limiting BLAS to one thread (threadpoolctl, when installed).
+
+    The data-driven methods multiply many small matrices; a multi-threaded BLAS spends far more
+    time synchronising than computing on them, and collapses (100x slower measured) when other
+    processes hold the cores.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - depends on the environment
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -459,14 +475,14 @@ def align(samples, model: MLP, method: Literal["match", "paper"] = "match", *,
     tr_perms = [p.copy() for p in t_start.perms]
     tr_signs = [s.copy() for s in t_start.signs]
 
-    if method == "match":
-        changed, converged = _align_match(layers, model, tr_perms, tr_signs, max_iter, pivot)
-        n_iter = len(changed)
-        details = {}
-    else:
-        changed, converged, details = _align_paper(layers, model, tr_perms, tr_signs, k, iterations, C, restarts,
-                                                   svm_steps, rng)
-        n_iter = len(changed)
+    with _blas_single_thread():
+        if method == "match":
+            changed, converged = _align_match(layers, model, tr_perms, tr_signs, max_iter, pivot)
+            details = {}
+        else:
+            changed, converged, details = _align_paper(layers, model, tr_perms, tr_signs, k, iterations, C,
+                                                       restarts, svm_steps, rng)
+    n_iter = len(changed)
 
     transform = Transform(tuple(tr_perms), tuple(tr_signs))
     # Apply the accumulated transform to the original samples in one exact pass.
@@ -481,69 +497,124 @@ def align(samples, model: MLP, method: Literal["match", "paper"] = "match", *,
     return aligned, info
 
 
-def _match_features(layers, h: int, odd: bool, invariant: bool):
-    """(frame-invariant part, signed part) of the neuron vectors of hidden layer h, (n, M, .) each.
+def _match_features(layers, h: int, odd: bool, mode: str):
+    """(frame-invariant part or None, signed part) of the neuron vectors of hidden layer h.
 
-    With ``invariant`` the incoming weights, which live in the frame of the not yet aligned
-    layer h-1, enter only through their sorted absolute values (sorted values for relu), which
-    no signed permutation of layer h-1 changes; the bias and outgoing weights (settled, as
-    layers are processed from the last to the first) form the signed part.
+    ``mode="full"``: the whole neuron vector (incoming weights, bias, outgoing weights).
+    ``mode="back"`` (first sweep, last layer to first): the incoming weights live in the frame of
+    the not yet aligned layer h-1 and enter only through their sorted absolute values (sorted
+    values for relu), which no signed permutation of layer h-1 changes.
+    ``mode="fwd"`` (first sweep, first layer to last): the same for the outgoing weights, which
+    live in the frame of layer h+1.
     """
     W, b = layers[h]
-    V = layers[h + 1][0]
-    if invariant:
-        a = np.sort(np.abs(W) if odd else W, axis=-1)
-        c = np.concatenate([b[..., None], np.swapaxes(V, -1, -2)], axis=-1)
-        return a, c
-    return None, _neuron_vectors(layers, h)
+    V = np.swapaxes(layers[h + 1][0], -1, -2)  # (n, M, n_next): outgoing weights per neuron
+    last = h == len(layers) - 2
+    if mode == "back" and h > 0:
+        return np.sort(np.abs(W) if odd else W, axis=-1), np.concatenate([b[..., None], V], axis=-1)
+    if mode == "fwd" and not last:
+        return np.sort(np.abs(V) if odd else V, axis=-1), np.concatenate([W, b[..., None]], axis=-1)
+    return None, np.concatenate([W, b[..., None], V], axis=-1)
+
+
+def _match_layer(layers, h: int, odd: bool, mode: str, template_layers, use_mean: bool, tr_perms, tr_signs,
+                 linear_sum_assignment) -> np.ndarray:
+    """Relabel layer h of every sample to the template; returns which samples changed."""
+    a, c = _match_features(layers, h, odd, mode)
+    if use_mean:
+        tc = c.mean(axis=0)
+        ta = None if a is None else a.mean(axis=0)
+    else:
+        ta, tc = _match_features(template_layers, h, odd, mode)
+        ta, tc = (None if ta is None else ta[0]), tc[0]
+    n, M = c.shape[:2]
+    # cost[g, i, j] = |a_i - alpha_j|^2 + min_s |s c_i - gamma_j|^2 up to terms that are the same
+    # for every assignment.
+    dots = np.einsum("gid,jd->gij", c, tc)
+    cost = np.sum(tc * tc, axis=-1)[None, None, :] - 2.0 * (np.abs(dots) if odd else dots)
+    if a is not None:
+        cost = cost + np.sum(ta * ta, axis=-1)[None, None, :] - 2.0 * np.einsum("gid,jd->gij", a, ta)
+    perm = np.empty((n, M), dtype=np.intp)
+    for g in range(n):
+        rows, cols = linear_sum_assignment(cost[g])
+        perm[g, cols] = rows  # template slot cols[r] receives neuron rows[r]
+    sign = None
+    moved = np.any(perm != np.arange(M), axis=1)
+    if odd:
+        picked = dots[np.arange(n)[:, None], perm, np.arange(M)[None, :]]  # <c_perm[j], gamma_j>
+        sign = np.where(picked < 0, -1, 1).astype(np.int8)
+        moved |= np.any(sign != 1, axis=1)
+    if moved.any():
+        _apply_layer(layers, h, perm, sign)
+        _compose_layer(tr_perms, tr_signs, h, perm, sign)
+    return moved
+
+
+def _flat_layers(layers) -> np.ndarray:
+    n = layers[0][0].shape[0]
+    return np.concatenate([x.reshape(n, -1) for W, b in layers for x in (W, b)], axis=1)
 
 
 def _align_match(layers, model: MLP, tr_perms, tr_signs, max_iter: int, pivot: int):
+    """Two phases, both sweeping the hidden layers from the last to the first.
+
+    1. Template = the pivot sample. Every sample is aligned to it independently, by coordinate
+       descent over the layers from two starts (a first sweep that compares the incoming
+       weights frame-invariantly going backwards, and one that does so for the outgoing weights
+       going forwards), each followed by full-vector sweeps until nothing changes; per sample the
+       start that ends closer to the pivot wins. Two starts guard against a wrongly settled sign
+       of a neuron whose bias and outgoing weights are both near zero.
+    2. Template = the mean of the aligned samples, until a sweep changes nothing.
+    """
     from scipy.optimize import linear_sum_assignment
 
     odd = model.activation != "relu"
     L = len(model.hidden)
     n = layers[0][0].shape[0]
-    rows_n = np.arange(n)[:, None]
+    template = [[W[pivot:pivot + 1].copy(), b[pivot:pivot + 1].copy()] for W, b in layers]
     changed_per_sweep = []
-    use_pivot = True
-    for sweep in range(max_iter):
+    sweeps = 0
+
+    # Phase 1: align to the pivot from two starts.
+    results = []
+    for start in ("back", "fwd"):
+        ly = [[W.copy(), b.copy()] for W, b in layers]
+        tp, ts = [p.copy() for p in tr_perms], [s.copy() for s in tr_signs]
+        order = reversed(range(L)) if start == "back" else range(L)
+        changed = np.zeros(n, dtype=bool)
+        for h in order:
+            changed |= _match_layer(ly, h, odd, start, template, False, tp, ts, linear_sum_assignment)
+        log = [int(changed.sum())]
+        for _ in range(max_iter):
+            changed = np.zeros(n, dtype=bool)
+            for h in reversed(range(L)):
+                changed |= _match_layer(ly, h, odd, "full", template, False, tp, ts, linear_sum_assignment)
+            log.append(int(changed.sum()))
+            if not changed.any():
+                break
+        dist = np.sum((_flat_layers(ly) - _flat_layers(template)) ** 2, axis=1)
+        results.append((ly, tp, ts, dist, log))
+    best = np.argmin(np.stack([r[3] for r in results]), axis=0)
+    for i, (ly, tp, ts, _, log) in enumerate(results):
+        sel = best == i
+        for h in range(L + 1):
+            for j in range(2):
+                layers[h][j][sel] = ly[h][j][sel]
+        for h in range(L):
+            tr_perms[h][sel] = tp[h][sel]
+            tr_signs[h][sel] = ts[h][sel]
+        changed_per_sweep += log
+        sweeps += len(log)
+
+    # Phase 2: mean template.
+    while sweeps < max_iter * 3:
         changed = np.zeros(n, dtype=bool)
         for h in reversed(range(L)):
-            M = model.hidden[h]
-            # Phase 1, template = the pivot sample: in the first sweep the incoming weights are
-            # compared frame-invariantly (layer h-1 is not aligned yet), then with full neuron
-            # vectors until nothing changes. Phase 2, template = mean of the aligned samples, until
-            # nothing changes.
-            a, c = _match_features(layers, h, odd, invariant=(sweep == 0 and h > 0))
-            tc = c[pivot] if use_pivot else c.mean(axis=0)
-            # cost[g, i, j] = |a_i - alpha_j|^2 + min_s |s c_i - gamma_j|^2, up to terms that are the
-            # same for every assignment.
-            dots = np.einsum("gid,jd->gij", c, tc)
-            cost = np.sum(tc * tc, axis=-1)[None, None, :] - 2.0 * (np.abs(dots) if odd else dots)
-            if a is not None:
-                ta = a[pivot]
-                cost = cost + np.sum(ta * ta, axis=-1)[None, None, :] - 2.0 * np.einsum("gid,jd->gij", a, ta)
-            perm = np.empty((n, M), dtype=np.intp)
-            for g in range(n):
-                rows, cols = linear_sum_assignment(cost[g])
-                perm[g, cols] = rows  # template slot cols[r] receives neuron rows[r]
-            sign = None
-            if odd:
-                picked = dots[rows_n, perm, np.arange(M)[None, :]]  # <c_perm[j], gamma_j>
-                sign = np.where(picked < 0, -1, 1).astype(np.int8)
-            moved = np.any(perm != np.arange(M), axis=1)
-            if sign is not None:
-                moved |= np.any(sign != 1, axis=1)
-            if moved.any():
-                _apply_layer(layers, h, perm, sign)
-                _compose_layer(tr_perms, tr_signs, h, perm, sign)
-            changed |= moved
+            changed |= _match_layer(layers, h, odd, "full", None, True, tr_perms, tr_signs, linear_sum_assignment)
         changed_per_sweep.append(int(changed.sum()))
-        if sweep > 0 and not changed.any():
-            if not use_pivot:
-                return changed_per_sweep, True
-            use_pivot = False
+        sweeps += 1
+        if not changed.any():
+            return changed_per_sweep, True
     return changed_per_sweep, False
 
 
@@ -690,17 +761,29 @@ class Modes:
 
 
 def find_modes(samples, model: MLP, k: int | None = None, *, n_neighbors: int = 4, max_k: int = 10,
-               bandwidth: float | None = None, standardize: bool = True, include_noise: bool = False,
+               bandwidth: float | None = None, standardize: bool = False, include_noise: bool = False,
                seed: int = 0) -> Modes:
     """Cluster aligned samples into functionally different modes (PAPER.md section 5.3).
 
-    Spectral clustering: symmetric ``n_neighbors``-NN graph with Gaussian similarity
-    ``exp(-d^2 / (2 bandwidth^2))`` on the (standardized) network parameters, normalized
-    Laplacian, k-means on the spectral embedding (scikit-learn's ``SpectralClustering``).
-    ``k=None`` picks the number of modes by the largest eigengap of the normalized Laplacian
-    among ``1 .. max_k``. ``bandwidth=None`` uses the median neighbour distance (the paper's
-    ``exp(-d^2/2)`` is ``bandwidth=1``). Run :func:`align` first: clustering raw samples finds
-    the symmetric copies rather than the functionally different modes.
+    Spectral clustering as in the paper: symmetric ``n_neighbors``-NN graph (4 in the paper) with
+    Gaussian similarity, normalized Laplacian, k-means on the spectral embedding
+    (scikit-learn's ``SpectralClustering`` on the precomputed affinity). ``k=None`` picks the
+    number of modes by the largest eigengap of the normalized Laplacian among ``1 .. max_k``.
+
+    Parameters
+    ----------
+    samples : array (..., n_params or dim)
+        Aligned samples (run :func:`align` first: raw samples cluster into symmetric copies).
+    bandwidth : float or None
+        ``None`` (default): locally scaled similarity ``exp(-d_ij^2 / (s_i s_j))``, ``s_i`` the
+        distance from sample i to its ``n_neighbors``-th neighbour (Zelnik-Manor & Perona), which
+        makes the eigengap insensitive to the scale of the parameters. A float gives
+        ``exp(-d^2 / (2 bandwidth^2))``; the paper's ``exp(-d^2/2)`` is ``bandwidth=1``.
+    standardize : bool
+        Standardize every coordinate first (off by default: all weights share one prior scale,
+        and standardizing would make the within-mode geometry depend on where the other modes are).
+    include_noise : bool
+        Also cluster on ``log sigma`` when present.
 
     Requires scikit-learn (``pip install symhmc[sklearn]``).
     """
@@ -712,7 +795,7 @@ def find_modes(samples, model: MLP, k: int | None = None, *, n_neighbors: int = 
     except ImportError:  # pragma: no cover - depends on the environment
         raise ImportError("find_modes needs scikit-learn: pip install 'symhmc[sklearn]' "
                           "(or pip install scikit-learn)") from None
-    from scipy.sparse import csgraph
+    from scipy.sparse import coo_matrix, csgraph
     from scipy.sparse.linalg import eigsh
 
     lead = samples.shape[:-1]
@@ -736,11 +819,15 @@ def find_modes(samples, model: MLP, k: int | None = None, *, n_neighbors: int = 
         sd = X.std(axis=0)
         X = (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
 
-    D = kneighbors_graph(X, n_neighbors, mode="distance", include_self=False)
+    D = kneighbors_graph(X, n_neighbors, mode="distance", include_self=False).tocoo()
     if bandwidth is None:
-        bandwidth = float(np.median(D.data)) if D.nnz and np.median(D.data) > 0 else 1.0
-    A = D.copy()
-    A.data = np.exp(-0.5 * (A.data / bandwidth) ** 2)
+        scale = np.zeros(N)
+        np.maximum.at(scale, D.row, D.data)  # distance to the n_neighbors-th neighbour
+        scale = np.where(scale > 0, scale, 1.0)
+        weights = np.exp(-(D.data ** 2) / (scale[D.row] * scale[D.col]))
+    else:
+        weights = np.exp(-0.5 * (D.data / bandwidth) ** 2)
+    A = coo_matrix((weights, (D.row, D.col)), shape=(N, N)).tocsr()
     A = A.maximum(A.T).tocsr()
 
     n_eig = min(max_k + 1, N - 1)
@@ -758,7 +845,10 @@ def find_modes(samples, model: MLP, k: int | None = None, *, n_neighbors: int = 
         labels = np.zeros(N, dtype=np.intp)
     else:
         sc = SpectralClustering(n_clusters=k, affinity="precomputed", random_state=seed, assign_labels="kmeans")
-        labels = sc.fit_predict(A)
+        with warnings.catch_warnings():
+            # Well separated modes give a disconnected graph: exactly the case we want to find.
+            warnings.filterwarnings("ignore", message="Graph is not fully connected")
+            labels = sc.fit_predict(A)
         # Number modes by decreasing size (deterministic output).
         order = np.argsort(-np.bincount(labels, minlength=k), kind="stable")
         relabel = np.empty(k, dtype=np.intp)
@@ -768,8 +858,12 @@ def find_modes(samples, model: MLP, k: int | None = None, *, n_neighbors: int = 
     summaries = []
     for c in range(k):
         members = np.flatnonzero(labels == c)
+        if len(members) == 0:  # k-means may leave a cluster empty
+            nan = np.full(flat.shape[1], np.nan)
+            summaries.append(ModeSummary(size=0, fraction=0.0, mean=nan, std=nan.copy(), medoid=-1))
+            continue
         mean = flat[members].mean(axis=0)
-        medoid = int(members[np.argmin(np.sum((flat[members] - mean) ** 2, axis=1))]) if len(members) else -1
+        medoid = int(members[np.argmin(np.sum((flat[members] - mean) ** 2, axis=1))])
         summaries.append(ModeSummary(size=len(members), fraction=len(members) / N, mean=mean,
                                      std=flat[members].std(axis=0), medoid=medoid))
     return Modes(k=k, labels=labels.reshape(lead), summaries=summaries, eigenvalues=eig, k_from_eigengap=from_gap)
