@@ -83,6 +83,25 @@ def test_align_match_recovers_a_scrambled_cloud(model, n):
     np.testing.assert_allclose(model.predict(A, x), model.predict(Y, x), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("model", [
+    pytest.param(MLP(hidden=(4, 3), n_inputs=2), id="tanh-4x3-in2"),
+    pytest.param(MLP(hidden=(8, 8), n_inputs=2), id="tanh-8x8-in2"),
+    pytest.param(MLP(hidden=(3, 3, 3)), id="tanh-3x3x3"),
+    pytest.param(MLP(hidden=(6, 5), activation="relu", n_inputs=2), id="relu-6x5-in2"),
+])
+def test_align_match_is_robust_across_centres(model):
+    """Many random centres: a neuron whose bias and outgoing weights are both small must not get
+    a wrongly settled sign (the pivot phase's two starts)."""
+    fractions = []
+    for seed in range(8):
+        X = reference_cloud(model, 60, seed=seed)
+        E = S.random_transform(model, seed=seed + 50, size=60)
+        _, info = S.align(S.apply_transform(X, model, E), model, method="match", return_info=True)
+        fractions.append(recovered_fraction(info, E))
+    print(f"\n[align match] {model.hidden} {model.activation}: recovered fractions {np.round(fractions, 3)}")
+    assert min(fractions) >= 0.99
+
+
 @pytest.mark.parametrize("model,n,minimum", [
     pytest.param(MLP(hidden=(3,)), 300, 0.95, id="f1-tanh"),
     pytest.param(MLP(hidden=(4, 3), n_inputs=2), 200, 0.0, id="tanh-4x3-in2"),

@@ -22,6 +22,9 @@ std::vector<int> hidden_offsets(const Layout& layout) {
 
 inline int sign_of(double v) { return v > 0.0 ? 1 : -1; }
 
+// Below this many vectors a parallel region costs more than the work (microseconds per vector).
+constexpr std::size_t kMinParallel = 256;
+
 }  // namespace
 
 int n_hidden_neurons(const Layout& layout) { return hidden_offsets(layout).back(); }
@@ -87,7 +90,7 @@ void apply_transform_batch(const Layout& layout, const double* in, std::size_t n
   if (stride < layout.n_params()) throw std::invalid_argument("vectors are shorter than n_params");
   const std::size_t H = std::size_t(n_hidden_neurons(layout));
   ExceptionCarrier errors;
-#pragma omp parallel for schedule(static) num_threads(resolve_threads(threads))
+#pragma omp parallel for schedule(static) num_threads(resolve_threads(threads)) if (n >= kMinParallel)
   for (std::ptrdiff_t v = 0; v < std::ptrdiff_t(n); ++v) {
     errors.run([&] {
       const std::size_t t = n_transforms == 1 ? 0 : std::size_t(v);
@@ -224,7 +227,7 @@ void canonicalize_batch(const Layout& layout, const double* in, std::size_t n, s
   if (stride < layout.n_params()) throw std::invalid_argument("vectors are shorter than n_params");
   const std::size_t H = std::size_t(n_hidden_neurons(layout));
   ExceptionCarrier errors;
-#pragma omp parallel num_threads(resolve_threads(threads))
+#pragma omp parallel num_threads(resolve_threads(threads)) if (n >= kMinParallel)
   {
     errors.run([&] {
       CanonicalWorkspace ws(layout);
