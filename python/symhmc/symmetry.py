@@ -424,7 +424,10 @@ def align(samples, model: MLP, method: Literal["match", "paper"] = "match", *,
         ``svm_steps`` Adam steps each, lowest loss kept), then greedy constrained k-NN
         relabelling on the standardized neuron vectors (Gaussian similarity
         ``exp(-|a - b|^2 / 2)``, ``k`` neighbours from other samples, capped at the number of
-        samples - 1; at most ``iterations`` rounds, stopping early when no label changes).
+        samples - 1; each neuron's votes normalised to label probabilities; per round a random
+        half of the samples whose labels would change takes the new labels, as in the authors'
+        code, which stops the synchronous updates from oscillating; at most ``iterations``
+        rounds, stopping early when no label would change).
     max_iter : int
         match: maximal number of sweeps.
     init : {"canonical", "none"}
@@ -717,14 +720,22 @@ def _align_paper(layers, model: MLP, tr_perms, tr_signs, k: int, iterations: int
         done = False
         it = 0
         for it in range(1, iterations + 1):
-            votes = np.bincount(rows * M + labels[nbr].ravel(), weights=wf, minlength=n * M * M)
-            new = _greedy_assign(votes.reshape(n, M, M)).ravel()
-            n_changed = int(np.any((new != labels).reshape(n, M), axis=1).sum())
-            changed_all.append(n_changed)
-            labels = new
-            if n_changed == 0:
+            votes = np.bincount(rows * M + labels[nbr].ravel(), weights=wf, minlength=n * M * M).reshape(n, M, M)
+            # Each neuron's votes as label probabilities, so the greedy order compares neurons fairly.
+            total = votes.sum(axis=2, keepdims=True)
+            votes = np.divide(votes, total, out=np.zeros_like(votes), where=total > 0)
+            new = _greedy_assign(votes).reshape(n, M)
+            moved = np.any(new != labels.reshape(n, M), axis=1)
+            changed_all.append(int(moved.sum()))
+            if not moved.any():
                 done = True
                 break
+            # Damping as in the authors' code: only a random half of the samples takes its new labels
+            # (synchronous updates of all samples can oscillate forever).
+            take = moved & (rng.random(n) < 0.5)
+            lab = labels.reshape(n, M).copy()
+            lab[take] = new[take]
+            labels = lab.ravel()
         converged = converged and done
         details["iterations_per_layer"].append(it)
         perm = np.argsort(labels.reshape(n, M), axis=1)  # new position c holds the neuron labelled c
