@@ -17,4 +17,5 @@ PYBIND11_MODULE(_core, m) {
         "Threads used when threads=None (1 when built without OpenMP).");
   symhmc::bindings::bind_model(m);
   symhmc::bindings::bind_symmetry(m);
+  symhmc::bindings::bind_sampling(m);
 }

@@ -3,6 +3,8 @@
 from . import _core
 from . import symmetry
 from .model import MLP
+from .results import SampleResults
+from .sampling import sample, sample_target
 
 __version__ = "0.1.0"
-__all__ = ["MLP", "symmetry", "__version__"]
+__all__ = ["MLP", "SampleResults", "sample", "sample_target", "symmetry", "__version__"]

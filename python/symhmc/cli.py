@@ -25,14 +25,14 @@ def _add_sampler_args(p: argparse.ArgumentParser, chains: int) -> None:
 
 
 def _report(data: datasets.Dataset, model: MLP, results) -> None:
-    draws = results.flat_draws()
-    fit = scores.lppd(model.predict(draws, data.x_test), results.sigma.reshape(-1), data.y_test)
+    fit = scores.model_lppd(model, results.flat_draws(), data.x_test, data.y_test)
     print(f"data: {data.name}  ({len(data.y_train)} train / {len(data.y_test)} test rows)")
     print(f"model: MLP(hidden={model.hidden}, activation={model.activation!r}), {model.n_params} parameters + log sigma")
     print(f"test LPPD: {fit.mean:.3f} (standard error {fit.se:.3f})" + ("   [partial run]" if results.partial else ""))
     print("sampler:")
     for key, value in results.sampler_summary().items():
         print(f"  {key:22s} {value:.4g}" if isinstance(value, float) else f"  {key:22s} {value}")
+    print(f"  {'seed':22s} {results.seed}")
 
 
 def _run(data: datasets.Dataset, args) -> int:

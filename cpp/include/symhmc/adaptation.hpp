@@ -1,0 +1,144 @@
+// Warmup adaptation as in Stan (src/stan/mcmc/stepsize_adaptation.hpp, windowed_adaptation.hpp,
+// var_adaptation.hpp) and NumPyro: dual averaging of the step size, and a diagonal inverse mass
+// matrix from regularized Welford variances collected in doubling windows.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <vector>
+
+namespace symhmc {
+
+struct DualAveragingSettings {
+  double target_accept = 0.8;
+  double gamma = 0.05;
+  double t0 = 10.0;
+  double kappa = 0.75;
+};
+
+// Nesterov dual averaging of log(step size) towards a target mean acceptance statistic.
+class DualAveraging {
+ public:
+  explicit DualAveraging(DualAveragingSettings s = {}) : s_(s) {}
+
+  // Shrinks towards mu = log(10 * step_size) and forgets the history.
+  void restart(double step_size) {
+    mu_ = std::log(10.0 * step_size);
+    counter_ = 0;
+    s_bar_ = 0.0;
+    x_bar_ = 0.0;
+  }
+  // One update with this iteration's acceptance statistic; returns the next step size.
+  double update(double accept_stat) {
+    if (!(accept_stat >= 0.0)) accept_stat = 0.0;  // NaN counts as rejection
+    accept_stat = std::min(1.0, accept_stat);
+    ++counter_;
+    const double n = double(counter_);
+    const double eta = 1.0 / (n + s_.t0);
+    s_bar_ = (1.0 - eta) * s_bar_ + eta * (s_.target_accept - accept_stat);
+    const double x = mu_ - s_bar_ * std::sqrt(n) / s_.gamma;
+    const double x_eta = std::pow(n, -s_.kappa);
+    x_bar_ = (1.0 - x_eta) * x_bar_ + x_eta * x;
+    return std::exp(x);
+  }
+  // The averaged step size used after warmup.
+  double final_step_size() const { return std::exp(x_bar_); }
+  long counter() const { return counter_; }
+
+ private:
+  DualAveragingSettings s_;
+  double mu_ = std::log(10.0);
+  long counter_ = 0;
+  double s_bar_ = 0.0, x_bar_ = 0.0;
+};
+
+// Running mean and variance (Welford).
+class WelfordVariance {
+ public:
+  explicit WelfordVariance(std::size_t dim) : mean_(dim, 0.0), m2_(dim, 0.0) {}
+  void restart() {
+    n_ = 0;
+    std::fill(mean_.begin(), mean_.end(), 0.0);
+    std::fill(m2_.begin(), m2_.end(), 0.0);
+  }
+  void add(const double* q) {
+    ++n_;
+    for (std::size_t i = 0; i < mean_.size(); ++i) {
+      const double delta = q[i] - mean_[i];
+      mean_[i] += delta / double(n_);
+      m2_[i] += delta * (q[i] - mean_[i]);
+    }
+  }
+  long count() const { return n_; }
+  // Stan's regularized sample variance: (n / (n + 5)) var + 1e-3 (5 / (n + 5)).
+  void regularized_variance(std::vector<double>& out) const {
+    const double n = double(n_);
+    for (std::size_t i = 0; i < mean_.size(); ++i) {
+      const double var = n > 1 ? m2_[i] / (n - 1.0) : 0.0;
+      out[i] = (n / (n + 5.0)) * var + 1e-3 * (5.0 / (n + 5.0));
+    }
+  }
+
+ private:
+  long n_ = 0;
+  std::vector<double> mean_, m2_;
+};
+
+struct WindowSettings {
+  int init_buffer = 75;
+  int base_window = 25;
+  int term_buffer = 50;
+};
+
+// Stan's windowed schedule: a fast initial buffer (step size only), slow windows of doubling
+// length that estimate the metric, a fast terminal buffer. With fewer than 20 warmup
+// iterations the metric is not adapted; when the configured stages do not fit, they are
+// rescaled to 15% / 75% / 10% of the warmup.
+class WindowSchedule {
+ public:
+  WindowSchedule(int num_warmup, WindowSettings s) : num_warmup_(num_warmup), s_(s) {
+    if (num_warmup < 20) {
+      enabled_ = false;
+    } else if (s_.init_buffer + s_.base_window + s_.term_buffer > num_warmup) {
+      s_.init_buffer = int(0.15 * num_warmup);
+      s_.term_buffer = int(0.1 * num_warmup);
+      s_.base_window = num_warmup - (s_.init_buffer + s_.term_buffer);
+    }
+    window_size_ = s_.base_window;
+    next_window_ = s_.init_buffer + window_size_ - 1;
+  }
+
+  // Is iteration `counter` (0-based) inside a slow window (collect a sample)?
+  bool in_window(int counter) const {
+    return enabled_ && counter >= s_.init_buffer && counter < num_warmup_ - s_.term_buffer && counter != num_warmup_;
+  }
+  // Does a slow window end at iteration `counter`? Advances the schedule when it does.
+  bool end_window(int counter) {
+    if (!(enabled_ && counter == next_window_ && counter != num_warmup_)) return false;
+    compute_next_window(counter);
+    return true;
+  }
+  const WindowSettings& settings() const { return s_; }
+  bool enabled() const { return enabled_; }
+
+ private:
+  void compute_next_window(int counter) {
+    const int last = num_warmup_ - s_.term_buffer - 1;
+    if (next_window_ == last) return;
+    window_size_ *= 2;
+    next_window_ = counter + window_size_;
+    if (next_window_ != last) {
+      const int next_boundary = next_window_ + 2 * window_size_;
+      if (next_boundary >= num_warmup_ - s_.term_buffer) next_window_ = last;
+    }
+  }
+
+  int num_warmup_;
+  WindowSettings s_;
+  bool enabled_ = true;
+  int window_size_ = 0;
+  int next_window_ = 0;
+};
+
+}  // namespace symhmc

@@ -1,0 +1,60 @@
+// Static HMC (Stan's base_static_hmc): n_steps leapfrog steps of a (optionally jittered) step
+// size, then a Metropolis accept/reject. Numerical trouble (a non-finite log density or an
+// energy error above max_energy_error) is reported as a divergence and rejected, never thrown.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+
+#include "symhmc/integrator.hpp"
+#include "symhmc/transition.hpp"
+
+namespace symhmc {
+
+struct HmcSettings {
+  int n_steps = 10;
+  double step_jitter = 0.0;  // step size drawn uniformly from eps * [1 - jitter, 1 + jitter]
+  double max_energy_error = 1000.0;
+};
+
+class StaticHmc {
+ public:
+  StaticHmc(std::size_t dim, HmcSettings s) : s_(s), z_(dim) {}
+
+  // Moves `current` (position, lp and grad valid) to the next state.
+  TransitionStats transition(PhasePoint& current, double step_size, const DiagMetric& metric,
+                             CountingEvaluator& eval, Rng& rng) {
+    double eps = step_size;
+    if (s_.step_jitter > 0.0) eps *= 1.0 + s_.step_jitter * (2.0 * rng.uniform() - 1.0);
+    metric.sample_momentum(rng, current.p.data());
+    const double h0 = hamiltonian(current, metric);
+    z_.assign(current);
+    TransitionStats st;
+    st.step_size = eps;
+    bool diverging = false;
+    int steps = 0;
+    for (; steps < s_.n_steps; ++steps) {
+      leapfrog_step(z_, eps, metric, eval);
+      if (!std::isfinite(z_.lp) || hamiltonian(z_, metric) - h0 > s_.max_energy_error) {
+        diverging = true;  // stop early: the trajectory is lost
+        ++steps;
+        break;
+      }
+    }
+    st.n_steps = steps;
+    const double h = diverging ? INFINITY : hamiltonian(z_, metric);
+    const double accept = h0 - h >= 0.0 ? 1.0 : std::exp(h0 - h);
+    st.acceptance_rate = accept;
+    st.diverging = diverging;
+    if (rng.uniform() < accept) current.assign(z_);
+    st.lp = current.lp;
+    st.energy = hamiltonian(current, metric);
+    return st;
+  }
+
+ private:
+  HmcSettings s_;
+  PhasePoint z_;
+};
+
+}  // namespace symhmc

@@ -1,0 +1,187 @@
+#include "symhmc/chains.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+#include "symhmc/integrator.hpp"
+#include "symhmc/parallel.hpp"
+#include "symhmc/rng.hpp"
+
+namespace symhmc {
+namespace {
+
+// Stan's init_stepsize: double or halve the step size until the acceptance probability of one
+// leapfrog step from the current point (fresh momentum each time) crosses 0.8.
+double find_reasonable_step_size(const PhasePoint& z, double eps, const DiagMetric& metric, CountingEvaluator& eval,
+                                 Rng& rng, PhasePoint& scratch) {
+  if (!(eps > 0.0) || !(eps <= 1e7)) return eps;
+  const double log_target = std::log(0.8);
+  auto delta_h = [&] {
+    scratch.assign(z);
+    metric.sample_momentum(rng, scratch.p.data());
+    const double h0 = hamiltonian(scratch, metric);
+    leapfrog_step(scratch, eps, metric, eval);
+    const double d = h0 - hamiltonian(scratch, metric);
+    return std::isnan(d) ? -std::numeric_limits<double>::infinity() : d;
+  };
+  const int direction = delta_h() > log_target ? 1 : -1;
+  for (int iter = 0; iter < 100; ++iter) {  // Stan loops until it throws; we stop at the bounds
+    const double d = delta_h();
+    if (direction == 1 && !(d > log_target)) break;
+    if (direction == -1 && !(d < log_target)) break;
+    const double next = direction == 1 ? 2.0 * eps : 0.5 * eps;
+    if (next > 1e7 || next < 1e-12) break;
+    eps = next;
+  }
+  return eps;
+}
+
+bool all_finite(const std::vector<double>& v) {
+  for (double x : v)
+    if (!std::isfinite(x)) return false;
+  return true;
+}
+
+class ChainRunner {
+ public:
+  ChainRunner(const Target& target, const SamplerSettings& s, std::uint64_t key, const ChainOutputs& out,
+              Progress& progress)
+      : target_(target), s_(s), key_(key), out_(out), progress_(progress), dim_(target.dim()) {}
+
+  void run(std::int64_t c, std::int64_t stream, const double* init) {
+    Rng rng(key_, std::uint64_t(stream));
+    auto evaluator = target_.make_evaluator();
+    CountingEvaluator eval(*evaluator);
+    DiagMetric metric(dim_);
+    PhasePoint cur(dim_), scratch(dim_);
+
+    // Initial point.
+    if (init) {
+      std::copy(init, init + dim_, cur.q.begin());
+      eval.update(cur);
+    } else {
+      for (int tries = 0; tries < std::max(1, s_.max_init_tries); ++tries) {
+        for (std::size_t i = 0; i < dim_; ++i) cur.q[i] = rng.uniform(-s_.init_radius, s_.init_radius);
+        eval.update(cur);
+        if (std::isfinite(cur.lp) && all_finite(cur.grad)) break;
+      }
+    }
+
+    double eps = s_.step_size;
+    DualAveraging dual_avg(s_.dual_averaging);
+    WindowSchedule windows(s_.warmup, s_.windows);
+    WelfordVariance welford(dim_);
+    std::vector<double> var(dim_, 1.0);
+    if (s_.warmup > 0 && s_.adapt_step_size && s_.find_step_size)
+      eps = find_reasonable_step_size(cur, eps, metric, eval, rng, scratch);
+    dual_avg.restart(eps);
+
+    Nuts nuts(dim_, s_.nuts);
+    StaticHmc hmc(dim_, s_.hmc);
+    const int n_iter = s_.warmup + s_.draws;
+    bool finished = true;
+    for (int it = 0; it < n_iter; ++it) {
+      if (progress_.interrupt.load(std::memory_order_relaxed)) {
+        finished = false;
+        break;
+      }
+      const TransitionStats st = s_.kind == SamplerKind::nuts ? nuts.transition(cur, eps, metric, eval, rng)
+                                                              : hmc.transition(cur, eps, metric, eval, rng);
+      if (it < s_.warmup) {
+        if (st.diverging) progress_.warmup_divergences.fetch_add(1, std::memory_order_relaxed);
+        if (s_.adapt_step_size) eps = dual_avg.update(st.acceptance_rate);
+        if (s_.adapt_mass_matrix) {
+          if (windows.in_window(it)) welford.add(cur.q.data());
+          if (windows.end_window(it)) {
+            welford.regularized_variance(var);
+            welford.restart();
+            metric.set_inv_mass(var);
+            if (s_.adapt_step_size) {
+              if (s_.find_step_size) eps = find_reasonable_step_size(cur, eps, metric, eval, rng, scratch);
+              dual_avg.restart(eps);
+            }
+          }
+        }
+        if (it == s_.warmup - 1 && s_.adapt_step_size) eps = dual_avg.final_step_size();
+      } else {
+        const std::size_t k = std::size_t(c) * std::size_t(s_.draws) + std::size_t(it - s_.warmup);
+        std::copy(cur.q.begin(), cur.q.end(), out_.draws + k * dim_);
+        out_.lp[k] = st.lp;
+        out_.acceptance_rate[k] = st.acceptance_rate;
+        out_.step_size[k] = st.step_size;
+        out_.tree_depth[k] = st.tree_depth;
+        out_.n_steps[k] = st.n_steps;
+        out_.diverging[k] = st.diverging ? 1 : 0;
+        out_.energy[k] = st.energy;
+        if (st.diverging) progress_.divergences.fetch_add(1, std::memory_order_relaxed);
+      }
+      progress_.iterations.fetch_add(1, std::memory_order_relaxed);
+    }
+
+    out_.adapted_step_size[c] = eps;
+    std::copy(metric.inv_mass().begin(), metric.inv_mass().end(), out_.inv_mass + std::size_t(c) * dim_);
+    out_.n_grad_evals[c] = eval.count();
+    out_.finished[c] = finished ? 1 : 0;
+    if (finished) progress_.chains_done.fetch_add(1, std::memory_order_relaxed);
+  }
+
+ private:
+  const Target& target_;
+  const SamplerSettings& s_;
+  std::uint64_t key_;
+  const ChainOutputs& out_;
+  Progress& progress_;
+  std::size_t dim_;
+};
+
+void require(bool ok, const std::string& message) {
+  if (!ok) throw std::invalid_argument(message);
+}
+
+}  // namespace
+
+void validate(const SamplerSettings& s) {
+  require(s.warmup >= 0, "warmup must be >= 0");
+  require(s.draws >= 1, "draws must be >= 1");
+  require(s.step_size > 0.0 && std::isfinite(s.step_size), "step_size must be positive and finite");
+  const DualAveragingSettings& d = s.dual_averaging;
+  require(d.target_accept > 0.0 && d.target_accept < 1.0, "target_accept must be in (0, 1)");
+  require(d.gamma > 0.0 && std::isfinite(d.gamma), "gamma must be positive and finite");
+  require(d.t0 >= 0.0 && std::isfinite(d.t0), "t0 must be >= 0 and finite");
+  require(d.kappa > 0.0 && d.kappa <= 1.0, "kappa must be in (0, 1]");
+  require(s.windows.init_buffer >= 0, "init_buffer must be >= 0");
+  require(s.windows.term_buffer >= 0, "term_buffer must be >= 0");
+  require(s.windows.base_window >= 1, "base_window must be >= 1");
+  require(s.nuts.max_tree_depth >= 1 && s.nuts.max_tree_depth <= 30, "max_tree_depth must be in [1, 30]");
+  require(s.nuts.max_energy_error > 0.0, "max_energy_error must be positive");
+  require(s.hmc.max_energy_error > 0.0, "max_energy_error must be positive");
+  require(s.hmc.n_steps >= 1, "n_steps must be >= 1");
+  require(s.hmc.step_jitter >= 0.0 && s.hmc.step_jitter < 1.0, "step_jitter must be in [0, 1)");
+  require(s.init_radius > 0.0 && std::isfinite(s.init_radius), "init_radius must be positive and finite");
+}
+
+void run_chains(const Target& target, const SamplerSettings& settings, std::uint64_t key, std::int64_t n_chains,
+                const double* init, const ChainOutputs& out, Progress& progress, int threads,
+                std::int64_t first_chain) {
+  validate(settings);
+  const std::size_t dim = target.dim();
+  ChainRunner runner(target, settings, key, out, progress);
+  ExceptionCarrier errors;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(resolve_threads(threads))
+  for (std::int64_t c = 0; c < n_chains; ++c) {
+    errors.run([&] {
+      try {
+        runner.run(c, first_chain + c, init ? init + std::size_t(c) * dim : nullptr);
+      } catch (...) {
+        progress.interrupt.store(true);  // stop the other chains, then rethrow after the region
+        throw;
+      }
+    });
+  }
+  errors.rethrow();
+}
+
+}  // namespace symhmc
