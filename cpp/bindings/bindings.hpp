@@ -14,6 +14,7 @@ namespace py = pybind11;
 using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
 
 void bind_model(py::module_& m);
+void bind_symmetry(py::module_& m);
 void bind_sampling(py::module_& m);
 
 // Throws ValueError naming `name` unless `a` has `ndim` dimensions.

@@ -16,5 +16,6 @@ PYBIND11_MODULE(_core, m) {
   m.def("max_threads", [] { return symhmc::resolve_threads(0); },
         "Threads used when threads=None (1 when built without OpenMP).");
   symhmc::bindings::bind_model(m);
+  symhmc::bindings::bind_symmetry(m);
   symhmc::bindings::bind_sampling(m);
 }

@@ -125,7 +125,7 @@ std::unique_ptr<GradientEvaluator> BnnPosterior::make_evaluator() const {
 }
 
 void predict_batch(const Layout& layout, const double* params, std::size_t n_vectors, std::size_t params_stride,
-                   const double* x, std::size_t n_points, double* out, int threads) {
+                   const double* x, std::size_t n_points, double* out, [[maybe_unused]] int threads) {
   if (n_points == 0 || n_vectors == 0) return;
   const FeatureMajor xf(x, n_points, layout.n_inputs());
   const int n_out = layout.n_outputs();
@@ -152,7 +152,7 @@ void predict_batch(const Layout& layout, const double* params, std::size_t n_vec
 }
 
 void log_density_batch(const Target& target, const double* q, std::size_t n_vectors, double* log_density,
-                       double* grad, int threads) {
+                       double* grad, [[maybe_unused]] int threads) {
   const std::size_t d = target.dim();
   ExceptionCarrier errors;
 #pragma omp parallel num_threads(resolve_threads(threads))

@@ -1,9 +1,10 @@
 """symhmc: many short NUTS chains for Bayesian neural networks, with weight-space symmetry removal."""
 
 from . import _core
+from . import symmetry
 from .model import MLP
 from .results import SampleResults
 from .sampling import sample, sample_target
 
 __version__ = "0.1.0"
-__all__ = ["MLP", "SampleResults", "sample", "sample_target", "__version__"]
+__all__ = ["MLP", "SampleResults", "sample", "sample_target", "symmetry", "__version__"]

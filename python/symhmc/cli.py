@@ -1,49 +1,62 @@
-"""Command line: ``symhmc demo`` samples the paper's f1 network on the built-in sinusoidal set
-and prints the test LPPD and a sampler summary."""
+"""Command line: ``symhmc demo`` samples the paper's network f1 and reports the test LPPD.
+
+    symhmc demo [--chains 128] [--warmup 1024] [--seed 0] [--threads N]
+    symhmc run izmailov [--hidden 3] [--chains 1274] ...   (a paper data set, see symhmc.datasets)
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from . import datasets, scores
+from .model import MLP
+from .sampling import sample
 
-def _demo(args) -> int:
-    from . import MLP, sample
-    from .datasets import sinusoidal
-    from .scores import model_lppd
 
-    data = sinusoidal(seed=args.data_seed)
-    model = MLP(hidden=(3,), activation="tanh")  # the paper's f1, sigma ~ HalfNormal(1)
-    print(f"symhmc demo: f1 = {model}\n  data: built-in sinusoidal, {len(data.y_train)} train / "
-          f"{len(data.y_test)} test points\n  NUTS: {args.chains} chains x {args.warmup} warmup x {args.draws} draw(s)")
+def _add_sampler_args(p: argparse.ArgumentParser, chains: int) -> None:
+    p.add_argument("--chains", type=int, default=chains, help=f"independent chains (default {chains})")
+    p.add_argument("--warmup", type=int, default=1024, help="warmup iterations per chain (default 1024)")
+    p.add_argument("--draws", type=int, default=1, help="draws kept per chain (default 1)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
+    p.add_argument("--hidden", type=int, nargs="*", default=[3], help="hidden layer widths (default: 3)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def _report(data: datasets.Dataset, model: MLP, results) -> None:
+    fit = scores.model_lppd(model, results.flat_draws(), data.x_test, data.y_test)
+    print(f"data: {data.name}  ({len(data.y_train)} train / {len(data.y_test)} test rows)")
+    print(f"model: MLP(hidden={model.hidden}, activation={model.activation!r}), {model.n_params} parameters + log sigma")
+    print(f"test LPPD: {fit.mean:.3f} (standard error {fit.se:.3f})" + ("   [partial run]" if results.partial else ""))
+    print("sampler:")
+    for key, value in results.sampler_summary().items():
+        print(f"  {key:22s} {value:.4g}" if isinstance(value, float) else f"  {key:22s} {value}")
+    print(f"  {'seed':22s} {results.seed}")
+
+
+def _run(data: datasets.Dataset, args) -> int:
+    model = MLP(hidden=tuple(args.hidden), n_inputs=data.n_features)
     results = sample(model, data.x_train, data.y_train, chains=args.chains, warmup=args.warmup, draws=args.draws,
                      seed=args.seed, threads=args.threads, progress=not args.no_progress)
-    value = model_lppd(model, results.flat_draws(), data.x_test, data.y_test)
-    summary = results.sampler_summary()
-    print(f"\ntest LPPD: {value.mean:.3f} (se {value.se:.3f})")
-    print("sampler summary:")
-    for key, val in summary.items():
-        print(f"  {key:24s} {val:.4g}" if isinstance(val, float) else f"  {key:24s} {val}")
-    print(f"  seed                     {results.seed}")
-    if results.partial:
-        print("  (interrupted: partial results)")
+    _report(data, model, results)
     return 0
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="symhmc", description=__doc__)
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="symhmc", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="sample f1 on the built-in sinusoidal data; print test LPPD and a summary")
-    demo.add_argument("--chains", type=int, default=128)
-    demo.add_argument("--warmup", type=int, default=1024)
-    demo.add_argument("--draws", type=int, default=1)
-    demo.add_argument("--seed", type=int, default=0)
-    demo.add_argument("--data-seed", type=int, default=0)
-    demo.add_argument("--threads", type=int, default=None)
-    demo.add_argument("--no-progress", action="store_true")
-    demo.set_defaults(func=_demo)
+    demo = sub.add_parser("demo", help="f1 on a built-in sinusoidal data set (no files needed)")
+    _add_sampler_args(demo, chains=128)
+    run = sub.add_parser("run", help="a paper data set read from SYMHMC_DATA_DIR or shared/data")
+    run.add_argument("dataset", choices=datasets.PAPER_DATASETS)
+    run.add_argument("--data-dir", default=None, help="folder with NAME.data and splits.json")
+    _add_sampler_args(run, chains=1274)
     args = parser.parse_args(argv)
-    return args.func(args)
+    if args.command == "demo":
+        return _run(datasets.sinusoidal(), args)
+    return _run(datasets.load(args.dataset, args.data_dir), args)
 
 
 if __name__ == "__main__":

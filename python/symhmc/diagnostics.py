@@ -339,8 +339,10 @@ def _superchain_order(superchains, n_chains: int) -> tuple[np.ndarray, int, int]
 def nested_rhat(draws, superchains):
     """Nested R-hat of Margossian, Hoffman, Sountsov, Riou-Durand, Vehtari and Gelman,
     "Nested R-hat: assessing the convergence of Markov chain Monte Carlo when running many
-    short chains" (Bayesian Analysis, 2024; arXiv:2110.13017), eqs. 4-8, as implemented in the
-    Stan ``posterior`` package's ``rhat_nested``.
+    short chains" (arXiv:2110.13017): the definition of the paper's equations for
+    ``B_nu``, ``W_nu`` and ``R_nu`` (numbered 4-8 in the 2024 version), exactly as implemented
+    by the Stan ``posterior`` R package's ``rhat_nested`` (same ``ddof=1`` variances, same
+    zero terms for one chain per superchain or one draw per chain).
 
     ``draws``: ``(chain, draw, ...)``. ``superchains``: the number ``K`` of superchains, formed
     by ``K`` equal groups of consecutive chains, or one label per chain (groups of equal size).

@@ -265,11 +265,14 @@ def _mixture_quantiles_block(f: np.ndarray, s: np.ndarray, probs: np.ndarray,
             hi_a = np.where(g > 0, xa, hi[idx])
             with np.errstate(divide="ignore", invalid="ignore"):
                 step = xa - g / dens
-            bad = ~np.isfinite(step) | (step <= lo_a) | (step >= hi_a)
-            new = np.where(bad, 0.5 * (lo_a + hi_a), step)
+            finite = np.isfinite(step)
+            small = finite & (np.abs(step - xa) <= tol * scale[idx])   # converged
+            bad = ~finite | (step < lo_a) | (step > hi_a)
+            new = np.where(small | (g == 0), np.where(g == 0, xa, step),
+                           np.where(bad, 0.5 * (lo_a + hi_a), step))
             lo[idx], hi[idx] = lo_a, hi_a
-            done = (np.abs(new - xa) <= tol * scale[idx]) | (g == 0) | (hi_a - lo_a <= tol * scale[idx])
-            x[idx] = np.where(g == 0, xa, new)
+            done = small | (g == 0) | (hi_a - lo_a <= tol * scale[idx])
+            x[idx] = new
             active[idx[done]] = False
         out[k] = x
     return out

@@ -1,5 +1,5 @@
-// Branch-free elementwise math written so the compiler vectorizes the loops (AVX2/AVX-512).
-// tanh is the hot spot of small tanh networks; std::tanh is scalar and far slower.
+// Vectorized tanh of full double accuracy (a few ulp): the hot spot of small tanh networks, where
+// std::tanh is scalar and far slower.
 #pragma once
 
 #include <cstddef>
@@ -10,62 +10,8 @@
 namespace symhmc {
 namespace fastmath {
 
-static inline double bits_to_double(std::uint64_t u) {
-  double d;
-  std::memcpy(&d, &u, sizeof d);
-  return d;
-}
-static inline std::uint64_t double_to_bits(double d) {
-  std::uint64_t u;
-  std::memcpy(&u, &d, sizeof u);
-  return u;
-}
-
-// exp(y) for y in [0, 45]: y = n ln2 + r with |r| <= ln2/2, Taylor polynomial of degree 12
-// (truncation error below 2e-16 relative), scaled by 2^n through the exponent bits.
-static inline double exp_reduced_range(double y) {
-  const double log2e = 1.4426950408889634;
-  const double ln2_hi = 6.93147180369123816490e-01;
-  const double ln2_lo = 1.90821492927058770002e-10;
-  const double shifter = 6755399441055744.0;  // 1.5 * 2^52: rounds to an integer in the low bits
-  double kd = y * log2e + shifter;
-  const std::uint64_t ki = double_to_bits(kd);
-  kd -= shifter;
-  const double r = (y - kd * ln2_hi) - kd * ln2_lo;
-  double p = 1.0 / 479001600.0;
-  p = p * r + 1.0 / 39916800.0;
-  p = p * r + 1.0 / 3628800.0;
-  p = p * r + 1.0 / 362880.0;
-  p = p * r + 1.0 / 40320.0;
-  p = p * r + 1.0 / 5040.0;
-  p = p * r + 1.0 / 720.0;
-  p = p * r + 1.0 / 120.0;
-  p = p * r + 1.0 / 24.0;
-  p = p * r + 1.0 / 6.0;
-  p = p * r + 0.5;
-  p = p * r + 1.0;
-  p = p * r + 1.0;
-  const double scale = bits_to_double((ki << 52) + 0x3FF0000000000000ULL);
-  return p * scale;
-}
-
-// tanh with a few ulp of error: a rational approximation on |x| < 0.625 (Cephes' coefficients)
-// and (e - 1) / (e + 1), e = exp(2|x|), above; both branches share one division.
-static inline double tanh(double x) {
-  const double ax = std::fabs(x);
-  const double ac = std::fmin(ax, 22.0);  // tanh(22) == 1 in double precision
-  const double e = exp_reduced_range(2.0 * ac);
-  const double z = x * x;
-  const double p = (-9.64399179425052238628e-1 * z - 9.92877231001918586564e1) * z - 1.61468768441708447952e3;
-  const double q = ((z + 1.12811678491632931402e2) * z + 2.23548839060100448583e3) * z + 4.84406305325125486048e3;
-  const bool small = ax < 0.625;
-  const double num = small ? x * (q + z * p) : std::copysign(e - 1.0, x);
-  const double den = small ? q : e + 1.0;
-  return num / den;
-}
-
-// The same tanh on GCC/Clang vector types: explicit SIMD, because compilers do not reliably
-// if-convert the scalar version for AVX2. kLanes doubles per register (8 with AVX-512).
+// tanh on GCC/Clang vector types: explicit SIMD, because compilers do not reliably if-convert a
+// branch-free scalar version for AVX2. kLanes doubles per register (8 with AVX-512).
 #if defined(__AVX512F__)
 constexpr int kLanes = 8;
 #else
@@ -80,8 +26,10 @@ static inline vdouble vbroadcast(double a) { return vdouble{} + a; }
 static inline vdouble vtanh(vdouble x) {
   const vuint sign_mask = vuint{} + 0x8000000000000000ULL;
   const vdouble ax = (vdouble)((vuint)x & ~sign_mask);
-  const vdouble ac = ax < 22.0 ? ax : vbroadcast(22.0);
-  // exp(2 ac), as in exp_reduced_range
+  const vdouble ac = ax < 22.0 ? ax : vbroadcast(22.0);  // tanh(22) == 1 in double precision
+  // e = exp(2 ac): 2 ac = n ln2 + r with |r| <= ln2/2 (n rounded through the 1.5 * 2^52 shifter),
+  // a degree-12 Taylor polynomial for exp(r) (truncation below 2e-16 relative), times 2^n built
+  // in the exponent bits.
   const vdouble y = 2.0 * ac;
   const double shifter = 6755399441055744.0;
   vdouble kd = y * 1.4426950408889634 + shifter;
@@ -102,6 +50,8 @@ static inline vdouble vtanh(vdouble x) {
   p = p * r + 1.0;
   p = p * r + 1.0;
   const vdouble e = p * (vdouble)((ki << 52) + 0x3FF0000000000000ULL);
+  // |x| < 0.625: Cephes' rational approximation x + x z P(z) / Q(z); above: (e - 1) / (e + 1).
+  // Both branches share the one division.
   const vdouble z = x * x;
   const vdouble pr = (-9.64399179425052238628e-1 * z - 9.92877231001918586564e1) * z - 1.61468768441708447952e3;
   const vdouble qr = ((z + 1.12811678491632931402e2) * z + 2.23548839060100448583e3) * z + 4.84406305325125486048e3;

@@ -1,0 +1,180 @@
+"""Benchmark of symhmc.symmetry: canonicalize throughput and align speed / quality.
+
+    PYTHONPATH=python python bench/bench_symmetry.py            # full sizes of issue 5
+    PYTHONPATH=python python bench/bench_symmetry.py --quick    # small sizes, seconds
+
+Canonicalize 10^6 f1 draws and 10^4 f2 draws (draws per second, 1 thread and all threads);
+align 1274 f1 draws (three functionally different modes) and 1000 f2 draws (one mode) with both
+methods: seconds, the fraction of draws mapped back to their mode's original cloud by one
+transform per mode ("recovered"), and the within-mode spread (sum of coordinate variances
+of the network parameters, averaged over modes) after alignment relative to before (the
+scrambled draws) and relative to the unscrambled truth (1.0 is perfect).
+
+The draws are synthetic: Gaussian clouds (noise 0.1) around centres with well-separated
+neurons, every draw scrambled by its own random equioutput transform. For reference, the
+paper's permutation step took about 14 s for 1274 f1 draws.
+Prints a summary and saves JSON (command, versions, build) to bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import platform
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import scipy
+
+import symhmc
+from symhmc import MLP, _core
+from symhmc import symmetry as S
+
+
+def centre_with_separated_neurons(model: MLP, rng, noise: float, bias_scale: float = 0.1) -> np.ndarray:
+    while True:
+        centre = rng.normal(scale=1.5, size=model.dim)
+        layers = model.unpack(centre)
+        for W, b in layers[:-1]:
+            b[:] = rng.normal(scale=bias_scale, size=b.shape)
+        ok = True
+        for h in range(len(model.hidden)):
+            F = np.concatenate([layers[h][0], layers[h][1][:, None], layers[h + 1][0].T], axis=1)
+            d = np.linalg.norm(F[:, None] - F[None], axis=-1)
+            np.fill_diagonal(d, np.inf)
+            d = np.minimum(d, np.linalg.norm(F[:, None] + F[None], axis=-1))
+            ok &= bool(d.min() > 10 * noise)
+        if ok:
+            return centre
+
+
+def synthetic(model: MLP, sizes, seed: int, noise: float = 0.1):
+    """Draws of len(sizes) modes (truth labels), each draw scrambled by a random transform."""
+    rng = np.random.default_rng(seed)
+    parts, truth = [], []
+    for c, n in enumerate(sizes):
+        centre = centre_with_separated_neurons(model, rng, noise)
+        parts.append(centre + noise * rng.normal(size=(n, model.dim)))
+        truth += [c] * n
+    X = np.concatenate(parts)
+    E = S.random_transform(model, seed=seed + 1, size=len(X))
+    return X, np.array(truth), E, S.apply_transform(X, model, E)
+
+
+def spread(x, model) -> float:
+    return float(np.sum(np.var(x[:, :model.n_params], axis=0)))
+
+
+def within_mode_spread(x, truth, model) -> float:
+    return float(np.mean([spread(x[truth == c], model) for c in np.unique(truth)]))
+
+
+def recovered(info, E, truth) -> float:
+    comp = info.transform.compose(E)
+    good = 0
+    for c in np.unique(truth):
+        idx = np.flatnonzero(truth == c)
+        keys = [tuple(np.concatenate([p[g] for p in comp.perms])) + tuple(np.concatenate([s[g] for s in comp.signs]))
+                for g in idx]
+        good += Counter(keys).most_common(1)[0][1]
+    return good / len(truth)
+
+
+def bench_canonicalize(model: MLP, n: int, threads, repeats: int, seed: int = 0) -> dict:
+    X = np.random.default_rng(seed).normal(size=(n, model.dim))
+    S.canonicalize(X[:1000], model, threads=threads)  # warm-up
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        S.canonicalize(X, model, threads=threads)
+        times.append(time.perf_counter() - t)
+    best = min(times)
+    return {"draws": n, "threads": threads or _core.max_threads(), "seconds_best": best,
+            "seconds_all": times, "draws_per_second": n / best}
+
+
+def bench_align(name: str, model: MLP, sizes, method: str, seed: int) -> dict:
+    X, truth, E, Y = synthetic(model, sizes, seed)
+    t = time.perf_counter()
+    A, info = S.align(Y, model, method=method, return_info=True)
+    seconds = time.perf_counter() - t
+    x = np.random.default_rng(0).normal(size=(50, model.n_inputs))
+    max_pred_diff = float(np.max(np.abs(model.predict(A, x) - model.predict(Y, x))))
+    before, after, truth_spread = (within_mode_spread(Y, truth, model), within_mode_spread(A, truth, model),
+                                   within_mode_spread(X, truth, model))
+    canon = within_mode_spread(S.canonicalize(Y, model), truth, model)
+    return {"case": name, "method": method, "draws": int(len(Y)), "modes": len(sizes), "seconds": seconds,
+            "recovered_fraction": recovered(info, E, truth), "n_iterations": info.n_iterations,
+            "converged": info.converged, "within_mode_spread_before": before, "within_mode_spread_after": after,
+            "within_mode_spread_truth": truth_spread, "spread_after_over_before": after / before,
+            "spread_after_over_truth": after / truth_spread, "canonicalize_spread_over_truth": canon / truth_spread,
+            "max_abs_prediction_change": max_pred_diff,
+            "details": {k: v for k, v in info.details.items() if k != "svm_loss"}}
+
+
+def versions() -> dict:
+    out = {"python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__,
+           "symhmc": symhmc.__version__, "build_arch": _core.build_arch,
+           "openmp": bool(_core.openmp_available), "max_threads": _core.max_threads(),
+           "cpu_count": os.cpu_count(), "machine": platform.machine(), "platform": platform.platform()}
+    try:
+        import sklearn
+        out["scikit-learn"] = sklearn.__version__
+    except ImportError:
+        out["scikit-learn"] = None
+    try:
+        out["loadavg_at_start"] = os.getloadavg()
+    except OSError:
+        pass
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--methods", default="match,paper")
+    ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "results"))
+    args = ap.parse_args(argv)
+    f1, f2 = MLP(hidden=(3,)), MLP(hidden=(16, 16, 16))
+    q = args.quick
+    report = {"command": " ".join([Path(sys.executable).name, *sys.argv]), "date_utc":
+              _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), "versions": versions(),
+              "canonicalize": [], "align": []}
+
+    for name, model, n in [("f1", f1, 10_000 if q else 1_000_000), ("f2", f2, 1_000 if q else 10_000)]:
+        for threads in (1, None):
+            r = bench_canonicalize(model, n, threads, args.repeats)
+            r["case"] = name
+            report["canonicalize"].append(r)
+            print(f"canonicalize {name}: {n} draws, threads={r['threads']}: {r['seconds_best']:.4f} s, "
+                  f"{r['draws_per_second']:.3g} draws/s", flush=True)
+
+    f1_sizes = (40, 30, 30) if q else (560, 400, 314)  # 1274 draws in three modes
+    f2_sizes = (100,) if q else (1000,)
+    for method in args.methods.split(","):
+        for name, model, sizes in [("f1", f1, f1_sizes), ("f2", f2, f2_sizes)]:
+            r = bench_align(name, model, sizes, method, seed=1)
+            report["align"].append(r)
+            print(f"align {name} ({r['draws']} draws, {r['modes']} modes) method={method}: {r['seconds']:.2f} s, "
+                  f"recovered {r['recovered_fraction']:.3f}, within-mode spread after/before "
+                  f"{r['spread_after_over_before']:.4f}, after/truth {r['spread_after_over_truth']:.3f} "
+                  f"(canonicalize alone: {r['canonicalize_spread_over_truth']:.1f}), "
+                  f"iterations {r['n_iterations']}, max |dpred| {r['max_abs_prediction_change']:.1e}", flush=True)
+
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    path = out_dir / f"bench_symmetry_{'quick_' if q else ''}{stamp}.json"
+    path.write_text(json.dumps(report, indent=2, default=float))
+    print(f"saved {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
