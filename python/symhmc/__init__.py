@@ -5,6 +5,7 @@ from . import symmetry
 from .model import MLP
 from .results import SampleResults
 from .sampling import sample, sample_target
+from .io import load
 
 __version__ = "0.1.0"
-__all__ = ["MLP", "SampleResults", "sample", "sample_target", "symmetry", "__version__"]
+__all__ = ["MLP", "SampleResults", "load", "sample", "sample_target", "symmetry", "__version__"]

@@ -18,6 +18,8 @@ trailing element (a float when there are no trailing dimensions).
   weight-space symmetries that make weight-space R-hat meaningless).
 * :func:`sampler_health`: divergences, tree-depth hits, acceptance, step sizes and gradient
   evaluations per chain and in total.
+* :func:`weight_space`: the above on the weights after removing the symmetries
+  (:func:`symhmc.symmetry.canonicalize` or :func:`symhmc.symmetry.align`).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from ._validation import as_float_array
 
 __all__ = [
     "rhat", "ess_bulk", "ess_tail", "nested_rhat", "function_space", "sampler_health",
-    "format_table", "arviz_available",
+    "format_table", "arviz_available", "weight_space", "parameter_names",
 ]
 
 _BACKENDS = ("auto", "arviz", "numpy")
@@ -567,3 +569,159 @@ def format_table(columns: Mapping, *, max_rows: int = 20) -> str:
         table.append(["..."] * len(cols) if r is None else [cell(np.atleast_1d(c)[r]) for c in cols.values()])
     widths = [max(len(row[j]) for row in table) for j in range(len(cols))]
     return "\n".join("  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in table)
+
+
+# ----------------------------------------------------------------------------------------------
+# weight space
+# ----------------------------------------------------------------------------------------------
+_WEIGHT_METHODS = ("canonicalize", "align", "none")
+
+
+def parameter_names(model, dim: int | None = None) -> list[str]:
+    """Names of the coordinates of a flat posterior vector: ``W{l}[i,j]`` (layer ``l``, output
+    neuron ``i``, input ``j``), ``b{l}[i]``, then ``log_sigma`` when ``dim`` (default
+    ``model.dim``) includes it."""
+    dim = model.dim if dim is None else dim
+    names = []
+    for layer, (n_out, n_in) in enumerate(model.layer_shapes):
+        names += [f"W{layer}[{i},{j}]" for i in range(n_out) for j in range(n_in)]
+        names += [f"b{layer}[{i}]" for i in range(n_out)]
+    if dim == model.n_params + 1:
+        names.append("log_sigma")
+    return names
+
+
+def _is_results(obj) -> bool:
+    return all(hasattr(obj, a) for a in ("draws", "stats", "model", "flat_draws"))
+
+
+def _weight_stats(arr: np.ndarray, superchains, backend: str) -> dict[str, np.ndarray]:
+    out = {
+        "rhat": np.atleast_1d(rhat(arr, backend=backend)),
+        "ess_bulk": np.atleast_1d(ess_bulk(arr, backend=backend)),
+        "ess_tail": np.atleast_1d(ess_tail(arr, backend=backend)),
+    }
+    if superchains is not None:
+        out["nested_rhat"] = np.atleast_1d(nested_rhat(arr, superchains))
+    return out
+
+
+def _weight_summary(values: dict[str, np.ndarray], names: list[str], rhat_threshold: float,
+                    n_chains: int, n_draws: int) -> dict:
+    summary: dict = {"n_params": len(names), "n_chains": n_chains, "n_draws": n_draws}
+    for key, largest, label in (("rhat", True, "max_rhat"), ("ess_bulk", False, "min_ess_bulk"),
+                                ("ess_tail", False, "min_ess_tail"), ("nested_rhat", True, "max_nested_rhat")):
+        if key not in values:
+            continue
+        value, idx = _worst(values[key], largest)
+        arg = label.replace("max_", "argmax_").replace("min_", "argmin_")
+        summary[label], summary[arg] = value, idx
+        summary[arg + "_name"] = None if idx is None else names[idx]
+    check = values["rhat"]
+    if "nested_rhat" in values:
+        check = np.where(np.isnan(check), values["nested_rhat"], check)
+    summary["frac_rhat_above"] = float(np.mean(check > rhat_threshold))
+    if n_draws < _MIN_DRAWS:
+        summary["note"] = (f"split R-hat and ESS need at least {_MIN_DRAWS} draws per chain "
+                           f"(got {n_draws}); use superchains= for nested R-hat")
+    return summary
+
+
+def weight_space(results_or_draws, model=None, *, method: str = "canonicalize", superchains=None,
+                 groups=None, rhat_threshold: float = 1.01, backend: str = "auto",
+                 align_options: Mapping | None = None) -> dict:
+    """R-hat and ESS of every weight after removing the weight-space symmetries.
+
+    Raw weights of a network have many equivalent copies of every mode (neurons permuted and,
+    for odd activations, sign-flipped), so chains that found the same function in different
+    copies look unconverged. This maps the draws to one representative first, then computes
+    :func:`rhat`, :func:`ess_bulk`, :func:`ess_tail` (and :func:`nested_rhat`) per coordinate.
+
+    Parameters
+    ----------
+    results_or_draws : SampleResults or array (chain, draw, n_params or dim)
+        A sampling run, or plain draws laid out by chain (e.g. ``results.draws``, or an external
+        sampler's output; a trailing ``log sigma`` is kept and is symmetry-free).
+    model : MLP
+        The network (taken from the results when omitted).
+    method : {"canonicalize", "align", "none"}
+        ``"canonicalize"``: :func:`symhmc.symmetry.canonicalize` (per draw, deterministic);
+        ``"align"``: :func:`symhmc.symmetry.align` with ``method="match"`` over all draws
+        together (options from ``align_options``); ``"none"``: the raw weights (for comparison;
+        the only choice without a model).
+    superchains : int, labels or None
+        Also compute nested R-hat over superchains of chains (see :func:`nested_rhat`); needed
+        when chains hold fewer than 4 draws (e.g. one draw per chain).
+    groups : labels or None
+        One label per chain (e.g. a mode or a chain group): the same statistics are also
+        computed within each group, returned under ``"groups"`` (groups with one chain get
+        ``NaN`` R-hat).
+    rhat_threshold : float
+        For ``frac_rhat_above`` in the summary.
+
+    Returns
+    -------
+    dict
+        ``"names"`` (``parameter_names``), ``"rhat"``, ``"ess_bulk"``, ``"ess_tail"`` (arrays
+        ``(n_coordinates,)``), ``"nested_rhat"`` with superchains, ``"method"``, ``"summary"``
+        (worst cases over coordinates: ``max_rhat``/``argmax_rhat``/``argmax_rhat_name``,
+        ``min_ess_bulk``..., ``max_nested_rhat``..., ``frac_rhat_above``, ``n_params``,
+        ``n_chains``, ``n_draws``; NaN values are ignored) and, with ``groups``,
+        ``"groups"``: ``{label: summary}``.
+    """
+    if _is_results(results_or_draws):
+        draws = as_float_array(results_or_draws.draws, "results.draws")
+        if model is None:
+            model = results_or_draws.model
+    else:
+        draws = as_float_array(results_or_draws, "draws")
+    if draws.ndim != 3:
+        raise ValueError(f"draws must have shape (chain, draw, n_params or dim), got shape {draws.shape}; "
+                         "for one draw per chain pass draws[:, None, :]")
+    if method not in _WEIGHT_METHODS:
+        raise ValueError(f"method must be one of {_WEIGHT_METHODS}, got {method!r}")
+    if isinstance(rhat_threshold, bool) or not isinstance(rhat_threshold, numbers.Real) or not rhat_threshold >= 1:
+        raise ValueError(f"rhat_threshold must be a number >= 1, got {rhat_threshold!r}")
+    _check_backend(backend)
+    if align_options is not None and not isinstance(align_options, Mapping):
+        raise TypeError(f"align_options must be a mapping of symhmc.symmetry.align options, got "
+                        f"{type(align_options).__name__}")
+    from .model import MLP  # noqa: PLC0415
+    from . import symmetry  # noqa: PLC0415
+
+    if model is None:
+        if method != "none":
+            raise ValueError(f"model is required for method={method!r} (pass the MLP the draws belong to, "
+                             "or method='none')")
+        names = [f"theta[{i}]" for i in range(draws.shape[2])]
+        removed = draws
+    else:
+        if not isinstance(model, MLP):
+            raise TypeError(f"model must be a symhmc.MLP, got {type(model).__name__}")
+        if draws.shape[2] not in (model.n_params, model.dim):
+            raise ValueError(f"draws must end in an axis of length {model.n_params} (network parameters) or "
+                             f"{model.dim} (with log sigma), got shape {draws.shape}")
+        names = parameter_names(model, draws.shape[2])
+        if method == "canonicalize":
+            removed = symmetry.canonicalize(draws, model)
+        elif method == "align":
+            removed = symmetry.align(draws, model, method="match", **dict(align_options or {}))
+        else:
+            removed = draws
+    n_chains, n_draws = draws.shape[:2]
+    out: dict = {"names": names, "method": method}
+    values = _weight_stats(removed, superchains, backend)
+    out.update(values)
+    out["summary"] = {"method": method,
+                      **_weight_summary(values, names, float(rhat_threshold), n_chains, n_draws)}
+    if groups is not None:
+        labels = np.asarray(groups)
+        if labels.ndim != 1 or labels.shape[0] != n_chains:
+            raise ValueError(f"groups must have one label per chain ({n_chains}), got shape {labels.shape}")
+        out["groups"] = {}
+        for label in np.unique(labels):
+            sel = removed[labels == label]
+            vals = _weight_stats(sel, None, backend)
+            key = label.item() if hasattr(label, "item") else label
+            out["groups"][key] = _weight_summary(vals, names, float(rhat_threshold), sel.shape[0], n_draws)
+    return out

@@ -1,0 +1,500 @@
+"""Results files: :meth:`SampleResults.save <symhmc.SampleResults.save>` and :func:`load`.
+
+Two formats hold the same content:
+
+* **netCDF** (any path not ending in ``.npz``; the default): one xarray ``Dataset`` written with
+  the first netCDF engine xarray finds (``netCDF4``, ``h5netcdf`` or ``scipy``). Needs
+  ``xarray`` and a netCDF engine (``pip install 'symhmc[arviz]'``: ArviZ brings both); they are
+  imported only when a netCDF file is written or read.
+* **npz** (paths ending in ``.npz``, or ``format="npz"``): a NumPy zip archive, always
+  available; it is read with ``allow_pickle=False``.
+
+Neither format is ever unpickled: arrays are plain numeric arrays and everything else
+(sampler settings, model spec, seed, ``convergence``, ...) is JSON text (in netCDF attributes,
+or a ``uint8`` array in the ``.npz``).
+
+Content
+-------
+Arrays: ``draws`` ``(chain, draw, dim)``; ``stat_<name>`` ``(chain, draw)`` for every entry of
+``results.stats`` (ArviZ names); ``step_size``, ``inv_mass``, ``n_grad_evals``, ``chain_ids``;
+the training data ``train_x``, ``train_y`` when stored (by default when they take at most
+16 MiB). JSON attributes: ``settings`` (every sampler setting, including entries added after
+sampling), ``model`` (the :class:`~symhmc.MLP` fields, or ``null``), ``convergence`` (the
+optional ``results.convergence`` dict), and ``meta``: seed, wall time, ``partial``, package
+version, the dtype and shape of every array, a fingerprint of the training data
+(:func:`data_fingerprint`: sha256 of the float64 bytes of ``x`` then ``y``) and a sha256
+checksum of all arrays. Tuples, NumPy arrays and scalars, non-finite floats and dicts with
+non-string keys in ``settings``/``convergence`` are encoded with tags so that they load back
+equal; other objects raise ``TypeError`` when saving.
+
+Loading checks the format tag, every array's presence, dtype and shape, and the checksum, so a
+truncated, corrupted or foreign file raises ``ValueError`` naming the path rather than giving
+wrong results. The round trip is exact: arrays bit-identical (dtypes included), settings,
+convergence and model equal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["save", "load", "data_fingerprint", "FORMAT_NAME", "FORMAT_VERSION"]
+
+FORMAT_NAME = "symhmc.SampleResults"
+FORMAT_VERSION = 1
+DEFAULT_MAX_DATA_BYTES = 16 * 2**20
+
+_ATTRS_KEY = "__symhmc_attrs__"  # npz member holding the JSON attributes
+_NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf", ".cdf", ".h5", ".hdf5")
+_FIXED_ARRAYS = ("draws", "step_size", "inv_mass", "n_grad_evals", "chain_ids")
+_DIMS = {
+    "draws": ("chain", "draw", "coordinate"),
+    "step_size": ("chain",),
+    "inv_mass": ("chain", "coordinate"),
+    "n_grad_evals": ("chain",),
+    "chain_ids": ("chain",),
+    "train_x": ("train_point", "train_x_column"),
+    "train_y": ("train_point", "train_y_column"),
+}
+_MAGIC = {
+    b"\x89HDF\r\n\x1a\n": "netcdf",   # netCDF-4 / HDF5
+    b"CDF\x01": "netcdf",             # netCDF-3 classic
+    b"CDF\x02": "netcdf",             # netCDF-3 64-bit offset
+    b"CDF\x05": "netcdf",             # netCDF-3 64-bit data
+    b"PK\x03\x04": "npz",
+    b"PK\x05\x06": "npz",             # empty zip
+}
+
+
+# ----------------------------------------------------------------------------------------------
+# helpers
+# ----------------------------------------------------------------------------------------------
+def data_fingerprint(x, y) -> str:
+    """sha256 (hex) of the float64 bytes of ``x`` followed by those of ``y`` (C order).
+
+    Independent of the array shapes (``(n,)`` and ``(n, 1)`` give the same bytes), so
+    ``results.data_fingerprint == data_fingerprint(x, y)`` checks that ``x, y`` are the data a
+    run was sampled on.
+    """
+    h = hashlib.sha256()
+    for name, a in (("x", x), ("y", y)):
+        try:
+            arr = np.ascontiguousarray(np.asarray(a, dtype=np.float64))
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} must be a numeric array: {exc}") from None
+        h.update(arr.tobytes())
+    return h.hexdigest()
+
+
+def _checksum(arrays: dict[str, np.ndarray]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def _check_path(path, *, must_exist: bool) -> Path:
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    p = Path(path)
+    if must_exist:
+        if not p.exists():
+            raise FileNotFoundError(f"path {str(p)!r} does not exist")
+        if p.is_dir():
+            raise IsADirectoryError(f"path {str(p)!r} is a directory, not a results file")
+    return p
+
+
+def _import_xarray():
+    try:
+        import xarray as xr  # noqa: PLC0415
+    except ImportError:
+        raise ImportError("netCDF results files need xarray and a netCDF engine (h5netcdf or netCDF4): "
+                          "pip install 'symhmc[arviz]' -- or save to a path ending in '.npz', which needs "
+                          "only NumPy") from None
+    return xr
+
+
+# ----------------------------------------------------------------------------------------------
+# JSON encoding of settings / convergence (tagged, exact for what it accepts)
+# ----------------------------------------------------------------------------------------------
+def _enc(obj, where: str):
+    if obj is None or isinstance(obj, (bool, str)):
+        return obj
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        f = float(obj)
+        return f if math.isfinite(f) else {"__float__": repr(f)}
+    if isinstance(obj, tuple):
+        return {"__tuple__": [_enc(v, f"{where}[{i}]") for i, v in enumerate(obj)]}
+    if isinstance(obj, list):
+        return [_enc(v, f"{where}[{i}]") for i, v in enumerate(obj)]
+    if isinstance(obj, dict):
+        if all(isinstance(k, str) and not k.startswith("__") for k in obj):
+            return {k: _enc(v, f"{where}[{k!r}]") for k, v in obj.items()}
+        return {"__dict__": [[_enc(k, f"{where} key"), _enc(v, f"{where}[{k!r}]")] for k, v in obj.items()]}
+    if isinstance(obj, np.ndarray):
+        if obj.dtype.kind not in "biuf":
+            raise TypeError(f"{where} is an array of dtype {obj.dtype}, which cannot be saved "
+                            "(only bool, integer and float arrays)")
+        return {"__ndarray__": _enc(obj.tolist(), where), "dtype": obj.dtype.str, "shape": list(obj.shape)}
+    raise TypeError(f"{where} holds a {type(obj).__name__}, which cannot be saved (JSON-like values, "
+                    "tuples and NumPy arrays/scalars only)")
+
+
+def _dec(obj):
+    if isinstance(obj, list):
+        return [_dec(v) for v in obj]
+    if isinstance(obj, dict):
+        if "__float__" in obj:
+            return float(obj["__float__"])
+        if "__tuple__" in obj:
+            return tuple(_dec(v) for v in obj["__tuple__"])
+        if "__dict__" in obj:
+            return {_hashable(_dec(k)): _dec(v) for k, v in obj["__dict__"]}
+        if "__ndarray__" in obj:
+            return np.array(_dec(obj["__ndarray__"]), dtype=np.dtype(obj["dtype"])).reshape(obj["shape"])
+        return {k: _dec(v) for k, v in obj.items()}
+    return obj
+
+
+def _hashable(k):
+    return tuple(_hashable(v) for v in k) if isinstance(k, list) else k
+
+
+def _dumps(obj, where: str) -> str:
+    return json.dumps(_enc(obj, where), allow_nan=False, separators=(",", ":"))
+
+
+# ----------------------------------------------------------------------------------------------
+# model spec
+# ----------------------------------------------------------------------------------------------
+def _model_spec(model):
+    if model is None:
+        return None
+    from .model import MLP  # noqa: PLC0415
+
+    if not isinstance(model, MLP):
+        raise TypeError(f"results.model must be a symhmc.MLP (or None) to be saved, got {type(model).__name__}")
+    return {"class": "MLP", "hidden": list(model.hidden), "activation": model.activation,
+            "n_inputs": model.n_inputs, "n_outputs": model.n_outputs, "prior_scale": model.prior_scale,
+            "noise_std": model.noise_std, "noise_prior_scale": model.noise_prior_scale}
+
+
+def _model_from_spec(spec, where: str):
+    if spec is None:
+        return None
+    from .model import MLP  # noqa: PLC0415
+
+    if not isinstance(spec, dict) or spec.get("class") != "MLP":
+        raise ValueError(f"{where}: unknown model spec {spec!r}")
+    fields = {k: v for k, v in spec.items() if k != "class"}
+    try:
+        return MLP(**{**fields, "hidden": tuple(fields["hidden"])})
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ValueError(f"{where}: invalid model spec {spec!r}: {exc}") from None
+
+
+# ----------------------------------------------------------------------------------------------
+# save
+# ----------------------------------------------------------------------------------------------
+def _collect(results, store_data, max_data_bytes) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """The arrays and the JSON attributes describing ``results``."""
+    from . import __version__  # noqa: PLC0415
+
+    if not isinstance(results.stats, dict):
+        raise TypeError(f"results.stats must be a dict, got {type(results.stats).__name__}")
+    arrays: dict[str, np.ndarray] = {}
+    for name in _FIXED_ARRAYS:
+        arrays[name] = np.ascontiguousarray(np.asarray(getattr(results, name)))
+    stat_keys = []
+    for key, value in results.stats.items():
+        if not isinstance(key, str) or not key:
+            raise TypeError(f"results.stats keys must be non-empty strings, got {key!r}")
+        arrays[f"stat_{key}"] = np.ascontiguousarray(np.asarray(value))
+        stat_keys.append(key)
+    for name, a in arrays.items():
+        if a.dtype.kind not in "biuf":
+            raise TypeError(f"results array {name!r} has dtype {a.dtype}; only bool, integer and float arrays "
+                            "can be saved")
+
+    has_data = results.x is not None and results.y is not None
+    data_info: dict[str, Any] = {"stored": False, "fingerprint": None, "x_shape": None, "y_shape": None}
+    if has_data:
+        x = np.ascontiguousarray(np.asarray(results.x))
+        y = np.ascontiguousarray(np.asarray(results.y))
+        data_info.update(fingerprint=data_fingerprint(x, y), x_shape=list(x.shape), y_shape=list(y.shape))
+        if store_data == "auto":
+            keep = x.nbytes + y.nbytes <= max_data_bytes
+        else:
+            keep = bool(store_data)
+        if keep:
+            arrays["train_x"], arrays["train_y"] = x, y
+            data_info["stored"] = True
+    else:
+        fp = getattr(results, "_data_fingerprint", None)
+        data_info["fingerprint"] = fp
+        data_info["x_shape"] = getattr(results, "_data_shapes", (None, None))[0]
+        data_info["y_shape"] = getattr(results, "_data_shapes", (None, None))[1]
+
+    seed = results.seed
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        raise TypeError(f"results.seed must be an int or None to be saved, got {type(seed).__name__}")
+    meta = {
+        "seed": None if seed is None else str(int(seed)),   # may exceed 64 bits
+        "wall_time": float(results.wall_time),
+        "partial": bool(results.partial),
+        "package_version": __version__,
+        "stat_keys": stat_keys,
+        "arrays": {name: {"dtype": a.dtype.str, "shape": list(a.shape)} for name, a in arrays.items()},
+        "data": data_info,
+        "checksum": _checksum(arrays),
+    }
+    attrs = {
+        "symhmc_format": FORMAT_NAME,
+        "symhmc_format_version": str(FORMAT_VERSION),
+        "symhmc_version": __version__,
+        "settings": _dumps(results.settings, "results.settings"),
+        "model": json.dumps(_model_spec(results.model), allow_nan=False),
+        "convergence": _dumps(getattr(results, "convergence", None), "results.convergence"),
+        "meta": json.dumps(meta, allow_nan=False),
+    }
+    if not isinstance(results.settings, dict):
+        raise TypeError(f"results.settings must be a dict, got {type(results.settings).__name__}")
+    return arrays, attrs
+
+
+def _dims(name: str, shape: tuple[int, ...], sizes: dict[str, int]) -> tuple[str, ...]:
+    dims = _DIMS.get(name, ("chain", "draw") if name.startswith("stat_") else ())
+    if len(dims) != len(shape) or any(sizes.get(d, n) != n for d, n in zip(dims, shape)):
+        dims = tuple(f"{name}_dim{i}" for i in range(len(shape)))
+    for d, n in zip(dims, shape):
+        sizes[d] = n
+    return dims
+
+
+def _write_netcdf(tmp: Path, arrays, attrs) -> None:
+    xr = _import_xarray()
+    sizes: dict[str, int] = {}
+    variables = {name: (_dims(name, a.shape, sizes), a) for name, a in arrays.items()}
+    ds = xr.Dataset(variables, attrs=attrs)
+    encoding = {name: {"_FillValue": None} for name in arrays}
+    try:
+        ds.to_netcdf(tmp, encoding=encoding)
+    except ValueError as exc:
+        if "engine" in str(exc).lower():
+            raise ImportError(f"no netCDF engine is installed ({exc}): pip install h5netcdf (or "
+                              "'symhmc[arviz]'), or save to a path ending in '.npz'") from None
+        raise
+
+
+def _write_npz(tmp: Path, arrays, attrs) -> None:
+    payload = dict(arrays)
+    payload[_ATTRS_KEY] = np.frombuffer(json.dumps(attrs).encode("utf-8"), dtype=np.uint8)
+    with open(tmp, "wb") as fh:
+        np.savez(fh, **payload)
+
+
+def save(results, path, *, format: str | None = None, store_data="auto",
+         max_data_bytes: int = DEFAULT_MAX_DATA_BYTES) -> Path:
+    """Write ``results`` (a :class:`~symhmc.SampleResults`) to ``path``; see the module docstring.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination; an existing file is replaced (atomically: a crash never leaves a
+        half-written file under ``path``).
+    format : {"netcdf", "npz"} or None
+        ``None``: ``"npz"`` when ``path`` ends in ``.npz``, else ``"netcdf"``.
+    store_data : "auto", True or False
+        Store the training data (``"auto"``: when ``x`` and ``y`` take at most
+        ``max_data_bytes``). Their fingerprint is stored in every case.
+
+    Returns the path written.
+    """
+    from .results import SampleResults  # noqa: PLC0415
+
+    if not isinstance(results, SampleResults):
+        raise TypeError(f"results must be a symhmc.SampleResults, got {type(results).__name__}")
+    p = _check_path(path, must_exist=False)
+    if format is None:
+        format = "npz" if p.suffix.lower() == ".npz" else "netcdf"
+    if format not in ("netcdf", "npz"):
+        raise ValueError(f"format must be 'netcdf', 'npz' or None, got {format!r}")
+    if not (store_data == "auto" or isinstance(store_data, (bool, np.bool_))):
+        raise ValueError(f"store_data must be 'auto', True or False, got {store_data!r}")
+    if isinstance(max_data_bytes, bool) or not isinstance(max_data_bytes, (int, np.integer)) or max_data_bytes < 0:
+        raise ValueError(f"max_data_bytes must be a non-negative integer, got {max_data_bytes!r}")
+    if p.is_dir():
+        raise IsADirectoryError(f"path {str(p)!r} is a directory")
+    arrays, attrs = _collect(results, store_data, int(max_data_bytes))
+    directory = p.parent if str(p.parent) else Path(".")
+    if not directory.is_dir():
+        raise FileNotFoundError(f"path {str(p)!r}: directory {str(directory)!r} does not exist")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=directory)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        (_write_npz if format == "npz" else _write_netcdf)(tmp, arrays, attrs)
+        os.replace(tmp, p)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return p
+
+
+# ----------------------------------------------------------------------------------------------
+# load
+# ----------------------------------------------------------------------------------------------
+def _sniff(p: Path) -> str | None:
+    with open(p, "rb") as fh:
+        head = fh.read(8)
+    for magic, kind in _MAGIC.items():
+        if head.startswith(magic):
+            return kind
+    return None
+
+
+def _read_npz(p: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    with np.load(p, allow_pickle=False) as z:
+        names = list(z.files)
+        if _ATTRS_KEY not in names:
+            raise _Foreign(f"the archive has no {_ATTRS_KEY!r} entry (members: {names[:10]})")
+        raw = z[_ATTRS_KEY]
+        if raw.dtype != np.uint8 or raw.ndim != 1:
+            raise _Foreign(f"{_ATTRS_KEY!r} is not a byte array")
+        attrs = json.loads(raw.tobytes().decode("utf-8"))
+        if not isinstance(attrs, dict) or attrs.get("symhmc_format") != FORMAT_NAME:
+            raise _Foreign("the archive is not tagged as a symhmc results file")
+        arrays = {name: z[name] for name in names if name != _ATTRS_KEY}
+    return arrays, attrs
+
+
+def _read_netcdf(p: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    xr = _import_xarray()
+    ds = xr.load_dataset(p, decode_cf=False, mask_and_scale=False, decode_times=False)
+    try:
+        attrs = dict(ds.attrs)
+        if attrs.get("symhmc_format") != FORMAT_NAME:
+            raise _Foreign("the file has no 'symhmc_format' attribute naming a symhmc results file")
+        arrays = {name: np.asarray(var.values) for name, var in ds.data_vars.items()}
+    finally:
+        ds.close()
+    return arrays, attrs
+
+
+class _Foreign(Exception):
+    """A readable file that is not a symhmc results file."""
+
+
+def _restore(p: Path, arrays: dict[str, np.ndarray], attrs: dict[str, Any], data):
+    from .results import SampleResults  # noqa: PLC0415
+
+    where = f"{str(p)!r}"
+    try:
+        version = int(attrs.get("symhmc_format_version", -1))
+    except (TypeError, ValueError):
+        version = -1
+    if version != FORMAT_VERSION:
+        raise ValueError(f"{where}: unsupported symhmc results format version "
+                         f"{attrs.get('symhmc_format_version')!r} (this symhmc reads version {FORMAT_VERSION})")
+    try:
+        meta = json.loads(attrs["meta"])
+        settings = _dec(json.loads(attrs["settings"]))
+        convergence = _dec(json.loads(attrs["convergence"]))
+        spec = json.loads(attrs["model"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{where}: the results metadata is missing or corrupt ({type(exc).__name__}: {exc})") from None
+
+    expected = meta.get("arrays", {})
+    restored: dict[str, np.ndarray] = {}
+    for name, info in expected.items():
+        if name not in arrays:
+            raise ValueError(f"{where}: array {name!r} is missing (truncated or modified file?)")
+        a = arrays[name]
+        dtype, shape = np.dtype(info["dtype"]), tuple(info["shape"])
+        if a.shape != shape:
+            raise ValueError(f"{where}: array {name!r} has shape {a.shape}, expected {shape} (corrupt file?)")
+        if a.dtype != dtype:
+            cast = a.astype(dtype)
+            if not np.array_equal(cast, a):
+                raise ValueError(f"{where}: array {name!r} does not fit its recorded dtype {dtype}")
+            a = cast
+        restored[name] = np.ascontiguousarray(a)
+    if _checksum(restored) != meta.get("checksum"):
+        raise ValueError(f"{where}: checksum mismatch: the file's arrays were modified or corrupted")
+
+    model = _model_from_spec(spec, where)
+    info = meta.get("data", {})
+    fingerprint = info.get("fingerprint")
+    x = restored.get("train_x")
+    y = restored.get("train_y")
+    if data is not None:
+        if not (isinstance(data, (tuple, list)) and len(data) == 2):
+            raise TypeError("data must be a pair (x, y) of the training data")
+        if fingerprint is None:
+            raise ValueError(f"{where}: the file records no training-data fingerprint to check data against")
+        dx, dy = data
+        if data_fingerprint(dx, dy) != fingerprint:
+            raise ValueError(f"data: (x, y) are not the training data of {where} (fingerprint mismatch)")
+        if x is None:
+            if model is not None:
+                dx = model.check_x(dx, "data x")
+                dy = model.check_y(dy, dx.shape[0], "data y")
+            x, y = np.asarray(dx, dtype=np.float64), np.asarray(dy, dtype=np.float64)
+    stats = {key: restored[f"stat_{key}"] for key in meta.get("stat_keys", [])}
+    seed = meta.get("seed")
+    results = SampleResults(
+        draws=restored["draws"], stats=stats, step_size=restored["step_size"], inv_mass=restored["inv_mass"],
+        n_grad_evals=restored["n_grad_evals"], wall_time=meta["wall_time"], settings=settings,
+        seed=None if seed is None else int(seed), partial=meta["partial"], chain_ids=restored["chain_ids"],
+        model=model, x=x, y=y, convergence=convergence)
+    results._data_fingerprint = fingerprint
+    results._data_shapes = (info.get("x_shape"), info.get("y_shape"))
+    results._file_version = meta.get("package_version")
+    return results
+
+
+def load(path, *, data=None):
+    """Read a :class:`~symhmc.SampleResults` written by :meth:`~symhmc.SampleResults.save`.
+
+    The format (netCDF or npz) is recognised from the file's first bytes, not its name.
+    ``data``: optionally the training data ``(x, y)``, checked against the stored fingerprint
+    and attached when the file does not hold them. Never unpickles. Raises ``ValueError``
+    naming the path for a truncated, corrupted or foreign file, ``FileNotFoundError`` when it
+    does not exist, and ``ImportError`` when a netCDF file is read without xarray/h5netcdf.
+    """
+    p = _check_path(path, must_exist=True)
+    kind = _sniff(p)
+    if kind is None:
+        raise ValueError(f"{str(p)!r} is not a symhmc results file: not netCDF and not npz (unrecognised header)")
+    try:
+        arrays, attrs = (_read_npz if kind == "npz" else _read_netcdf)(p)
+    except ImportError:
+        raise
+    except _Foreign as exc:
+        raise ValueError(f"{str(p)!r} is not a symhmc results file: {exc}") from None
+    except ValueError as exc:
+        if "allow_pickle" in str(exc):
+            raise ValueError(f"{str(p)!r} is not a symhmc results file: it holds pickled objects, which symhmc "
+                             "never loads") from None
+        raise ValueError(f"{str(p)!r}: cannot read the {kind} file (truncated or corrupted?): "
+                         f"{type(exc).__name__}: {exc}") from None
+    except Exception as exc:  # truncated / corrupt containers raise many different types
+        raise ValueError(f"{str(p)!r}: cannot read the {kind} file (truncated or corrupted?): "
+                         f"{type(exc).__name__}: {exc}") from None
+    return _restore(p, arrays, attrs, data)
