@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
+import subprocess
 import sys
 import time
 from datetime import datetime, timezone
@@ -26,19 +28,43 @@ def median_time(fn, repeats: int = 15, inner: int = 1) -> float:
     return float(np.median(times))
 
 
+def _git(*args) -> str | None:
+    try:
+        return subprocess.run(["git", *args], cwd=Path(__file__).parent, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def context() -> dict:
+    """What a benchmark number depends on: command, build, versions, machine and its load."""
     import symhmc
 
     return {
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "symhmc": symhmc.__version__,
+        "git_commit": _git("rev-parse", "HEAD"),
+        "git_dirty": bool(_git("status", "--porcelain")),
         "build_arch": symhmc._core.build_arch,
         "kernel_isa": symhmc._core.kernel_isa,
         "openmp": symhmc._core.openmp_available,
+        "max_threads": symhmc._core.max_threads(),
         "numpy": np.__version__,
         "python": platform.python_version(),
-        "machine": platform.processor() or platform.machine(),
+        "cpu": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "load_average": os.getloadavg(),
     }
 
 

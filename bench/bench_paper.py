@@ -2,7 +2,7 @@
 1024 warmup iterations, 1 draw per chain, 1274 chains; plus a scaling table over chains and
 threads. Prints a summary and saves JSON to bench/results/.
 
-    python bench/bench_paper.py                          # headline + scaling (tens of minutes)
+    python bench/bench_paper.py                          # headline + scaling (about half an hour)
     python bench/bench_paper.py --chains 64 --scaling-chains 16,32 --scaling-threads 1,2   # quick
 
 Paper (Wiese et al. 2023, supplement Table 3): test LPPD 0.79 (0.06).
@@ -11,33 +11,16 @@ Paper (Wiese et al. 2023, supplement Table 3): test LPPD 0.79 (0.06).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import os
-import platform
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(ROOT / "python"))  # the in-place development build, if any
+import symhmc
+from symhmc import _core, datasets
+from _common import context, save
 
-import symhmc  # noqa: E402
-from symhmc import _core  # noqa: E402
-
-DEFAULT_DATA = ROOT.parent / "shared" / "data"
-
-
-def load(data_dir: Path, name: str):
-    """Standardize every column over all rows (ddof=0), then split with splits.json."""
-    d = np.loadtxt(data_dir / f"{name}.data")
-    d = (d - d.mean(axis=0)) / d.std(axis=0)
-    split = json.loads((data_dir / "splits.json").read_text())[name]
-    tr, te = np.asarray(split["train"]), np.asarray(split["test"])
-    return d[tr, :-1], d[tr, -1], d[te, :-1], d[te, -1]
+PAPER_LPPD, PAPER_LPPD_SE = 0.79, 0.06
 
 
 def test_lppd(results, x_test, y_test):
@@ -75,42 +58,9 @@ def run(model, x, y, x_test, y_test, chains, threads, warmup, seed, progress):
     }
 
 
-def environment():
-    def git(*args):
-        try:
-            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
-        except Exception:
-            return None
-
-    cpu = None
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "command": " ".join([sys.executable, *sys.argv]),
-        "date_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "symhmc": symhmc.__version__,
-        "git_commit": git("rev-parse", "HEAD"),
-        "git_dirty": bool(git("status", "--porcelain")),
-        "build_arch": _core.build_arch,
-        "openmp": bool(_core.openmp_available),
-        "max_threads": int(_core.max_threads()),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "platform": platform.platform(),
-        "cpu": cpu,
-        "cpu_count": os.cpu_count(),
-        "load_average_at_start": os.getloadavg(),
-    }
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--data-dir", type=Path, default=None, help="default: SYMHMC_DATA_DIR or ../shared/data")
     ap.add_argument("--dataset", default="izmailov")
     ap.add_argument("--chains", type=int, default=1274, help="chains of the headline run")
     ap.add_argument("--threads", type=int, default=None, help="threads of the headline run (default: all)")
@@ -119,22 +69,23 @@ def main(argv=None):
     ap.add_argument("--scaling-chains", default="64,256,1274", help="comma-separated; empty to skip")
     ap.add_argument("--scaling-threads", default="1,2", help="comma-separated")
     ap.add_argument("--no-progress", action="store_true")
-    ap.add_argument("--out", type=Path, default=None, help="JSON file (default: bench/results/paper_<time>.json)")
+    ap.add_argument("--name", default="paper", help="results file bench/results/NAME.json (default: paper)")
     args = ap.parse_args(argv)
 
-    x, y, x_test, y_test = load(args.data_dir, args.dataset)
+    data = datasets.load(args.dataset, args.data_dir)
+    x, y, x_test, y_test = data.x_train, data.y_train, data.x_test, data.y_test
     model = symhmc.MLP(hidden=(3,), activation="tanh", n_inputs=x.shape[1])
     threads = args.threads or int(_core.max_threads())
     progress = not args.no_progress
-    env = environment()
     report = {"benchmark": "paper headline: f1 on %s, NUTS, %d warmup, 1 draw/chain" % (args.dataset, args.warmup),
-              "environment": env, "model": repr(model), "n_train": len(x), "n_test": len(x_test),
-              "paper": {"test_lppd": 0.79, "test_lppd_se": 0.06}}
+              "model": repr(model), "n_train": len(x), "n_test": len(x_test),
+              "paper": {"test_lppd": PAPER_LPPD, "test_lppd_se": PAPER_LPPD_SE},
+              "context_at_start": context()}
 
     print(f"headline: {args.chains} chains, {threads} threads, warmup {args.warmup}", flush=True)
     head = run(model, x, y, x_test, y_test, args.chains, threads, args.warmup, args.seed, progress)
     report["headline"] = head
-    diff = (head["test_lppd"] - 0.79) / np.hypot(head["test_lppd_se"], 0.06)
+    diff = (head["test_lppd"] - PAPER_LPPD) / np.hypot(head["test_lppd_se"], PAPER_LPPD_SE)
     head["lppd_difference_in_combined_se"] = float(diff)
     print(json.dumps(head, indent=2), flush=True)
 
@@ -153,16 +104,11 @@ def main(argv=None):
                   f"{row['us_per_grad_per_thread']:.2f} us/grad/thread, LPPD {row['test_lppd']:.3f} "
                   f"({row['test_lppd_se']:.3f})", flush=True)
     report["scaling"] = scaling
-    env["load_average_at_end"] = os.getloadavg()
-
-    out = args.out or HERE / "results" / f"paper_{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
+    save(args.name, report)
     print(f"\nheadline: {head['chains']} chains in {head['wall_time_s']:.1f} s ({head['time_per_chain_s']:.3f} s/chain, "
           f"{head['grad_evals_per_chain']:.0f} gradients/chain, {head['us_per_grad_per_thread']:.2f} us/gradient/thread, "
           f"{head['divergences']} divergences); test LPPD {head['test_lppd']:.3f} ({head['test_lppd_se']:.3f}), "
           f"paper 0.79 (0.06)")
-    print(f"saved {out}")
 
 
 if __name__ == "__main__":
