@@ -219,6 +219,20 @@ def test_netcdf_without_xarray_clear_error(run, tmp_path, monkeypatch):
     _assert_same(run, symhmc.load(run.save(tmp_path / "run.npz")))
 
 
+def test_netcdf3_engine_round_trip_restores_dtypes(run, tmp_path):
+    """netCDF-3 (scipy engine) has no 64-bit integers: they come back as int32 from xarray and
+    are restored to the recorded dtype, bit-identical."""
+    pytest.importorskip("xarray")
+    r = _decorated(run)
+    path = r.save(tmp_path / "run3.nc", engine="scipy")
+    assert path.read_bytes()[:3] == b"CDF"
+    back = symhmc.load(path)
+    _assert_same(r, back)
+    assert back.n_grad_evals.dtype == np.int64 and back.stats["diverging"].dtype == bool
+    with pytest.raises(ValueError, match="engine"):
+        r.save(tmp_path / "run.npz", engine="scipy")
+
+
 def test_load_is_exported():
     assert symhmc.load is sio.load
     assert "load" in symhmc.__all__

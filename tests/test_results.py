@@ -105,7 +105,8 @@ def test_summary_one_draw_per_chain(run, test_data):
     assert list(s) == ["sampler", "function_space", "weight_space", "test"]
     health = diagnostics.sampler_health(run.stats, max_tree_depth=10)["totals"]
     for key, value in health.items():
-        assert s["sampler"][key] == value
+        assert s["sampler"]["total_draws" if key == "n_draws" else key] == value
+    assert s["sampler"]["total_draws"] == 8 and s["sampler"]["n_chains"] == 8
     assert s["sampler"]["grad_evals_incl_warmup"] == int(run.n_grad_evals.sum())
     # one draw per chain: split R-hat undefined, nested R-hat over 2 superchains of 4 chains
     fs = s["function_space"]

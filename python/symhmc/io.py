@@ -287,14 +287,14 @@ def _dims(name: str, shape: tuple[int, ...], sizes: dict[str, int]) -> tuple[str
     return dims
 
 
-def _write_netcdf(tmp: Path, arrays, attrs) -> None:
+def _write_netcdf(tmp: Path, arrays, attrs, engine=None) -> None:
     xr = _import_xarray()
     sizes: dict[str, int] = {}
     variables = {name: (_dims(name, a.shape, sizes), a) for name, a in arrays.items()}
     ds = xr.Dataset(variables, attrs=attrs)
     encoding = {name: {"_FillValue": None} for name in arrays}
     try:
-        ds.to_netcdf(tmp, encoding=encoding)
+        ds.to_netcdf(tmp, encoding=encoding, engine=engine)
     except ValueError as exc:
         if "engine" in str(exc).lower():
             raise ImportError(f"no netCDF engine is installed ({exc}): pip install h5netcdf (or "
@@ -302,7 +302,7 @@ def _write_netcdf(tmp: Path, arrays, attrs) -> None:
         raise
 
 
-def _write_npz(tmp: Path, arrays, attrs) -> None:
+def _write_npz(tmp: Path, arrays, attrs, engine=None) -> None:
     payload = dict(arrays)
     payload[_ATTRS_KEY] = np.frombuffer(json.dumps(attrs).encode("utf-8"), dtype=np.uint8)
     with open(tmp, "wb") as fh:
@@ -310,7 +310,7 @@ def _write_npz(tmp: Path, arrays, attrs) -> None:
 
 
 def save(results, path, *, format: str | None = None, store_data="auto",
-         max_data_bytes: int = DEFAULT_MAX_DATA_BYTES) -> Path:
+         max_data_bytes: int = DEFAULT_MAX_DATA_BYTES, engine: str | None = None) -> Path:
     """Write ``results`` (a :class:`~symhmc.SampleResults`) to ``path``; see the module docstring.
 
     Parameters
@@ -323,6 +323,10 @@ def save(results, path, *, format: str | None = None, store_data="auto",
     store_data : "auto", True or False
         Store the training data (``"auto"``: when ``x`` and ``y`` take at most
         ``max_data_bytes``). Their fingerprint is stored in every case.
+    engine : str or None
+        netCDF only: the xarray engine (``"h5netcdf"``, ``"netcdf4"``, ``"scipy"`` for
+        netCDF-3); ``None`` lets xarray choose. With netCDF-3, integer arrays are stored as
+        32-bit and restored to their recorded dtype on load.
 
     Returns the path written.
     """
@@ -341,6 +345,8 @@ def save(results, path, *, format: str | None = None, store_data="auto",
         raise ValueError(f"max_data_bytes must be a non-negative integer, got {max_data_bytes!r}")
     if p.is_dir():
         raise IsADirectoryError(f"path {str(p)!r} is a directory")
+    if engine is not None and (format != "netcdf" or not isinstance(engine, str)):
+        raise ValueError(f"engine must be None or an xarray netCDF engine name (netCDF only), got {engine!r}")
     arrays, attrs = _collect(results, store_data, int(max_data_bytes))
     directory = p.parent if str(p.parent) else Path(".")
     if not directory.is_dir():
@@ -349,7 +355,7 @@ def save(results, path, *, format: str | None = None, store_data="auto",
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        (_write_npz if format == "npz" else _write_netcdf)(tmp, arrays, attrs)
+        (_write_npz if format == "npz" else _write_netcdf)(tmp, arrays, attrs, engine)
         os.replace(tmp, p)
     finally:
         if tmp.exists():

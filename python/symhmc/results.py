@@ -222,6 +222,7 @@ class SampleResults:
         if isinstance(max_depth, bool) or not isinstance(max_depth, (int, np.integer)) or max_depth < 1:
             max_depth = None
         health = dg.sampler_health(self.stats, max_tree_depth=max_depth)["totals"]
+        health = {("total_draws" if k == "n_draws" else k): v for k, v in health.items()}
         health["grad_evals_incl_warmup"] = int(np.sum(self.n_grad_evals))
         health["wall_time_s"] = self.wall_time
         out["sampler"] = health
@@ -237,7 +238,9 @@ class SampleResults:
                 pts, where = model.check_x(self.x, "x"), "training"
             else:
                 pts, where = None, None
-            if pts is not None and model.n_outputs == 1:
+            if pts is not None and model.n_outputs != 1:
+                out["function_space"] = {"inputs": where, "note": "skipped: the model has several outputs"}
+            elif pts is not None:
                 n_draws_total = used * self.n_draws
                 limit = max(1, min(int(max_points), (8 * 2**20) // max(n_draws_total, 1)))
                 idx = np.unique(np.linspace(0, pts.shape[0] - 1, min(limit, pts.shape[0])).round().astype(int))
@@ -256,9 +259,12 @@ class SampleResults:
         if sc is not None:
             k = sc if isinstance(sc, int) else len(np.unique(sc))
             for sec in ("function_space", "weight_space"):
-                if sec in out:
+                if sec in out and "max_nested_rhat" in out[sec]:
                     out[sec]["superchains"] = k
                     out[sec]["superchain_chains_dropped"] = self.n_chains - used
+                    if "note" in out[sec]:
+                        out[sec]["note"] = (f"split R-hat and ESS need at least 4 draws per chain (got "
+                                            f"{self.n_draws}): see max_nested_rhat")
 
         if x_test is not None and y_test is not None:
             model = self._scoring_model("summary with test data")
