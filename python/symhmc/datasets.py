@@ -33,15 +33,16 @@ class Dataset:
 
 
 def default_data_dir() -> Path | None:
-    """``SYMHMC_DATA_DIR`` if set, else ``shared/data`` next to a source checkout, else None."""
+    """``SYMHMC_DATA_DIR`` if set, else the first ``shared/data`` found beside the current
+    directory or the package's folder or any of their parents, else None."""
     env = os.environ.get("SYMHMC_DATA_DIR")
     if env:
         return Path(env)
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent.parent / "shared" / "data"
-        if (candidate / "splits.json").is_file():
-            return candidate
+    for start in (Path.cwd(), Path(__file__).resolve().parent):
+        for folder in (start, *start.parents):
+            candidate = folder / "shared" / "data"
+            if (candidate / "splits.json").is_file():
+                return candidate
     return None
 
 
