@@ -1,0 +1,328 @@
+"""Convergence of the posterior predictive density as chains are added (paper, Section 5.2).
+
+The posterior predictive density (PPD) after ``g`` chains at input ``x`` is the equally weighted
+mixture over every draw of the first ``g`` chains::
+
+    PPD_g(y | x) = mean over draws theta of Normal(y | f_theta(x), sigma_theta)
+
+The paper measures how much adding chains still changes the prediction by the Kullback-Leibler
+divergence ``KL(PPD_g || PPD_{g-1})`` on a grid ``y`` in [-3, 3] (the data are standardized),
+for each ``x`` of an input grid, averaged over ``x``. Here:
+
+* the densities are evaluated on ``y_grid``, floored at ``floor`` (so that ``log 0`` never
+  occurs) and normalised to integrate to one on the grid with the trapezoid rule;
+* ``KL(p || q) = trapezoid(p * log(p / q), y_grid)`` for every ``x``, then the mean over ``x``;
+* the curve is computed incrementally: the densities of the chains are added to running sums in
+  chain order, so the whole curve over 1274 chains costs about as much as one predictive
+  density per chain; the work is done in blocks of inputs and chains whose float64 temporaries
+  stay below ``memory_budget`` bytes.
+
+``ppd_convergence`` compares successive chain counts: with ``step=1`` it is the paper's curve
+``g = 2, 3, ..., G`` against ``g - 1``; with ``step=k`` the counts ``k, 2k, ...`` (and the last
+chain) each against the one before; with a list of counts, each listed count against the
+previous one (as ``sample(..., chains="auto")`` does with its rounds).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Iterable, NamedTuple, Sequence
+
+import numpy as np
+
+from ._validation import as_float_array, positive_float, positive_int
+
+__all__ = ["PPDConvergence", "ppd_convergence", "predictive_density", "kl_divergence", "DEFAULT_Y_GRID",
+           "PredictiveDensity"]
+
+#: The paper's output grid: 201 points on [-3, 3] (standardized targets).
+DEFAULT_Y_GRID = np.linspace(-3.0, 3.0, 201)
+DEFAULT_FLOOR = 1e-12
+DEFAULT_MEMORY_BUDGET = 64 * 2**20  # bytes of float64 temporaries per block
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+class PPDConvergence(NamedTuple):
+    """The KL curve of :func:`ppd_convergence`.
+
+    ``kl[i] = mean over x of KL(PPD_{chains[i]} || PPD_{previous[i]})``; ``kl_per_point``
+    (``(len(chains), n_points)``) is filled when asked for (``per_point=True``), else ``None``.
+    """
+
+    chains: np.ndarray
+    previous: np.ndarray
+    kl: np.ndarray
+    kl_per_point: np.ndarray | None
+    y_grid: np.ndarray
+    n_points: int
+
+
+# ----------------------------------------------------------------------------------------------
+# argument checks
+# ----------------------------------------------------------------------------------------------
+def _y_grid_arg(y_grid) -> np.ndarray:
+    if y_grid is None:
+        return DEFAULT_Y_GRID.copy()
+    grid = as_float_array(y_grid, "y_grid", ndim=1)
+    if grid.size < 2:
+        raise ValueError(f"y_grid must have at least 2 points, got {grid.size}")
+    if not np.all(np.diff(grid) > 0):
+        raise ValueError("y_grid must be strictly increasing")
+    return grid
+
+
+def _floor_arg(floor) -> float:
+    return positive_float(floor, "floor")
+
+
+def _budget_arg(memory_budget) -> int:
+    return positive_int(memory_budget, "memory_budget", minimum=1024)
+
+
+def trapezoid_weights(grid: np.ndarray) -> np.ndarray:
+    """Weights ``w`` with ``sum(w * v) == trapezoid(v, grid)``."""
+    d = np.diff(grid)
+    w = np.zeros_like(grid)
+    w[:-1] += d / 2
+    w[1:] += d / 2
+    return w
+
+
+def _normalise(dens: np.ndarray, weights: np.ndarray, floor: float) -> np.ndarray:
+    """Floor then normalise densities on the grid (last axis)."""
+    d = np.maximum(dens, floor)
+    return d / (d @ weights)[..., None]
+
+
+def kl_divergence(p, q, y_grid=None, *, floor: float = DEFAULT_FLOOR) -> np.ndarray:
+    """``KL(p || q)`` of densities given on ``y_grid`` (last axis), after flooring at ``floor``
+    and normalising each on the grid (trapezoid rule). Leading axes broadcast."""
+    grid = _y_grid_arg(y_grid)
+    floor = _floor_arg(floor)
+    p = as_float_array(p, "p")
+    q = as_float_array(q, "q")
+    if p.shape[-1] != grid.size or q.shape[-1] != grid.size:
+        raise ValueError(f"p and q must end in an axis of length len(y_grid) = {grid.size}, "
+                         f"got {p.shape} and {q.shape}")
+    w = trapezoid_weights(grid)
+    return _kl(_normalise(p, w, floor), _normalise(q, w, floor), w)
+
+
+def _kl(p: np.ndarray, q: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """KL of normalised, strictly positive densities on the grid with weights ``w``."""
+    return np.maximum((p * np.log(p / q)) @ w, 0.0)
+
+
+# ----------------------------------------------------------------------------------------------
+# inputs: results or draws -> (per-chain draws, sigma, prediction function)
+# ----------------------------------------------------------------------------------------------
+def _setup(results_or_draws, x, model):
+    """Returns ``(params (chains, draws, dim), sigma (chains, draws), x (n, n_inputs), model)``."""
+    from .model import MLP
+
+    draws = results_or_draws
+    if hasattr(results_or_draws, "draws") and hasattr(results_or_draws, "model"):
+        res = results_or_draws
+        draws = res.draws
+        if model is None:
+            model = res.model
+        if x is None:
+            x = res.x
+        if model is None:
+            raise ValueError("model is needed: these results were sampled from a raw target (results.model is None)")
+    elif model is None:
+        raise ValueError("model is needed when results_or_draws is an array of draws")
+    if not isinstance(model, MLP):
+        raise TypeError(f"model must be a symhmc.MLP, got {type(model).__name__}")
+    if model.n_outputs != 1:
+        raise ValueError(f"the predictive density needs a model with one output, got n_outputs={model.n_outputs}")
+    if x is None:
+        raise ValueError("x is needed (the inputs at which the predictive density is compared)")
+    params = as_float_array(draws, "results_or_draws", ndim=(2, 3))
+    if params.ndim == 2:
+        params = params[:, None, :]
+    if params.shape[-1] not in (model.n_params, model.dim):
+        raise ValueError(f"draws must have {model.dim} entries per vector (or {model.n_params} with a fixed "
+                         f"noise_std), got {params.shape[-1]}")
+    if model.samples_noise:
+        if params.shape[-1] != model.dim:
+            raise ValueError(f"draws must end in log sigma ({model.dim} entries) because the model samples the "
+                             f"noise scale, got {params.shape[-1]}")
+        sigma = np.exp(params[..., -1])
+    else:
+        sigma = np.full(params.shape[:2], float(model.noise_std))
+    if not np.all(np.isfinite(sigma) & (sigma > 0)):
+        raise ValueError("draws give a non-finite or zero sigma")
+    return params, sigma, model.check_x(x), model
+
+
+def _chain_counts(step, n_chains: int) -> np.ndarray:
+    if isinstance(step, numbers.Integral) and not isinstance(step, bool):
+        step = positive_int(step, "step")
+        counts = list(range(step, n_chains + 1, step))
+        if not counts or counts[-1] != n_chains:
+            counts.append(n_chains)
+    else:
+        if isinstance(step, (str, bytes, bool)) or not isinstance(step, (Sequence, np.ndarray, Iterable)):
+            raise TypeError(f"step must be a positive integer or a list of chain counts, got {step!r}")
+        arr = np.asarray(list(step))
+        if arr.ndim != 1 or arr.dtype == bool or arr.dtype.kind not in "iu":
+            raise TypeError(f"step must be a positive integer or a list of integer chain counts, got {step!r}")
+        counts = [int(c) for c in arr]
+        if len(counts) < 2:
+            raise ValueError(f"step must list at least 2 chain counts, got {counts}")
+        if counts[0] < 1 or counts[-1] > n_chains or np.any(np.diff(counts) <= 0):
+            raise ValueError(f"step must list strictly increasing chain counts in [1, {n_chains}], got {counts}")
+    counts = np.asarray(counts, dtype=np.int64)
+    if counts.size < 2:
+        raise ValueError(f"the KL curve needs at least 2 chain counts; with {n_chains} chain(s) and step={step} "
+                         "there is only one")
+    return counts
+
+
+# ----------------------------------------------------------------------------------------------
+# the predictive density
+# ----------------------------------------------------------------------------------------------
+def _density_sum(f: np.ndarray, sigma: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """``sum over axis 1 of Normal(grid | f, sigma)``: f ``(c, d, b)``, sigma ``(c, d)`` ->
+    ``(c, b, n_y)``."""
+    s = sigma[:, :, None, None]
+    z = (grid[None, None, None, :] - f[..., None]) / s
+    return (np.exp(-0.5 * z * z) * (_INV_SQRT_2PI / s)).sum(axis=1)
+
+
+class PredictiveDensity:
+    """Running sum of the predictive density at fixed inputs ``x`` on ``y_grid``.
+
+    ``add(params)`` adds draws (``(n_draws, dim)`` or ``(chains, draws, dim)``); ``density()``
+    is the current mixture ``(n_points, n_y)`` (unnormalised on the grid); ``kl_to(previous)``
+    is the mean over ``x`` of ``KL(current || previous)``. Used by ``sample(chains="auto")``.
+    """
+
+    def __init__(self, model, x, y_grid=None, *, floor: float = DEFAULT_FLOOR,
+                 memory_budget: int = DEFAULT_MEMORY_BUDGET):
+        from .model import MLP
+
+        if not isinstance(model, MLP):
+            raise TypeError(f"model must be a symhmc.MLP, got {type(model).__name__}")
+        if model.n_outputs != 1:
+            raise ValueError(f"the predictive density needs one output, got n_outputs={model.n_outputs}")
+        self.model = model
+        self.x = model.check_x(x)
+        self.y_grid = _y_grid_arg(y_grid)
+        self.floor = _floor_arg(floor)
+        self.memory_budget = _budget_arg(memory_budget)
+        self.weights = trapezoid_weights(self.y_grid)
+        self.total = np.zeros((self.x.shape[0], self.y_grid.size))
+        self.count = 0
+
+    def add(self, params) -> None:
+        params, sigma, _, _ = _setup(params, self.x, self.model)
+        params, sigma = params.reshape(-1, 1, params.shape[-1]), sigma.reshape(-1, 1)
+        n, nx, ny = params.shape[0], self.x.shape[0], self.y_grid.size
+        xb = max(1, min(nx, self.memory_budget // (8 * 4 * max(n, 1) * ny)))
+        cb = max(1, self.memory_budget // (8 * 4 * xb * ny))
+        for x0 in range(0, nx, xb):
+            xs = slice(x0, x0 + xb)
+            f = np.asarray(self.model.predict(params[:, 0], self.x[xs]), dtype=float).reshape(n, 1, -1)
+            for c0 in range(0, n, cb):
+                self.total[xs] += _density_sum(f[c0:c0 + cb], sigma[c0:c0 + cb], self.y_grid).sum(axis=0)
+        self.count += n
+
+    def density(self) -> np.ndarray:
+        if self.count == 0:
+            raise ValueError("no draws added yet")
+        return self.total / self.count
+
+    def normalised(self) -> np.ndarray:
+        return _normalise(self.density(), self.weights, self.floor)
+
+    def kl_to(self, previous: np.ndarray) -> float:
+        """Mean over ``x`` of ``KL(current || previous)``; ``previous`` is an earlier
+        :meth:`normalised` density."""
+        return float(np.mean(_kl(self.normalised(), previous, self.weights)))
+
+
+def predictive_density(results_or_draws, x=None, *, model=None, y_grid=None,
+                       memory_budget: int = DEFAULT_MEMORY_BUDGET) -> np.ndarray:
+    """The posterior predictive density ``(n_points, n_y)`` at ``x`` on ``y_grid`` (default
+    [-3, 3], 201 points): the mean over all draws of ``Normal(y | f(x), sigma)``."""
+    params, _, x, model = _setup(results_or_draws, x, model)
+    acc = PredictiveDensity(model, x, y_grid, memory_budget=memory_budget)
+    acc.add(params)
+    return acc.density()
+
+
+def ppd_convergence(results_or_draws, x=None, *, model=None, y_grid=None, step=1,
+                    floor: float = DEFAULT_FLOOR, per_point: bool = False,
+                    memory_budget: int = DEFAULT_MEMORY_BUDGET) -> PPDConvergence:
+    """The paper's KL curve of the posterior predictive density as chains are added.
+
+    Parameters
+    ----------
+    results_or_draws : SampleResults or array_like
+        A run (its ``model`` and training inputs are used by default) or draws shaped
+        ``(chains, draws, dim)`` or ``(chains, dim)`` (one draw per chain; then ``model`` is
+        required). Chains are added in their stored order.
+    x : array_like, optional
+        Inputs ``(n_points, n_inputs)`` (1-D for one input) at which the densities are
+        compared; default: the run's training inputs.
+    model : MLP, optional
+        The network (default: ``results.model``).
+    y_grid : array_like, optional
+        Increasing output grid; default 201 points on [-3, 3].
+    step : int or sequence of int
+        ``1`` (default): the paper's curve, every ``g = 2..G`` against ``g - 1``. ``k``: counts
+        ``k, 2k, ...`` (and ``G``), each against the one before. A list: those chain counts,
+        each against the one before.
+    floor : float
+        Densities are floored at this value before normalisation on the grid (default 1e-12).
+    per_point : bool
+        Also return the KL at every input (``kl_per_point``).
+    memory_budget : int
+        Bytes of float64 temporaries per block (default 64 MB).
+
+    Returns
+    -------
+    PPDConvergence
+        ``chains``, ``previous``, ``kl`` (mean over ``x``), ``kl_per_point``, ``y_grid``,
+        ``n_points``.
+    """
+    params, sigma, x, model = _setup(results_or_draws, x, model)
+    grid = _y_grid_arg(y_grid)
+    floor = _floor_arg(floor)
+    budget = _budget_arg(memory_budget)
+    if not isinstance(per_point, (bool, np.bool_)):
+        raise TypeError(f"per_point must be True or False, got {per_point!r}")
+    n_chains, n_draws = params.shape[:2]
+    counts = _chain_counts(step, n_chains)
+    n_chains = int(counts[-1])  # chains after the last count are never used
+    w = trapezoid_weights(grid)
+    nx, ny = x.shape[0], grid.size
+    kl_points = np.empty((counts.size - 1, nx))
+    flat = params[:n_chains].reshape(-1, params.shape[-1])
+    # input block: prediction (n_chains*n_draws, xb) and two densities (xb, ny) per count
+    xb = max(1, min(nx, budget // (8 * max(4 * ny, n_chains * n_draws))))
+    # chain block: (cb, n_draws, xb, ny) of temporaries, ~4 of them
+    cb = max(1, budget // (8 * 4 * n_draws * xb * ny))
+    for x0 in range(0, nx, xb):
+        xs = slice(x0, x0 + xb)
+        f = np.asarray(model.predict(flat, x[xs]), dtype=float).reshape(n_chains, n_draws, -1)
+        running = np.zeros((f.shape[2], ny))
+        prev = None  # normalised density at the previous count
+        k = 0  # next count to reach
+        for c0 in range(0, n_chains, cb):
+            c1 = min(c0 + cb, n_chains)
+            cum = np.cumsum(_density_sum(f[c0:c1], sigma[c0:c1], grid), axis=0)
+            cum += running
+            while k < counts.size and counts[k] <= c1:
+                g = int(counts[k])
+                cur = _normalise(cum[g - c0 - 1] / (g * n_draws), w, floor)
+                if prev is not None:
+                    kl_points[k - 1, xs] = _kl(cur, prev, w)
+                prev = cur
+                k += 1
+            running = cum[-1]
+    return PPDConvergence(chains=counts[1:].copy(), previous=counts[:-1].copy(), kl=kl_points.mean(axis=1),
+                          kl_per_point=kl_points if per_point else None, y_grid=grid, n_points=nx)
