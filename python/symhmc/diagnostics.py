@@ -35,6 +35,7 @@ from scipy.special import ndtri
 from scipy.stats import rankdata
 
 from ._validation import as_float_array
+from .ppd import ppd_convergence  # noqa: F401  (the paper's PPD convergence curve, also offered here)
 
 __all__ = [
     "rhat", "ess_bulk", "ess_tail", "nested_rhat", "function_space", "sampler_health",
