@@ -19,21 +19,14 @@ Prints a summary and saves JSON (command, versions, build) to bench/results/.
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
-import json
-import os
-import platform
-import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
-import scipy
 
-import symhmc
 from symhmc import MLP, _core
 from symhmc import symmetry as S
+from _common import median_time, save
 
 
 def centre_with_separated_neurons(model: MLP, rng, noise: float, bias_scale: float = 0.1) -> np.ndarray:
@@ -87,15 +80,9 @@ def recovered(info, E, truth) -> float:
 
 def bench_canonicalize(model: MLP, n: int, threads, repeats: int, seed: int = 0) -> dict:
     X = np.random.default_rng(seed).normal(size=(n, model.dim))
-    S.canonicalize(X[:1000], model, threads=threads)  # warm-up
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        S.canonicalize(X, model, threads=threads)
-        times.append(time.perf_counter() - t)
-    best = min(times)
-    return {"draws": n, "threads": threads or _core.max_threads(), "seconds_best": best,
-            "seconds_all": times, "draws_per_second": n / best}
+    seconds = median_time(lambda: S.canonicalize(X, model, threads=threads), repeats=repeats)
+    return {"draws": n, "threads": threads or _core.max_threads(), "seconds_median": seconds,
+            "draws_per_second": n / seconds}
 
 
 def bench_align(name: str, model: MLP, sizes, method: str, seed: int) -> dict:
@@ -117,34 +104,15 @@ def bench_align(name: str, model: MLP, sizes, method: str, seed: int) -> dict:
             "details": {k: v for k, v in info.details.items() if k != "svm_loss"}}
 
 
-def versions() -> dict:
-    out = {"python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__,
-           "symhmc": symhmc.__version__, "build_arch": _core.build_arch,
-           "openmp": bool(_core.openmp_available), "max_threads": _core.max_threads(),
-           "cpu_count": os.cpu_count(), "machine": platform.machine(), "platform": platform.platform()}
-    try:
-        import sklearn
-        out["scikit-learn"] = sklearn.__version__
-    except ImportError:
-        out["scikit-learn"] = None
-    try:
-        out["loadavg_at_start"] = os.getloadavg()
-    except OSError:
-        pass
-    return out
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--methods", default="match,paper")
-    ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "results"))
     args = ap.parse_args(argv)
     f1, f2 = MLP(hidden=(3,)), MLP(hidden=(16, 16, 16))
     q = args.quick
-    report = {"command": " ".join([Path(sys.executable).name, *sys.argv]), "date_utc":
-              _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), "versions": versions(),
+    report = {"unit": "canonicalize: median seconds of --repeats runs; align: seconds of one run",
               "canonicalize": [], "align": []}
 
     for name, model, n in [("f1", f1, 10_000 if q else 1_000_000), ("f2", f2, 1_000 if q else 10_000)]:
@@ -152,7 +120,7 @@ def main(argv=None) -> int:
             r = bench_canonicalize(model, n, threads, args.repeats)
             r["case"] = name
             report["canonicalize"].append(r)
-            print(f"canonicalize {name}: {n} draws, threads={r['threads']}: {r['seconds_best']:.4f} s, "
+            print(f"canonicalize {name}: {n} draws, threads={r['threads']}: {r['seconds_median']:.4f} s, "
                   f"{r['draws_per_second']:.3g} draws/s", flush=True)
 
     f1_sizes = (40, 30, 30) if q else (560, 400, 314)  # 1274 draws in three modes
@@ -167,12 +135,7 @@ def main(argv=None) -> int:
                   f"(canonicalize alone: {r['canonicalize_spread_over_truth']:.1f}), "
                   f"iterations {r['n_iterations']}, max |dpred| {r['max_abs_prediction_change']:.1e}", flush=True)
 
-    out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    path = out_dir / f"bench_symmetry_{'quick_' if q else ''}{stamp}.json"
-    path.write_text(json.dumps(report, indent=2, default=float))
-    print(f"saved {path}")
+    save("bench_symmetry_quick" if q else "bench_symmetry", report)
     return 0
 
 
