@@ -1,5 +1,24 @@
 import os
 import sys
 
-# tests/reference.py is a helper module shared by the tests
+import numpy as np
+import pytest
+
+# tests/reference.py and tests/sampling_helpers.py are helper modules shared by the tests
 sys.path.insert(0, os.path.dirname(__file__))
+
+
+def toy_data(n=20, seed=0):
+    """A small 1-D regression set: y = sin(x) + noise."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-2, 2, n)
+    return x, np.sin(x) + 0.1 * rng.normal(size=n)
+
+
+@pytest.fixture(scope="session")
+def small_run():
+    """A short f1 run on toy_data() shared by the results and I/O tests (treat as read-only)."""
+    import symhmc
+
+    x, y = toy_data()
+    return symhmc.sample(symhmc.MLP(hidden=(3,)), x, y, chains=8, warmup=100, seed=0, progress=False)

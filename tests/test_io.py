@@ -4,6 +4,7 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import toy_data
 
 import symhmc
 from symhmc import io as sio
@@ -12,17 +13,9 @@ from symhmc.results import SampleResults
 FORMATS = ["nc", "npz"]
 
 
-def _data(n=20, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(-2, 2, n)
-    return x, np.sin(x) + 0.1 * rng.normal(size=n)
-
-
 @pytest.fixture(scope="module")
-def run():
-    x, y = _data()
-    r = symhmc.sample(symhmc.MLP(hidden=(3,)), x, y, chains=8, warmup=100, seed=0, progress=False)
-    return r
+def run(small_run):
+    return small_run
 
 
 def _decorated(r):
@@ -63,8 +56,8 @@ def test_round_trip_exact(run, tmp_path, fmt):
     assert conv["chains"] == [8, 16] and conv["converged"] is True and conv["threshold"] == float("inf")
     assert conv[(0.5, 1)] == "non-string key" and conv["n"] == 3
     assert conv["kl"].dtype == np.float64 and np.array_equal(conv["kl"], r.convergence["kl"], equal_nan=True)
-    assert back.data_fingerprint == r.data_fingerprint == sio.data_fingerprint(*_data())
-    xt, yt = _data(30, seed=3)
+    assert back.data_fingerprint == r.data_fingerprint == sio.data_fingerprint(*toy_data())
+    xt, yt = toy_data(30, seed=3)
     assert back.lppd(xt, yt) == r.lppd(xt, yt)
     # the format is recognised from the content, not the name
     other = tmp_path / "renamed.bin"
@@ -74,7 +67,7 @@ def test_round_trip_exact(run, tmp_path, fmt):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_round_trip_fixed_noise_raw_target_partial_big_seed(tmp_path, fmt):
-    x, y = _data()
+    x, y = toy_data()
     model = symhmc.MLP(hidden=(2, 2), activation="relu", noise_std=0.2, prior_scale=0.5)
     r = symhmc.sample(model, x, y, chains=3, warmup=20, draws=2, seed=2**100 + 7, progress=False)
     back = symhmc.load(r.save(tmp_path / f"fixed.{fmt}"))
@@ -97,7 +90,7 @@ def test_data_not_stored_keeps_fingerprint(run, tmp_path, fmt):
     back = symhmc.load(path)
     assert back.x is None and back.y is None
     assert back.data_fingerprint == run.data_fingerprint
-    x, y = _data()
+    x, y = toy_data()
     # a re-save of the data-less results keeps the fingerprint
     again = symhmc.load(back.save(tmp_path / f"again.{fmt}"))
     assert again.data_fingerprint == run.data_fingerprint
@@ -115,7 +108,7 @@ def test_data_not_stored_keeps_fingerprint(run, tmp_path, fmt):
 def test_fingerprint_definition():
     import hashlib
 
-    x, y = _data()
+    x, y = toy_data()
     expected = hashlib.sha256(x.astype(np.float64).tobytes() + y.astype(np.float64).tobytes()).hexdigest()
     assert sio.data_fingerprint(x, y) == expected
     assert sio.data_fingerprint(x[:, None], y[:, None]) == expected

@@ -5,36 +5,29 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import toy_data
 
 import symhmc
 from symhmc import diagnostics, scores, symmetry
 from symhmc.results import ResultsSummary, SampleResults
 
 
-def _data(n=20, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(-2, 2, n)
-    return x, np.sin(x) + 0.1 * rng.normal(size=n)
-
-
 @pytest.fixture(scope="module")
-def run():
-    x, y = _data()
-    model = symhmc.MLP(hidden=(3,))
-    return symhmc.sample(model, x, y, chains=8, warmup=100, seed=0, progress=False)
+def run(small_run):
+    return small_run
 
 
 @pytest.fixture(scope="module")
 def run_draws():
     """Several draws per chain, so that split R-hat and ESS are defined."""
-    x, y = _data()
+    x, y = toy_data()
     model = symhmc.MLP(hidden=(3,))
     return symhmc.sample(model, x, y, chains=4, warmup=100, draws=10, seed=1, progress=False)
 
 
 @pytest.fixture(scope="module")
 def test_data():
-    x, y = _data(n=30, seed=5)
+    x, y = toy_data(n=30, seed=5)
     return x, y
 
 
