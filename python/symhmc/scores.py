@@ -83,7 +83,7 @@ def _check_sigma(sigma, n_draws: int, name: str = "sigma") -> np.ndarray:
     if s.shape[0] != n_draws:
         raise ValueError(f"{name} must have one entry per draw ({n_draws}), got shape {s.shape}")
     if not np.all(s > 0):
-        raise ValueError(f"{name} must be positive, got minimum {s.min()!r}")
+        raise ValueError(f"{name} must be positive, got minimum {float(s.min())!r}")
     return s
 
 
