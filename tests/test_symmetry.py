@@ -27,8 +27,8 @@ def make(hidden, n_in, n_out, act, sampled_noise=True):
 
 
 def cases():
-    for (hidden, n_in, n_out), act in itertools.product(SHAPES, ACTS):
-        yield pytest.param(make(hidden, n_in, n_out, act), id=f"{act}-{'x'.join(map(str, hidden))}-in{n_in}")
+    return [pytest.param(make(hidden, n_in, n_out, act), id=f"{act}-{'x'.join(map(str, hidden))}-in{n_in}")
+            for (hidden, n_in, n_out), act in itertools.product(SHAPES, ACTS)]
 
 
 # ----- NumPy references (independent of the compiled core) -------------------------------------
