@@ -1,0 +1,215 @@
+"""symhmc's compiled core (type stub for the pybind11 module; bindings in cpp/bindings/)."""
+
+from collections.abc import Sequence
+from typing import Any, Final, Literal, SupportsFloat, SupportsIndex, TypedDict, overload, type_check_only
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+# Input arrays are converted to C-contiguous float64 (py::array::forcecast), so any array-like
+# is accepted. Integers accept anything with __index__ (not floats); floats accept ints too.
+
+openmp_available: Final[bool]  # True when the core was built with OpenMP
+build_arch: Final[str]  # the -march level the core was compiled for, e.g. "x86-64-v3"
+kernel_isa: Final[str]  # instruction set of the data-row loops actually dispatched at run time
+
+def max_threads() -> int:
+    """Threads used when threads=None (1 when built without OpenMP)."""
+
+class Target:
+    """A differentiable log density (no constructor: use Posterior or GaussianTarget)."""
+
+    @property
+    def dim(self) -> int:
+        """Number of parameters."""
+    def log_density(
+        self, q: ArrayLike, threads: SupportsIndex = 0, with_grad: bool = True
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """(log density (n,), gradient (n, dim), or (0, dim) without with_grad) at each row of q (n, dim)."""
+
+class Posterior(Target):
+    """BNN posterior: Gaussian likelihood, N(0, prior_scale^2) weights; log sigma appended unless noise_std is fixed."""
+
+    def __init__(
+        self,
+        widths: Sequence[SupportsIndex],
+        activation: str,
+        x: ArrayLike,
+        y: ArrayLike,
+        prior_scale: SupportsFloat = 1.0,
+        noise_std: SupportsFloat | None = None,
+        noise_prior_scale: SupportsFloat = 1.0,
+    ) -> None:
+        """Posterior of the network with layer widths and activation on data x (n, in), y (n, out)."""
+    @property
+    def n_params(self) -> int:
+        """Number of network weights and biases."""
+    @property
+    def n_points(self) -> int:
+        """Number of data rows."""
+
+class GaussianTarget(Target):
+    """Multivariate normal N(mean, cov); cov is a vector of variances or a full matrix."""
+
+    def __init__(self, mean: ArrayLike, cov: ArrayLike) -> None:
+        """N(mean, cov) with mean (dim,) and cov (dim,) variances or (dim, dim) matrix."""
+    @property
+    def is_diagonal(self) -> bool:
+        """Whether cov was given as a vector of variances."""
+    @property
+    def mean(self) -> NDArray[np.float64]:
+        """A copy of the mean vector."""
+
+class Progress:
+    """Thread-safe progress counters and interrupt flag shared with a running run_chains call."""
+
+    def __init__(self) -> None:
+        """Zeroed counters, not interrupted."""
+    @property
+    def chains_done(self) -> int:
+        """Chains finished so far."""
+    @property
+    def iterations(self) -> int:
+        """Warmup and sampling iterations done so far, all chains."""
+    @property
+    def divergences(self) -> int:
+        """Divergent transitions after warmup so far."""
+    @property
+    def warmup_divergences(self) -> int:
+        """Divergent transitions during warmup so far."""
+    @property
+    def interrupted(self) -> bool:
+        """Whether interrupt() has been called."""
+    def interrupt(self) -> None:
+        """Ask every chain to stop before its next iteration (safe from any thread)."""
+
+def predict(
+    widths: Sequence[SupportsIndex],
+    activation: str,
+    params: ArrayLike,
+    x: ArrayLike,
+    threads: SupportsIndex = 0,
+) -> NDArray[np.float64]:
+    """Network outputs, shape (n_vectors, n_points, n_outputs)."""
+
+def n_hidden_neurons(widths: Sequence[SupportsIndex], activation: str) -> int:
+    """Sum of the hidden layer widths."""
+
+def apply_transform(
+    widths: Sequence[SupportsIndex],
+    activation: str,
+    params: ArrayLike,
+    perm: ArrayLike,
+    sign: ArrayLike,
+    threads: SupportsIndex = 0,
+) -> NDArray[np.float64]:
+    """Apply signed permutations (perm, sign: (1 or n, n_hidden_neurons)) to n vectors; extra entries pass through."""
+
+@overload
+def canonicalize(
+    widths: Sequence[SupportsIndex],
+    activation: str,
+    params: ArrayLike,
+    normalize: bool = False,
+    threads: SupportsIndex = 0,
+    return_transform: Literal[False] = False,
+) -> NDArray[np.float64]:
+    """Canonical representatives (n, stride) of n vectors."""
+
+@overload
+def canonicalize(
+    widths: Sequence[SupportsIndex],
+    activation: str,
+    params: ArrayLike,
+    normalize: bool = False,
+    threads: SupportsIndex = 0,
+    *,
+    return_transform: Literal[True],
+) -> tuple[NDArray[np.float64], NDArray[np.int32], NDArray[np.int32]]:
+    """Canonical representatives and the (perm, sign) applied, each (n, n_hidden_neurons)."""
+
+@overload
+def canonicalize(
+    widths: Sequence[SupportsIndex],
+    activation: str,
+    params: ArrayLike,
+    normalize: bool,
+    threads: SupportsIndex,
+    return_transform: Literal[True],
+) -> tuple[NDArray[np.float64], NDArray[np.int32], NDArray[np.int32]]:
+    """Canonical representatives and the (perm, sign) applied, each (n, n_hidden_neurons)."""
+
+@overload
+def canonicalize(
+    widths: Sequence[SupportsIndex],
+    activation: str,
+    params: ArrayLike,
+    normalize: bool = False,
+    threads: SupportsIndex = 0,
+    return_transform: bool = False,
+) -> Any:
+    """Canonical representatives of n vectors; with return_transform also the (perm, sign) applied."""
+
+@type_check_only
+class _ChainOutputs(TypedDict):
+    """The arrays returned by run_chains (stub only; at run time a plain dict)."""
+
+    draws: NDArray[np.float64]  # (chains, draws, dim)
+    lp: NDArray[np.float64]  # (chains, draws)
+    acceptance_rate: NDArray[np.float64]  # (chains, draws)
+    step_size: NDArray[np.float64]  # (chains, draws)
+    tree_depth: NDArray[np.int32]  # (chains, draws)
+    n_steps: NDArray[np.int32]  # (chains, draws)
+    diverging: NDArray[np.bool_]  # (chains, draws)
+    energy: NDArray[np.float64]  # (chains, draws)
+    adapted_step_size: NDArray[np.float64]  # (chains,)
+    inv_mass: NDArray[np.float64]  # (chains, dim)
+    n_grad_evals: NDArray[np.int64]  # (chains,)
+    finished: NDArray[np.bool_]  # (chains,)
+
+def run_chains(
+    target: Target,
+    *,
+    chains: SupportsIndex,
+    warmup: SupportsIndex = 1024,
+    draws: SupportsIndex = 1,
+    sampler: str = "nuts",
+    key: SupportsIndex = 0,
+    threads: SupportsIndex = 0,
+    init: ArrayLike | None = None,
+    progress: Progress | None = None,
+    step_size: SupportsFloat = 1.0,
+    target_accept: SupportsFloat = 0.8,
+    gamma: SupportsFloat = 0.05,
+    t0: SupportsFloat = 10.0,
+    kappa: SupportsFloat = 0.75,
+    adapt_step_size: bool = True,
+    adapt_mass_matrix: bool = True,
+    find_step_size: bool = True,
+    max_tree_depth: SupportsIndex = 10,
+    max_energy_error: SupportsFloat = 1000.0,
+    n_steps: SupportsIndex = 10,
+    step_jitter: SupportsFloat = 0.0,
+    init_buffer: SupportsIndex = 75,
+    base_window: SupportsIndex = 25,
+    term_buffer: SupportsIndex = 50,
+    init_radius: SupportsFloat = 2.0,
+    first_chain: SupportsIndex = 0,
+) -> _ChainOutputs:
+    """Run many chains (GIL released); returns a dict of NumPy arrays shaped (chain, draw, ...)."""
+
+def leapfrog(
+    target: Target,
+    q: ArrayLike,
+    p: ArrayLike,
+    step_size: SupportsFloat,
+    n_steps: SupportsIndex,
+    inv_mass: ArrayLike | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """n_steps leapfrog steps from (q, p); returns (q, p, energies) with energies[k] = H after k steps."""
+
+def philox4x32_10(counter: Sequence[SupportsIndex], key: Sequence[SupportsIndex]) -> list[int]:
+    """One Philox4x32-10 block (for known-answer tests): counter has 4 words, key 2; returns 4 words."""
+
+def rng_draws(key: SupportsIndex, stream: SupportsIndex, n: SupportsIndex, kind: str = "normal") -> NDArray[np.float64]:
+    """n draws from the counter-based stream (key, stream) (for tests); kind is "normal" or "uniform"."""
