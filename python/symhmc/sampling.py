@@ -10,7 +10,7 @@ import numbers
 import threading
 import time
 import warnings
-from typing import Any, Literal, Mapping, Union
+from typing import Any, Literal, Mapping, Union, cast
 
 import numpy as np
 
@@ -111,6 +111,11 @@ def _seed_sequence(seed) -> np.random.SeedSequence:
     return np.random.SeedSequence(int(seed))
 
 
+def _entropy(ss: np.random.SeedSequence) -> int:
+    """The seed of a sequence made by :func:`_seed_sequence`: one int (given, or drawn by numpy)."""
+    return int(cast(int, ss.entropy))
+
+
 def _key(ss: np.random.SeedSequence) -> int:
     return int(ss.generate_state(1, dtype=np.uint64)[0])
 
@@ -144,7 +149,7 @@ def _init_points(init, chains: int, dim: int, model, ss, first_chain: int = 0) -
 
 
 def _run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar=None,
-                       offset: int = 0) -> tuple[dict | None, bool, float]:
+                       offset: int = 0) -> tuple[dict, bool, float]:
     """Runs _core.run_chains in a worker thread; the calling thread shows progress and turns
     KeyboardInterrupt into the core's interrupt flag. Returns (outputs, interrupted, seconds).
 
@@ -197,7 +202,8 @@ def _run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar=Non
     seconds = time.perf_counter() - start
     if "error" in box:
         raise box["error"]
-    return box.get("out"), interrupted or bool(handle.interrupted), seconds
+    # The worker stored either "out" or "error" before setting ``done``.
+    return box["out"], interrupted or bool(handle.interrupted), seconds
 
 
 # ----------------------------------------------------------------------------------------------
@@ -269,7 +275,7 @@ def _auto_rule(auto, model, x_train) -> dict:
     return args
 
 
-def _chains_arg(chains, bound, auto) -> tuple[Union[int, str], dict | None]:
+def _chains_arg(chains, bound, auto) -> tuple[Union[int, Literal["auto"]], dict | None]:
     if isinstance(chains, str):
         if chains not in CHAIN_RULES:
             raise ValueError(f"chains must be a positive integer, 'bound' or 'auto', got {chains!r}")
@@ -308,7 +314,7 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = 1024, draws: 
     """
     if not isinstance(target, _core.Target):
         raise TypeError(f"target must be a symhmc._core.Target, got {type(target).__name__}")
-    chains, rule = _chains_arg(chains, bound, auto)
+    count_or_auto, rule = _chains_arg(chains, bound, auto)
     warmup = positive_int(warmup, "warmup", minimum=0)
     draws = positive_int(draws, "draws")
     first_chain = positive_int(first_chain, "first_chain", minimum=0)
@@ -316,8 +322,13 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = 1024, draws: 
     n_threads = threads_arg(threads)
     if not isinstance(progress, (bool, np.bool_)):
         raise TypeError(f"progress must be True or False, got {progress!r}")
-    auto_args = _auto_rule(auto, _model, _data[0]) if chains == "auto" else None
-    total = auto_args["max_chains"] if auto_args else chains
+    auto_args: dict | None
+    if count_or_auto == "auto":
+        auto_args = _auto_rule(auto, _model, _data[0])
+        total: int = auto_args["max_chains"]
+    else:
+        auto_args = None
+        total = count_or_auto
     ss = _seed_sequence(seed)
     init_arr, init_name = _init_points(init, total, target.dim, _model, ss, first_chain)
     if init_arr is not None:
@@ -328,32 +339,33 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = 1024, draws: 
                              f"chain(s) {bad[:10].tolist()}{' ...' if len(bad) > 10 else ''}")
 
     kwargs = dict(warmup=warmup, draws=draws, sampler=sampler, key=_key(ss), threads=n_threads, **settings)
-    convergence = None
+    convergence: dict | None = None
     if auto_args is None:
+        n_chains = total
         out, interrupted, seconds = _run_with_progress(
-            target, dict(kwargs, chains=chains, init=init_arr, first_chain=first_chain), chains, bool(progress))
+            target, dict(kwargs, chains=n_chains, init=init_arr, first_chain=first_chain), n_chains, bool(progress))
     else:
         out, interrupted, seconds, convergence = _run_auto(target, kwargs, init_arr, first_chain, auto_args,
                                                            _model, bool(progress))
-        chains = out["finished"].shape[0]
+        n_chains = out["finished"].shape[0]
         rule = {"rule": "auto", **{k: auto_args[k] for k in ("round_size", "tol", "max_chains", "patience",
                                                               "floor", "x_source")},
                 "n_points": int(auto_args["x"].shape[0]),
                 "y_grid": [float(auto_args["y_grid"][0]), float(auto_args["y_grid"][-1]),
                            int(auto_args["y_grid"].size)],
-                "chains": int(chains), "converged": bool(convergence["converged"])}
+                "chains": int(n_chains), "converged": bool(convergence["converged"])}
 
     finished = out["finished"]
     keep = np.flatnonzero(finished)
-    partial = interrupted or len(keep) < chains
+    partial = interrupted or len(keep) < n_chains
     if partial:
-        warnings.warn(f"sampling was interrupted: returning the {len(keep)} of {chains} chains that finished "
+        warnings.warn(f"sampling was interrupted: returning the {len(keep)} of {n_chains} chains that finished "
                       "(results.partial is True)", RuntimeWarning, stacklevel=3)
     sel = (lambda a: a[keep]) if partial else (lambda a: a)
     all_settings = {
-        "sampler": sampler, "chains": chains, "warmup": warmup, "draws": draws,
+        "sampler": sampler, "chains": n_chains, "warmup": warmup, "draws": draws,
         "threads": n_threads if n_threads > 0 else int(_core.max_threads()), "init": init_name,
-        "seed": int(ss.entropy), "rng": "philox4x32-10, stream (key, chain)",
+        "seed": _entropy(ss), "rng": "philox4x32-10, stream (key, chain)",
         **settings,
     }
     if sampler == "nuts":
@@ -364,14 +376,15 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = 1024, draws: 
     results = SampleResults(
         draws=sel(out["draws"]), stats={k: sel(out[k]) for k in STAT_NAMES}, step_size=sel(out["adapted_step_size"]),
         inv_mass=sel(out["inv_mass"]), n_grad_evals=sel(out["n_grad_evals"]), wall_time=seconds,
-        settings=all_settings, seed=int(ss.entropy), partial=partial, chain_ids=first_chain + keep, model=_model,
+        settings=all_settings, seed=_entropy(ss), partial=partial, chain_ids=first_chain + keep, model=_model,
         x=_data[0], y=_data[1])
     if convergence is not None:
         results.convergence = convergence
     return results
 
 
-def _run_auto(target, kwargs: dict, init_arr, first_chain: int, a: dict, model, show: bool):
+def _run_auto(target, kwargs: dict, init_arr, first_chain: int, a: dict, model,
+              show: bool) -> tuple[dict, bool, float, dict[str, Any]]:
     """Rounds of ``a["round_size"]`` chains until the predictive density of successive rounds
     differs by less than ``a["tol"]`` (mean KL over the inputs) for ``a["patience"]`` rounds, or
     ``a["max_chains"]`` chains ran. Round r runs the streams ``first_chain + [r * size, ...)``,
