@@ -34,7 +34,7 @@ import numbers
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Literal, Sequence
+from typing import Any, Literal, Sequence, Union, cast
 
 import numpy as np
 
@@ -83,7 +83,8 @@ def _seed_arg(seed, name: str = "seed") -> np.random.Generator:
         raise TypeError(f"{name} must be None, an int, a SeedSequence or a numpy Generator, got {type(seed).__name__}")
     if isinstance(seed, numbers.Integral) and seed < 0:
         raise ValueError(f"{name} must be non-negative, got {seed}")
-    return np.random.default_rng(seed)
+    # numbers.Integral here is a Python or NumPy integer, which default_rng takes as an int.
+    return np.random.default_rng(cast(Union[int, np.random.SeedSequence, None], seed))
 
 
 def _blas_single_thread():
@@ -536,6 +537,7 @@ def _match_layer(layers, h: int, odd: bool, mode: str, template_layers, use_mean
     dots = np.einsum("gid,jd->gij", c, tc)
     cost = np.sum(tc * tc, axis=-1)[None, None, :] - 2.0 * (np.abs(dots) if odd else dots)
     if a is not None:
+        assert ta is not None  # the template's features have the same layout as the samples'
         cost = cost + np.sum(ta * ta, axis=-1)[None, None, :] - 2.0 * np.einsum("gid,jd->gij", a, ta)
     perm = np.empty((n, M), dtype=np.intp)
     for g in range(n):
@@ -689,7 +691,7 @@ def _align_paper(layers, model: MLP, tr_perms, tr_signs, k: int, iterations: int
     n = layers[0][0].shape[0]
     changed_all = []
     converged = True
-    details = {"svm_loss": [], "k": None, "iterations_per_layer": []}
+    details: dict[str, Any] = {"svm_loss": [], "k": None, "iterations_per_layer": []}
     for h in reversed(range(L)):
         M = model.hidden[h]
         # Algorithm 1: sign flips from an unsupervised SVM.
