@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import NamedTuple, Sequence
+from typing import NamedTuple, Sequence, cast
 
 import numpy as np
 from scipy.special import logsumexp, ndtr, ndtri
@@ -124,9 +124,10 @@ def _check_quantiles(quantiles) -> np.ndarray:
 def _check_budget(memory_budget) -> int:
     if isinstance(memory_budget, bool) or not isinstance(memory_budget, numbers.Real):
         raise TypeError(f"memory_budget must be a number of bytes, got {type(memory_budget).__name__}")
-    if not memory_budget > 0:
+    budget = cast(float, memory_budget)  # a numbers.Real: compares and converts like a float
+    if not budget > 0:
         raise ValueError(f"memory_budget must be positive, got {memory_budget}")
-    return int(memory_budget)
+    return int(budget)
 
 
 def _point_block(n_rows: int, memory_budget: int, n_temporaries: int = 4) -> int:
@@ -226,8 +227,8 @@ def coverage(f, sigma, y, levels: Sequence[float] = (0.5, 0.9, 0.95), *,
     which is exact and needs no root finding. (:func:`mixture_quantiles` gives the interval
     ends themselves, found by root finding on ``F``; the two agree.)
     """
-    levels = _check_probs(levels, "levels")
-    return _coverage_from_pit(pit(f, sigma, y, memory_budget=memory_budget), levels)
+    level_arr = _check_probs(levels, "levels")
+    return _coverage_from_pit(pit(f, sigma, y, memory_budget=memory_budget), level_arr)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -296,7 +297,7 @@ def mixture_quantiles(f, sigma, probs, *, memory_budget: int = DEFAULT_MEMORY_BU
     return out
 
 
-def predictive_summary(f, sigma, quantiles: Sequence[float] = (0.025, 0.25, 0.5, 0.75, 0.975), *,
+def predictive_summary(f, sigma, quantiles: Sequence[float] | np.ndarray = (0.025, 0.25, 0.5, 0.75, 0.975), *,
                        memory_budget: int = DEFAULT_MEMORY_BUDGET) -> PredictiveSummary:
     """Mean, standard deviation and quantiles of the mixture predictive at every point.
 
@@ -472,12 +473,12 @@ def model_coverage(model, params, x, y, levels: Sequence[float] = (0.5, 0.9, 0.9
                    memory_budget: int = DEFAULT_MEMORY_BUDGET) -> dict[float, float]:
     """:func:`coverage` of a model's posterior draws on test data."""
     budget = _check_budget(memory_budget)
-    levels = _check_probs(levels, "levels")
+    level_arr = _check_probs(levels, "levels")
     params, sigma, x, y = _model_setup(model, params, x, y)
     u = np.empty(x.shape[0])
     for sl, fb in _model_blocks(model, params, x, budget, 3):
         u[sl] = pit(fb, sigma, y[sl], memory_budget=budget)
-    return _coverage_from_pit(u, levels)
+    return _coverage_from_pit(u, level_arr)
 
 
 def model_crps(model, params, x, y, *, pointwise: bool = False,
