@@ -174,11 +174,11 @@ def _chain_counts(step, n_chains: int) -> np.ndarray:
             raise ValueError(f"step must list at least 2 chain counts, got {counts}")
         if counts[0] < 1 or counts[-1] > n_chains or np.any(np.diff(counts) <= 0):
             raise ValueError(f"step must list strictly increasing chain counts in [1, {n_chains}], got {counts}")
-    counts = np.asarray(counts, dtype=np.int64)
-    if counts.size < 2:
+    out = np.asarray(counts, dtype=np.int64)
+    if out.size < 2:
         raise ValueError(f"the KL curve needs at least 2 chain counts; with {n_chains} chain(s) and step={step} "
                          "there is only one")
-    return counts
+    return out
 
 
 # ----------------------------------------------------------------------------------------------
