@@ -36,8 +36,9 @@ class SampleResults:
         Seconds spent in the sampler.
     settings : dict
         Every sampler setting, defaults included.
-    seed : int
-        The seed entropy; ``sample(..., seed=results.seed)`` reproduces the run.
+    seed : int or None
+        The seed entropy; ``sample(..., seed=results.seed)`` reproduces the run (``None``
+        when no seed was recorded).
     partial : bool
         True when the run was interrupted; only finished chains are kept (see ``chain_ids``).
     chain_ids : ndarray, shape (chain,)
@@ -55,9 +56,16 @@ class SampleResults:
     Files: :meth:`save` and :func:`symhmc.load`; ArviZ: :meth:`to_arviz`.
     """
 
+    # Set by symhmc.load from the file: what it records about the training data (used when the
+    # data itself is not in the file) and the symhmc version that wrote it. Class-level defaults
+    # are what results that were not loaded have.
+    _data_fingerprint: str | None = None
+    _data_shapes: tuple[list[int] | None, list[int] | None] = (None, None)
+    _file_version: str | None = None
+
     def __init__(self, *, draws: np.ndarray, stats: dict[str, np.ndarray], step_size: np.ndarray,
                  inv_mass: np.ndarray, n_grad_evals: np.ndarray, wall_time: float, settings: dict[str, Any],
-                 seed: int, partial: bool = False, chain_ids: np.ndarray | None = None, model=None,
+                 seed: int | None, partial: bool = False, chain_ids: np.ndarray | None = None, model=None,
                  x: np.ndarray | None = None, y: np.ndarray | None = None,
                  convergence: dict | None = None):
         self.draws = draws
@@ -221,7 +229,7 @@ class SampleResults:
         max_depth = self.settings.get("max_tree_depth") if self.settings.get("sampler", "nuts") == "nuts" else None
         if isinstance(max_depth, bool) or not isinstance(max_depth, (int, np.integer)) or max_depth < 1:
             max_depth = None
-        health = dg.sampler_health(self.stats, max_tree_depth=max_depth)["totals"]
+        health = dg.sampler_health(self.stats, max_tree_depth=None if max_depth is None else int(max_depth))["totals"]
         health = {("total_draws" if k == "n_draws" else k): v for k, v in health.items()}
         health["grad_evals_incl_warmup"] = int(np.sum(self.n_grad_evals))
         health["wall_time_s"] = self.wall_time
@@ -282,7 +290,7 @@ class SampleResults:
         if self.x is not None and self.y is not None:
             from .io import data_fingerprint  # noqa: PLC0415
             return data_fingerprint(self.x, self.y)
-        return getattr(self, "_data_fingerprint", None)
+        return self._data_fingerprint
 
     def save(self, path, **kwargs):
         """Write the results to ``path`` (netCDF, or ``.npz`` by suffix); see :func:`symhmc.io.save`.
@@ -341,7 +349,9 @@ class SampleResults:
                 if not one:
                     raise ValueError("log_likelihood=True needs a model with one output")
                 ll = self.model.predict(self.flat_draws(), x).reshape(self.n_chains, self.n_draws, -1)
-                sig = self.sigma[..., None]
+                sigma = self.sigma
+                assert sigma is not None  # None only without a model, excluded above
+                sig = sigma[..., None]
                 z = (y_obs[:, 0] - ll) / sig
                 loglik = {"y": -0.5 * z * z - np.log(sig) - 0.5 * math.log(2.0 * math.pi)}
         elif log_likelihood:
