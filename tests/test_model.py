@@ -30,12 +30,18 @@ def random_params(model, n=None, seed=1, scale=0.8):
     return scale * rng.normal(size=shape)
 
 
-@pytest.mark.parametrize("arch", ARCHS)
-@pytest.mark.parametrize("activation", ["tanh", "relu", "identity"])
-@pytest.mark.parametrize("noise_std", NOISE)
-def test_log_prob_and_outputs_match_numpy_reference(arch, activation, noise_std):
+@pytest.fixture(params=[(arch, act, noise) for arch in ARCHS for act in ("tanh", "relu", "identity")
+                        for noise in NOISE],
+                ids=lambda c: f"{c[1]}-{c[0]['hidden']}-in{c[0]['n_inputs']}-noise{c[2]}")
+def model_and_data(request):
+    """Every architecture x activation x (sigma sampled, fixed), with a small random data set."""
+    arch, activation, noise_std = request.param
     model = symhmc.MLP(activation=activation, noise_std=noise_std, **arch)
-    x, y = make_data(model)
+    return (model, *make_data(model))
+
+
+def test_log_prob_and_outputs_match_numpy_reference(model_and_data):
+    model, x, y = model_and_data
     for seed in range(3):
         theta = random_params(model, seed=seed)
         assert model.log_prob(theta, x, y) == pytest.approx(log_posterior(model, theta, x, y), rel=1e-12, abs=1e-9)
@@ -44,12 +50,8 @@ def test_log_prob_and_outputs_match_numpy_reference(arch, activation, noise_std)
         np.testing.assert_allclose(out.reshape(ref.shape), ref, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("arch", ARCHS)
-@pytest.mark.parametrize("activation", ["tanh", "relu", "identity"])
-@pytest.mark.parametrize("noise_std", NOISE)
-def test_gradient_matches_central_finite_differences(arch, activation, noise_std):
-    model = symhmc.MLP(activation=activation, noise_std=noise_std, **arch)
-    x, y = make_data(model)
+def test_gradient_matches_central_finite_differences(model_and_data):
+    model, x, y = model_and_data
     theta = random_params(model, seed=4)
     lp, grad = model.log_prob_and_grad(theta, x, y)
     h = 1e-6
