@@ -1,3 +1,7 @@
+from pathlib import Path
+
+import pytest
+
 from symhmc import cli
 
 
@@ -6,3 +10,23 @@ def test_demo_prints_lppd_and_summary(capsys):
     out = capsys.readouterr().out
     assert "test LPPD:" in out
     assert "divergences" in out and "grad_evals_per_chain" in out
+
+
+def test_run_reads_a_paper_data_set(capsys, tmp_path):
+    data_dir = Path(__file__).resolve().parents[2] / "shared" / "data"
+    if not (data_dir / "izmailov.data").is_file():
+        pytest.skip("benchmark data not found")
+    assert cli.main(["run", "izmailov", "--data-dir", str(data_dir), "--chains", "2", "--warmup", "30",
+                 "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "izmailov" in out and "320 train / 80 test" in out and "test LPPD" in out
+
+
+def test_bad_settings_exit_with_a_message(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["demo", "--chains", "0", "--no-progress"])
+    assert info.value.code == 2
+    assert "chains must be >= 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["run", "izmailov", "--data-dir", "/nonexistent", "--no-progress"])
+    assert "data_dir" in capsys.readouterr().err

@@ -54,9 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--data-dir", default=None, help="folder with NAME.data and splits.json")
     _add_sampler_args(run, chains=1274)
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        return _run(datasets.sinusoidal(), args)
-    return _run(datasets.load(args.dataset, args.data_dir), args)
+    try:
+        data = datasets.sinusoidal() if args.command == "demo" else datasets.load(args.dataset, args.data_dir)
+        return _run(data, args)
+    except (ValueError, TypeError, FileNotFoundError) as exc:  # bad settings: a message, not a traceback
+        parser.error(str(exc))
 
 
 if __name__ == "__main__":
