@@ -17,24 +17,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+import symhmc
+from symhmc import bounds, datasets
+from symhmc.ppd import ppd_convergence
+from symhmc.sampling import AUTO_DEFAULTS
+from symhmc.scores import model_lppd
+from _common import save
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(ROOT / "python"))  # the in-place development build, if any
-sys.path.insert(0, str(HERE))
-
-import symhmc  # noqa: E402
-from symhmc import bounds, datasets  # noqa: E402
-from symhmc.ppd import ppd_convergence  # noqa: E402
-from symhmc.sampling import AUTO_DEFAULTS  # noqa: E402
-from symhmc.scores import model_lppd  # noqa: E402
-
-from _common import save  # noqa: E402
 
 LPPD_AT = (8, 16, 27, 54, 128, 256, 512, 1274)
 PAPER_LPPD = (0.79, 0.06)  # supplement Table 3, f1 MCMC many chains on izmailov
