@@ -1,25 +1,22 @@
 """Helpers shared by the sampler tests."""
 
-import json
 import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from symhmc import datasets
+
 DATA_DIR = Path(os.environ.get("SYMHMC_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 
 def load_paper_data(name):
-    """The paper's preprocessing: standardize every column over all rows, then split."""
-    path = DATA_DIR / f"{name}.data"
-    if not path.exists():
-        pytest.skip(f"benchmark data not found at {path}")
-    d = np.loadtxt(path)
-    d = (d - d.mean(0)) / d.std(0)
-    split = json.loads((DATA_DIR / "splits.json").read_text())[name]
-    tr, te = np.asarray(split["train"]), np.asarray(split["test"])
-    return d[tr, :-1], d[tr, -1], d[te, :-1], d[te, -1]
+    """A paper data set with the paper's preprocessing (symhmc.datasets.load); skips without data."""
+    if not (DATA_DIR / f"{name}.data").exists():
+        pytest.skip(f"benchmark data not found at {DATA_DIR}")
+    ds = datasets.load(name, DATA_DIR)
+    return ds.x_train, ds.y_train, ds.x_test, ds.y_test
 
 
 def chain_mean_se(values):
