@@ -250,6 +250,22 @@ def _ess_tail_numpy(x: np.ndarray, prob: tuple[float, float]) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------
 # public R-hat / ESS
 # ----------------------------------------------------------------------------------------------
+def _per_element(x, backend: str, min_chains: int, arviz_fn, numpy_fn):
+    """Apply a (chain, draw) diagnostic to every trailing element of ``x``: ``NaN`` when there
+    are fewer than ``min_chains`` chains or ``_MIN_DRAWS`` draws per chain, else ArviZ's
+    ``arviz_fn`` (per column) or the NumPy twin ``numpy_fn`` (vectorised)."""
+    arr = _check_draws(x)
+    flat, trailing = _flatten(arr)
+    if flat.shape[0] < min_chains or flat.shape[1] < _MIN_DRAWS:
+        _check_backend(backend)
+        values = np.full(flat.shape[2], np.nan)
+    elif _use_arviz(backend):
+        values = _arviz_columns(flat, arviz_fn)
+    else:
+        values = numpy_fn(flat)
+    return _unflatten(values, trailing)
+
+
 def rhat(x, *, backend: str = "auto"):
     """Rank-normalized split R-hat (ArviZ's default ``method="rank"``; Vehtari et al. 2021).
 
@@ -258,16 +274,7 @@ def rhat(x, *, backend: str = "auto"):
     element. ``NaN`` with fewer than 2 chains or 4 draws per chain, or for constant draws.
     ``backend``: ``"auto"`` (ArviZ when importable), ``"arviz"`` or ``"numpy"``.
     """
-    arr = _check_draws(x)
-    flat, trailing = _flatten(arr)
-    if flat.shape[0] < 2 or flat.shape[1] < _MIN_DRAWS:
-        _check_backend(backend)
-        values = np.full(flat.shape[2], np.nan)
-    elif _use_arviz(backend):
-        values = _arviz_columns(flat, lambda a: _arviz().rhat(a, method="rank"))
-    else:
-        values = _rhat_rank_numpy(flat)
-    return _unflatten(values, trailing)
+    return _per_element(x, backend, 2, lambda a: _arviz().rhat(a, method="rank"), _rhat_rank_numpy)
 
 
 def ess_bulk(x, *, backend: str = "auto"):
@@ -276,16 +283,7 @@ def ess_bulk(x, *, backend: str = "auto"):
     ``x``: ``(chain, draw)`` -> float, or ``(chain, draw, ...)`` -> one value per trailing
     element; ``NaN`` with fewer than 4 draws per chain.
     """
-    arr = _check_draws(x)
-    flat, trailing = _flatten(arr)
-    if flat.shape[1] < _MIN_DRAWS:
-        _check_backend(backend)
-        values = np.full(flat.shape[2], np.nan)
-    elif _use_arviz(backend):
-        values = _arviz_columns(flat, lambda a: _arviz().ess(a, method="bulk"))
-    else:
-        values = _ess_bulk_numpy(flat)
-    return _unflatten(values, trailing)
+    return _per_element(x, backend, 1, lambda a: _arviz().ess(a, method="bulk"), _ess_bulk_numpy)
 
 
 def ess_tail(x, *, prob: tuple[float, float] = (0.05, 0.95), backend: str = "auto"):
@@ -297,17 +295,9 @@ def ess_tail(x, *, prob: tuple[float, float] = (0.05, 0.95), backend: str = "aut
     p = as_float_array(prob, "prob", ndim=1)
     if p.shape != (2,) or not np.all((p > 0) & (p < 1)):
         raise ValueError(f"prob must be two probabilities in (0, 1), got {prob!r}")
-    arr = _check_draws(x)
-    flat, trailing = _flatten(arr)
     pr = (float(p[0]), float(p[1]))
-    if flat.shape[1] < _MIN_DRAWS:
-        _check_backend(backend)
-        values = np.full(flat.shape[2], np.nan)
-    elif _use_arviz(backend):
-        values = _arviz_columns(flat, lambda a: _arviz().ess(a, method="tail", prob=pr))
-    else:
-        values = _ess_tail_numpy(flat, pr)
-    return _unflatten(values, trailing)
+    return _per_element(x, backend, 1, lambda a: _arviz().ess(a, method="tail", prob=pr),
+                        lambda flat: _ess_tail_numpy(flat, pr))
 
 
 # ----------------------------------------------------------------------------------------------
