@@ -185,3 +185,16 @@ def test_core_reports_openmp_and_arch():
     assert isinstance(symhmc._core.openmp_available, bool)
     assert symhmc._core.max_threads() >= 1
     assert isinstance(symhmc._core.build_arch, str)
+
+
+def test_noise_scale_of_vectors():
+    sampled, fixed = symhmc.MLP(hidden=(2,)), symhmc.MLP(hidden=(2,), noise_std=0.3)
+    draws = np.zeros((4, 5, sampled.dim))
+    draws[..., -1] = np.log(0.5)
+    np.testing.assert_allclose(sampled.noise_scale(draws), 0.5)
+    assert fixed.noise_scale(draws[..., :-1]).shape == (4, 5)
+    assert np.all(fixed.noise_scale(draws[..., :-1]) == 0.3)
+    with pytest.raises(ValueError, match="draws must end in log sigma"):
+        sampled.noise_scale(draws[..., :-1], "draws")
+    with pytest.raises(ValueError, match="params"):
+        fixed.noise_scale(np.zeros((2, 3)))

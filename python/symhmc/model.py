@@ -127,6 +127,22 @@ class MLP:
             parts.append(np.asarray(log_sigma, dtype=float)[..., None])
         return np.concatenate(parts, axis=-1)
 
+    def noise_scale(self, params, name: str = "params") -> np.ndarray:
+        """Noise standard deviation of each vector, shape ``params.shape[:-1]``: ``exp`` of the
+        trailing ``log sigma`` when the model samples it, else ``noise_std`` (vectors of length
+        ``n_params`` or :attr:`dim`). Raises naming ``name`` on a wrong last axis."""
+        params = np.asarray(params, dtype=float)
+        if self.noise_std is None:
+            if params.shape[-1] != self.dim:
+                raise ValueError(f"{name} must end in log sigma ({self.dim} entries per vector: the network's "
+                                 f"{self.n_params} parameters then log sigma) because the model samples the "
+                                 f"noise scale, got {params.shape[-1]}")
+            return np.exp(params[..., -1])
+        if params.shape[-1] not in (self.n_params, self.dim):
+            raise ValueError(f"{name} must have {self.n_params} or {self.dim} entries per vector, "
+                             f"got {params.shape[-1]}")
+        return np.full(params.shape[:-1], float(self.noise_std))
+
     # ----- data ---------------------------------------------------------------------------
     def check_x(self, x, name: str = "x") -> np.ndarray:
         """``x`` as a float64 array ``(n_points, n_inputs)``; 1-D input is one feature."""

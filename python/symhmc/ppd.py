@@ -142,16 +142,7 @@ def _setup(results_or_draws, x, model):
     params = as_float_array(draws, "results_or_draws", ndim=(2, 3))
     if params.ndim == 2:
         params = params[:, None, :]
-    if params.shape[-1] not in (model.n_params, model.dim):
-        raise ValueError(f"draws must have {model.dim} entries per vector (or {model.n_params} with a fixed "
-                         f"noise_std), got {params.shape[-1]}")
-    if model.samples_noise:
-        if params.shape[-1] != model.dim:
-            raise ValueError(f"draws must end in log sigma ({model.dim} entries) because the model samples the "
-                             f"noise scale, got {params.shape[-1]}")
-        sigma = np.exp(params[..., -1])
-    else:
-        sigma = np.full(params.shape[:2], float(model.noise_std))
+    sigma = model.noise_scale(params, "draws")
     if not np.all(np.isfinite(sigma) & (sigma > 0)):
         raise ValueError("draws give a non-finite or zero sigma")
     return params, sigma, model.check_x(x), model

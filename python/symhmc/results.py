@@ -111,9 +111,7 @@ class SampleResults:
         model's fixed ``noise_std``; ``None`` without a model."""
         if self.model is None:
             return None
-        if self.model.noise_std is None:
-            return np.exp(self.draws[..., -1])
-        return np.full(self.draws.shape[:2], float(self.model.noise_std))
+        return self.model.noise_scale(self.draws, "draws")
 
     def flat_draws(self) -> np.ndarray:
         """All draws stacked chain after chain, shape ``(chain * draw, dim)``."""

@@ -398,18 +398,6 @@ def crps(f, sigma, y, **kwargs) -> LPPD:
 # ----------------------------------------------------------------------------------------------
 # wrappers taking a model and a (draws, dim) parameter array
 # ----------------------------------------------------------------------------------------------
-def _model_sigma(model, params: np.ndarray) -> np.ndarray:
-    if getattr(model, "noise_std", None) is None:
-        if params.shape[1] != model.dim:
-            raise ValueError(f"params must have {model.dim} entries per draw (the network's "
-                             f"{model.n_params} parameters then log sigma) because the model "
-                             f"samples the noise scale, got {params.shape[1]}")
-        return np.exp(params[:, -1])
-    if params.shape[1] not in (model.n_params, model.dim):
-        raise ValueError(f"params must have {model.n_params} or {model.dim} entries per draw, got {params.shape[1]}")
-    return np.full(params.shape[0], float(model.noise_std))
-
-
 def _model_setup(model, params, x, y=None):
     for attr in ("predict", "dim", "n_params", "check_x"):
         if not hasattr(model, attr):
@@ -417,7 +405,7 @@ def _model_setup(model, params, x, y=None):
     if getattr(model, "n_outputs", 1) != 1:
         raise ValueError(f"model must have one output for these scores, got n_outputs={model.n_outputs}")
     params = as_float_array(params, "params", ndim=2)
-    sigma = _model_sigma(model, params)
+    sigma = model.noise_scale(params, "params")
     if not np.all(np.isfinite(sigma) & (sigma > 0)):
         raise ValueError("params give a non-finite or zero sigma = exp(params[:, -1])")
     x = model.check_x(x)
