@@ -23,20 +23,11 @@ from _common import context, save
 PAPER_LPPD, PAPER_LPPD_SE = 0.79, 0.06
 
 
-def test_lppd(results, x_test, y_test):
-    """Mean over test points of log mean over draws of Normal(y | f(x), sigma) (log-sum-exp);
-    standard error = std over test points (ddof=1) / sqrt(n_test) (symhmc.scores.lppd)."""
-    from symhmc.scores import model_lppd
-
-    value = model_lppd(results.model, results.flat_draws(), x_test, y_test)
-    return float(value.mean), float(value.se)
-
-
 def run(model, x, y, x_test, y_test, chains, threads, warmup, seed, progress):
     r = symhmc.sample(model, x, y, chains=chains, warmup=warmup, draws=1, sampler="nuts", seed=seed,
                       threads=threads, progress=progress)
     grads = int(r.n_grad_evals.sum())
-    lppd, se = test_lppd(r, x_test, y_test)
+    lppd, se = r.lppd(x_test, y_test)  # log-sum-exp; se = std over test points (ddof=1) / sqrt(n)
     depth = r.stats["tree_depth"]
     return {
         "chains": r.n_chains,

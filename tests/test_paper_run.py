@@ -1,17 +1,10 @@
 """A reduced version of the paper's headline run (f1 on izmailov), slow."""
 
-import numpy as np
 import pytest
 
 import symhmc
 
 from sampling_helpers import load_paper_data
-
-
-def lppd(results, x_test, y_test):
-    from symhmc.scores import model_lppd
-
-    return model_lppd(results.model, results.flat_draws(), x_test, y_test)
 
 
 @pytest.mark.slow
@@ -21,7 +14,7 @@ def test_f1_izmailov_lppd_matches_paper():
     x, y, x_test, y_test = load_paper_data("izmailov")
     model = symhmc.MLP(hidden=(3,))
     r = symhmc.sample(model, x, y, chains=48, warmup=1024, draws=1, seed=0, progress=False)
-    value, se = lppd(r, x_test, y_test)
+    value, se = r.lppd(x_test, y_test)
     assert abs(value - 0.79) < 2 * 0.06, (value, se)
     assert r.divergences <= 2
     assert 0.6 < r.stats["acceptance_rate"].mean() < 0.99

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import datasets, scores
+from . import datasets
 from .model import MLP
 from .sampling import sample
 
@@ -25,7 +25,7 @@ def _add_sampler_args(p: argparse.ArgumentParser, chains: int) -> None:
 
 
 def _report(data: datasets.Dataset, model: MLP, results) -> None:
-    fit = scores.model_lppd(model, results.flat_draws(), data.x_test, data.y_test)
+    fit = results.lppd(data.x_test, data.y_test)
     print(f"data: {data.name}  ({len(data.y_train)} train / {len(data.y_test)} test rows)")
     print(f"model: MLP(hidden={model.hidden}, activation={model.activation!r}), {model.n_params} parameters + log sigma")
     print(f"test LPPD: {fit.mean:.3f} (standard error {fit.se:.3f})" + ("   [partial run]" if results.partial else ""))
