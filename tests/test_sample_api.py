@@ -172,14 +172,18 @@ def test_bad_model_and_data():
 
 def test_core_checks_arguments_again():
     t = _core.GaussianTarget(np.zeros(2), np.ones(2))
+    settings = _core.SamplerSettings()
     with pytest.raises(ValueError, match="chains"):
-        _core.run_chains(t, chains=0)
+        _core.run_chains(t, chains=0, settings=settings)
     with pytest.raises(ValueError, match="sampler"):
-        _core.run_chains(t, chains=1, sampler="x")
-    with pytest.raises(ValueError, match="target_accept"):
-        _core.run_chains(t, chains=1, target_accept=2.0)
+        settings.sampler = "x"
     with pytest.raises(ValueError, match="init"):
-        _core.run_chains(t, chains=2, init=np.zeros((3, 2)))
+        _core.run_chains(t, chains=2, settings=settings, init=np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="first_chain"):
+        _core.run_chains(t, chains=2, settings=settings, first_chain=2**63 - 1)
+    settings.target_accept = 2.0
+    with pytest.raises(ValueError, match="target_accept"):
+        _core.run_chains(t, chains=1, settings=settings)
 
 
 def long_gaussian_run_kwargs():
@@ -194,8 +198,10 @@ def test_core_interrupt_flag_from_another_thread():
     timer.start()
     start = time.perf_counter()
     kw = long_gaussian_run_kwargs()
+    settings = _core.SamplerSettings()
+    settings.warmup, settings.draws = kw.pop("warmup"), kw.pop("draws")
     kw["key"] = kw.pop("seed")
-    out = _core.run_chains(t, progress=handle, **kw)
+    out = _core.run_chains(t, progress=handle, settings=settings, **kw)
     elapsed = time.perf_counter() - start
     timer.join()
     assert handle.interrupted

@@ -12,7 +12,7 @@ namespace bindings {
 
 namespace {
 
-Layout make_layout(const std::vector<int>& widths, const std::string& activation) {
+Layout make_layout(const std::vector<std::int64_t>& widths, const std::string& activation) {
   return Layout(widths, parse_activation(activation));
 }
 
@@ -43,7 +43,7 @@ void bind_model(py::module_& m) {
            "(log density, gradient) at each row of q.");
 
   py::class_<BnnPosterior, Target, std::shared_ptr<BnnPosterior>>(m, "Posterior")
-      .def(py::init([](const std::vector<int>& widths, const std::string& activation, const DoubleArray& x,
+      .def(py::init([](const std::vector<std::int64_t>& widths, const std::string& activation, const DoubleArray& x,
                        const DoubleArray& y, double prior_scale, std::optional<double> noise_std,
                        double noise_prior_scale) {
              require_ndim(x, 2, "x");
@@ -68,7 +68,7 @@ void bind_model(py::module_& m) {
 
   m.def(
       "predict",
-      [](const std::vector<int>& widths, const std::string& activation, const DoubleArray& params,
+      [](const std::vector<std::int64_t>& widths, const std::string& activation, const DoubleArray& params,
          const DoubleArray& x, int threads) {
         require_ndim(params, 2, "params");
         require_ndim(x, 2, "x");

@@ -7,33 +7,29 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include "bindings.hpp"
 #include "symhmc/chains.hpp"
 #include "symhmc/gaussian.hpp"
 #include "symhmc/integrator.hpp"
 #include "symhmc/rng.hpp"
+#include "symhmc/settings.hpp"
 
 namespace symhmc {
 namespace bindings {
 
 namespace {
 
-Eigen::VectorXd to_vector(const DoubleArray& a) {
-  Eigen::VectorXd v(a.size());
-  for (py::ssize_t i = 0; i < a.size(); ++i) v[i] = a.data()[i];
-  return v;
-}
+std::vector<double> to_vector(const DoubleArray& a) { return std::vector<double>(a.data(), a.data() + a.size()); }
 
 std::shared_ptr<GaussianTarget> make_gaussian(const DoubleArray& mean, const DoubleArray& cov) {
   require_ndim(mean, 1, "mean");
-  const Eigen::VectorXd m = to_vector(mean);
-  if (cov.ndim() == 1) return GaussianTarget::diagonal(m, to_vector(cov));
+  if (cov.ndim() == 1) return GaussianTarget::diagonal(to_vector(mean), to_vector(cov));
   if (cov.ndim() == 2) {
-    Eigen::MatrixXd c(cov.shape(0), cov.shape(1));
-    for (py::ssize_t i = 0; i < cov.shape(0); ++i)
-      for (py::ssize_t j = 0; j < cov.shape(1); ++j) c(i, j) = cov.data()[i * cov.shape(1) + j];
-    return GaussianTarget::dense(m, c);
+    if (cov.shape(0) != mean.size() || cov.shape(1) != mean.size())
+      throw py::value_error("cov must be a square matrix matching mean");
+    return GaussianTarget::dense(to_vector(mean), to_vector(cov));
   }
   throw py::value_error("cov must have 1 (variances) or 2 (matrix) dimensions, got " + std::to_string(cov.ndim()));
 }
@@ -82,44 +78,95 @@ py::array_t<T> full(std::vector<py::ssize_t> shape, T value) {
   return a;
 }
 
-py::dict run_chains_py(std::shared_ptr<Target> target, std::int64_t chains, int warmup, int draws,
-                       const std::string& sampler, std::uint64_t key, int threads, std::optional<DoubleArray> init,
-                       std::shared_ptr<Progress> progress, double step_size, double target_accept, double gamma,
-                       double t0, double kappa, bool adapt_step_size, bool adapt_mass_matrix, bool find_step_size,
-                       int max_tree_depth, double max_energy_error, int n_steps, double step_jitter, int init_buffer,
-                       int base_window, int term_buffer, double init_radius, std::int64_t first_chain) {
+const char* scope_name(OptionScope scope) {
+  switch (scope) {
+    case OptionScope::run: return "run";
+    case OptionScope::common: return "common";
+    case OptionScope::nuts: return "nuts";
+    case OptionScope::hmc: return "hmc";
+  }
+  return "?";
+}
+
+// Reads or writes the option `name` of s through the one list in settings.hpp.
+template <class Settings, class F>
+void with_option(Settings& s, const std::string& name, F&& f) {
+  bool found = false;
+  for_each_option(s, [&](const char* option, auto& field, OptionScope) {
+    if (!found && name == option) {
+      found = true;
+      f(field);
+    }
+  });
+  if (!found) throw py::attribute_error("SamplerSettings has no option '" + name + "'");
+}
+
+py::object get_option(const SamplerSettings& s, const std::string& name) {
+  py::object out;
+  with_option(s, name, [&](const auto& field) { out = py::cast(field); });
+  return out;
+}
+
+void set_option(SamplerSettings& s, const std::string& name, const py::object& value) {
+  with_option(s, name, [&](auto& field) {
+    using T = std::decay_t<decltype(field)>;
+    if constexpr (std::is_same_v<T, bool>) {
+      if (!py::isinstance<py::bool_>(value)) throw py::type_error(name + " must be True or False");
+      field = value.cast<bool>();
+    } else if constexpr (std::is_integral_v<T>) {
+      if (!py::isinstance<py::int_>(value) || py::isinstance<py::bool_>(value))
+        throw py::type_error(name + " must be an integer");
+      try {
+        field = value.cast<T>();
+      } catch (const py::cast_error&) {
+        throw py::value_error(name + " does not fit in a " + std::to_string(8 * sizeof(T)) + "-bit integer");
+      }
+    } else {
+      if (py::isinstance<py::bool_>(value)) throw py::type_error(name + " must be a real number");
+      field = value.cast<T>();
+    }
+    if constexpr (std::is_same_v<T, double>) {
+      // one user-facing threshold for both samplers
+      if (name == "max_energy_error") s.hmc.max_energy_error = s.nuts.max_energy_error;
+    }
+  });
+}
+
+py::dict warmup_plan_dict(const SamplerSettings& s) {
+  WarmupPlan plan;
+  try {
+    plan = warmup_plan(s);
+  } catch (const std::invalid_argument& e) {
+    throw py::value_error(e.what());
+  }
+  py::list windows;
+  for (std::size_t i = 0; i < plan.window_start.size(); ++i)
+    windows.append(py::make_tuple(plan.window_start[i], plan.window_end[i]));
+  py::dict d;
+  d["metric_adapted"] = plan.metric_adapted;
+  d["init_buffer"] = plan.init_buffer;
+  d["base_window"] = plan.base_window;
+  d["term_buffer"] = plan.term_buffer;
+  d["windows"] = windows;
+  return d;
+}
+
+py::dict run_chains_py(std::shared_ptr<Target> target, std::int64_t chains, const SamplerSettings& s,
+                       std::uint64_t key, int threads, std::optional<DoubleArray> init,
+                       std::shared_ptr<Progress> progress, std::int64_t first_chain) {
   if (!target) throw py::type_error("target must be a symhmc._core.Target");
   if (chains < 1) throw py::value_error("chains must be >= 1");
   if (threads < 0) throw py::value_error("threads must be >= 0");
-  if (first_chain < 0) throw py::value_error("first_chain must be >= 0");
-  SamplerSettings s;
-  if (sampler == "nuts")
-    s.kind = SamplerKind::nuts;
-  else if (sampler == "hmc")
-    s.kind = SamplerKind::hmc;
-  else
-    throw py::value_error("sampler must be 'nuts' or 'hmc', got '" + sampler + "'");
-  s.warmup = warmup;
-  s.draws = draws;
-  s.step_size = step_size;
-  s.dual_averaging = {target_accept, gamma, t0, kappa};
-  s.adapt_step_size = adapt_step_size;
-  s.adapt_mass_matrix = adapt_mass_matrix;
-  s.find_step_size = find_step_size;
-  s.nuts.max_tree_depth = max_tree_depth;
-  s.nuts.max_energy_error = max_energy_error;
-  s.hmc.max_energy_error = max_energy_error;
-  s.hmc.n_steps = n_steps;
-  s.hmc.step_jitter = step_jitter;
-  s.windows = {init_buffer, base_window, term_buffer};
-  s.init_radius = init_radius;
+  if (first_chain < 0 || first_chain > std::numeric_limits<std::int64_t>::max() - chains)
+    throw py::value_error("first_chain must be >= 0 and first_chain + chains must be below 2**63");
   try {
     validate(s);
   } catch (const std::invalid_argument& e) {
     throw py::value_error(e.what());
   }
+  const std::int64_t draws = s.draws;
   const py::ssize_t d = py::ssize_t(target->dim());
-  const py::ssize_t nc = py::ssize_t(chains), nd = draws;
+  const py::ssize_t nc = py::ssize_t(chains), nd = py::ssize_t(draws);
   const double* init_ptr = nullptr;
   if (init) {
     require_ndim(*init, 2, "init");
@@ -132,7 +179,8 @@ py::dict run_chains_py(std::shared_ptr<Target> target, std::int64_t chains, int 
   auto draws_a = full<double>({nc, nd, d}, nan);
   auto lp = full<double>({nc, nd}, nan), acc = full<double>({nc, nd}, nan), eps = full<double>({nc, nd}, nan);
   auto energy = full<double>({nc, nd}, nan);
-  auto depth = full<std::int32_t>({nc, nd}, 0), steps = full<std::int32_t>({nc, nd}, 0);
+  auto depth = full<std::int32_t>({nc, nd}, 0);
+  auto steps = full<std::int64_t>({nc, nd}, 0);
   auto div = full<bool>({nc, nd}, false);
   auto adapted = full<double>({nc}, nan);
   auto inv_mass = full<double>({nc, d}, nan);
@@ -180,7 +228,7 @@ void bind_sampling(py::module_& m) {
       .def(py::init(&make_gaussian), py::arg("mean"), py::arg("cov"))
       .def_property_readonly("is_diagonal", &GaussianTarget::is_diagonal)
       .def_property_readonly("mean", [](const GaussianTarget& t) {
-        return py::array_t<double>(t.mean().size(), t.mean().data());
+        return py::array_t<double>(py::ssize_t(t.mean().size()), t.mean().data());
       });
 
   py::class_<Progress, std::shared_ptr<Progress>>(
@@ -194,14 +242,60 @@ void bind_sampling(py::module_& m) {
       .def("interrupt", [](Progress& p) { p.interrupt.store(true); },
            "Ask every chain to stop before its next iteration (safe from any thread).");
 
-  m.def("run_chains", &run_chains_py, py::arg("target"), py::kw_only(), py::arg("chains"), py::arg("warmup") = 1024,
-        py::arg("draws") = 1, py::arg("sampler") = "nuts", py::arg("key") = 0, py::arg("threads") = 0,
-        py::arg("init") = py::none(), py::arg("progress") = py::none(), py::arg("step_size") = 1.0,
-        py::arg("target_accept") = 0.8, py::arg("gamma") = 0.05, py::arg("t0") = 10.0, py::arg("kappa") = 0.75,
-        py::arg("adapt_step_size") = true, py::arg("adapt_mass_matrix") = true, py::arg("find_step_size") = true,
-        py::arg("max_tree_depth") = 10, py::arg("max_energy_error") = 1000.0, py::arg("n_steps") = 10,
-        py::arg("step_jitter") = 0.0, py::arg("init_buffer") = 75, py::arg("base_window") = 25,
-        py::arg("term_buffer") = 50, py::arg("init_radius") = 2.0, py::arg("first_chain") = 0,
+  py::class_<SamplerSettings> settings(
+      m, "SamplerSettings",
+      "Every sampler setting with its default (the paper's); the one source of the defaults used by "
+      "symhmc.sample, results.settings and the command line.");
+  settings.def(py::init<>())
+      .def_property(
+          "sampler", [](const SamplerSettings& s) { return s.kind == SamplerKind::nuts ? "nuts" : "hmc"; },
+          [](SamplerSettings& s, const std::string& name) {
+            if (name == "nuts")
+              s.kind = SamplerKind::nuts;
+            else if (name == "hmc")
+              s.kind = SamplerKind::hmc;
+            else
+              throw py::value_error("sampler must be 'nuts' or 'hmc', got '" + name + "'");
+          })
+      .def_static(
+          "options",
+          [] {
+            SamplerSettings s;
+            py::list out;
+            for_each_option(s, [&](const char* name, auto&, OptionScope scope) {
+              out.append(py::make_tuple(name, scope_name(scope)));
+            });
+            return out;
+          },
+          "(name, scope) of every option; scope is 'run' (warmup, draws), 'common', 'nuts' or 'hmc'.")
+      .def("get", &get_option, py::arg("name"), "The value of one option.")
+      .def("set", &set_option, py::arg("name"), py::arg("value"), "Set one option (type-checked).")
+      .def(
+          "validate",
+          [](const SamplerSettings& s) {
+            try {
+              validate(s);
+            } catch (const std::invalid_argument& e) {
+              throw py::value_error(e.what());
+            }
+          },
+          "Raise ValueError naming the first setting out of range.")
+      .def("warmup_plan", &warmup_plan_dict,
+           "The warmup schedule these settings give: metric_adapted, the buffers after Stan's rescaling and "
+           "the slow windows as [start, end) iteration ranges.");
+  {
+    SamplerSettings defaults;
+    for_each_option(defaults, [&](const char* name, auto&, OptionScope) {
+      const std::string option(name);
+      settings.def_property(
+          name, [option](const SamplerSettings& s) { return get_option(s, option); },
+          [option](SamplerSettings& s, const py::object& v) { set_option(s, option, v); });
+    });
+  }
+
+  m.def("run_chains", &run_chains_py, py::arg("target"), py::kw_only(), py::arg("chains"), py::arg("settings"),
+        py::arg("key") = 0, py::arg("threads") = 0, py::arg("init") = py::none(), py::arg("progress") = py::none(),
+        py::arg("first_chain") = 0,
         "Run many chains (GIL released); returns a dict of NumPy arrays shaped (chain, draw, ...).");
 
   m.def("leapfrog", &leapfrog, py::arg("target"), py::arg("q"), py::arg("p"), py::arg("step_size"),

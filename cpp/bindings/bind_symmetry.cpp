@@ -11,7 +11,7 @@ namespace {
 
 using IntArray = py::array_t<int, py::array::c_style | py::array::forcecast>;
 
-Layout checked_layout(const std::vector<int>& widths, const std::string& activation, const DoubleArray& params) {
+Layout checked_layout(const std::vector<std::int64_t>& widths, const std::string& activation, const DoubleArray& params) {
   require_ndim(params, 2, "params");
   Layout layout(widths, parse_activation(activation));
   if (std::size_t(params.shape(1)) < layout.n_params())
@@ -20,7 +20,7 @@ Layout checked_layout(const std::vector<int>& widths, const std::string& activat
   return layout;
 }
 
-py::array_t<double> bound_apply(const std::vector<int>& widths, const std::string& activation,
+py::array_t<double> bound_apply(const std::vector<std::int64_t>& widths, const std::string& activation,
                                 const DoubleArray& params, const IntArray& perm, const IntArray& sign, int threads) {
   Layout layout = checked_layout(widths, activation, params);
   const py::ssize_t H = n_hidden_neurons(layout);
@@ -41,7 +41,7 @@ py::array_t<double> bound_apply(const std::vector<int>& widths, const std::strin
   return out;
 }
 
-py::object bound_canonicalize(const std::vector<int>& widths, const std::string& activation,
+py::object bound_canonicalize(const std::vector<std::int64_t>& widths, const std::string& activation,
                               const DoubleArray& params, bool normalize, int threads, bool return_transform) {
   Layout layout = checked_layout(widths, activation, params);
   const std::size_t n = params.shape(0), stride = params.shape(1);
@@ -65,7 +65,7 @@ py::object bound_canonicalize(const std::vector<int>& widths, const std::string&
 
 void bind_symmetry(py::module_& m) {
   m.def("n_hidden_neurons",
-        [](const std::vector<int>& widths, const std::string& activation) {
+        [](const std::vector<std::int64_t>& widths, const std::string& activation) {
           return n_hidden_neurons(Layout(widths, parse_activation(activation)));
         },
         py::arg("widths"), py::arg("activation"), "Sum of the hidden layer widths.");

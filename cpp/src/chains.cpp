@@ -7,7 +7,7 @@
 #include <string>
 
 #include "symhmc/integrator.hpp"
-#include "symhmc/parallel.hpp"
+#include "detail/parallel.hpp"
 #include "symhmc/rng.hpp"
 
 namespace symhmc {
@@ -63,7 +63,7 @@ class ChainRunner {
       std::copy(init, init + dim_, cur.q.begin());
       eval.update(cur);
     } else {
-      for (int tries = 0; tries < std::max(1, s_.max_init_tries); ++tries) {
+      for (std::int64_t tries = 0; tries < std::max<std::int64_t>(1, s_.max_init_tries); ++tries) {
         for (std::size_t i = 0; i < dim_; ++i) cur.q[i] = rng.uniform(-s_.init_radius, s_.init_radius);
         eval.update(cur);
         if (std::isfinite(cur.lp) && all_finite(cur.grad)) break;
@@ -81,9 +81,9 @@ class ChainRunner {
 
     Nuts nuts(dim_, s_.nuts);
     StaticHmc hmc(dim_, s_.hmc);
-    const int n_iter = s_.warmup + s_.draws;
+    const std::int64_t n_iter = s_.warmup + s_.draws;  // validate() rules out overflow
     bool finished = true;
-    for (int it = 0; it < n_iter; ++it) {
+    for (std::int64_t it = 0; it < n_iter; ++it) {
       if (progress_.interrupt.load(std::memory_order_relaxed)) {
         finished = false;
         break;
@@ -137,36 +137,15 @@ class ChainRunner {
   std::size_t dim_;
 };
 
-void require(bool ok, const std::string& message) {
-  if (!ok) throw std::invalid_argument(message);
-}
-
 }  // namespace
-
-void validate(const SamplerSettings& s) {
-  require(s.warmup >= 0, "warmup must be >= 0");
-  require(s.draws >= 1, "draws must be >= 1");
-  require(s.step_size > 0.0 && std::isfinite(s.step_size), "step_size must be positive and finite");
-  const DualAveragingSettings& d = s.dual_averaging;
-  require(d.target_accept > 0.0 && d.target_accept < 1.0, "target_accept must be in (0, 1)");
-  require(d.gamma > 0.0 && std::isfinite(d.gamma), "gamma must be positive and finite");
-  require(d.t0 >= 0.0 && std::isfinite(d.t0), "t0 must be >= 0 and finite");
-  require(d.kappa > 0.0 && d.kappa <= 1.0, "kappa must be in (0, 1]");
-  require(s.windows.init_buffer >= 0, "init_buffer must be >= 0");
-  require(s.windows.term_buffer >= 0, "term_buffer must be >= 0");
-  require(s.windows.base_window >= 1, "base_window must be >= 1");
-  require(s.nuts.max_tree_depth >= 1 && s.nuts.max_tree_depth <= 30, "max_tree_depth must be in [1, 30]");
-  require(s.nuts.max_energy_error > 0.0, "max_energy_error must be positive");
-  require(s.hmc.max_energy_error > 0.0, "max_energy_error must be positive");
-  require(s.hmc.n_steps >= 1, "n_steps must be >= 1");
-  require(s.hmc.step_jitter >= 0.0 && s.hmc.step_jitter < 1.0, "step_jitter must be in [0, 1)");
-  require(s.init_radius > 0.0 && std::isfinite(s.init_radius), "init_radius must be positive and finite");
-}
 
 void run_chains(const Target& target, const SamplerSettings& settings, std::uint64_t key, std::int64_t n_chains,
                 const double* init, const ChainOutputs& out, Progress& progress, int threads,
                 std::int64_t first_chain) {
   validate(settings);
+  if (n_chains < 0) throw std::invalid_argument("n_chains must be >= 0");
+  if (first_chain < 0 || first_chain > std::numeric_limits<std::int64_t>::max() - n_chains)
+    throw std::invalid_argument("first_chain must be >= 0 and first_chain + n_chains must fit in 64 bits");
   const std::size_t dim = target.dim();
   ChainRunner runner(target, settings, key, out, progress);
   ExceptionCarrier errors;

@@ -1,5 +1,6 @@
 #include "symhmc/gaussian.hpp"
 
+#include <Eigen/Dense>
 #include <cmath>
 #include <stdexcept>
 
@@ -7,19 +8,20 @@ namespace symhmc {
 namespace {
 
 constexpr double kLog2Pi = 1.83787706640934548356;
+using ConstVec = Eigen::Map<const Eigen::VectorXd>;
+using ConstMat = Eigen::Map<const Eigen::MatrixXd>;  // symmetric, so the storage order does not matter
 
 class GaussianEvaluator : public GradientEvaluator {
  public:
   explicit GaussianEvaluator(const GaussianTarget& t) : t_(t), diff_(t.dim()) {}
   double log_density_and_gradient(const double* q, double* grad) override {
-    const Eigen::Index d = t_.mean().size();
-    Eigen::Map<const Eigen::VectorXd> qv(q, d);
+    const Eigen::Index d = Eigen::Index(t_.dim());
     Eigen::Map<Eigen::VectorXd> g(grad, d);
-    diff_ = qv - t_.mean();
+    diff_ = ConstVec(q, d) - ConstVec(t_.mean().data(), d);
     if (t_.is_diagonal()) {
-      g = -t_.inv_variances().cwiseProduct(diff_);
+      g = -ConstVec(t_.inv_variances().data(), d).cwiseProduct(diff_);
     } else {
-      g.noalias() = -t_.precision() * diff_;
+      g.noalias() = -ConstMat(t_.precision().data(), d, d) * diff_;
     }
     return 0.5 * diff_.dot(g) + t_.log_normalizer();
   }
@@ -29,42 +31,48 @@ class GaussianEvaluator : public GradientEvaluator {
   Eigen::VectorXd diff_;
 };
 
-void check_mean(const Eigen::VectorXd& mean) {
-  if (mean.size() == 0) throw std::invalid_argument("mean must not be empty");
-  if (!mean.allFinite()) throw std::invalid_argument("mean contains NaN or infinity");
+void check_mean(const std::vector<double>& mean) {
+  if (mean.empty()) throw std::invalid_argument("mean must not be empty");
+  if (!ConstVec(mean.data(), Eigen::Index(mean.size())).allFinite())
+    throw std::invalid_argument("mean contains NaN or infinity");
 }
 
 }  // namespace
 
-std::shared_ptr<GaussianTarget> GaussianTarget::diagonal(const Eigen::VectorXd& mean, const Eigen::VectorXd& variances) {
+std::shared_ptr<GaussianTarget> GaussianTarget::diagonal(std::vector<double> mean,
+                                                         const std::vector<double>& variances) {
   check_mean(mean);
   if (variances.size() != mean.size()) throw std::invalid_argument("cov must have as many entries as mean");
-  if (!variances.allFinite() || (variances.array() <= 0.0).any())
+  const ConstVec var(variances.data(), Eigen::Index(variances.size()));
+  if (!var.allFinite() || (var.array() <= 0.0).any())
     throw std::invalid_argument("cov (variances) must be positive and finite");
   std::shared_ptr<GaussianTarget> t(new GaussianTarget());
   t->diagonal_ = true;
-  t->mean_ = mean;
-  t->inv_var_ = variances.cwiseInverse();
-  t->log_norm_ = -0.5 * (double(mean.size()) * kLog2Pi + variances.array().log().sum());
+  t->log_norm_ = -0.5 * (double(mean.size()) * kLog2Pi + var.array().log().sum());
+  t->mean_ = std::move(mean);
+  t->inv_var_.resize(variances.size());
+  Eigen::Map<Eigen::VectorXd>(t->inv_var_.data(), var.size()) = var.cwiseInverse();
   return t;
 }
 
-std::shared_ptr<GaussianTarget> GaussianTarget::dense(const Eigen::VectorXd& mean, const Eigen::MatrixXd& cov) {
+std::shared_ptr<GaussianTarget> GaussianTarget::dense(std::vector<double> mean, const std::vector<double>& cov) {
   check_mean(mean);
-  if (cov.rows() != mean.size() || cov.cols() != mean.size())
-    throw std::invalid_argument("cov must be a square matrix matching mean");
-  if (!cov.allFinite()) throw std::invalid_argument("cov contains NaN or infinity");
-  if (!cov.isApprox(cov.transpose(), 1e-10)) throw std::invalid_argument("cov must be symmetric");
-  Eigen::LLT<Eigen::MatrixXd> llt(cov);
+  const Eigen::Index d = Eigen::Index(mean.size());
+  if (cov.size() != mean.size() * mean.size()) throw std::invalid_argument("cov must be a square matrix matching mean");
+  const Eigen::MatrixXd c = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+      cov.data(), d, d);
+  if (!c.allFinite()) throw std::invalid_argument("cov contains NaN or infinity");
+  if (!c.isApprox(c.transpose(), 1e-10)) throw std::invalid_argument("cov must be symmetric");
+  Eigen::LLT<Eigen::MatrixXd> llt(c);
   if (llt.info() != Eigen::Success) throw std::invalid_argument("cov must be positive definite");
   std::shared_ptr<GaussianTarget> t(new GaussianTarget());
   t->diagonal_ = false;
-  t->mean_ = mean;
-  const Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(mean.size(), mean.size());
-  t->precision_ = llt.solve(identity);
-  t->precision_ = 0.5 * (t->precision_ + t->precision_.transpose()).eval();
+  t->mean_ = std::move(mean);
+  Eigen::MatrixXd precision = llt.solve(Eigen::MatrixXd::Identity(d, d));
+  precision = (0.5 * (precision + precision.transpose())).eval();
+  t->precision_.assign(precision.data(), precision.data() + precision.size());
   const Eigen::MatrixXd L = llt.matrixL();
-  t->log_norm_ = -0.5 * double(mean.size()) * kLog2Pi - L.diagonal().array().log().sum();
+  t->log_norm_ = -0.5 * double(d) * kLog2Pi - L.diagonal().array().log().sum();
   return t;
 }
 

@@ -1,7 +1,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "symhmc/kernels.hpp"
+#include "detail/kernels.hpp"
 
 namespace symhmc {
 namespace kernels {

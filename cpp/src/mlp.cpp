@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "symhmc/kernels.hpp"
+#include "detail/kernels.hpp"
 
 namespace symhmc {
 namespace {
@@ -11,21 +11,12 @@ constexpr std::size_t kPad = 8;  // rows are padded to a multiple of the widest 
 
 std::size_t round_up(std::size_t n) { return (n + kPad - 1) / kPad * kPad; }
 
-int activation_code(Activation a) {
-  switch (a) {
-    case Activation::tanh: return kernels::kTanh;
-    case Activation::relu: return kernels::kRelu;
-    case Activation::identity: return kernels::kIdentity;
-  }
-  return kernels::kIdentity;
-}
-
 }  // namespace
 
-FeatureMajor::FeatureMajor(const double* row_major, std::size_t rows, int cols)
+FeatureMajor::FeatureMajor(const double* row_major, std::size_t rows, std::int64_t cols)
     : n_features(cols), n_rows(rows), stride(round_up(rows)), values(std::size_t(cols) * round_up(rows), 0.0) {
   for (std::size_t i = 0; i < rows; ++i)
-    for (int k = 0; k < cols; ++k) values[std::size_t(k) * stride + i] = row_major[i * cols + k];
+    for (std::int64_t k = 0; k < cols; ++k) values[std::size_t(k) * stride + i] = row_major[i * std::size_t(cols) + std::size_t(k)];
 }
 
 MlpWorkspace::MlpWorkspace(const Layout& layout, std::size_t block_rows)
@@ -41,7 +32,7 @@ const double* MlpWorkspace::forward(const double* theta, const FeatureMajor& x, 
   const std::size_t nv = std::min(round_up(n), B);  // columns computed; padding columns stay finite
   const int L = layout_.n_weight_layers();
   for (int l = 0; l < L; ++l) {
-    const int in = layout_.fan_in(l), out = layout_.fan_out(l);
+    const std::int64_t in = layout_.fan_in(l), out = layout_.fan_out(l);
     const double* W = theta + layout_.weight_offset(l);
     const double* b = theta + layout_.bias_offset(l);
     double* Z = act_[l].data();
@@ -49,7 +40,7 @@ const double* MlpWorkspace::forward(const double* theta, const FeatureMajor& x, 
     const std::size_t a_stride = l == 0 ? x.stride : B;
     k.affine(W, b, in, out, A, a_stride, Z, B, nv);
     if (l + 1 < L) {
-      for (int j = 0; j < out; ++j) k.activate(activation_code(layout_.activation()), Z + std::size_t(j) * B, nv);
+      for (std::int64_t j = 0; j < out; ++j) k.activate(layout_.activation(), Z + std::size_t(j) * B, nv);
     }
   }
   return act_[L - 1].data();
@@ -61,10 +52,10 @@ void MlpWorkspace::backward(const double* theta, const FeatureMajor& x, std::siz
   const std::size_t B = block_;
   const std::size_t nv = std::min(round_up(n), B);
   const int L = layout_.n_weight_layers();
-  const int act = activation_code(layout_.activation());
+  const Activation act = layout_.activation();
   double* D = d_output;  // d loglik / d (pre-activation) of layer l, (fan_out x B)
   for (int l = L - 1; l >= 0; --l) {
-    const int in = layout_.fan_in(l), out = layout_.fan_out(l);
+    const std::int64_t in = layout_.fan_in(l), out = layout_.fan_out(l);
     const double* W = theta + layout_.weight_offset(l);
     double* gW = grad + layout_.weight_offset(l);
     double* gb = grad + layout_.bias_offset(l);
@@ -74,7 +65,7 @@ void MlpWorkspace::backward(const double* theta, const FeatureMajor& x, std::siz
     if (l == 0) break;
     double* Dn = (D == delta_a_.data()) ? delta_b_.data() : delta_a_.data();
     k.backpropagate(W, in, out, D, B, Dn, B, nv);
-    for (int j = 0; j < in; ++j)
+    for (std::int64_t j = 0; j < in; ++j)
       k.activation_derivative(act, act_[l - 1].data() + std::size_t(j) * B, Dn + std::size_t(j) * B, nv);
     D = Dn;
   }

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "symhmc/kernels.hpp"
-#include "symhmc/parallel.hpp"
+#include "detail/kernels.hpp"
+#include "detail/parallel.hpp"
 
 namespace symhmc {
 namespace {
@@ -20,9 +20,14 @@ class BnnEvaluator : public GradientEvaluator {
         d_out_(std::size_t(post.layout().n_outputs()) * mlp_.block_rows(), 0.0) {
     const Layout& layout = post.layout();
     fused_ = layout.n_hidden_layers() == 1 && layout.n_outputs() == 1 &&
-             layout.fan_out(0) * (layout.n_inputs() + 2) <= kernels::kFusedMaxAccumulators &&
+             layout.fan_out(0) <= kernels::kFusedMaxAccumulators / (layout.n_inputs() + 2) &&
              layout.activation() != Activation::identity;
-    activation_code_ = layout.activation() == Activation::tanh ? kernels::kTanh : kernels::kRelu;
+    if (fused_) {
+      offsets_.w1 = layout.weight_offset(0);
+      offsets_.b1 = layout.bias_offset(0);
+      offsets_.w2 = layout.weight_offset(1);
+      offsets_.b2 = layout.bias_offset(1);
+    }
   }
 
   double log_density_and_gradient(const double* q, double* grad) override {
@@ -30,7 +35,7 @@ class BnnEvaluator : public GradientEvaluator {
     const PosteriorSettings& set = post_.settings();
     const std::size_t P = layout.n_params();
     const std::size_t N = post_.n_points();
-    const int n_out = layout.n_outputs();
+    const std::int64_t n_out = layout.n_outputs();
     const std::size_t B = mlp_.block_rows();
 
     double log_sigma, sigma;
@@ -55,14 +60,14 @@ class BnnEvaluator : public GradientEvaluator {
     // Likelihood: one fused pass for small one-hidden-layer networks, else block by block.
     double ssr = 0.0;
     if (fused_) {
-      ssr = kernels::table().fused_one_hidden(activation_code_, q, layout.n_inputs(), layout.fan_out(0),
+      ssr = kernels::table().fused_one_hidden(layout.activation(), q, offsets_, layout.n_inputs(), layout.fan_out(0),
                                               post_.x().feature(0), post_.x().stride, post_.y().feature(0), N,
                                               inv_var, grad);
     }
     for (std::size_t row0 = 0; row0 < (fused_ ? 0 : N); row0 += B) {
       const std::size_t n = std::min(B, N - row0);
       const double* out = mlp_.forward(q, post_.x(), row0, n);
-      for (int o = 0; o < n_out; ++o) {
+      for (std::int64_t o = 0; o < n_out; ++o) {
         const double* y = post_.y().feature(o) + row0;
         const double* f = out + std::size_t(o) * B;
         double* d = d_out_.data() + std::size_t(o) * B;
@@ -95,7 +100,7 @@ class BnnEvaluator : public GradientEvaluator {
   MlpWorkspace mlp_;
   std::vector<double> d_out_;
   bool fused_ = false;
-  int activation_code_ = 0;
+  kernels::OneHiddenOffsets offsets_;
 };
 
 }  // namespace
@@ -112,9 +117,9 @@ BnnPosterior::BnnPosterior(Layout layout, const double* x, const double* y, std:
   } else if (!(settings_.noise_std > 0.0 && std::isfinite(settings_.noise_std))) {
     throw std::invalid_argument("noise_std must be positive and finite");
   }
-  for (std::size_t i = 0; i < n_points * layout_.n_inputs(); ++i)
+  for (std::size_t i = 0; i < n_points * std::size_t(layout_.n_inputs()); ++i)
     if (!std::isfinite(x[i])) throw std::invalid_argument("x contains NaN or infinity");
-  for (std::size_t i = 0; i < n_points * layout_.n_outputs(); ++i)
+  for (std::size_t i = 0; i < n_points * std::size_t(layout_.n_outputs()); ++i)
     if (!std::isfinite(y[i])) throw std::invalid_argument("y contains NaN or infinity");
   x_ = FeatureMajor(x, n_points, layout_.n_inputs());
   y_ = FeatureMajor(y, n_points, layout_.n_outputs());
@@ -128,7 +133,7 @@ void predict_batch(const Layout& layout, const double* params, std::size_t n_vec
                    const double* x, std::size_t n_points, double* out, [[maybe_unused]] int threads) {
   if (n_points == 0 || n_vectors == 0) return;
   const FeatureMajor xf(x, n_points, layout.n_inputs());
-  const int n_out = layout.n_outputs();
+  const std::int64_t n_out = layout.n_outputs();
   ExceptionCarrier errors;
 #pragma omp parallel num_threads(resolve_threads(threads))
   {
@@ -138,12 +143,12 @@ void predict_batch(const Layout& layout, const double* params, std::size_t n_vec
 #pragma omp for schedule(static)
       for (std::ptrdiff_t v = 0; v < std::ptrdiff_t(n_vectors); ++v) {
         const double* theta = params + std::size_t(v) * params_stride;
-        double* o = out + std::size_t(v) * n_points * n_out;
+        double* o = out + std::size_t(v) * n_points * std::size_t(n_out);
         for (std::size_t row0 = 0; row0 < n_points; row0 += B) {
           const std::size_t n = std::min(B, n_points - row0);
           const double* f = mlp.forward(theta, xf, row0, n);
           for (std::size_t i = 0; i < n; ++i)
-            for (int k = 0; k < n_out; ++k) o[(row0 + i) * n_out + k] = f[std::size_t(k) * B + i];
+            for (std::int64_t k = 0; k < n_out; ++k) o[(row0 + i) * std::size_t(n_out) + std::size_t(k)] = f[std::size_t(k) * B + i];
         }
       }
     });

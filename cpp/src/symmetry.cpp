@@ -2,21 +2,35 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <limits>
 #include <numeric>
 #include <stdexcept>
 #include <string>
 
-#include "symhmc/parallel.hpp"
+#include "detail/parallel.hpp"
 
 namespace symhmc {
 
 namespace {
 
+// Transforms index neurons with int (the flat perm/sign arrays), so every width and the total
+// number of hidden neurons must fit in one; the narrowing casts below rely on this check.
+void require_int_sizes(const Layout& layout) {
+  constexpr std::int64_t kMax = std::numeric_limits<int>::max();
+  std::int64_t total = 0;
+  for (std::int64_t w : layout.widths())
+    if (w > kMax) throw std::invalid_argument("symmetry transforms need every layer width below 2**31");
+  for (int h = 0; h < layout.n_hidden_layers(); ++h) total += layout.fan_out(h);
+  if (total > kMax) throw std::invalid_argument("symmetry transforms need fewer than 2**31 hidden neurons");
+}
+
 // Offset of hidden layer h's neurons in a flat transform.
 std::vector<int> hidden_offsets(const Layout& layout) {
+  require_int_sizes(layout);
   std::vector<int> off(layout.n_hidden_layers() + 1, 0);
-  for (int h = 0; h < layout.n_hidden_layers(); ++h) off[h + 1] = off[h] + layout.fan_out(h);
+  for (int h = 0; h < layout.n_hidden_layers(); ++h) off[h + 1] = off[h] + int(layout.fan_out(h));
   return off;
 }
 
@@ -33,7 +47,7 @@ void check_transform(const Layout& layout, const int* perm, const int* sign) {
   const std::vector<int> off = hidden_offsets(layout);
   std::vector<char> seen;
   for (int h = 0; h < layout.n_hidden_layers(); ++h) {
-    const int M = layout.fan_out(h);
+    const int M = int(layout.fan_out(h));
     seen.assign(M, 0);
     for (int j = 0; j < M; ++j) {
       const int p = perm[off[h] + j];
@@ -56,7 +70,7 @@ void apply_transform(const Layout& layout, const double* in, double* out, std::s
   const int L = layout.n_hidden_layers();
   const std::vector<int> off = hidden_offsets(layout);
   for (int l = 0; l <= L; ++l) {
-    const int n_out = layout.fan_out(l), n_in = layout.fan_in(l);
+    const int n_out = int(layout.fan_out(l)), n_in = int(layout.fan_in(l));
     const int* pr = l < L ? perm + off[l] : nullptr;
     const int* sr = l < L ? sign + off[l] : nullptr;
     const int* pc = l > 0 ? perm + off[l - 1] : nullptr;
@@ -113,14 +127,15 @@ void require_canonicalizable(const Layout& layout) {
 
 CanonicalWorkspace::CanonicalWorkspace(const Layout& layout) : layout_(layout) {
   require_canonicalizable(layout);
+  require_int_sizes(layout);
   std::size_t need = 0;
   for (int h = 0; h < layout.n_hidden_layers(); ++h) {
-    const std::size_t M = layout.fan_out(h);
-    need = std::max(need, M * (layout.fan_in(h) + 1 + layout.fan_out(h + 1)));
+    const std::size_t M = std::size_t(layout.fan_out(h));
+    need = std::max(need, M * std::size_t(layout.fan_in(h) + 1 + layout.fan_out(h + 1)));
   }
   scratch_.resize(need);
-  order_.resize(layout.max_width());
-  flip_.resize(layout.max_width());
+  order_.resize(std::size_t(layout.max_width()));
+  flip_.resize(std::size_t(layout.max_width()));
 }
 
 void CanonicalWorkspace::canonicalize(double* theta, const CanonicalizeOptions& options, int* perm, int* sign) {
@@ -131,7 +146,7 @@ void CanonicalWorkspace::canonicalize(double* theta, const CanonicalizeOptions& 
   // relu: move each neuron's scale to its outgoing weights, input to output.
   if (layout_.activation() == Activation::relu && options.normalize) {
     for (int h = 0; h < L; ++h) {
-      const int M = layout_.fan_out(h), n_in = layout_.fan_in(h), n_next = layout_.fan_out(h + 1);
+      const int M = int(layout_.fan_out(h)), n_in = int(layout_.fan_in(h)), n_next = int(layout_.fan_out(h + 1));
       double* W = theta + layout_.weight_offset(h);
       double* b = theta + layout_.bias_offset(h);
       double* V = theta + layout_.weight_offset(h + 1);
@@ -149,7 +164,7 @@ void CanonicalWorkspace::canonicalize(double* theta, const CanonicalizeOptions& 
 
   // Sign flips (tanh) and sorting, last hidden layer to first.
   for (int h = L - 1; h >= 0; --h) {
-    const int M = layout_.fan_out(h), n_in = layout_.fan_in(h), n_next = layout_.fan_out(h + 1);
+    const int M = int(layout_.fan_out(h)), n_in = int(layout_.fan_in(h)), n_next = int(layout_.fan_out(h + 1));
     double* W = theta + layout_.weight_offset(h);
     double* b = theta + layout_.bias_offset(h);
     double* V = theta + layout_.weight_offset(h + 1);
@@ -182,7 +197,7 @@ void CanonicalWorkspace::canonicalize(double* theta, const CanonicalizeOptions& 
 }
 
 void CanonicalWorkspace::sort_layer(double* theta, int h, int* perm) {
-  const int M = layout_.fan_out(h), n_in = layout_.fan_in(h), n_next = layout_.fan_out(h + 1);
+  const int M = int(layout_.fan_out(h)), n_in = int(layout_.fan_in(h)), n_next = int(layout_.fan_out(h + 1));
   double* W = theta + layout_.weight_offset(h);
   double* b = theta + layout_.bias_offset(h);
   double* V = theta + layout_.weight_offset(h + 1);

@@ -159,7 +159,7 @@ class _ChainOutputs(TypedDict):
     acceptance_rate: NDArray[np.float64]  # (chains, draws)
     step_size: NDArray[np.float64]  # (chains, draws)
     tree_depth: NDArray[np.int32]  # (chains, draws)
-    n_steps: NDArray[np.int32]  # (chains, draws)
+    n_steps: NDArray[np.int64]  # (chains, draws)
     diverging: NDArray[np.bool_]  # (chains, draws)
     energy: NDArray[np.float64]  # (chains, draws)
     adapted_step_size: NDArray[np.float64]  # (chains,)
@@ -167,33 +167,146 @@ class _ChainOutputs(TypedDict):
     n_grad_evals: NDArray[np.int64]  # (chains,)
     finished: NDArray[np.bool_]  # (chains,)
 
+class SamplerSettings:
+    """Every sampler setting with its default (the paper's); the one source of the defaults used by symhmc.sample, results.settings and the command line."""
+
+    def __init__(self) -> None:
+        """The defaults."""
+    @property
+    def sampler(self) -> str:
+        """'nuts' or 'hmc'."""
+    @sampler.setter
+    def sampler(self, value: str) -> None:
+        """Set sampler (type-checked; counts are 64-bit)."""
+    @property
+    def warmup(self) -> int:
+        """Warmup (adaptation) iterations per chain."""
+    @warmup.setter
+    def warmup(self, value: int) -> None:
+        """Set warmup (type-checked; counts are 64-bit)."""
+    @property
+    def draws(self) -> int:
+        """Draws kept per chain after warmup."""
+    @draws.setter
+    def draws(self, value: int) -> None:
+        """Set draws (type-checked; counts are 64-bit)."""
+    @property
+    def step_size(self) -> float:
+        """Initial step size (before the search heuristic)."""
+    @step_size.setter
+    def step_size(self, value: float) -> None:
+        """Set step_size (type-checked; counts are 64-bit)."""
+    @property
+    def target_accept(self) -> float:
+        """Dual averaging's target mean acceptance statistic."""
+    @target_accept.setter
+    def target_accept(self, value: float) -> None:
+        """Set target_accept (type-checked; counts are 64-bit)."""
+    @property
+    def gamma(self) -> float:
+        """Dual averaging's regularization scale."""
+    @gamma.setter
+    def gamma(self, value: float) -> None:
+        """Set gamma (type-checked; counts are 64-bit)."""
+    @property
+    def t0(self) -> float:
+        """Dual averaging's iteration offset."""
+    @t0.setter
+    def t0(self, value: float) -> None:
+        """Set t0 (type-checked; counts are 64-bit)."""
+    @property
+    def kappa(self) -> float:
+        """Dual averaging's relaxation exponent."""
+    @kappa.setter
+    def kappa(self, value: float) -> None:
+        """Set kappa (type-checked; counts are 64-bit)."""
+    @property
+    def adapt_step_size(self) -> bool:
+        """Adapt the step size during warmup."""
+    @adapt_step_size.setter
+    def adapt_step_size(self, value: bool) -> None:
+        """Set adapt_step_size (type-checked; counts are 64-bit)."""
+    @property
+    def adapt_mass_matrix(self) -> bool:
+        """Adapt the diagonal inverse mass matrix during warmup."""
+    @adapt_mass_matrix.setter
+    def adapt_mass_matrix(self, value: bool) -> None:
+        """Set adapt_mass_matrix (type-checked; counts are 64-bit)."""
+    @property
+    def find_step_size(self) -> bool:
+        """Stan's step size search at start and after each metric update."""
+    @find_step_size.setter
+    def find_step_size(self, value: bool) -> None:
+        """Set find_step_size (type-checked; counts are 64-bit)."""
+    @property
+    def max_energy_error(self) -> float:
+        """Energy error that counts as a divergence."""
+    @max_energy_error.setter
+    def max_energy_error(self, value: float) -> None:
+        """Set max_energy_error (type-checked; counts are 64-bit)."""
+    @property
+    def init_buffer(self) -> int:
+        """Fast initial warmup stage (step size only)."""
+    @init_buffer.setter
+    def init_buffer(self, value: int) -> None:
+        """Set init_buffer (type-checked; counts are 64-bit)."""
+    @property
+    def base_window(self) -> int:
+        """First slow window of the metric adaptation."""
+    @base_window.setter
+    def base_window(self, value: int) -> None:
+        """Set base_window (type-checked; counts are 64-bit)."""
+    @property
+    def term_buffer(self) -> int:
+        """Fast terminal warmup stage."""
+    @term_buffer.setter
+    def term_buffer(self, value: int) -> None:
+        """Set term_buffer (type-checked; counts are 64-bit)."""
+    @property
+    def init_radius(self) -> float:
+        """Initial points uniform on (-r, r) without user points."""
+    @init_radius.setter
+    def init_radius(self, value: float) -> None:
+        """Set init_radius (type-checked; counts are 64-bit)."""
+    @property
+    def max_tree_depth(self) -> int:
+        """NUTS: maximum number of trajectory doublings."""
+    @max_tree_depth.setter
+    def max_tree_depth(self, value: int) -> None:
+        """Set max_tree_depth (type-checked; counts are 64-bit)."""
+    @property
+    def n_steps(self) -> int:
+        """HMC: leapfrog steps per transition."""
+    @n_steps.setter
+    def n_steps(self, value: int) -> None:
+        """Set n_steps (type-checked; counts are 64-bit)."""
+    @property
+    def step_jitter(self) -> float:
+        """HMC: relative jitter of the step size."""
+    @step_jitter.setter
+    def step_jitter(self, value: float) -> None:
+        """Set step_jitter (type-checked; counts are 64-bit)."""
+    @staticmethod
+    def options() -> list[tuple[str, str]]:
+        """(name, scope) of every option; scope is 'run' (warmup, draws), 'common', 'nuts' or 'hmc'."""
+    def get(self, name: str) -> Any:
+        """The value of one option."""
+    def set(self, name: str, value: Any) -> None:
+        """Set one option (type-checked)."""
+    def validate(self) -> None:
+        """Raise ValueError naming the first setting out of range."""
+    def warmup_plan(self) -> dict[str, Any]:
+        """The warmup schedule these settings give: metric_adapted, the buffers after Stan's rescaling and the slow windows as [start, end) iteration ranges."""
+
 def run_chains(
     target: Target,
     *,
     chains: SupportsIndex,
-    warmup: SupportsIndex = 1024,
-    draws: SupportsIndex = 1,
-    sampler: str = "nuts",
+    settings: SamplerSettings,
     key: SupportsIndex = 0,
     threads: SupportsIndex = 0,
     init: ArrayLike | None = None,
     progress: Progress | None = None,
-    step_size: SupportsFloat = 1.0,
-    target_accept: SupportsFloat = 0.8,
-    gamma: SupportsFloat = 0.05,
-    t0: SupportsFloat = 10.0,
-    kappa: SupportsFloat = 0.75,
-    adapt_step_size: bool = True,
-    adapt_mass_matrix: bool = True,
-    find_step_size: bool = True,
-    max_tree_depth: SupportsIndex = 10,
-    max_energy_error: SupportsFloat = 1000.0,
-    n_steps: SupportsIndex = 10,
-    step_jitter: SupportsFloat = 0.0,
-    init_buffer: SupportsIndex = 75,
-    base_window: SupportsIndex = 25,
-    term_buffer: SupportsIndex = 50,
-    init_radius: SupportsFloat = 2.0,
     first_chain: SupportsIndex = 0,
 ) -> _ChainOutputs:
     """Run many chains (GIL released); returns a dict of NumPy arrays shaped (chain, draw, ...)."""

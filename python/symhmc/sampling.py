@@ -148,6 +148,19 @@ def _init_points(init, chains: int, dim: int, model, ss, first_chain: int = 0) -
     return arr, "array"
 
 
+_RUN_ARGUMENTS = ("chains", "key", "threads", "init", "first_chain")
+
+
+def _core_arguments(kwargs: dict) -> dict:
+    """_core.run_chains arguments: the run's own, plus every sampler option in a SamplerSettings."""
+    settings = _core.SamplerSettings()
+    settings.sampler = kwargs["sampler"]
+    for name, value in kwargs.items():
+        if name not in _RUN_ARGUMENTS and name != "sampler":
+            settings.set(name, value)
+    return {**{k: kwargs[k] for k in _RUN_ARGUMENTS if k in kwargs}, "settings": settings}
+
+
 def _run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar=None,
                        offset: int = 0) -> tuple[dict, bool, float]:
     """Runs _core.run_chains in a worker thread; the calling thread shows progress and turns
@@ -164,7 +177,7 @@ def _run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar=Non
 
     def work():
         try:
-            box["out"] = _core.run_chains(target, progress=handle, **kwargs)
+            box["out"] = _core.run_chains(target, progress=handle, **_core_arguments(kwargs))
         except BaseException as exc:  # re-raised in the calling thread
             box["error"] = exc
         finally:

@@ -6,16 +6,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
-namespace symhmc {
+#include "symhmc/settings.hpp"
 
-struct DualAveragingSettings {
-  double target_accept = 0.8;
-  double gamma = 0.05;
-  double t0 = 10.0;
-  double kappa = 0.75;
-};
+namespace symhmc {
 
 // Nesterov dual averaging of log(step size) towards a target mean acceptance statistic.
 class DualAveraging {
@@ -44,12 +40,12 @@ class DualAveraging {
   }
   // The averaged step size used after warmup.
   double final_step_size() const { return std::exp(x_bar_); }
-  long counter() const { return counter_; }
+  std::int64_t counter() const { return counter_; }
 
  private:
   DualAveragingSettings s_;
   double mu_ = std::log(10.0);
-  long counter_ = 0;
+  std::int64_t counter_ = 0;
   double s_bar_ = 0.0, x_bar_ = 0.0;
 };
 
@@ -70,7 +66,7 @@ class WelfordVariance {
       m2_[i] += delta * (q[i] - mean_[i]);
     }
   }
-  long count() const { return n_; }
+  std::int64_t count() const { return n_; }
   // Stan's regularized sample variance: (n / (n + 5)) var + 1e-3 (5 / (n + 5)).
   void regularized_variance(std::vector<double>& out) const {
     const double n = double(n_);
@@ -81,14 +77,8 @@ class WelfordVariance {
   }
 
  private:
-  long n_ = 0;
+  std::int64_t n_ = 0;
   std::vector<double> mean_, m2_;
-};
-
-struct WindowSettings {
-  int init_buffer = 75;
-  int base_window = 25;
-  int term_buffer = 50;
 };
 
 // Stan's windowed schedule: a fast initial buffer (step size only), slow windows of doubling
@@ -97,12 +87,12 @@ struct WindowSettings {
 // rescaled to 15% / 75% / 10% of the warmup.
 class WindowSchedule {
  public:
-  WindowSchedule(int num_warmup, WindowSettings s) : num_warmup_(num_warmup), s_(s) {
+  WindowSchedule(std::int64_t num_warmup, WindowSettings s) : num_warmup_(num_warmup), s_(s) {
     if (num_warmup < 20) {
       enabled_ = false;
     } else if (s_.init_buffer + s_.base_window + s_.term_buffer > num_warmup) {
-      s_.init_buffer = int(0.15 * num_warmup);
-      s_.term_buffer = int(0.1 * num_warmup);
+      s_.init_buffer = std::int64_t(0.15 * double(num_warmup));
+      s_.term_buffer = std::int64_t(0.1 * double(num_warmup));
       s_.base_window = num_warmup - (s_.init_buffer + s_.term_buffer);
     }
     window_size_ = s_.base_window;
@@ -110,35 +100,37 @@ class WindowSchedule {
   }
 
   // Is iteration `counter` (0-based) inside a slow window (collect a sample)?
-  bool in_window(int counter) const {
+  bool in_window(std::int64_t counter) const {
     return enabled_ && counter >= s_.init_buffer && counter < num_warmup_ - s_.term_buffer && counter != num_warmup_;
   }
   // Does a slow window end at iteration `counter`? Advances the schedule when it does.
-  bool end_window(int counter) {
+  bool end_window(std::int64_t counter) {
     if (!(enabled_ && counter == next_window_ && counter != num_warmup_)) return false;
     compute_next_window(counter);
     return true;
   }
   const WindowSettings& settings() const { return s_; }
   bool enabled() const { return enabled_; }
+  // The iteration at which the current slow window ends.
+  std::int64_t next_window_end() const { return next_window_; }
 
  private:
-  void compute_next_window(int counter) {
-    const int last = num_warmup_ - s_.term_buffer - 1;
+  void compute_next_window(std::int64_t counter) {
+    const std::int64_t last = num_warmup_ - s_.term_buffer - 1;
     if (next_window_ == last) return;
     window_size_ *= 2;
     next_window_ = counter + window_size_;
     if (next_window_ != last) {
-      const int next_boundary = next_window_ + 2 * window_size_;
+      const std::int64_t next_boundary = next_window_ + 2 * window_size_;
       if (next_boundary >= num_warmup_ - s_.term_buffer) next_window_ = last;
     }
   }
 
-  int num_warmup_;
+  std::int64_t num_warmup_;
   WindowSettings s_;
   bool enabled_ = true;
-  int window_size_ = 0;
-  int next_window_ = 0;
+  std::int64_t window_size_ = 0;
+  std::int64_t next_window_ = 0;
 };
 
 }  // namespace symhmc

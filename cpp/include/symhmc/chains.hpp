@@ -11,27 +11,10 @@
 #include "symhmc/adaptation.hpp"
 #include "symhmc/hmc.hpp"
 #include "symhmc/nuts.hpp"
+#include "symhmc/settings.hpp"
 #include "symhmc/target.hpp"
 
 namespace symhmc {
-
-enum class SamplerKind { nuts, hmc };
-
-struct SamplerSettings {
-  SamplerKind kind = SamplerKind::nuts;
-  int warmup = 1024;
-  int draws = 1;
-  double step_size = 1.0;  // initial step size (before the search heuristic)
-  bool adapt_step_size = true;
-  bool adapt_mass_matrix = true;
-  bool find_step_size = true;  // Stan's init_stepsize heuristic at start and after metric updates
-  DualAveragingSettings dual_averaging;
-  WindowSettings windows;
-  NutsSettings nuts;
-  HmcSettings hmc;
-  double init_radius = 2.0;  // uniform(-r, r) initial points when no user points are given
-  int max_init_tries = 100;  // redraw a uniform initial point whose log density is not finite
-};
 
 // Shared between the sampling threads and an observer thread.
 struct Progress {
@@ -49,7 +32,7 @@ struct ChainOutputs {
   double* acceptance_rate = nullptr;
   double* step_size = nullptr;
   std::int32_t* tree_depth = nullptr;
-  std::int32_t* n_steps = nullptr;
+  std::int64_t* n_steps = nullptr;
   std::uint8_t* diverging = nullptr;
   double* energy = nullptr;
   double* adapted_step_size = nullptr;  // chains
@@ -64,8 +47,5 @@ struct ChainOutputs {
 void run_chains(const Target& target, const SamplerSettings& settings, std::uint64_t key, std::int64_t n_chains,
                 const double* init, const ChainOutputs& out, Progress& progress, int threads,
                 std::int64_t first_chain = 0);
-
-// Validates settings; throws std::invalid_argument naming the offending field.
-void validate(const SamplerSettings& settings);
 
 }  // namespace symhmc

@@ -7,15 +7,10 @@
 #include <cmath>
 
 #include "symhmc/integrator.hpp"
+#include "symhmc/settings.hpp"
 #include "symhmc/transition.hpp"
 
 namespace symhmc {
-
-struct HmcSettings {
-  int n_steps = 10;
-  double step_jitter = 0.0;  // step size drawn uniformly from eps * [1 - jitter, 1 + jitter]
-  double max_energy_error = 1000.0;
-};
 
 class StaticHmc {
  public:
@@ -32,7 +27,7 @@ class StaticHmc {
     TransitionStats st;
     st.step_size = eps;
     bool diverging = false;
-    int steps = 0;
+    std::int64_t steps = 0;
     for (; steps < s_.n_steps; ++steps) {
       leapfrog_step(z_, eps, metric, eval);
       if (!std::isfinite(z_.lp) || hamiltonian(z_, metric) - h0 > s_.max_energy_error) {

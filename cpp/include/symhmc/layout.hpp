@@ -6,41 +6,42 @@
 #pragma once
 
 #include <cstddef>
-#include <string>
+#include <cstdint>
 #include <vector>
+
+#include "symhmc/activation.hpp"
 
 namespace symhmc {
 
-enum class Activation { tanh, relu, identity };
-
-Activation parse_activation(const std::string& name);  // throws std::invalid_argument
-const char* activation_name(Activation a);
-
 class Layout {
  public:
-  // widths = {n_in, hidden_1, ..., hidden_L, n_out}; every width >= 1.
-  Layout(std::vector<int> widths, Activation activation);
+  // widths = {n_in, hidden_1, ..., hidden_L, n_out}; every width >= 1. Throws
+  // std::invalid_argument when the parameter count would not fit in memory addresses
+  // (more than kMaxParams entries).
+  Layout(std::vector<std::int64_t> widths, Activation activation);
 
-  const std::vector<int>& widths() const { return widths_; }
+  static constexpr std::int64_t kMaxParams = std::int64_t(1) << 48;
+
+  const std::vector<std::int64_t>& widths() const { return widths_; }
   Activation activation() const { return activation_; }
-  int n_inputs() const { return widths_.front(); }
-  int n_outputs() const { return widths_.back(); }
+  std::int64_t n_inputs() const { return widths_.front(); }
+  std::int64_t n_outputs() const { return widths_.back(); }
   int n_weight_layers() const { return static_cast<int>(widths_.size()) - 1; }
   int n_hidden_layers() const { return n_weight_layers() - 1; }
-  int max_width() const { return max_width_; }
+  std::int64_t max_width() const { return max_width_; }
   std::size_t n_params() const { return n_params_; }
   // Offsets into the flat vector of layer l's W and b, l = 0 .. n_weight_layers()-1.
   std::size_t weight_offset(int l) const { return weight_offset_[l]; }
-  std::size_t bias_offset(int l) const { return weight_offset_[l] + std::size_t(widths_[l + 1]) * widths_[l]; }
-  int fan_in(int l) const { return widths_[l]; }
-  int fan_out(int l) const { return widths_[l + 1]; }
+  std::size_t bias_offset(int l) const { return weight_offset_[l] + std::size_t(widths_[l + 1] * widths_[l]); }
+  std::int64_t fan_in(int l) const { return widths_[l]; }
+  std::int64_t fan_out(int l) const { return widths_[l + 1]; }
 
  private:
-  std::vector<int> widths_;
+  std::vector<std::int64_t> widths_;
   Activation activation_;
   std::vector<std::size_t> weight_offset_;
   std::size_t n_params_ = 0;
-  int max_width_ = 0;
+  std::int64_t max_width_ = 0;
 };
 
 }  // namespace symhmc

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "symhmc/layout.hpp"
@@ -13,13 +14,13 @@ namespace symhmc {
 
 // Column-padded, feature-major copy of a row-major (n_rows x n_cols) array.
 struct FeatureMajor {
-  int n_features = 0;
+  std::int64_t n_features = 0;
   std::size_t n_rows = 0;
   std::size_t stride = 0;  // n_rows rounded up to the SIMD width
   std::vector<double> values;
   FeatureMajor() = default;
-  FeatureMajor(const double* row_major, std::size_t n_rows, int n_cols);
-  const double* feature(int k) const { return values.data() + std::size_t(k) * stride; }
+  FeatureMajor(const double* row_major, std::size_t n_rows, std::int64_t n_cols);
+  const double* feature(std::int64_t k) const { return values.data() + std::size_t(k) * stride; }
 };
 
 // Scratch memory and passes for one network over blocks of at most block_rows data rows.

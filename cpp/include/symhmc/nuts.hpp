@@ -16,14 +16,10 @@
 #include <vector>
 
 #include "symhmc/integrator.hpp"
+#include "symhmc/settings.hpp"
 #include "symhmc/transition.hpp"
 
 namespace symhmc {
-
-struct NutsSettings {
-  int max_tree_depth = 10;
-  double max_energy_error = 1000.0;
-};
 
 namespace detail {
 inline double log_sum_exp(double a, double b) {

@@ -1,6 +1,8 @@
 // What one MCMC transition reports (ArviZ sample_stats names).
 #pragma once
 
+#include <cstdint>
+
 namespace symhmc {
 
 struct TransitionStats {
@@ -8,7 +10,7 @@ struct TransitionStats {
   double acceptance_rate = 0.0;  // NUTS: mean Metropolis probability over the trajectory; HMC: min(1, e^{-dH})
   double step_size = 0.0;        // step size used for this transition
   int tree_depth = 0;            // NUTS: completed doublings; HMC: 0
-  int n_steps = 0;               // leapfrog steps (= gradient evaluations) of this transition
+  std::int64_t n_steps = 0;      // leapfrog steps (= gradient evaluations) of this transition
   bool diverging = false;        // energy error above the threshold or a non-finite log density
   double energy = 0.0;           // Hamiltonian at the new point
 };

@@ -8,30 +8,39 @@
 
 #include <cstddef>
 
+#include "symhmc/activation.hpp"
+
 namespace symhmc {
 namespace kernels {
 
-enum ActivationCode : int { kTanh = 0, kRelu = 1, kIdentity = 2 };
+using Index = std::ptrdiff_t;  // layer widths
+
+// Where a one-hidden-layer, one-output network's W1, b1, w2 and b2 start in the flat vector
+// (taken from the Layout by the caller, so the kernels never re-derive the layout).
+struct OneHiddenOffsets {
+  std::size_t w1 = 0, b1 = 0, w2 = 0, b2 = 0;
+};
 
 struct Table {
   const char* isa;
   // Z (out x n) = W (out x in, row-major) * A (in x n) + b
-  void (*affine)(const double* W, const double* b, int in, int out, const double* A, std::size_t a_stride, double* Z,
+  void (*affine)(const double* W, const double* b, Index in, Index out, const double* A, std::size_t a_stride, double* Z,
                  std::size_t z_stride, std::size_t n);
   // gb += row sums of D (out x n); gW (out x in) += D * A^T
-  void (*accumulate_gradient)(const double* D, std::size_t d_stride, int out, const double* A, std::size_t a_stride,
-                              int in, std::size_t n, double* gW, double* gb);
+  void (*accumulate_gradient)(const double* D, std::size_t d_stride, Index out, const double* A, std::size_t a_stride,
+                              Index in, std::size_t n, double* gW, double* gb);
   // Dn (in x n) = W^T * D
-  void (*backpropagate)(const double* W, int in, int out, const double* D, std::size_t d_stride, double* Dn,
+  void (*backpropagate)(const double* W, Index in, Index out, const double* D, std::size_t d_stride, double* Dn,
                         std::size_t dn_stride, std::size_t n);
   // z[i] = activation(z[i])
-  void (*activate)(int activation, double* z, std::size_t n);
+  void (*activate)(Activation activation, double* z, std::size_t n);
   // d[i] *= activation'(pre-activation), from the activation's output a[i]
-  void (*activation_derivative)(int activation, const double* a, double* d, std::size_t n);
-  // One hidden layer, one output, the whole pass in registers: given theta = (W1, b1, w2, b2)
-  // in the flat layout and feature-major x (n_in rows of stride) and y, adds
+  void (*activation_derivative)(Activation activation, const double* a, double* d, std::size_t n);
+  // One hidden layer, one output, the whole pass in registers: given theta with W1, b1, w2, b2
+  // at the offsets `at`, and feature-major x (n_in rows of stride) and y, adds
   // d/dtheta of -0.5 * inv_var * sum (y - f)^2 into grad and returns the residual sum of squares.
-  double (*fused_one_hidden)(int activation, const double* theta, int n_in, int hidden, const double* x,
+  double (*fused_one_hidden)(Activation activation, const double* theta, const OneHiddenOffsets& at, Index n_in,
+                             Index hidden, const double* x,
                              std::size_t stride, const double* y, std::size_t n, double inv_var, double* grad);
 };
 

@@ -1,0 +1,13 @@
+#include "symhmc/runtime.hpp"
+
+#include "detail/kernels.hpp"
+#include "detail/parallel.hpp"
+
+namespace symhmc {
+
+bool openmp_available() { return have_openmp(); }
+int max_threads() { return resolve_threads(0); }
+const char* build_arch() { return SYMHMC_ARCH; }
+const char* kernel_isa() { return kernels::table().isa; }
+
+}  // namespace symhmc

@@ -1,0 +1,68 @@
+#include "symhmc/settings.hpp"
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+#include "symhmc/adaptation.hpp"
+
+namespace symhmc {
+namespace {
+
+void require(bool ok, const std::string& message) {
+  if (!ok) throw std::invalid_argument(message);
+}
+
+}  // namespace
+
+void validate(const SamplerSettings& s) {
+  require(s.warmup >= 0, "warmup must be >= 0");
+  require(s.draws >= 1, "draws must be >= 1");
+  require(s.warmup <= std::numeric_limits<std::int64_t>::max() - s.draws,
+          "warmup + draws must fit in a 64-bit count");
+  require(s.step_size > 0.0 && std::isfinite(s.step_size), "step_size must be positive and finite");
+  const DualAveragingSettings& d = s.dual_averaging;
+  require(d.target_accept > 0.0 && d.target_accept < 1.0, "target_accept must be in (0, 1)");
+  require(d.gamma > 0.0 && std::isfinite(d.gamma), "gamma must be positive and finite");
+  require(d.t0 >= 0.0 && std::isfinite(d.t0), "t0 must be >= 0 and finite");
+  require(d.kappa > 0.0 && d.kappa <= 1.0, "kappa must be in (0, 1]");
+  // Each stage at most 2^62, so that their sum (checked against the warmup) cannot overflow.
+  const std::int64_t stage_max = std::int64_t(1) << 62;
+  require(s.windows.init_buffer >= 0 && s.windows.init_buffer <= stage_max, "init_buffer must be in [0, 2**62]");
+  require(s.windows.term_buffer >= 0 && s.windows.term_buffer <= stage_max, "term_buffer must be in [0, 2**62]");
+  require(s.windows.base_window >= 1 && s.windows.base_window <= stage_max, "base_window must be in [1, 2**62]");
+  require(s.nuts.max_tree_depth >= 1 && s.nuts.max_tree_depth <= 30, "max_tree_depth must be in [1, 30]");
+  require(s.nuts.max_energy_error > 0.0, "max_energy_error must be positive");
+  require(s.hmc.max_energy_error > 0.0, "max_energy_error must be positive");
+  require(s.hmc.n_steps >= 1, "n_steps must be >= 1");
+  require(s.hmc.step_jitter >= 0.0 && s.hmc.step_jitter < 1.0, "step_jitter must be in [0, 1)");
+  require(s.init_radius > 0.0 && std::isfinite(s.init_radius), "init_radius must be positive and finite");
+  require(s.max_init_tries >= 1, "max_init_tries must be >= 1");
+}
+
+WarmupPlan warmup_plan(const SamplerSettings& s) {
+  validate(s);
+  WarmupPlan plan;
+  WindowSchedule schedule(s.warmup, s.windows);
+  plan.metric_adapted = s.adapt_mass_matrix && schedule.enabled();
+  if (!plan.metric_adapted) return plan;
+  const WindowSettings& w = schedule.settings();
+  plan.init_buffer = w.init_buffer;
+  plan.base_window = w.base_window;
+  plan.term_buffer = w.term_buffer;
+  // Jump from one window end to the next instead of walking every iteration (warmup may be huge).
+  std::int64_t start = w.init_buffer;
+  const std::int64_t last = s.warmup - w.term_buffer - 1;
+  while (start <= last) {
+    const std::int64_t end = schedule.next_window_end();
+    if (end < start || !schedule.end_window(end)) break;
+    plan.window_start.push_back(start);
+    plan.window_end.push_back(end + 1);
+    if (end >= last) break;
+    start = end + 1;
+  }
+  return plan;
+}
+
+}  // namespace symhmc
