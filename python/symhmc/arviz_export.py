@@ -8,6 +8,8 @@ import warnings
 
 import numpy as np
 
+from ._tagged_json import _dumps
+
 __all__ = ["to_arviz"]
 
 
@@ -64,7 +66,6 @@ def to_arviz(results, *, log_likelihood: bool = False):
              "sampler": str(results.settings.get("sampler")), "seed": str(results.seed),
              "wall_time_s": results.wall_time, "partial": int(results.partial)}
     try:
-        from .io import _dumps  # noqa: PLC0415
         attrs["settings_json"] = _dumps(results.settings, "results.settings")
     except TypeError:
         pass

@@ -6,6 +6,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from . import io as _io
 from . import scores as _scores
 from .arviz_export import to_arviz as _to_arviz
 from .summary import ResultsSummary, summary as _summary
@@ -219,15 +220,13 @@ class SampleResults:
         """sha256 of the float64 bytes of the training ``x`` then ``y`` (see
         :func:`symhmc.io.data_fingerprint`); kept from the file when loaded without the data."""
         if self.x is not None and self.y is not None:
-            from .io import data_fingerprint  # noqa: PLC0415
-            return data_fingerprint(self.x, self.y)
+            return _io.data_fingerprint(self.x, self.y)
         return self._data_fingerprint
 
     def save(self, path, **kwargs):
         """Write the results to ``path`` (netCDF, or ``.npz`` by suffix); see :func:`symhmc.io.save`.
         Read them back with :func:`symhmc.load`."""
-        from .io import save  # noqa: PLC0415
-        return save(self, path, **kwargs)
+        return _io.save(self, path, **kwargs)
 
     def to_arviz(self, *, log_likelihood: bool = False):
         """The run as an ``arviz.InferenceData`` (needs ArviZ 0.x).
