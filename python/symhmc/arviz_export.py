@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
 
 from ._tagged_json import _dumps
+from .model import gaussian_logpdf
 
 __all__ = ["to_arviz"]
 
@@ -56,9 +56,7 @@ def to_arviz(results, *, log_likelihood: bool = False):
             ll = results.model.predict(results.flat_draws(), x).reshape(results.n_chains, results.n_draws, -1)
             sigma = results.sigma
             assert sigma is not None  # None only without a model, excluded above
-            sig = sigma[..., None]
-            z = (y_obs[:, 0] - ll) / sig
-            loglik = {"y": -0.5 * z * z - np.log(sig) - 0.5 * math.log(2.0 * math.pi)}
+            loglik = {"y": gaussian_logpdf(y_obs[:, 0], ll, sigma[..., None])}
     elif log_likelihood:
         raise ValueError("log_likelihood=True needs the training data (results.x and results.y are None)")
     from . import __version__  # noqa: PLC0415

@@ -23,6 +23,7 @@ from typing import Mapping
 
 import numpy as np
 
+from ._resolve import resolve_draws
 from ._validation import as_float_array
 from .convergence import _MIN_DRAWS, _check_backend, arviz_available, ess_bulk, ess_tail, nested_rhat, rhat
 from .ppd import ppd_convergence  # noqa: F401  (the paper's PPD convergence curve, also offered here)
@@ -239,10 +240,6 @@ def parameter_names(model, dim: int | None = None) -> list[str]:
     return names
 
 
-def _is_results(obj) -> bool:
-    return all(hasattr(obj, a) for a in ("draws", "stats", "model", "flat_draws"))
-
-
 def _weight_stats(arr: np.ndarray, superchains, backend: str) -> dict[str, np.ndarray]:
     out = {
         "rhat": np.atleast_1d(rhat(arr, backend=backend)),
@@ -317,38 +314,25 @@ def weight_space(results_or_draws, model=None, *, method: str = "canonicalize", 
         ``n_chains``, ``n_draws``; NaN values are ignored) and, with ``groups``,
         ``"groups"``: ``{label: summary}``.
     """
-    if _is_results(results_or_draws):
-        draws = as_float_array(results_or_draws.draws, "results.draws")
-        if model is None:
-            model = results_or_draws.model
-    else:
-        draws = as_float_array(results_or_draws, "draws")
+    if method not in _WEIGHT_METHODS:
+        raise ValueError(f"method must be one of {_WEIGHT_METHODS}, got {method!r}")
+    draws, model, _ = resolve_draws(results_or_draws, model, what=f"method={method!r} (or use method='none')",
+                                    require_model=method != "none")
     if draws.ndim != 3:
         raise ValueError(f"draws must have shape (chain, draw, n_params or dim), got shape {draws.shape}; "
                          "for one draw per chain pass draws[:, None, :]")
-    if method not in _WEIGHT_METHODS:
-        raise ValueError(f"method must be one of {_WEIGHT_METHODS}, got {method!r}")
     if isinstance(rhat_threshold, bool) or not isinstance(rhat_threshold, numbers.Real) or not rhat_threshold >= 1:
         raise ValueError(f"rhat_threshold must be a number >= 1, got {rhat_threshold!r}")
     _check_backend(backend)
     if align_options is not None and not isinstance(align_options, Mapping):
         raise TypeError(f"align_options must be a mapping of symhmc.symmetry.align options, got "
                         f"{type(align_options).__name__}")
-    from .model import MLP  # noqa: PLC0415
     from . import symmetry  # noqa: PLC0415
 
     if model is None:
-        if method != "none":
-            raise ValueError(f"model is required for method={method!r} (pass the MLP the draws belong to, "
-                             "or method='none')")
         names = [f"theta[{i}]" for i in range(draws.shape[2])]
         removed = draws
     else:
-        if not isinstance(model, MLP):
-            raise TypeError(f"model must be a symhmc.MLP, got {type(model).__name__}")
-        if draws.shape[2] not in (model.n_params, model.dim):
-            raise ValueError(f"draws must end in an axis of length {model.n_params} (network parameters) or "
-                             f"{model.dim} (with log sigma), got shape {draws.shape}")
         names = parameter_names(model, draws.shape[2])
         if method == "canonicalize":
             removed = symmetry.canonicalize(draws, model)

@@ -8,6 +8,7 @@ import numpy as np
 
 from . import io as _io
 from . import scores as _scores
+from ._resolve import resolve_draws
 from .arviz_export import to_arviz as _to_arviz
 from .summary import ResultsSummary, summary as _summary
 
@@ -144,10 +145,7 @@ class SampleResults:
 
     # ----- prediction and scores (thin wrappers of symhmc.scores) -------------------------
     def _scoring_model(self, what: str):
-        if self.model is None:
-            raise ValueError(f"{what} needs a model: these results come from a raw target (results.model is None); "
-                             "score plain arrays with symhmc.scores instead")
-        return self.model
+        return resolve_draws(self, what=what).model
 
     def predict(self, x, quantiles: Sequence[float] = (0.025, 0.25, 0.5, 0.75, 0.975), *,
                 memory_budget: int = _scores.DEFAULT_MEMORY_BUDGET) -> "_scores.PredictiveSummary":

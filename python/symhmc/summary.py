@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from . import diagnostics as dg
+from ._resolve import resolve_draws
 
 __all__ = ["summary", "ResultsSummary"]
 
@@ -79,7 +80,7 @@ def summary(results, x_test=None, y_test=None, *, superchains="auto", weight_met
                                         f"{results.n_draws}): see max_nested_rhat")
 
     if x_test is not None and y_test is not None:
-        model = results._scoring_model("summary with test data")
+        model = resolve_draws(results, what="summary with test data").model
         lp = results.lppd(x_test, y_test)
         out["test"] = {"n_points": int(model.check_x(x_test, "x_test").shape[0]),
                        "lppd": lp.mean, "lppd_se": lp.se, "rmse": results.rmse(x_test, y_test)}
