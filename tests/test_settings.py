@@ -83,3 +83,69 @@ def test_a_warmup_beyond_32_bits_runs_instead_of_returning_at_once():
     assert time.perf_counter() - start >= 0.25
     assert handle.iterations > 100
     assert not out["finished"].any()  # interrupted, so reported as unfinished (never as done)
+
+
+# ----- the Python side reads its defaults from the core and rejects what the core cannot hold -----
+import inspect  # noqa: E402
+
+import symhmc  # noqa: E402
+from symhmc import _options, cli  # noqa: E402
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-2, 2, 20)
+    return x, np.sin(x) + 0.1 * rng.normal(size=20)
+
+
+def test_python_defaults_are_the_cores():
+    core = _core.SamplerSettings()
+    for sampler, table in _options.SAMPLER_OPTIONS.items():
+        for name, (kind, default) in table.items():
+            assert default == getattr(core, name) and kind is type(getattr(core, name)), name
+    assert set(_options.SAMPLER_OPTIONS["nuts"]) ^ set(_options.SAMPLER_OPTIONS["hmc"]) == {
+        "max_tree_depth", "n_steps", "step_jitter"}
+    for fn in (symhmc.sample, symhmc.sample_target):
+        params = inspect.signature(fn).parameters
+        assert params["warmup"].default == core.warmup and params["draws"].default == core.draws
+    assert f"``target_accept`` ({core.target_accept})" in " ".join(symhmc.sample.__doc__.split())
+
+
+def test_results_report_the_windows_the_core_ran():
+    x, y = _data()
+    r = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=2, warmup=200, seed=0, progress=False,
+                      init_buffer=2**30, base_window=2**30, term_buffer=2**30)
+    assert r.settings["adaptation_windows_used"] == (30, 150, 20)
+    assert r.settings["adaptation_windows"] == [(30, 180)]
+    assert r.settings["init_buffer"] == 2**30  # what was asked, beside what ran
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(warmup=2**63), "warmup"),
+    (dict(draws=2**63), "draws"),
+    (dict(first_chain=2**63), "first_chain"),
+    (dict(first_chain=2**63 - 1), "first_chain"),  # + 2 chains wraps a 64-bit chain id
+    (dict(init_buffer=2**64), "init_buffer"),
+    (dict(max_tree_depth=31), "max_tree_depth"),
+    (dict(target_accept=1.0), "target_accept"),
+])
+def test_values_the_core_cannot_hold_raise_value_error(kwargs, name):
+    x, y = _data()
+    with pytest.raises(ValueError, match=name):
+        symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=2, progress=False, **{"warmup": 10, **kwargs})
+
+
+def test_a_network_beyond_the_cores_parameter_limit_is_refused():
+    assert symhmc.MLP(hidden=(2**31 - 1,)).n_params == 3 * (2**31 - 1) + 1  # no 32-bit overflow
+    with pytest.raises(ValueError, match="hidden"):
+        symhmc.MLP(hidden=(2**40, 2**20))
+
+
+def test_cli_offers_every_option_with_the_cores_default(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["demo", "--help"])
+    text = capsys.readouterr().out
+    for name, scope in _core.SamplerSettings.options():
+        if scope != "run":
+            assert f"--{name.replace('_', '-')}" in text, name
+    assert f"default {_core.SamplerSettings().warmup}" in text

@@ -11,7 +11,8 @@ namespace {
 
 using IntArray = py::array_t<int, py::array::c_style | py::array::forcecast>;
 
-Layout checked_layout(const std::vector<std::int64_t>& widths, const std::string& activation, const DoubleArray& params) {
+Layout checked_layout(const std::vector<std::int64_t>& widths, const std::string& activation,
+                      const DoubleArray& params) {
   require_ndim(params, 2, "params");
   Layout layout(widths, parse_activation(activation));
   if (std::size_t(params.shape(1)) < layout.n_params())

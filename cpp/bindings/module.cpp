@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 
 #include "bindings.hpp"
+#include "symhmc/layout.hpp"
 #include "symhmc/runtime.hpp"
 
 namespace py = pybind11;
@@ -12,6 +13,7 @@ PYBIND11_MODULE(_core, m) {
   m.attr("openmp_available") = symhmc::openmp_available();
   m.attr("build_arch") = symhmc::build_arch();
   m.attr("kernel_isa") = symhmc::kernel_isa();  // the data-row loops actually used
+  m.attr("max_params") = symhmc::Layout::kMaxParams;
   m.def("max_threads", [] { return symhmc::max_threads(); },
         "Threads used when threads=None (1 when built without OpenMP).");
   symhmc::bindings::bind_model(m);

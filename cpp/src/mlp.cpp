@@ -16,7 +16,8 @@ std::size_t round_up(std::size_t n) { return (n + kPad - 1) / kPad * kPad; }
 FeatureMajor::FeatureMajor(const double* row_major, std::size_t rows, std::int64_t cols)
     : n_features(cols), n_rows(rows), stride(round_up(rows)), values(std::size_t(cols) * round_up(rows), 0.0) {
   for (std::size_t i = 0; i < rows; ++i)
-    for (std::int64_t k = 0; k < cols; ++k) values[std::size_t(k) * stride + i] = row_major[i * std::size_t(cols) + std::size_t(k)];
+    for (std::int64_t k = 0; k < cols; ++k)
+      values[std::size_t(k) * stride + i] = row_major[i * std::size_t(cols) + std::size_t(k)];
 }
 
 MlpWorkspace::MlpWorkspace(const Layout& layout, std::size_t block_rows)

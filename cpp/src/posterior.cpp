@@ -148,7 +148,8 @@ void predict_batch(const Layout& layout, const double* params, std::size_t n_vec
           const std::size_t n = std::min(B, n_points - row0);
           const double* f = mlp.forward(theta, xf, row0, n);
           for (std::size_t i = 0; i < n; ++i)
-            for (std::int64_t k = 0; k < n_out; ++k) o[(row0 + i) * std::size_t(n_out) + std::size_t(k)] = f[std::size_t(k) * B + i];
+            for (std::int64_t k = 0; k < n_out; ++k)
+              o[(row0 + i) * std::size_t(n_out) + std::size_t(k)] = f[std::size_t(k) * B + i];
         }
       }
     });

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -10,35 +11,49 @@
 namespace symhmc {
 namespace {
 
-void require(bool ok, const std::string& message) {
-  if (!ok) throw std::invalid_argument(message);
+template <class T>
+std::string text(T value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+// Throws "<rule>, got <value>" unless ok.
+template <class T>
+void require(bool ok, const std::string& rule, T value) {
+  if (!ok) throw std::invalid_argument(rule + ", got " + text(value));
 }
 
 }  // namespace
 
 void validate(const SamplerSettings& s) {
-  require(s.warmup >= 0, "warmup must be >= 0");
-  require(s.draws >= 1, "draws must be >= 1");
+  require(s.warmup >= 0, "warmup must be >= 0", s.warmup);
+  require(s.draws >= 1, "draws must be >= 1", s.draws);
   require(s.warmup <= std::numeric_limits<std::int64_t>::max() - s.draws,
-          "warmup + draws must fit in a 64-bit count");
-  require(s.step_size > 0.0 && std::isfinite(s.step_size), "step_size must be positive and finite");
+          "warmup + draws must fit in a 64-bit count", s.warmup);
+  require(s.step_size > 0.0 && std::isfinite(s.step_size), "step_size must be positive and finite", s.step_size);
   const DualAveragingSettings& d = s.dual_averaging;
-  require(d.target_accept > 0.0 && d.target_accept < 1.0, "target_accept must be in (0, 1)");
-  require(d.gamma > 0.0 && std::isfinite(d.gamma), "gamma must be positive and finite");
-  require(d.t0 >= 0.0 && std::isfinite(d.t0), "t0 must be >= 0 and finite");
-  require(d.kappa > 0.0 && d.kappa <= 1.0, "kappa must be in (0, 1]");
+  require(d.target_accept > 0.0 && d.target_accept < 1.0, "target_accept must be in (0, 1)", d.target_accept);
+  require(d.gamma > 0.0 && std::isfinite(d.gamma), "gamma must be positive and finite", d.gamma);
+  require(d.t0 >= 0.0 && std::isfinite(d.t0), "t0 must be >= 0 and finite", d.t0);
+  require(d.kappa > 0.0 && d.kappa <= 1.0, "kappa must be in (0, 1]", d.kappa);
   // Each stage at most 2^62, so that their sum (checked against the warmup) cannot overflow.
   const std::int64_t stage_max = std::int64_t(1) << 62;
-  require(s.windows.init_buffer >= 0 && s.windows.init_buffer <= stage_max, "init_buffer must be in [0, 2**62]");
-  require(s.windows.term_buffer >= 0 && s.windows.term_buffer <= stage_max, "term_buffer must be in [0, 2**62]");
-  require(s.windows.base_window >= 1 && s.windows.base_window <= stage_max, "base_window must be in [1, 2**62]");
-  require(s.nuts.max_tree_depth >= 1 && s.nuts.max_tree_depth <= 30, "max_tree_depth must be in [1, 30]");
-  require(s.nuts.max_energy_error > 0.0, "max_energy_error must be positive");
-  require(s.hmc.max_energy_error > 0.0, "max_energy_error must be positive");
-  require(s.hmc.n_steps >= 1, "n_steps must be >= 1");
-  require(s.hmc.step_jitter >= 0.0 && s.hmc.step_jitter < 1.0, "step_jitter must be in [0, 1)");
-  require(s.init_radius > 0.0 && std::isfinite(s.init_radius), "init_radius must be positive and finite");
-  require(s.max_init_tries >= 1, "max_init_tries must be >= 1");
+  require(s.windows.init_buffer >= 0 && s.windows.init_buffer <= stage_max, "init_buffer must be in [0, 2**62]",
+          s.windows.init_buffer);
+  require(s.windows.term_buffer >= 0 && s.windows.term_buffer <= stage_max, "term_buffer must be in [0, 2**62]",
+          s.windows.term_buffer);
+  require(s.windows.base_window >= 1 && s.windows.base_window <= stage_max, "base_window must be in [1, 2**62]",
+          s.windows.base_window);
+  require(s.nuts.max_tree_depth >= 1 && s.nuts.max_tree_depth <= 30, "max_tree_depth must be in [1, 30]",
+          s.nuts.max_tree_depth);
+  require(s.nuts.max_energy_error > 0.0, "max_energy_error must be positive", s.nuts.max_energy_error);
+  require(s.hmc.max_energy_error > 0.0, "max_energy_error must be positive", s.hmc.max_energy_error);
+  require(s.hmc.n_steps >= 1, "n_steps must be >= 1", s.hmc.n_steps);
+  require(s.hmc.step_jitter >= 0.0 && s.hmc.step_jitter < 1.0, "step_jitter must be in [0, 1)", s.hmc.step_jitter);
+  require(s.init_radius > 0.0 && std::isfinite(s.init_radius), "init_radius must be positive and finite",
+          s.init_radius);
+  require(s.max_init_tries >= 1, "max_init_tries must be >= 1", s.max_init_tries);
 }
 
 WarmupPlan warmup_plan(const SamplerSettings& s) {

@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 openmp_available: Final[bool]  # True when the core was built with OpenMP
 build_arch: Final[str]  # the -march level the core was compiled for, e.g. "x86-64-v3"
 kernel_isa: Final[str]  # instruction set of the data-row loops actually dispatched at run time
+max_params: Final[int]  # most network parameters a layout may have (2**48)
 
 def max_threads() -> int:
     """Threads used when threads=None (1 when built without OpenMP)."""

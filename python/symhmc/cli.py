@@ -10,18 +10,48 @@ import argparse
 import sys
 
 from . import datasets
+from ._options import DEFAULT_DRAWS, DEFAULT_WARMUP, OPTION_SCOPES, SAMPLER_OPTIONS
 from .model import MLP
 from .sampling import sample
 
 
+def _bool(text: str) -> bool:
+    if text.lower() in ("true", "1", "yes"):
+        return True
+    if text.lower() in ("false", "0", "no"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
+def _add_sampler_options(p: argparse.ArgumentParser) -> None:
+    """One flag per sampler option of the core, its default shown (and used when the flag is absent)."""
+    group = p.add_argument_group("sampler options (defaults from the core's SamplerSettings)")
+    group.add_argument("--sampler", choices=tuple(SAMPLER_OPTIONS), default="nuts", help="default nuts")
+    for name, scope in OPTION_SCOPES.items():
+        if scope == "run":
+            continue
+        kind, default = SAMPLER_OPTIONS["hmc" if scope == "hmc" else "nuts"][name]
+        only = f"{scope.upper()} only; " if scope in ("nuts", "hmc") else ""
+        group.add_argument(f"--{name.replace('_', '-')}", dest=name, type=_bool if kind is bool else kind,
+                           default=None, metavar=kind.__name__.upper(), help=f"{only}default {default}")
+
+
+def _sampler_options(args) -> dict:
+    """The options given on the command line (the others keep the core's defaults)."""
+    return {name: getattr(args, name) for name, scope in OPTION_SCOPES.items()
+            if scope in ("common", args.sampler) and getattr(args, name, None) is not None}
+
+
 def _add_sampler_args(p: argparse.ArgumentParser, chains: int) -> None:
     p.add_argument("--chains", type=int, default=chains, help=f"independent chains (default {chains})")
-    p.add_argument("--warmup", type=int, default=1024, help="warmup iterations per chain (default 1024)")
-    p.add_argument("--draws", type=int, default=1, help="draws kept per chain (default 1)")
+    p.add_argument("--warmup", type=int, default=DEFAULT_WARMUP,
+                   help=f"warmup iterations per chain (default {DEFAULT_WARMUP})")
+    p.add_argument("--draws", type=int, default=DEFAULT_DRAWS, help=f"draws kept per chain (default {DEFAULT_DRAWS})")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
     p.add_argument("--hidden", type=int, nargs="*", default=[3], help="hidden layer widths (default: 3)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _add_sampler_options(p)
 
 
 def _report(data: datasets.Dataset, model: MLP, results) -> None:
@@ -38,7 +68,8 @@ def _report(data: datasets.Dataset, model: MLP, results) -> None:
 def _run(data: datasets.Dataset, args) -> int:
     model = MLP(hidden=tuple(args.hidden), n_inputs=data.n_features)
     results = sample(model, data.x_train, data.y_train, chains=args.chains, warmup=args.warmup, draws=args.draws,
-                     seed=args.seed, threads=args.threads, progress=not args.no_progress)
+                     seed=args.seed, threads=args.threads, progress=not args.no_progress, sampler=args.sampler,
+                     **_sampler_options(args))
     _report(data, model, results)
     return 0
 

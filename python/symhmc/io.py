@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import tempfile
 from pathlib import Path
@@ -45,32 +44,25 @@ from typing import Any
 
 import numpy as np
 
+from ._file_containers import (_Foreign, _check_path, _read_netcdf, _read_npz, _sniff, _write_netcdf,
+                               _write_npz)
+from ._tagged_json import _dec, _dumps
+
 __all__ = ["save", "load", "data_fingerprint", "FORMAT_NAME", "FORMAT_VERSION"]
 
 FORMAT_NAME = "symhmc.SampleResults"
 FORMAT_VERSION = 1
 DEFAULT_MAX_DATA_BYTES = 16 * 2**20
 
-_ATTRS_KEY = "__symhmc_attrs__"  # npz member holding the JSON attributes
-_NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf", ".cdf", ".h5", ".hdf5")
 _FIXED_ARRAYS = ("draws", "step_size", "inv_mass", "n_grad_evals", "chain_ids")
-_DIMS = {
-    "draws": ("chain", "draw", "coordinate"),
-    "step_size": ("chain",),
-    "inv_mass": ("chain", "coordinate"),
-    "n_grad_evals": ("chain",),
-    "chain_ids": ("chain",),
-    "train_x": ("train_point", "train_x_column"),
-    "train_y": ("train_point", "train_y_column"),
-}
-_MAGIC = {
-    b"\x89HDF\r\n\x1a\n": "netcdf",   # netCDF-4 / HDF5
-    b"CDF\x01": "netcdf",             # netCDF-3 classic
-    b"CDF\x02": "netcdf",             # netCDF-3 64-bit offset
-    b"CDF\x05": "netcdf",             # netCDF-3 64-bit data
-    b"PK\x03\x04": "npz",
-    b"PK\x05\x06": "npz",             # empty zip
-}
+
+
+def _sample_results_type():
+    """The SampleResults class, imported when called: results.py imports this module (for
+    ``save`` and ``data_fingerprint``), so this module must not import it at load time."""
+    from .results import SampleResults  # noqa: PLC0415
+
+    return SampleResults
 
 
 # ----------------------------------------------------------------------------------------------
@@ -100,84 +92,6 @@ def _checksum(arrays: dict[str, np.ndarray]) -> str:
         h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
         h.update(a.tobytes())
     return h.hexdigest()
-
-
-def _check_path(path, *, must_exist: bool) -> Path:
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
-    p = Path(path)
-    if must_exist:
-        if not p.exists():
-            raise FileNotFoundError(f"path {str(p)!r} does not exist")
-        if p.is_dir():
-            raise IsADirectoryError(f"path {str(p)!r} is a directory, not a results file")
-    return p
-
-
-def _import_xarray():
-    try:
-        import xarray as xr  # noqa: PLC0415
-    except ImportError:
-        raise ImportError("netCDF results files need xarray and a netCDF engine (h5netcdf or netCDF4): "
-                          "pip install 'symhmc[arviz]' -- or save to a path ending in '.npz', which needs "
-                          "only NumPy") from None
-    return xr
-
-
-# ----------------------------------------------------------------------------------------------
-# JSON encoding of settings / convergence (tagged, exact for what it accepts)
-# ----------------------------------------------------------------------------------------------
-def _enc(obj, where: str):
-    if obj is None or isinstance(obj, (bool, str)):
-        return obj
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        f = float(obj)
-        return f if math.isfinite(f) else {"__float__": repr(f)}
-    if isinstance(obj, tuple):
-        return {"__tuple__": [_enc(v, f"{where}[{i}]") for i, v in enumerate(obj)]}
-    if isinstance(obj, list):
-        return [_enc(v, f"{where}[{i}]") for i, v in enumerate(obj)]
-    if isinstance(obj, dict):
-        if all(isinstance(k, str) and not k.startswith("__") for k in obj):
-            return {k: _enc(v, f"{where}[{k!r}]") for k, v in obj.items()}
-        return {"__dict__": [[_enc(k, f"{where} key"), _enc(v, f"{where}[{k!r}]")] for k, v in obj.items()]}
-    if isinstance(obj, np.ndarray):
-        if obj.dtype.kind not in "biuf":
-            raise TypeError(f"{where} is an array of dtype {obj.dtype}, which cannot be saved "
-                            "(only bool, integer and float arrays)")
-        return {"__ndarray__": _enc(obj.tolist(), where), "dtype": obj.dtype.str, "shape": list(obj.shape)}
-    raise TypeError(f"{where} holds a {type(obj).__name__}, which cannot be saved (JSON-like values, "
-                    "tuples and NumPy arrays/scalars only)")
-
-
-def _dec(obj):
-    if isinstance(obj, list):
-        return [_dec(v) for v in obj]
-    if isinstance(obj, dict):
-        if "__float__" in obj:
-            return float(obj["__float__"])
-        if "__tuple__" in obj:
-            return tuple(_dec(v) for v in obj["__tuple__"])
-        if "__dict__" in obj:
-            return {_hashable(_dec(k)): _dec(v) for k, v in obj["__dict__"]}
-        if "__ndarray__" in obj:
-            return np.array(_dec(obj["__ndarray__"]), dtype=np.dtype(obj["dtype"])).reshape(obj["shape"])
-        return {k: _dec(v) for k, v in obj.items()}
-    return obj
-
-
-def _hashable(k):
-    return tuple(_hashable(v) for v in k) if isinstance(k, list) else k
-
-
-def _dumps(obj, where: str) -> str:
-    return json.dumps(_enc(obj, where), allow_nan=False, separators=(",", ":"))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -278,37 +192,6 @@ def _collect(results, store_data, max_data_bytes) -> tuple[dict[str, np.ndarray]
     return arrays, attrs
 
 
-def _dims(name: str, shape: tuple[int, ...], sizes: dict[str, int]) -> tuple[str, ...]:
-    dims = _DIMS.get(name, ("chain", "draw") if name.startswith("stat_") else ())
-    if len(dims) != len(shape) or any(sizes.get(d, n) != n for d, n in zip(dims, shape)):
-        dims = tuple(f"{name}_dim{i}" for i in range(len(shape)))
-    for d, n in zip(dims, shape):
-        sizes[d] = n
-    return dims
-
-
-def _write_netcdf(tmp: Path, arrays, attrs, engine=None) -> None:
-    xr = _import_xarray()
-    sizes: dict[str, int] = {}
-    variables = {name: (_dims(name, a.shape, sizes), a) for name, a in arrays.items()}
-    ds = xr.Dataset(variables, attrs=attrs)
-    encoding = {name: {"_FillValue": None} for name in arrays}
-    try:
-        ds.to_netcdf(tmp, encoding=encoding, engine=engine)
-    except ValueError as exc:
-        if "engine" in str(exc).lower():
-            raise ImportError(f"no netCDF engine is installed ({exc}): pip install h5netcdf (or "
-                              "'symhmc[arviz]'), or save to a path ending in '.npz'") from None
-        raise
-
-
-def _write_npz(tmp: Path, arrays, attrs, engine=None) -> None:
-    payload = dict(arrays)
-    payload[_ATTRS_KEY] = np.frombuffer(json.dumps(attrs).encode("utf-8"), dtype=np.uint8)
-    with open(tmp, "wb") as fh:
-        np.savez(fh, **payload)
-
-
 def save(results, path, *, format: str | None = None, store_data="auto",
          max_data_bytes: int = DEFAULT_MAX_DATA_BYTES, engine: str | None = None) -> Path:
     """Write ``results`` (a :class:`~symhmc.SampleResults`) to ``path``; see the module docstring.
@@ -330,9 +213,7 @@ def save(results, path, *, format: str | None = None, store_data="auto",
 
     Returns the path written.
     """
-    from .results import SampleResults  # noqa: PLC0415
-
-    if not isinstance(results, SampleResults):
+    if not isinstance(results, _sample_results_type()):
         raise TypeError(f"results must be a symhmc.SampleResults, got {type(results).__name__}")
     p = _check_path(path, must_exist=False)
     if format is None:
@@ -366,50 +247,7 @@ def save(results, path, *, format: str | None = None, store_data="auto",
 # ----------------------------------------------------------------------------------------------
 # load
 # ----------------------------------------------------------------------------------------------
-def _sniff(p: Path) -> str | None:
-    with open(p, "rb") as fh:
-        head = fh.read(8)
-    for magic, kind in _MAGIC.items():
-        if head.startswith(magic):
-            return kind
-    return None
-
-
-def _read_npz(p: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    with np.load(p, allow_pickle=False) as z:
-        names = list(z.files)
-        if _ATTRS_KEY not in names:
-            raise _Foreign(f"the archive has no {_ATTRS_KEY!r} entry (members: {names[:10]})")
-        raw = z[_ATTRS_KEY]
-        if raw.dtype != np.uint8 or raw.ndim != 1:
-            raise _Foreign(f"{_ATTRS_KEY!r} is not a byte array")
-        attrs = json.loads(raw.tobytes().decode("utf-8"))
-        if not isinstance(attrs, dict) or attrs.get("symhmc_format") != FORMAT_NAME:
-            raise _Foreign("the archive is not tagged as a symhmc results file")
-        arrays = {name: z[name] for name in names if name != _ATTRS_KEY}
-    return arrays, attrs
-
-
-def _read_netcdf(p: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    xr = _import_xarray()
-    ds = xr.load_dataset(p, decode_cf=False, mask_and_scale=False, decode_times=False)
-    try:
-        attrs = dict(ds.attrs)
-        if attrs.get("symhmc_format") != FORMAT_NAME:
-            raise _Foreign("the file has no 'symhmc_format' attribute naming a symhmc results file")
-        arrays = {name: np.asarray(var.values) for name, var in ds.data_vars.items()}
-    finally:
-        ds.close()
-    return arrays, attrs
-
-
-class _Foreign(Exception):
-    """A readable file that is not a symhmc results file."""
-
-
 def _restore(p: Path, arrays: dict[str, np.ndarray], attrs: dict[str, Any], data):
-    from .results import SampleResults  # noqa: PLC0415
-
     where = f"{str(p)!r}"
     try:
         version = int(attrs.get("symhmc_format_version", -1))
@@ -464,7 +302,7 @@ def _restore(p: Path, arrays: dict[str, np.ndarray], attrs: dict[str, Any], data
             x, y = np.asarray(dx, dtype=np.float64), np.asarray(dy, dtype=np.float64)
     stats = {key: restored[f"stat_{key}"] for key in meta.get("stat_keys", [])}
     seed = meta.get("seed")
-    results = SampleResults(
+    results = _sample_results_type()(
         draws=restored["draws"], stats=stats, step_size=restored["step_size"], inv_mass=restored["inv_mass"],
         n_grad_evals=restored["n_grad_evals"], wall_time=meta["wall_time"], settings=settings,
         seed=None if seed is None else int(seed), partial=meta["partial"], chain_ids=restored["chain_ids"],
@@ -489,7 +327,7 @@ def load(path, *, data=None):
     if kind is None:
         raise ValueError(f"{str(p)!r} is not a symhmc results file: not netCDF and not npz (unrecognised header)")
     try:
-        arrays, attrs = (_read_npz if kind == "npz" else _read_netcdf)(p)
+        arrays, attrs = (_read_npz if kind == "npz" else _read_netcdf)(p, FORMAT_NAME)
     except ImportError:
         raise
     except _Foreign as exc:

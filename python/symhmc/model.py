@@ -8,6 +8,7 @@ scale is sampled, ``s = log(sigma)`` follows the network parameters, so posterio
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
@@ -18,6 +19,14 @@ from ._validation import as_float_array, positive_float, positive_int, threads_a
 
 ActivationName = Literal["tanh", "relu", "identity"]
 ACTIVATIONS = ("tanh", "relu", "identity")
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+def gaussian_logpdf(y, mean, sigma):
+    """``log Normal(y | mean, sigma^2)`` elementwise (arrays broadcast): the observation model of
+    every :class:`MLP`, shared by the scores, the predictive density and the ArviZ export."""
+    z = (y - mean) / sigma
+    return -0.5 * z * z - np.log(sigma) - _HALF_LOG_2PI
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,9 @@ class MLP:
         if self.noise_std is not None:
             object.__setattr__(self, "noise_std", positive_float(self.noise_std, "noise_std"))
         object.__setattr__(self, "noise_prior_scale", positive_float(self.noise_prior_scale, "noise_prior_scale"))
+        if self.n_params > _core.max_params:
+            raise ValueError(f"hidden={self.hidden} with n_inputs={self.n_inputs} and n_outputs={self.n_outputs} gives "
+                             f"{self.n_params} parameters, more than the core holds ({_core.max_params})")
 
     # ----- layout -------------------------------------------------------------------------
     @property

@@ -25,13 +25,14 @@ previous one (as ``sample(..., chains="auto")`` does with its rounds).
 
 from __future__ import annotations
 
-import math
 import numbers
 from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
 
+from ._resolve import positive_sigma, resolve_draws
 from ._validation import as_float_array, positive_float, positive_int
+from .model import MLP, gaussian_logpdf
 
 __all__ = ["PPDConvergence", "ppd_convergence", "predictive_density", "kl_divergence", "DEFAULT_Y_GRID",
            "PredictiveDensity"]
@@ -40,7 +41,6 @@ __all__ = ["PPDConvergence", "ppd_convergence", "predictive_density", "kl_diverg
 DEFAULT_Y_GRID = np.linspace(-3.0, 3.0, 201)
 DEFAULT_FLOOR = 1e-12
 DEFAULT_MEMORY_BUDGET = 64 * 2**20  # bytes of float64 temporaries per block
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 class PPDConvergence(NamedTuple):
@@ -119,33 +119,13 @@ def _kl(p: np.ndarray, q: np.ndarray, w: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------
 def _setup(results_or_draws, x, model):
     """Returns ``(params (chains, draws, dim), sigma (chains, draws), x (n, n_inputs), model)``."""
-    from .model import MLP
-
-    draws = results_or_draws
-    if hasattr(results_or_draws, "draws") and hasattr(results_or_draws, "model"):
-        res = results_or_draws
-        draws = res.draws
-        if model is None:
-            model = res.model
-        if x is None:
-            x = res.x
-        if model is None:
-            raise ValueError("model is needed: these results were sampled from a raw target (results.model is None)")
-    elif model is None:
-        raise ValueError("model is needed when results_or_draws is an array of draws")
-    if not isinstance(model, MLP):
-        raise TypeError(f"model must be a symhmc.MLP, got {type(model).__name__}")
-    if model.n_outputs != 1:
-        raise ValueError(f"the predictive density needs a model with one output, got n_outputs={model.n_outputs}")
+    params, model, x = resolve_draws(results_or_draws, model, x, what="the predictive density",
+                                     name="results_or_draws", ndim=(2, 3), one_output=True)
     if x is None:
         raise ValueError("x is needed (the inputs at which the predictive density is compared)")
-    params = as_float_array(draws, "results_or_draws", ndim=(2, 3))
     if params.ndim == 2:
         params = params[:, None, :]
-    sigma = model.noise_scale(params, "draws")
-    if not np.all(np.isfinite(sigma) & (sigma > 0)):
-        raise ValueError("draws give a non-finite or zero sigma")
-    return params, sigma, model.check_x(x), model
+    return params, positive_sigma(model, params, "draws"), model.check_x(x), model
 
 
 def _chain_counts(step, n_chains: int) -> np.ndarray:
@@ -178,9 +158,7 @@ def _chain_counts(step, n_chains: int) -> np.ndarray:
 def _density_sum(f: np.ndarray, sigma: np.ndarray, grid: np.ndarray) -> np.ndarray:
     """``sum over axis 1 of Normal(grid | f, sigma)``: f ``(c, d, b)``, sigma ``(c, d)`` ->
     ``(c, b, n_y)``."""
-    s = sigma[:, :, None, None]
-    z = (grid[None, None, None, :] - f[..., None]) / s
-    return (np.exp(-0.5 * z * z) * (_INV_SQRT_2PI / s)).sum(axis=1)
+    return np.exp(gaussian_logpdf(grid[None, None, None, :], f[..., None], sigma[:, :, None, None])).sum(axis=1)
 
 
 class PredictiveDensity:
@@ -193,8 +171,6 @@ class PredictiveDensity:
 
     def __init__(self, model, x, y_grid=None, *, floor: float = DEFAULT_FLOOR,
                  memory_budget: int = DEFAULT_MEMORY_BUDGET):
-        from .model import MLP
-
         if not isinstance(model, MLP):
             raise TypeError(f"model must be a symhmc.MLP, got {type(model).__name__}")
         if model.n_outputs != 1:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import math
-import warnings
 from typing import Any, Sequence
 
 import numpy as np
 
+from . import io as _io
 from . import scores as _scores
+from ._resolve import resolve_draws
+from .arviz_export import to_arviz as _to_arviz
+from .summary import ResultsSummary, summary as _summary
+
+__all__ = ["SampleResults", "ResultsSummary", "STAT_NAMES"]
 
 #: Per-draw sampler statistics, under ArviZ's ``sample_stats`` names.
 STAT_NAMES = ("lp", "acceptance_rate", "step_size", "tree_depth", "n_steps", "diverging", "energy")
@@ -142,10 +145,7 @@ class SampleResults:
 
     # ----- prediction and scores (thin wrappers of symhmc.scores) -------------------------
     def _scoring_model(self, what: str):
-        if self.model is None:
-            raise ValueError(f"{what} needs a model: these results come from a raw target (results.model is None); "
-                             "score plain arrays with symhmc.scores instead")
-        return self.model
+        return resolve_draws(self, what=what).model
 
     def predict(self, x, quantiles: Sequence[float] = (0.025, 0.25, 0.5, 0.75, 0.975), *,
                 memory_budget: int = _scores.DEFAULT_MEMORY_BUDGET) -> "_scores.PredictiveSummary":
@@ -186,7 +186,7 @@ class SampleResults:
 
     # ----- diagnostics summary ------------------------------------------------------------
     def summary(self, x_test=None, y_test=None, *, superchains="auto", weight_method: str = "canonicalize",
-                max_points: int = 1000, rhat_threshold: float = 1.01, backend: str = "auto") -> "ResultsSummary":
+                max_points: int = 1000, rhat_threshold: float = 1.01, backend: str = "auto") -> ResultsSummary:
         """One table of sampler health, convergence in function and weight space, and test scores.
 
         Sections (the keys of the returned dict):
@@ -209,76 +209,8 @@ class SampleResults:
         Returns a :class:`ResultsSummary`: a dict of the sections whose ``str()`` (and
         ``.text``) is the table.
         """
-        from . import diagnostics as dg  # noqa: PLC0415
-
-        if y_test is not None and x_test is None:
-            raise ValueError("y_test was given without x_test")
-        if isinstance(max_points, bool) or not isinstance(max_points, (int, np.integer)) or max_points < 1:
-            raise ValueError(f"max_points must be a positive integer, got {max_points!r}")
-        if weight_method not in ("canonicalize", "align", "none"):
-            raise ValueError(f"weight_method must be 'canonicalize', 'align' or 'none', got {weight_method!r}")
-        if self.n_chains == 0:
-            raise ValueError("summary: the results hold no chains")
-        out = ResultsSummary()
-        header = (f"symhmc results: {self.n_chains} chains x {self.n_draws} draws of {self.dim} coordinates, "
-                  f"sampler={self.settings.get('sampler')!r}, {self.wall_time:.3g} s"
-                  + (", PARTIAL run" if self.partial else ""))
-
-        max_depth = self.settings.get("max_tree_depth") if self.settings.get("sampler", "nuts") == "nuts" else None
-        if isinstance(max_depth, bool) or not isinstance(max_depth, (int, np.integer)) or max_depth < 1:
-            max_depth = None
-        health = dg.sampler_health(self.stats, max_tree_depth=None if max_depth is None else int(max_depth))["totals"]
-        health = {("total_draws" if k == "n_draws" else k): v for k, v in health.items()}
-        health["grad_evals_incl_warmup"] = int(np.sum(self.n_grad_evals))
-        health["wall_time_s"] = self.wall_time
-        out["sampler"] = health
-
-        sc, used = _summary_superchains(superchains, self.n_chains)
-        draws = self.draws[:used]
-
-        if self.model is not None:
-            model = self.model
-            if x_test is not None:
-                pts, where = model.check_x(x_test, "x_test"), "test"
-            elif self.x is not None:
-                pts, where = model.check_x(self.x, "x"), "training"
-            else:
-                pts, where = None, None
-            if pts is not None and model.n_outputs != 1:
-                out["function_space"] = {"inputs": where, "note": "skipped: the model has several outputs"}
-            elif pts is not None:
-                n_draws_total = used * self.n_draws
-                limit = max(1, min(int(max_points), (8 * 2**20) // max(n_draws_total, 1)))
-                idx = np.unique(np.linspace(0, pts.shape[0] - 1, min(limit, pts.shape[0])).round().astype(int))
-                f = model.predict(draws.reshape(-1, self.dim), pts[idx]).reshape(used, self.n_draws, -1)
-                fs = dg.function_space(f, superchains=sc, rhat_threshold=rhat_threshold, backend=backend)["summary"]
-                fs = {"inputs": where, **fs}
-                out["function_space"] = fs
-        method = weight_method if self.model is not None else "none"
-        if self.model is not None and self.model.activation == "identity" and self.model.hidden and method != "none":
-            ws = {"method": weight_method,
-                  "note": "skipped: identity activations have a continuous symmetry (no canonical form)"}
-        else:
-            ws = dg.weight_space(draws, self.model, method=method, superchains=sc, rhat_threshold=rhat_threshold,
-                                 backend=backend)["summary"]
-        out["weight_space"] = ws
-        if sc is not None:
-            k = sc if isinstance(sc, int) else len(np.unique(sc))
-            for sec in ("function_space", "weight_space"):
-                if sec in out and "max_nested_rhat" in out[sec]:
-                    out[sec]["superchains"] = k
-                    out[sec]["superchain_chains_dropped"] = self.n_chains - used
-                    if "note" in out[sec]:
-                        out[sec]["note"] = (f"split R-hat and ESS need at least 4 draws per chain (got "
-                                            f"{self.n_draws}): see max_nested_rhat")
-
-        if x_test is not None and y_test is not None:
-            model = self._scoring_model("summary with test data")
-            lp = self.lppd(x_test, y_test)
-            out["test"] = {"n_points": int(model.check_x(x_test, "x_test").shape[0]),
-                           "lppd": lp.mean, "lppd_se": lp.se, "rmse": self.rmse(x_test, y_test)}
-        out.text = _format_summary(header, out)
-        return out
+        return _summary(self, x_test, y_test, superchains=superchains, weight_method=weight_method,
+                        max_points=max_points, rhat_threshold=rhat_threshold, backend=backend)
 
     # ----- files and interop --------------------------------------------------------------
     @property
@@ -286,15 +218,13 @@ class SampleResults:
         """sha256 of the float64 bytes of the training ``x`` then ``y`` (see
         :func:`symhmc.io.data_fingerprint`); kept from the file when loaded without the data."""
         if self.x is not None and self.y is not None:
-            from .io import data_fingerprint  # noqa: PLC0415
-            return data_fingerprint(self.x, self.y)
+            return _io.data_fingerprint(self.x, self.y)
         return self._data_fingerprint
 
     def save(self, path, **kwargs):
         """Write the results to ``path`` (netCDF, or ``.npz`` by suffix); see :func:`symhmc.io.save`.
         Read them back with :func:`symhmc.load`."""
-        from .io import save  # noqa: PLC0415
-        return save(self, path, **kwargs)
+        return _io.save(self, path, **kwargs)
 
     def to_arviz(self, *, log_likelihood: bool = False):
         """The run as an ``arviz.InferenceData`` (needs ArviZ 0.x).
@@ -309,66 +239,7 @@ class SampleResults:
         ``az.loo``/``az.waic``). The ``chain`` coordinate holds ``chain_ids``. Weights are
         copies, so the InferenceData does not share memory with the results.
         """
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                import arviz as az  # noqa: PLC0415
-        except ImportError:
-            raise ImportError("to_arviz needs ArviZ: pip install 'symhmc[arviz]' (or 'arviz<1')") from None
-        if not isinstance(log_likelihood, (bool, np.bool_)):
-            raise TypeError(f"log_likelihood must be True or False, got {log_likelihood!r}")
-        posterior: dict[str, np.ndarray] = {}
-        dims: dict[str, list[str]] = {}
-        if self.model is not None:
-            for layer, (W, b) in enumerate(self.model.unpack(self.theta)):
-                posterior[f"W{layer}"] = np.array(W)
-                posterior[f"b{layer}"] = np.array(b)
-                dims[f"W{layer}"] = [f"W{layer}_out", f"W{layer}_in"]
-                dims[f"b{layer}"] = [f"W{layer}_out"]
-            posterior["sigma"] = np.array(self.sigma, dtype=float)
-        else:
-            posterior["theta"] = np.array(self.draws)
-            dims["theta"] = ["coordinate"]
-        stats = {k: np.array(v) for k, v in self.stats.items()}
-        observed = constant = loglik = None
-        if self.x is not None and self.y is not None:
-            x = np.asarray(self.x, dtype=float)
-            y = np.asarray(self.y, dtype=float)
-            x = x.reshape(x.shape[0], -1)
-            y_obs = y.reshape(y.shape[0], -1)
-            one = y_obs.shape[1] == 1
-            observed = {"y": y_obs[:, 0].copy() if one else y_obs.copy()}
-            constant = {"x": x.copy()}
-            dims["y"] = ["obs_id"] if one else ["obs_id", "y_dim"]
-            dims["x"] = ["obs_id", "x_dim"]
-            if log_likelihood:
-                if self.model is None:
-                    raise ValueError("log_likelihood=True needs a model (results.model is None)")
-                if not one:
-                    raise ValueError("log_likelihood=True needs a model with one output")
-                ll = self.model.predict(self.flat_draws(), x).reshape(self.n_chains, self.n_draws, -1)
-                sigma = self.sigma
-                assert sigma is not None  # None only without a model, excluded above
-                sig = sigma[..., None]
-                z = (y_obs[:, 0] - ll) / sig
-                loglik = {"y": -0.5 * z * z - np.log(sig) - 0.5 * math.log(2.0 * math.pi)}
-        elif log_likelihood:
-            raise ValueError("log_likelihood=True needs the training data (results.x and results.y are None)")
-        from . import __version__  # noqa: PLC0415
-        attrs = {"inference_library": "symhmc", "inference_library_version": __version__,
-                 "sampler": str(self.settings.get("sampler")), "seed": str(self.seed),
-                 "wall_time_s": self.wall_time, "partial": int(self.partial)}
-        try:
-            from .io import _dumps  # noqa: PLC0415
-            attrs["settings_json"] = _dumps(self.settings, "results.settings")
-        except TypeError:
-            pass
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return az.from_dict(posterior=posterior, sample_stats=stats, observed_data=observed,
-                                constant_data=constant, log_likelihood=loglik, dims=dims,
-                                coords={"chain": np.asarray(self.chain_ids)}, attrs=dict(attrs),
-                                posterior_attrs=dict(attrs), sample_stats_attrs=dict(attrs))
+        return _to_arviz(self, log_likelihood=log_likelihood)
 
     def __repr__(self) -> str:
         what = "target" if self.model is None else repr(self.model)
@@ -376,76 +247,3 @@ class SampleResults:
         return (f"SampleResults({self.n_chains} chains x {self.n_draws} draws of {self.dim} coordinates, "
                 f"sampler={self.settings.get('sampler')!r}, {self.divergences} divergences, "
                 f"{self.wall_time:.2f} s{flag}; {what})")
-
-
-# ----------------------------------------------------------------------------------------------
-# summary helpers
-# ----------------------------------------------------------------------------------------------
-class ResultsSummary(dict):
-    """The sections of :meth:`SampleResults.summary` (a dict of dicts); ``str()`` is the table."""
-
-    text: str = ""
-
-    def __str__(self) -> str:
-        return self.text
-
-    def _repr_pretty_(self, p, cycle):  # IPython
-        p.text(self.text)
-
-    def to_json(self) -> str:
-        """The sections as JSON text (NaN written as ``null``)."""
-        def clean(v):
-            if isinstance(v, dict):
-                return {str(k): clean(x) for k, x in v.items()}
-            if isinstance(v, (np.integer,)):
-                return int(v)
-            if isinstance(v, (float, np.floating)):
-                return float(v) if math.isfinite(v) else None
-            return v
-        return json.dumps(clean(dict(self)))
-
-
-def _summary_superchains(superchains, n_chains: int):
-    """``(superchains argument for nested_rhat, number of leading chains used)``."""
-    if superchains is None:
-        return None, n_chains
-    if isinstance(superchains, str):
-        if superchains != "auto":
-            raise ValueError(f"superchains must be 'auto', None, an int or one label per chain, got {superchains!r}")
-        if n_chains < 4:
-            return None, n_chains
-        root = math.sqrt(n_chains)
-        divisors = [d for d in range(2, n_chains // 2 + 1) if n_chains % d == 0]
-        if divisors:
-            return min(divisors, key=lambda d: (abs(d - root), d)), n_chains
-        k = max(2, int(root))
-        return k, k * (n_chains // k)
-    return superchains, n_chains
-
-
-_SECTION_TITLES = {"sampler": "sampler health", "function_space": "function space (network outputs)",
-                   "weight_space": "weight space (symmetry removed)", "test": "test data"}
-
-
-def _format_summary(header: str, sections: dict) -> str:
-    rows = []
-    for sec, values in sections.items():
-        title = _SECTION_TITLES.get(sec, sec)
-        if sec == "function_space":
-            title += f" at {values.get('n_points')} {values.get('inputs')} inputs"
-        if sec == "weight_space":
-            title = f"weight space ({values.get('method')})"
-        for k, v in values.items():
-            if k in ("inputs",) or (k.startswith("arg") and not k.endswith("_name")):
-                continue
-            if isinstance(v, (float, np.floating)):
-                cell = f"{v:.4g}"
-            else:
-                cell = str(v)
-            rows.append((title, k, cell))
-            title = ""
-    w1 = max([len("section")] + [len(r[0]) for r in rows])
-    w2 = max([len("quantity")] + [len(r[1]) for r in rows])
-    lines = [header, f"{'section':<{w1}}  {'quantity':<{w2}}  value", "-" * (w1 + w2 + 12)]
-    lines += [f"{a:<{w1}}  {b:<{w2}}  {c}" for a, b, c in rows]
-    return "\n".join(lines)

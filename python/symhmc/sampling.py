@@ -1,321 +1,35 @@
-"""Sampling many short chains with the compiled NUTS / static HMC engine.
+"""Sampling many short chains with the compiled NUTS / static HMC engine: :func:`sample` and
+:func:`sample_target`.
 
 Every chain has its own counter-based random stream derived from ``(seed, chain index)``, so
-a run is reproducible bit for bit whatever the number of threads.
+a run is reproducible bit for bit whatever the number of threads. The option table is in
+``_options``, the thread that runs the core in ``_runner``, the chain-count rules in
+:mod:`symhmc.chain_rules`.
 """
 
 from __future__ import annotations
 
-import numbers
-import threading
-import time
+import textwrap
 import warnings
-from typing import Any, Literal, Mapping, Union, cast
+from typing import Literal, Union
 
 import numpy as np
 
-from . import _core
-from ._validation import as_float_array, positive_float, positive_int, threads_arg
+from . import _core, _runner
+from ._options import (DEFAULT_DRAWS, DEFAULT_WARMUP, MAX_COUNT, SAMPLER_OPTIONS, _sampler_settings, _windows,
+                       _windows_used, core_settings, options_doc)
+from ._validation import positive_int, threads_arg
+from .chain_rules import AUTO_DEFAULTS, BOUND_KEYS, CHAIN_RULES, ChainsArg, _auto_record, _auto_rule, _chains_arg
 from .results import STAT_NAMES, SampleResults
+
+__all__ = ["sample", "sample_target", "SAMPLER_OPTIONS", "AUTO_DEFAULTS", "BOUND_KEYS", "CHAIN_RULES", "ChainsArg",
+           "SamplerName", "InitName"]
 
 SamplerName = Literal["nuts", "hmc"]
 InitName = Literal["uniform", "prior"]
 
-# name -> (type, default) of the sampler options; the defaults match the paper's NumPyro run
-# (Stan's conventions: dual averaging with target 0.8, gamma 0.05, t0 10, kappa 0.75, windowed
-# diagonal mass matrix adaptation 75 / 25 / 50, maximum tree depth 10).
-_COMMON_OPTIONS: dict[str, tuple[type, Any]] = {
-    "step_size": (float, 1.0),
-    "target_accept": (float, 0.8),
-    "gamma": (float, 0.05),
-    "t0": (float, 10.0),
-    "kappa": (float, 0.75),
-    "adapt_step_size": (bool, True),
-    "adapt_mass_matrix": (bool, True),
-    "find_step_size": (bool, True),
-    "max_energy_error": (float, 1000.0),
-    "init_buffer": (int, 75),
-    "base_window": (int, 25),
-    "term_buffer": (int, 50),
-    "init_radius": (float, 2.0),
-}
-SAMPLER_OPTIONS: dict[str, dict[str, tuple[type, Any]]] = {
-    "nuts": {**_COMMON_OPTIONS, "max_tree_depth": (int, 10)},
-    "hmc": {**_COMMON_OPTIONS, "n_steps": (int, 10), "step_jitter": (float, 0.0)},
-}
-_POSITIVE = {"step_size", "gamma", "max_energy_error", "init_radius"}
 
-
-def _check_option(name: str, value, kind: type):
-    if kind is bool:
-        if not isinstance(value, (bool, np.bool_)):
-            raise TypeError(f"{name} must be True or False, got {value!r}")
-        return bool(value)
-    if kind is int:
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-        value = int(value)
-        minimum = {"max_tree_depth": 1, "n_steps": 1, "base_window": 1}.get(name, 0)
-        if value < minimum:
-            raise ValueError(f"{name} must be >= {minimum}, got {value}")
-        if name == "max_tree_depth" and value > 30:
-            raise ValueError(f"max_tree_depth must be <= 30, got {value}")
-        return value
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    if name in _POSITIVE and value <= 0:
-        raise ValueError(f"{name} must be positive, got {value}")
-    if name == "target_accept" and not 0 < value < 1:
-        raise ValueError(f"target_accept must be in (0, 1), got {value}")
-    if name == "kappa" and not 0 < value <= 1:
-        raise ValueError(f"kappa must be in (0, 1], got {value}")
-    if name == "t0" and value < 0:
-        raise ValueError(f"t0 must be >= 0, got {value}")
-    if name == "step_jitter" and not 0 <= value < 1:
-        raise ValueError(f"step_jitter must be in [0, 1), got {value}")
-    return value
-
-
-def _sampler_settings(sampler, options: dict) -> dict[str, Any]:
-    if not isinstance(sampler, str) or sampler not in SAMPLER_OPTIONS:
-        raise ValueError(f"sampler must be one of {tuple(SAMPLER_OPTIONS)}, got {sampler!r}")
-    spec = SAMPLER_OPTIONS[sampler]
-    unknown = sorted(set(options) - set(spec))
-    if unknown:
-        raise TypeError(f"unknown sampler option(s) {unknown} for sampler={sampler!r}; "
-                        f"valid options: {sorted(spec)}")
-    return {name: _check_option(name, options.get(name, default), kind) for name, (kind, default) in spec.items()}
-
-
-def _windows_used(warmup: int, s: dict) -> tuple[int, int, int] | None:
-    """(init buffer, first slow window, terminal buffer) as the core applies them (Stan's rule):
-    no metric adaptation below 20 warmup iterations; 15 % / 75 % / 10 % when the configured
-    stages do not fit."""
-    if not s["adapt_mass_matrix"] or warmup < 20:
-        return None
-    init, base, term = s["init_buffer"], s["base_window"], s["term_buffer"]
-    if init + base + term > warmup:
-        init, term = int(0.15 * warmup), int(0.1 * warmup)
-        base = warmup - init - term
-    return (init, base, term)
-
-
-def _seed_sequence(seed) -> np.random.SeedSequence:
-    if seed is None:
-        return np.random.SeedSequence()
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise TypeError(f"seed must be None or a non-negative integer, got {seed!r}")
-    return np.random.SeedSequence(int(seed))
-
-
-def _entropy(ss: np.random.SeedSequence) -> int:
-    """The seed of a sequence made by :func:`_seed_sequence`: one int (given, or drawn by numpy)."""
-    return int(cast(int, ss.entropy))
-
-
-def _key(ss: np.random.SeedSequence) -> int:
-    return int(ss.generate_state(1, dtype=np.uint64)[0])
-
-
-def _prior_init(model, chains: int, ss: np.random.SeedSequence, first_chain: int = 0) -> np.ndarray:
-    """Per-chain draws from the prior on the unconstrained vector (chain c depends only on
-    (seed, c), c counted from the start of the run's streams)."""
-    out = np.empty((chains, model.dim))
-    for i in range(chains):
-        c = first_chain + i
-        rng = np.random.default_rng(np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, 1, c)))
-        out[i, : model.n_params] = model.prior_scale * rng.standard_normal(model.n_params)
-        if model.samples_noise:
-            out[i, -1] = np.log(model.noise_prior_scale * abs(rng.standard_normal()) + 1e-300)
-    return out
-
-
-def _init_points(init, chains: int, dim: int, model, ss, first_chain: int = 0) -> tuple[np.ndarray | None, str]:
-    if isinstance(init, str):
-        if init == "uniform":
-            return None, "uniform"
-        if init == "prior":
-            if model is None:
-                raise ValueError("init='prior' needs a model; pass initial points as an array instead")
-            return _prior_init(model, chains, ss, first_chain), "prior"
-        raise ValueError(f"init must be 'uniform', 'prior' or an array of shape ({chains}, {dim}), got {init!r}")
-    arr = as_float_array(init, "init", ndim=2)
-    if arr.shape != (chains, dim):
-        raise ValueError(f"init must have shape (chains, dim) = ({chains}, {dim}), got {arr.shape}")
-    return arr, "array"
-
-
-_RUN_ARGUMENTS = ("chains", "key", "threads", "init", "first_chain")
-
-
-def _core_arguments(kwargs: dict) -> dict:
-    """_core.run_chains arguments: the run's own, plus every sampler option in a SamplerSettings."""
-    settings = _core.SamplerSettings()
-    settings.sampler = kwargs["sampler"]
-    for name, value in kwargs.items():
-        if name not in _RUN_ARGUMENTS and name != "sampler":
-            settings.set(name, value)
-    return {**{k: kwargs[k] for k in _RUN_ARGUMENTS if k in kwargs}, "settings": settings}
-
-
-def _run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar=None,
-                       offset: int = 0) -> tuple[dict, bool, float]:
-    """Runs _core.run_chains in a worker thread; the calling thread shows progress and turns
-    KeyboardInterrupt into the core's interrupt flag. Returns (outputs, interrupted, seconds).
-
-    ``bar``: an open tqdm bar shared by several calls (rounds), advanced from ``offset``; it is
-    left open. Without it a bar of ``chains`` is made (if ``show``) and closed.
-    """
-    handle = _core.Progress()
-    box: dict[str, Any] = {}
-    # An Event, not Thread.join: a KeyboardInterrupt inside join() can leave the thread looking
-    # finished while it still runs (CPython gh-90882).
-    done = threading.Event()
-
-    def work():
-        try:
-            box["out"] = _core.run_chains(target, progress=handle, **_core_arguments(kwargs))
-        except BaseException as exc:  # re-raised in the calling thread
-            box["error"] = exc
-        finally:
-            done.set()
-
-    own_bar = bar is None and show
-    if own_bar:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=chains, unit="chain", desc=f"{kwargs['sampler'].upper()}", smoothing=0.05)
-    worker = threading.Thread(target=work, name="symhmc-sampler", daemon=True)
-    interrupted = False
-    start = time.perf_counter()
-    worker.start()
-    try:
-        try:
-            while not done.wait(0.1):
-                if bar is not None:
-                    bar.n = offset + handle.chains_done
-                    bar.set_postfix(divergences=handle.divergences, refresh=False)
-                    bar.refresh()
-        except KeyboardInterrupt:
-            interrupted = True
-            handle.interrupt()
-            while not done.wait(0.1):  # chains stop before their next iteration
-                pass
-    finally:
-        if bar is not None:
-            bar.n = offset + handle.chains_done
-            if own_bar:
-                bar.set_postfix(divergences=handle.divergences, refresh=False)
-                bar.close()
-            else:
-                bar.refresh()
-    seconds = time.perf_counter() - start
-    if "error" in box:
-        raise box["error"]
-    # The worker stored either "out" or "error" before setting ``done``.
-    return box["out"], interrupted or bool(handle.interrupted), seconds
-
-
-# ----------------------------------------------------------------------------------------------
-# Chain count rules: a number, the bound of symhmc.bounds, or rounds until the prediction settles
-# ----------------------------------------------------------------------------------------------
-CHAIN_RULES = ("bound", "auto")
-BOUND_KEYS = ("modes", "p", "probs", "method")
-#: Defaults of ``chains="auto"``: rounds of 64 chains up to the paper's 1274; stop when the mean
-#: KL divergence between the predictive densities of successive rounds is below ``tol`` for
-#: ``patience`` rounds in a row (one round alone can dip below by chance).
-AUTO_DEFAULTS: dict[str, Any] = {"round_size": 64, "tol": 1e-4, "max_chains": 1274, "patience": 2, "x": None,
-                                 "y_grid": None, "floor": 1e-12}
-
-
-def _mapping_arg(value, name: str, allowed) -> dict:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise TypeError(f"{name} must be a dict with keys from {list(allowed)}, got {type(value).__name__}")
-    unknown = sorted(str(k) for k in set(value) - set(allowed))
-    if unknown:
-        raise TypeError(f"{name}: unknown key(s) {unknown}; valid keys: {list(allowed)}")
-    return dict(value)
-
-
-def _bound_rule(bound) -> tuple[int, dict]:
-    """Chain count of ``chains="bound"`` and its record."""
-    from . import bounds
-
-    args = _mapping_arg(bound, "bound", BOUND_KEYS)
-    try:
-        n = bounds.chains_needed(**args)
-    except (TypeError, ValueError) as exc:
-        raise type(exc)(f"bound: {exc}") from None
-    method = args.get("method", "markov")
-    probs = args.get("probs")
-    modes = args.get("modes")
-    if modes is None:
-        modes = bounds.DEFAULT_MODES if probs is None else len(np.asarray(probs))
-    record = {"rule": "bound", "modes": int(modes), "p": float(args.get("p", 0.99)), "method": str(method),
-              "probs": None if probs is None else [float(v) for v in np.asarray(probs, dtype=float)], "chains": int(n)}
-    return int(n), record
-
-
-def _auto_rule(auto, model, x_train) -> dict:
-    """Checked settings of ``chains="auto"``."""
-    from . import ppd
-
-    args = {**AUTO_DEFAULTS, **_mapping_arg(auto, "auto", AUTO_DEFAULTS)}
-    try:
-        args["round_size"] = positive_int(args["round_size"], "round_size")
-        args["max_chains"] = positive_int(args["max_chains"], "max_chains")
-        args["patience"] = positive_int(args["patience"], "patience")
-        args["tol"] = positive_float(args["tol"], "tol")
-        args["floor"] = positive_float(args["floor"], "floor")
-        if args["max_chains"] < 2 * args["round_size"]:
-            raise ValueError(f"max_chains ({args['max_chains']}) must be at least 2 * round_size "
-                             f"({2 * args['round_size']}) so that two rounds can be compared")
-        if model is None:
-            raise ValueError("chains='auto' needs a model (use symhmc.sample, not sample_target on a raw target)")
-        if model.n_outputs != 1:
-            raise ValueError(f"chains='auto' compares predictive densities of one output; the model has "
-                             f"n_outputs={model.n_outputs}")
-        args["x"] = x_train if args["x"] is None else model.check_x(args["x"], "x")
-        args["y_grid"] = ppd._y_grid_arg(args["y_grid"])
-    except (TypeError, ValueError) as exc:
-        raise type(exc)(f"auto: {exc}") from None
-    args["x_source"] = "training inputs" if auto is None or auto.get("x") is None else "user"
-    return args
-
-
-def _chains_arg(chains, bound, auto) -> tuple[Union[int, Literal["auto"]], dict | None]:
-    if isinstance(chains, str):
-        if chains not in CHAIN_RULES:
-            raise ValueError(f"chains must be a positive integer, 'bound' or 'auto', got {chains!r}")
-    else:
-        chains = positive_int(chains, "chains")
-    if bound is not None and chains != "bound":
-        raise ValueError(f"bound is only used with chains='bound' (got chains={chains!r})")
-    if auto is not None and chains != "auto":
-        raise ValueError(f"auto is only used with chains='auto' (got chains={chains!r})")
-    if chains == "bound":
-        n, record = _bound_rule(bound)
-        return n, record
-    if chains == "auto":
-        return "auto", None
-    return chains, {"rule": "fixed", "chains": chains}
-
-
-def _concat_outputs(outs: list[dict]) -> dict:
-    if len(outs) == 1:
-        return outs[0]
-    return {k: np.concatenate([o[k] for o in outs], axis=0) for k in outs[0]}
-
-
-ChainsArg = Union[int, Literal["bound", "auto"]]
-
-
-def sample_target(target, *, chains: ChainsArg = 64, warmup: int = 1024, draws: int = 1,
+def sample_target(target, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP, draws: int = DEFAULT_DRAWS,
                   sampler: SamplerName = "nuts", seed: Union[int, None] = None, threads: Union[int, None] = None,
                   init: Union[InitName, np.ndarray] = "uniform", progress: bool = True, bound: dict | None = None,
                   auto: dict | None = None, first_chain: int = 0, _model=None, _data=(None, None),
@@ -328,10 +42,11 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = 1024, draws: 
     if not isinstance(target, _core.Target):
         raise TypeError(f"target must be a symhmc._core.Target, got {type(target).__name__}")
     count_or_auto, rule = _chains_arg(chains, bound, auto)
-    warmup = positive_int(warmup, "warmup", minimum=0)
-    draws = positive_int(draws, "draws")
-    first_chain = positive_int(first_chain, "first_chain", minimum=0)
+    warmup = positive_int(warmup, "warmup", minimum=0, maximum=MAX_COUNT)
+    draws = positive_int(draws, "draws", maximum=MAX_COUNT)
+    first_chain = positive_int(first_chain, "first_chain", minimum=0, maximum=MAX_COUNT)
     settings = _sampler_settings(sampler, sampler_options)
+    core = core_settings(sampler, warmup, draws, settings)
     n_threads = threads_arg(threads)
     if not isinstance(progress, (bool, np.bool_)):
         raise TypeError(f"progress must be True or False, got {progress!r}")
@@ -342,8 +57,11 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = 1024, draws: 
     else:
         auto_args = None
         total = count_or_auto
-    ss = _seed_sequence(seed)
-    init_arr, init_name = _init_points(init, total, target.dim, _model, ss, first_chain)
+    if first_chain > MAX_COUNT - total:
+        raise ValueError(f"first_chain + chains must be below 2**63 (chain ids are 64-bit), got first_chain="
+                         f"{first_chain} and {total} chains")
+    ss = _runner._seed_sequence(seed)
+    init_arr, init_name = _runner._init_points(init, total, target.dim, _model, ss, first_chain)
     if init_arr is not None:
         lp, grad = target.log_density(init_arr, n_threads, True)
         bad = np.flatnonzero(~(np.isfinite(lp) & np.all(np.isfinite(grad), axis=1)))
@@ -351,22 +69,17 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = 1024, draws: 
             raise ValueError(f"init: the log density or its gradient is not finite at the initial point of "
                              f"chain(s) {bad[:10].tolist()}{' ...' if len(bad) > 10 else ''}")
 
-    kwargs = dict(warmup=warmup, draws=draws, sampler=sampler, key=_key(ss), threads=n_threads, **settings)
+    kwargs = dict(settings=core, key=_runner._key(ss), threads=n_threads)
     convergence: dict | None = None
     if auto_args is None:
         n_chains = total
-        out, interrupted, seconds = _run_with_progress(
+        out, interrupted, seconds = _runner._run_with_progress(
             target, dict(kwargs, chains=n_chains, init=init_arr, first_chain=first_chain), n_chains, bool(progress))
     else:
-        out, interrupted, seconds, convergence = _run_auto(target, kwargs, init_arr, first_chain, auto_args,
-                                                           _model, bool(progress))
+        out, interrupted, seconds, convergence = _runner._run_auto(target, kwargs, init_arr, first_chain,
+                                                                   auto_args, _model, bool(progress))
         n_chains = out["finished"].shape[0]
-        rule = {"rule": "auto", **{k: auto_args[k] for k in ("round_size", "tol", "max_chains", "patience",
-                                                              "floor", "x_source")},
-                "n_points": int(auto_args["x"].shape[0]),
-                "y_grid": [float(auto_args["y_grid"][0]), float(auto_args["y_grid"][-1]),
-                           int(auto_args["y_grid"].size)],
-                "chains": int(n_chains), "converged": bool(convergence["converged"])}
+        rule = _auto_record(auto_args, n_chains, convergence["converged"])
 
     finished = out["finished"]
     keep = np.flatnonzero(finished)
@@ -378,89 +91,26 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = 1024, draws: 
     all_settings = {
         "sampler": sampler, "chains": n_chains, "warmup": warmup, "draws": draws,
         "threads": n_threads if n_threads > 0 else int(_core.max_threads()), "init": init_name,
-        "seed": _entropy(ss), "rng": "philox4x32-10, stream (key, chain)",
+        "seed": _runner._entropy(ss), "rng": "philox4x32-10, stream (key, chain)",
         **settings,
     }
     if sampler == "nuts":
         all_settings["dense_mass_matrix"] = False
-    all_settings["adaptation_windows_used"] = _windows_used(warmup, settings)
+    all_settings["adaptation_windows_used"] = _windows_used(core)
+    all_settings["adaptation_windows"] = _windows(core)
     all_settings["first_chain"] = first_chain
     all_settings["chains_rule"] = rule
     results = SampleResults(
         draws=sel(out["draws"]), stats={k: sel(out[k]) for k in STAT_NAMES}, step_size=sel(out["adapted_step_size"]),
         inv_mass=sel(out["inv_mass"]), n_grad_evals=sel(out["n_grad_evals"]), wall_time=seconds,
-        settings=all_settings, seed=_entropy(ss), partial=partial, chain_ids=first_chain + keep, model=_model,
+        settings=all_settings, seed=_runner._entropy(ss), partial=partial, chain_ids=first_chain + keep, model=_model,
         x=_data[0], y=_data[1])
     if convergence is not None:
         results.convergence = convergence
     return results
 
 
-def _run_auto(target, kwargs: dict, init_arr, first_chain: int, a: dict, model,
-              show: bool) -> tuple[dict, bool, float, dict[str, Any]]:
-    """Rounds of ``a["round_size"]`` chains until the predictive density of successive rounds
-    differs by less than ``a["tol"]`` (mean KL over the inputs) for ``a["patience"]`` rounds, or
-    ``a["max_chains"]`` chains ran. Round r runs the streams ``first_chain + [r * size, ...)``,
-    so the chains are those of one run of the same total size."""
-    from .ppd import PredictiveDensity
-
-    acc = PredictiveDensity(model, a["x"], a["y_grid"], floor=a["floor"])
-    outs: list[dict] = []
-    curve_chains: list[int] = []
-    curve_prev: list[int] = []
-    curve_kl: list[float] = []
-    seconds = kl_seconds = 0.0
-    interrupted = converged = False
-    below, done, prev, prev_count = 0, 0, None, 0
-    bar = None
-    if show:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=a["max_chains"], unit="chain", desc=f"{kwargs['sampler'].upper()} auto", smoothing=0.05)
-    try:
-        while done < a["max_chains"]:
-            n = min(a["round_size"], a["max_chains"] - done)
-            init = None if init_arr is None else init_arr[done:done + n]
-            out, interrupted, secs = _run_with_progress(
-                target, dict(kwargs, chains=n, init=init, first_chain=first_chain + done), n, show, bar=bar,
-                offset=done)
-            outs.append(out)
-            seconds += secs
-            if interrupted or not out["finished"].all():
-                interrupted = True
-                break
-            done += n
-            t0 = time.perf_counter()
-            acc.add(out["draws"])
-            cur = acc.normalised()
-            if prev is not None:
-                kl = acc.kl_to(prev)
-                curve_chains.append(done)
-                curve_prev.append(prev_count)
-                curve_kl.append(kl)
-                if bar is not None:
-                    bar.set_postfix(kl=f"{kl:.2e}", tol=f"{a['tol']:.1e}", refresh=True)
-                below = below + 1 if kl < a["tol"] else 0
-                if below >= a["patience"]:
-                    converged = True
-                    kl_seconds += time.perf_counter() - t0
-                    break
-            prev, prev_count = cur, done
-            kl_seconds += time.perf_counter() - t0
-    except KeyboardInterrupt:  # between rounds, e.g. while the KL is computed
-        interrupted = True
-    finally:
-        if bar is not None:
-            bar.close()
-    if not outs:
-        raise KeyboardInterrupt
-    convergence = {"chains": curve_chains, "previous": curve_prev, "kl": curve_kl, "tol": a["tol"],
-                   "converged": converged, "round_size": a["round_size"], "max_chains": a["max_chains"],
-                   "patience": a["patience"], "x": a["x"], "y_grid": a["y_grid"], "seconds": kl_seconds}
-    return _concat_outputs(outs), interrupted, seconds, convergence
-
-
-def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = 1024, draws: int = 1,
+def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP, draws: int = DEFAULT_DRAWS,
            sampler: SamplerName = "nuts", seed: Union[int, None] = None, threads: Union[int, None] = None,
            init: Union[InitName, np.ndarray] = "uniform", progress: bool = True, bound: dict | None = None,
            auto: dict | None = None, first_chain: int = 0, **sampler_options) -> SampleResults:
@@ -495,9 +145,9 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = 1024, draws: in
         ``results.settings["chains"]`` is the number run and ``results.settings["chains_rule"]``
         how it was chosen.
     warmup : int
-        Adaptation iterations per chain (0 disables adaptation; the paper: 1024).
+        Adaptation iterations per chain (0 disables adaptation; default {warmup}, the paper's).
     draws : int
-        Draws kept per chain after warmup (the paper: 1).
+        Draws kept per chain after warmup (default {draws}, the paper's).
     sampler : {"nuts", "hmc"}
         Multinomial NUTS, or static HMC with ``n_steps`` leapfrog steps.
     seed : int or None
@@ -517,11 +167,9 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = 1024, draws: in
         Index of the first chain's random stream (default 0): ``chains=64, first_chain=64``
         gives exactly chains 64..127 of a run with ``chains=128`` and the same seed.
     **sampler_options
-        ``step_size`` (initial, 1.0), ``target_accept`` (0.8), ``gamma`` (0.05), ``t0`` (10),
-        ``kappa`` (0.75), ``adapt_step_size``, ``adapt_mass_matrix``, ``find_step_size`` (True),
-        ``max_energy_error`` (1000), ``init_buffer`` (75), ``base_window`` (25),
-        ``term_buffer`` (50), ``init_radius`` (2); NUTS: ``max_tree_depth`` (10);
-        HMC: ``n_steps`` (10), ``step_jitter`` (0).
+        Sampler settings, with the defaults of the core's ``SamplerSettings`` (the paper's):
+        {options}. Ranges are checked by the core; every value used is in ``results.settings``,
+        with the warmup windows the core ran (``adaptation_windows``).
 
     Returns
     -------
@@ -539,3 +187,9 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = 1024, draws: in
     return sample_target(target, chains=chains, warmup=warmup, draws=draws, sampler=sampler, seed=seed,
                          threads=threads, init=init, progress=progress, bound=bound, auto=auto,
                          first_chain=first_chain, _model=model, _data=(x, y), **sampler_options)
+
+
+# The defaults in the docstring are the core's, filled in once at import.
+if sample.__doc__:
+    sample.__doc__ = (sample.__doc__.replace("{options}", textwrap.fill(options_doc(), 92, subsequent_indent=" " * 8))
+                      .replace("{warmup}", str(DEFAULT_WARMUP)).replace("{draws}", str(DEFAULT_DRAWS)))

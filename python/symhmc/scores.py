@@ -33,7 +33,9 @@ from typing import NamedTuple, Sequence, cast
 import numpy as np
 from scipy.special import logsumexp, ndtr, ndtri
 
+from ._resolve import positive_sigma, resolve_draws
 from ._validation import as_float_array
+from .model import gaussian_logpdf
 
 __all__ = [
     "LPPD", "PredictiveSummary",
@@ -44,7 +46,6 @@ __all__ = [
 ]
 
 DEFAULT_MEMORY_BUDGET = 64 * 2**20  # bytes of float64 temporaries per block
-_LOG_2PI = math.log(2.0 * math.pi)
 _INV_SQRT_PI = 1.0 / math.sqrt(math.pi)
 
 
@@ -149,14 +150,12 @@ def lppd_pointwise(f, sigma, y, *, memory_budget: int = DEFAULT_MEMORY_BUDGET) -
     f, s, y = _check_inputs(f, sigma, y)
     budget = _check_budget(memory_budget)
     n_draws, n_points = f.shape
-    log_norm = (-np.log(s) - 0.5 * _LOG_2PI)[:, None]  # (S, 1)
-    inv_s = (1.0 / s)[:, None]
+    s = s[:, None]
     out = np.empty(n_points)
     block = _point_block(n_draws, budget, 3)
     for start in range(0, n_points, block):
         sl = slice(start, start + block)
-        z = (y[None, sl] - f[:, sl]) * inv_s
-        out[sl] = logsumexp(log_norm - 0.5 * z * z, axis=0)
+        out[sl] = logsumexp(gaussian_logpdf(y[None, sl], f[:, sl], s), axis=0)
     return out - math.log(n_draws)
 
 
@@ -261,7 +260,7 @@ def _mixture_quantiles_block(f: np.ndarray, s: np.ndarray, probs: np.ndarray,
             xa = x[idx]
             z = (xa[None, :] - f[:, idx]) * inv_s
             g = ndtr(z).mean(axis=0) - p
-            dens = (np.exp(-0.5 * z * z) * inv_s).mean(axis=0) / math.sqrt(2.0 * math.pi)
+            dens = np.exp(gaussian_logpdf(xa[None, :], f[:, idx], s[:, None])).mean(axis=0)
             lo_a = np.where(g < 0, xa, lo[idx])
             hi_a = np.where(g > 0, xa, hi[idx])
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -399,15 +398,8 @@ def crps(f, sigma, y, **kwargs) -> LPPD:
 # wrappers taking a model and a (draws, dim) parameter array
 # ----------------------------------------------------------------------------------------------
 def _model_setup(model, params, x, y=None):
-    for attr in ("predict", "dim", "n_params", "check_x"):
-        if not hasattr(model, attr):
-            raise TypeError(f"model must be a symhmc.MLP, got {type(model).__name__}")
-    if getattr(model, "n_outputs", 1) != 1:
-        raise ValueError(f"model must have one output for these scores, got n_outputs={model.n_outputs}")
-    params = as_float_array(params, "params", ndim=2)
-    sigma = model.noise_scale(params, "params")
-    if not np.all(np.isfinite(sigma) & (sigma > 0)):
-        raise ValueError("params give a non-finite or zero sigma = exp(params[:, -1])")
+    params, model, _ = resolve_draws(params, model, what="these scores", name="params", ndim=2, one_output=True)
+    sigma = positive_sigma(model, params, "params")
     x = model.check_x(x)
     if y is None:
         return params, sigma, x
@@ -417,7 +409,7 @@ def _model_setup(model, params, x, y=None):
 def _model_blocks(model, params, x, memory_budget, n_temporaries):
     """Yield ``(slice, f_block)`` with ``f_block = model.predict(params, x[slice])``."""
     n_draws = params.shape[0]
-    width = max((*model.hidden, 1)) if hasattr(model, "hidden") else 1
+    width = max((*model.hidden, 1))
     block = _point_block(n_draws, memory_budget, n_temporaries + width)
     for start in range(0, x.shape[0], block):
         sl = slice(start, start + block)

@@ -1,0 +1,188 @@
+"""Running the compiled sampler: seeds and initial points of the chains' streams, a worker thread
+with a progress bar that turns Ctrl-C into the core's interrupt flag, and the rounds of
+``chains="auto"``."""
+
+from __future__ import annotations
+
+import numbers
+import threading
+import time
+from typing import Any, cast
+
+import numpy as np
+
+from . import _core
+from ._validation import as_float_array
+
+
+def _seed_sequence(seed) -> np.random.SeedSequence:
+    if seed is None:
+        return np.random.SeedSequence()
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise TypeError(f"seed must be None or a non-negative integer, got {seed!r}")
+    return np.random.SeedSequence(int(seed))
+
+
+def _entropy(ss: np.random.SeedSequence) -> int:
+    """The seed of a sequence made by :func:`_seed_sequence`: one int (given, or drawn by numpy)."""
+    return int(cast(int, ss.entropy))
+
+
+def _key(ss: np.random.SeedSequence) -> int:
+    return int(ss.generate_state(1, dtype=np.uint64)[0])
+
+
+def _prior_init(model, chains: int, ss: np.random.SeedSequence, first_chain: int = 0) -> np.ndarray:
+    """Per-chain draws from the prior on the unconstrained vector (chain c depends only on
+    (seed, c), c counted from the start of the run's streams)."""
+    out = np.empty((chains, model.dim))
+    for i in range(chains):
+        c = first_chain + i
+        rng = np.random.default_rng(np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, 1, c)))
+        out[i, : model.n_params] = model.prior_scale * rng.standard_normal(model.n_params)
+        if model.samples_noise:
+            out[i, -1] = np.log(model.noise_prior_scale * abs(rng.standard_normal()) + 1e-300)
+    return out
+
+
+def _init_points(init, chains: int, dim: int, model, ss, first_chain: int = 0) -> tuple[np.ndarray | None, str]:
+    if isinstance(init, str):
+        if init == "uniform":
+            return None, "uniform"
+        if init == "prior":
+            if model is None:
+                raise ValueError("init='prior' needs a model; pass initial points as an array instead")
+            return _prior_init(model, chains, ss, first_chain), "prior"
+        raise ValueError(f"init must be 'uniform', 'prior' or an array of shape ({chains}, {dim}), got {init!r}")
+    arr = as_float_array(init, "init", ndim=2)
+    if arr.shape != (chains, dim):
+        raise ValueError(f"init must have shape (chains, dim) = ({chains}, {dim}), got {arr.shape}")
+    return arr, "array"
+
+
+def _run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar=None,
+                       offset: int = 0) -> tuple[dict, bool, float]:
+    """Runs _core.run_chains in a worker thread; the calling thread shows progress and turns
+    KeyboardInterrupt into the core's interrupt flag. Returns (outputs, interrupted, seconds).
+
+    ``bar``: an open tqdm bar shared by several calls (rounds), advanced from ``offset``; it is
+    left open. Without it a bar of ``chains`` is made (if ``show``) and closed.
+    """
+    handle = _core.Progress()
+    box: dict[str, Any] = {}
+    # An Event, not Thread.join: a KeyboardInterrupt inside join() can leave the thread looking
+    # finished while it still runs (CPython gh-90882).
+    done = threading.Event()
+
+    def work():
+        try:
+            box["out"] = _core.run_chains(target, progress=handle, **kwargs)
+        except BaseException as exc:  # re-raised in the calling thread
+            box["error"] = exc
+        finally:
+            done.set()
+
+    own_bar = bar is None and show
+    if own_bar:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=chains, unit="chain", desc=f"{kwargs['settings'].sampler.upper()}", smoothing=0.05)
+    worker = threading.Thread(target=work, name="symhmc-sampler", daemon=True)
+    interrupted = False
+    start = time.perf_counter()
+    worker.start()
+    try:
+        try:
+            while not done.wait(0.1):
+                if bar is not None:
+                    bar.n = offset + handle.chains_done
+                    bar.set_postfix(divergences=handle.divergences, refresh=False)
+                    bar.refresh()
+        except KeyboardInterrupt:
+            interrupted = True
+            handle.interrupt()
+            while not done.wait(0.1):  # chains stop before their next iteration
+                pass
+    finally:
+        if bar is not None:
+            bar.n = offset + handle.chains_done
+            if own_bar:
+                bar.set_postfix(divergences=handle.divergences, refresh=False)
+                bar.close()
+            else:
+                bar.refresh()
+    seconds = time.perf_counter() - start
+    if "error" in box:
+        raise box["error"]
+    # The worker stored either "out" or "error" before setting ``done``.
+    return box["out"], interrupted or bool(handle.interrupted), seconds
+
+
+def _concat_outputs(outs: list[dict]) -> dict:
+    if len(outs) == 1:
+        return outs[0]
+    return {k: np.concatenate([o[k] for o in outs], axis=0) for k in outs[0]}
+
+
+def _run_auto(target, kwargs: dict, init_arr, first_chain: int, a: dict, model,
+              show: bool) -> tuple[dict, bool, float, dict[str, Any]]:
+    """Rounds of ``a["round_size"]`` chains until the predictive density of successive rounds
+    differs by less than ``a["tol"]`` (mean KL over the inputs) for ``a["patience"]`` rounds, or
+    ``a["max_chains"]`` chains ran. Round r runs the streams ``first_chain + [r * size, ...)``,
+    so the chains are those of one run of the same total size."""
+    from .ppd import PredictiveDensity
+
+    acc = PredictiveDensity(model, a["x"], a["y_grid"], floor=a["floor"])
+    outs: list[dict] = []
+    curve_chains: list[int] = []
+    curve_prev: list[int] = []
+    curve_kl: list[float] = []
+    seconds = kl_seconds = 0.0
+    interrupted = converged = False
+    below, done, prev, prev_count = 0, 0, None, 0
+    bar = None
+    if show:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=a["max_chains"], unit="chain", desc=f"{kwargs['settings'].sampler.upper()} auto", smoothing=0.05)
+    try:
+        while done < a["max_chains"]:
+            n = min(a["round_size"], a["max_chains"] - done)
+            init = None if init_arr is None else init_arr[done:done + n]
+            out, interrupted, secs = _run_with_progress(
+                target, dict(kwargs, chains=n, init=init, first_chain=first_chain + done), n, show, bar=bar,
+                offset=done)
+            outs.append(out)
+            seconds += secs
+            if interrupted or not out["finished"].all():
+                interrupted = True
+                break
+            done += n
+            t0 = time.perf_counter()
+            acc.add(out["draws"])
+            cur = acc.normalised()
+            if prev is not None:
+                kl = acc.kl_to(prev)
+                curve_chains.append(done)
+                curve_prev.append(prev_count)
+                curve_kl.append(kl)
+                if bar is not None:
+                    bar.set_postfix(kl=f"{kl:.2e}", tol=f"{a['tol']:.1e}", refresh=True)
+                below = below + 1 if kl < a["tol"] else 0
+                if below >= a["patience"]:
+                    converged = True
+                    kl_seconds += time.perf_counter() - t0
+                    break
+            prev, prev_count = cur, done
+            kl_seconds += time.perf_counter() - t0
+    except KeyboardInterrupt:  # between rounds, e.g. while the KL is computed
+        interrupted = True
+    finally:
+        if bar is not None:
+            bar.close()
+    if not outs:
+        raise KeyboardInterrupt
+    convergence = {"chains": curve_chains, "previous": curve_prev, "kl": curve_kl, "tol": a["tol"],
+                   "converged": converged, "round_size": a["round_size"], "max_chains": a["max_chains"],
+                   "patience": a["patience"], "x": a["x"], "y_grid": a["y_grid"], "seconds": kl_seconds}
+    return _concat_outputs(outs), interrupted, seconds, convergence
