@@ -112,7 +112,7 @@ if [[ "$loaded" != "$PKG/symhmc/"* ]]; then
 fi
 echo "module: $loaded"
 pytest_start=$SECONDS
-# Left out: test_cpp_library.py (slow anyway; it would only rebuild what ctest just ran); the
+# Left out: test_cpp_library.py (it would only rebuild, unsanitized, what ctest just ran); the
 # bit-for-bit reference run (it holds for the Release build's code generation only: -O2 or the
 # sanitizers' instrumentation change the floating-point summation order); and the two interrupt
 # tests with a 2 s wall-clock bound, which the slower sanitized core misses (every chain not yet
