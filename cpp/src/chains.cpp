@@ -52,6 +52,12 @@ class ChainRunner {
       : target_(target), s_(s), key_(key), out_(out), progress_(progress), dim_(target.dim()) {}
 
   void run(std::int64_t c, std::int64_t stream, const double* init) {
+    // A chain not yet started when the run is interrupted does no work at all (no evaluator, no
+    // initial point, no step size search), so that stopping many chains is quick.
+    if (progress_.interrupt.load(std::memory_order_relaxed)) {
+      out_.finished[c] = 0;
+      return;
+    }
     Rng rng(key_, std::uint64_t(stream));
     auto evaluator = target_.make_evaluator();
     CountingEvaluator eval(*evaluator);
