@@ -114,14 +114,11 @@ echo "module: $loaded"
 pytest_start=$SECONDS
 # Left out: test_cpp_library.py (it would only rebuild, unsanitized, what ctest just ran); the
 # bit-for-bit reference run (it holds for the Release build's code generation only: -O2 or the
-# sanitizers' instrumentation change the floating-point summation order); and the two interrupt
-# tests with a 2 s wall-clock bound, which the slower sanitized core misses (every chain not yet
-# started when the interrupt arrives still sets itself up). Extra pytest arguments: PYTEST_ADDOPTS.
+# sanitizers' instrumentation change the floating-point summation order). Extra pytest arguments:
+# PYTEST_ADDOPTS.
 (cd "$ROOT" && run_python -m pytest -q -m "not slow" -p no:cacheprovider --capture=sys \
   --ignore=tests/test_cpp_library.py \
-  --deselect tests/test_reference_run.py::test_draws_match_the_saved_reference_bit_for_bit \
-  --deselect tests/test_sample_api.py::test_core_interrupt_flag_from_another_thread \
-  --deselect tests/test_sample_api.py::test_keyboard_interrupt_returns_partial_results) 2>&1 | tee "$LOGS/pytest.log"
+  --deselect tests/test_reference_run.py::test_draws_match_the_saved_reference_bit_for_bit) 2>&1 | tee "$LOGS/pytest.log"
 pytest_status=${PIPESTATUS[0]}
 pytest_time=$((SECONDS - pytest_start))
 
