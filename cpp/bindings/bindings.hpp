@@ -16,6 +16,7 @@ using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecas
 void bind_model(py::module_& m);
 void bind_symmetry(py::module_& m);
 void bind_sampling(py::module_& m);
+void bind_optimize(py::module_& m);
 
 // Throws ValueError naming `name` unless `a` has `ndim` dimensions.
 inline void require_ndim(const DoubleArray& a, int ndim, const char* name) {

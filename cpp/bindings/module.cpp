@@ -19,4 +19,5 @@ PYBIND11_MODULE(_core, m) {
   symhmc::bindings::bind_model(m);
   symhmc::bindings::bind_symmetry(m);
   symhmc::bindings::bind_sampling(m);
+  symhmc::bindings::bind_optimize(m);
 }

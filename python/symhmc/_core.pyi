@@ -312,6 +312,95 @@ def run_chains(
 ) -> _ChainOutputs:
     """Run many chains (GIL released); returns a dict of NumPy arrays shaped (chain, draw, ...)."""
 
+@type_check_only
+class _TrainOutputs(TypedDict):
+    """The arrays returned by train_members (stub only; at run time a plain dict)."""
+
+    params: NDArray[np.float64]  # (members, dim): best-validation parameters, else those after the last update
+    losses: NDArray[np.float64]  # (members, epochs): -log density before update e; NaN after a stop
+    val_losses: NDArray[np.float64]  # (members, epochs), or (members, 0) without validation
+    final_loss: NDArray[np.float64]  # (members,): -log density at params
+    best_epoch: NDArray[np.int64]  # (members,): number of updates behind params
+    finished: NDArray[np.bool_]  # (members,): False when interrupted
+    nonfinite: NDArray[np.bool_]  # (members,): stopped at a non-finite loss or gradient
+
+class OptimizerSettings:
+    """Every setting of the deep-ensemble trainer with its default (one place: optimize.hpp)."""
+
+    def __init__(self) -> None:
+        """The defaults."""
+    @property
+    def optimizer(self) -> str:
+        """'rmsprop' or 'adam'."""
+    @optimizer.setter
+    def optimizer(self, value: str) -> None:
+        """Set the optimizer ('rmsprop' or 'adam'; anything else raises ValueError)."""
+    @property
+    def learning_rate(self) -> float:
+        """Step size (positive)."""
+    @learning_rate.setter
+    def learning_rate(self, value: SupportsFloat) -> None:
+        """Set learning_rate (checked by validate() and train_members)."""
+    @property
+    def epochs(self) -> int:
+        """Full-batch gradient steps (>= 1)."""
+    @epochs.setter
+    def epochs(self, value: SupportsIndex) -> None:
+        """Set epochs (checked by validate() and train_members)."""
+    @property
+    def rho(self) -> float:
+        """RMSprop decay of the squared-gradient average."""
+    @rho.setter
+    def rho(self, value: SupportsFloat) -> None:
+        """Set rho (checked by validate() and train_members)."""
+    @property
+    def beta1(self) -> float:
+        """Adam first-moment decay."""
+    @beta1.setter
+    def beta1(self, value: SupportsFloat) -> None:
+        """Set beta1 (checked by validate() and train_members)."""
+    @property
+    def beta2(self) -> float:
+        """Adam second-moment decay."""
+    @beta2.setter
+    def beta2(self, value: SupportsFloat) -> None:
+        """Set beta2 (checked by validate() and train_members)."""
+    @property
+    def eps(self) -> float:
+        """Added to the root of the second moment (outside the sqrt)."""
+    @eps.setter
+    def eps(self, value: SupportsFloat) -> None:
+        """Set eps (checked by validate() and train_members)."""
+    @property
+    def init_radius(self) -> float:
+        """Initial points uniform on (-r, r)."""
+    @init_radius.setter
+    def init_radius(self, value: SupportsFloat) -> None:
+        """Set init_radius (checked by validate() and train_members)."""
+    @property
+    def max_init_tries(self) -> int:
+        """Redraws of an initial point whose loss or gradient is not finite."""
+    @max_init_tries.setter
+    def max_init_tries(self, value: SupportsIndex) -> None:
+        """Set max_init_tries (checked by validate() and train_members)."""
+    def validate(self) -> None:
+        """Raise ValueError naming the first setting out of range."""
+
+def train_members(
+    target: Target,
+    *,
+    members: SupportsIndex,
+    settings: OptimizerSettings,
+    key: SupportsIndex = 0,
+    threads: SupportsIndex = 0,
+    init: ArrayLike | None = None,
+    progress: Progress | None = None,
+    first_member: SupportsIndex = 0,
+    validation: Target | None = None,
+    patience: SupportsIndex = 0,
+) -> _TrainOutputs:
+    """Train members by full-batch gradient descent on -log density (GIL released); returns a dict of arrays."""
+
 def leapfrog(
     target: Target,
     q: ArrayLike,

@@ -12,6 +12,7 @@
 #include "symhmc/metric.hpp"
 #include "symhmc/mlp.hpp"
 #include "symhmc/nuts.hpp"
+#include "symhmc/optimize.hpp"
 #include "symhmc/posterior.hpp"
 #include "symhmc/rng.hpp"
 #include "symhmc/runtime.hpp"
