@@ -54,10 +54,26 @@ def _init_points(init, chains: int, dim: int, model, ss, first_chain: int = 0) -
                 raise ValueError("init='prior' needs a model; pass initial points as an array instead")
             return _prior_init(model, chains, ss, first_chain), "prior"
         raise ValueError(f"init must be 'uniform', 'prior' or an array of shape ({chains}, {dim}), got {init!r}")
+    if hasattr(init, "draws") and hasattr(init, "settings"):  # SampleResults, e.g. a deep ensemble
+        return _init_from_results(init, chains, dim, first_chain)
     arr = as_float_array(init, "init", ndim=2)
     if arr.shape != (chains, dim):
         raise ValueError(f"init must have shape (chains, dim) = ({chains}, {dim}), got {arr.shape}")
     return arr, "array"
+
+
+def _init_from_results(results, chains: int, dim: int, first_chain: int) -> tuple[np.ndarray, str]:
+    """DEI-MCMC: chain ``first_chain + i`` starts at the ``(first_chain + i) mod n``-th of the n
+    flattened draws of ``results`` (for a deep ensemble, draws (members, 1, dim): member c mod
+    members)."""
+    points = np.asarray(results.draws, dtype=np.float64).reshape(-1, results.draws.shape[-1])
+    if points.shape[1] != dim:
+        raise ValueError(f"init: the results' draws have {points.shape[1]} coordinates, the target has {dim}")
+    if points.shape[0] == 0:
+        raise ValueError("init: the results hold no draws")
+    idx = (first_chain + np.arange(chains)) % points.shape[0]
+    name = "deep_ensemble" if results.settings.get("method") == "deep_ensemble" else "results"
+    return np.ascontiguousarray(points[idx]), name
 
 
 def _run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar=None,

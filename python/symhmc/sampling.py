@@ -31,8 +31,9 @@ InitName = Literal["uniform", "prior"]
 
 def sample_target(target, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP, draws: int = DEFAULT_DRAWS,
                   sampler: SamplerName = "nuts", seed: Union[int, None] = None, threads: Union[int, None] = None,
-                  init: Union[InitName, np.ndarray] = "uniform", progress: bool = True, bound: dict | None = None,
-                  auto: dict | None = None, first_chain: int = 0, _model=None, _data=(None, None),
+                  init: Union[InitName, np.ndarray, SampleResults] = "uniform", progress: bool = True,
+                  bound: dict | None = None, auto: dict | None = None, first_chain: int = 0, _model=None,
+                  _data=(None, None),
                   **sampler_options) -> SampleResults:
     """Sample any compiled :class:`symhmc._core.Target` (see :func:`sample` for the arguments).
 
@@ -112,8 +113,9 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMU
 
 def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP, draws: int = DEFAULT_DRAWS,
            sampler: SamplerName = "nuts", seed: Union[int, None] = None, threads: Union[int, None] = None,
-           init: Union[InitName, np.ndarray] = "uniform", progress: bool = True, bound: dict | None = None,
-           auto: dict | None = None, first_chain: int = 0, **sampler_options) -> SampleResults:
+           init: Union[InitName, np.ndarray, SampleResults] = "uniform", progress: bool = True,
+           bound: dict | None = None, auto: dict | None = None, first_chain: int = 0,
+           **sampler_options) -> SampleResults:
     """Sample the posterior of a Bayesian MLP with many independent chains.
 
     Parameters
@@ -154,9 +156,12 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP,
         Seed of all random streams; ``None`` draws fresh entropy (recorded in ``results.seed``).
     threads : int or None
         Threads running chains in parallel; ``None`` uses all. Results do not depend on it.
-    init : {"uniform", "prior"} or ndarray
+    init : {"uniform", "prior"}, ndarray or SampleResults
         Initial points: uniform(-init_radius, init_radius) on every unconstrained coordinate
-        (NumPyro's default), a draw from the prior, or an array ``(chains, model.dim)``.
+        (NumPyro's default), a draw from the prior, an array ``(chains, model.dim)``, or results
+        whose draws are the starting points: chain ``c`` (counted from ``first_chain``) starts at
+        flattened draw ``c mod n_draws`` -- with a :func:`symhmc.baselines.deep_ensemble`, at
+        member ``c mod members`` (DEI-MCMC; ``results.settings["init"]`` is ``"deep_ensemble"``).
     progress : bool
         Show a progress bar (chains done, divergences; across rounds for ``chains="auto"``).
     bound : dict, optional
