@@ -1,0 +1,3 @@
+"""Baselines scored with the same code as the MCMC runs."""
+
+from .laplace import laplace
