@@ -293,6 +293,8 @@ def test_lppd_equals_numpy_mixture_lppd(f1_data, tmp_path):
     pointwise = logsumexp(logp, axis=0) - math.log(len(draws))
     assert res.lppd(xt, yt).mean == pytest.approx(pointwise.mean(), rel=1e-10)
     assert np.isfinite(res.rmse(xt, yt)) and 0 <= res.coverage(xt, yt)[0.9] <= 1
+    assert res.sampler_summary()["components"] == 1
+    assert "sampler" in res.summary(xt, yt, weight_method="none")
 
     path = tmp_path / "laplace.npz"
     res.save(path)

@@ -26,7 +26,7 @@ _LOG_2PI = math.log(2.0 * math.pi)
 #: 1-D optimisation between the neighbours of the best grid point.
 PRIOR_PRECISION_RANGE = (-6.0, 8.0)
 #: Default options of the L-BFGS-B search for the MAP (``scipy.optimize.minimize``).
-DEFAULT_MAP_OPTIONS = {"maxiter": 20000, "maxfun": 40000, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 20}
+DEFAULT_MAP_OPTIONS = {"maxiter": 15000, "maxfun": 30000, "ftol": 1e-12, "gtol": 1e-7}
 
 
 class HessianNotPositiveDefinite(np.linalg.LinAlgError, ValueError):
@@ -65,6 +65,19 @@ class LaplaceResults(SampleResults):
     @property
     def n_components(self) -> int:
         return int(self.mean.shape[0])
+
+    def sampler_summary(self) -> dict[str, float]:
+        """What the approximation cost and chose (there is no sampler: no acceptance rates, tree
+        depths or step sizes)."""
+        return {
+            "components": self.n_components,
+            "draws_per_component": self.n_draws,
+            "wall_time_s": self.wall_time,
+            "grad_evals_per_component": float(np.mean(self.n_grad_evals)),
+            "min_prior_precision": float(np.min(self.prior_precision)),
+            "max_prior_precision": float(np.max(self.prior_precision)),
+            "mean_log_marginal_likelihood": float(np.mean(self.log_marginal_likelihood)),
+        }
 
     def __repr__(self) -> str:
         lam = ", ".join(f"{v:.3g}" for v in self.prior_precision)
