@@ -304,3 +304,38 @@ def test_lppd_equals_numpy_mixture_lppd(f1_data, tmp_path):
     assert loaded.settings["prior_precision"] == res.prior_precision.tolist()
     np.testing.assert_array_equal(loaded.draws, res.draws)
     assert loaded.lppd(xt, yt).mean == res.lppd(xt, yt).mean
+
+
+# ----------------------------------------------------------------------------------------------
+# linearized predictive
+# ----------------------------------------------------------------------------------------------
+def test_linearized_predictive_is_exact_for_linear_regression(linear_data):
+    x, y = linear_data
+    model = symhmc.MLP(hidden=(), n_inputs=3, noise_std=SIGMA, prior_scale=1.5)
+    res = laplace(model, x, y, prior_precision=1 / 1.5**2, n_samples=10, seed=0)
+    mu, cov, _ = linear_posterior(x, y, 1 / 1.5**2)
+    xt = np.random.default_rng(9).normal(size=(15, 3))
+    yt = xt.sum(axis=1)
+    Xt = design(xt)
+    m_ref = Xt @ mu
+    v_ref = np.einsum("ij,jk,ik->i", Xt, cov, Xt) + SIGMA**2
+    mean, var = res.linearized_predictive(xt)
+    assert mean.shape == var.shape == (1, 15)
+    np.testing.assert_allclose(mean[0], m_ref, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(var[0], v_ref, rtol=1e-6)
+    logp = -0.5 * (yt - m_ref) ** 2 / v_ref - 0.5 * np.log(2 * math.pi * v_ref)
+    assert res.linearized_lppd(xt, yt).mean == pytest.approx(logp.mean(), rel=1e-6)
+    np.testing.assert_allclose(res.linearized_lppd(xt, yt, pointwise=True), logp, rtol=1e-6)
+
+
+def test_linearized_lppd_of_a_mixture(f1_data):
+    x, y = f1_data
+    model = symhmc.MLP(hidden=(3,))
+    rng = np.random.default_rng(2)
+    points = rng.normal(size=(2, model.dim)) * 0.5
+    res = laplace(model, x, y, at=points, hessian="ggn", prior_precision=1.0, n_samples=4, seed=0)
+    mean, var = res.linearized_predictive(x)
+    assert mean.shape == (2, 30) and np.all(var > np.exp(2 * points[:, -1:]))
+    np.testing.assert_allclose(mean, model.predict(points, x), rtol=1e-12)
+    logp = -0.5 * (y - mean) ** 2 / var - 0.5 * np.log(2 * math.pi * var)
+    assert res.linearized_lppd(x, y).mean == pytest.approx(np.mean(logsumexp(logp, axis=0) - math.log(2)), rel=1e-10)

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from .._validation import as_float_array, positive_float, positive_int, threads_arg
-from ..model import MLP
+from .. import scores as _scores
+from ..model import MLP, gaussian_logpdf
 from ..results import SampleResults
 from . import _hessian
 
@@ -51,6 +52,10 @@ class LaplaceResults(SampleResults):
         Precision of the N(0, 1/lambda) prior on the network parameters in every Gaussian.
     log_marginal_likelihood : ndarray (components,)
         Laplace estimate of the log evidence of every component at its prior precision.
+
+    The inherited scores use the sampled draws (the network evaluated at Gaussian draws);
+    :meth:`linearized_predictive` and :meth:`linearized_lppd` give the linearized (GLM)
+    predictive instead.
     """
 
     def __init__(self, *, mean: np.ndarray, cov: np.ndarray, hessian: np.ndarray, prior_precision: np.ndarray,
@@ -78,6 +83,44 @@ class LaplaceResults(SampleResults):
             "max_prior_precision": float(np.max(self.prior_precision)),
             "mean_log_marginal_likelihood": float(np.mean(self.log_marginal_likelihood)),
         }
+
+    def linearized_predictive(self, x, *, threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Linearized (GLM) predictive of every component at inputs ``x``.
+
+        The network is linearized around each mean, ``f(theta) ~ f(theta_j) + J_j (theta - theta_j)``
+        (``J_j`` by central differences of the batched outputs, as for ``hessian="ggn"``), so
+        component ``j`` predicts ``Normal(f(theta_j, x), diag(J_j Sigma_j J_j^T) + sigma_j^2)``, with
+        ``Sigma_j`` the network block of ``cov[j]`` and ``sigma_j`` the noise scale at ``theta_j``
+        (the uncertainty of ``log sigma`` is not propagated). Returns ``(mean, variance)``, each
+        ``(components, n_points)`` (``(components, n_points, n_outputs)`` for several outputs); the
+        variance includes the noise.
+        """
+        model = self.model
+        x = model.check_x(x)
+        k, p, rows = self.n_components, model.n_params, x.shape[0] * model.n_outputs
+        nthreads = threads_arg(threads)
+        mean, var = np.empty((k, rows)), np.empty((k, rows))
+        for j in range(k):
+            jac = _hessian.output_jacobian(model, self.mean[j], x, nthreads)
+            mean[j] = np.asarray(model.predict(self.mean[j], x, threads=threads)).reshape(-1)
+            var[j] = np.sum((jac @ self.cov[j, :p, :p]) * jac, axis=1) + float(model.noise_scale(self.mean[j])) ** 2
+        shape = (k, x.shape[0]) if model.n_outputs == 1 else (k, x.shape[0], model.n_outputs)
+        return mean.reshape(shape), var.reshape(shape)
+
+    def linearized_lppd(self, x, y, *, pointwise: bool = False, threads: int | None = None):
+        """Mean log pointwise predictive density of the linearized predictive (the equal-weight
+        mixture of the components' Gaussians, see :meth:`linearized_predictive`) on ``(x, y)`` and its
+        standard error, ``LPPD(mean, se)`` (per-point values with ``pointwise=True``); one output."""
+        from scipy.special import logsumexp  # noqa: PLC0415
+
+        model = self.model
+        if model.n_outputs != 1:
+            raise ValueError(f"linearized_lppd needs a model with one output, got n_outputs={model.n_outputs}")
+        x = model.check_x(x)
+        y = model.check_y(y, x.shape[0])[:, 0]
+        mean, var = self.linearized_predictive(x, threads=threads)
+        values = logsumexp(gaussian_logpdf(y, mean, np.sqrt(var)), axis=0) - math.log(self.n_components)
+        return values if pointwise else _scores._mean_se(values)
 
     def __repr__(self) -> str:
         lam = ", ".join(f"{v:.3g}" for v in self.prior_precision)
