@@ -124,12 +124,18 @@ class SampleResults:
     @property
     def divergences(self) -> int:
         """Divergent transitions after warmup, all chains."""
-        return int(np.sum(self.stats["diverging"]))
+        return int(np.sum(self.stats["diverging"])) if "diverging" in self.stats else 0
 
     def sampler_summary(self) -> dict[str, float]:
-        """A few numbers describing how the sampler did."""
+        """A few numbers describing how the sampler did (NaN for statistics a run does not have,
+        e.g. a Laplace approximation loaded from a file)."""
         s = self.stats
         n = max(self.n_chains, 1)
+
+        def mean_of(name: str) -> float:
+            return float(np.mean(s[name])) if self.n_chains and name in s else float("nan")
+
+        depth = s.get("tree_depth")
         return {
             "chains": self.n_chains,
             "draws_per_chain": self.n_draws,
@@ -137,9 +143,10 @@ class SampleResults:
             "time_per_chain_s": self.wall_time / n,
             "grad_evals_per_chain": float(np.mean(self.n_grad_evals)) if self.n_chains else float("nan"),
             "divergences": self.divergences,
-            "mean_acceptance_rate": float(np.mean(s["acceptance_rate"])) if self.n_chains else float("nan"),
-            "mean_tree_depth": float(np.mean(s["tree_depth"])) if self.n_chains else float("nan"),
-            "max_tree_depth_hits": int(np.sum(s["tree_depth"] >= self.settings.get("max_tree_depth", np.inf))),
+            "mean_acceptance_rate": mean_of("acceptance_rate"),
+            "mean_tree_depth": mean_of("tree_depth"),
+            "max_tree_depth_hits": int(np.sum(depth >= self.settings.get("max_tree_depth", np.inf)))
+            if depth is not None else 0,
             "median_step_size": float(np.median(self.step_size)) if self.n_chains else float("nan"),
         }
 

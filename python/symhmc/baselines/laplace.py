@@ -1,0 +1,372 @@
+"""Laplace approximation baseline: Gaussians around MAP points of an :class:`~symhmc.MLP` posterior.
+
+:func:`laplace` returns a :class:`LaplaceResults`, a :class:`~symhmc.SampleResults` whose draws are
+sampled from the Gaussian(s), so every score (``lppd``, ``rmse``, ``coverage``, ``crps``,
+``predict``, ``summary``, ``save``) is the same code as for MCMC.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .._validation import as_float_array, positive_float, positive_int, threads_arg
+from .. import scores as _scores
+from ..model import MLP, gaussian_logpdf
+from ..results import SampleResults
+from . import _hessian
+
+__all__ = ["laplace", "LaplaceResults", "HessianNotPositiveDefinite"]
+
+_LOG_2PI = math.log(2.0 * math.pi)
+#: Search range of the fitted prior precision (log10 lambda): a grid of 141 points, then a bounded
+#: 1-D optimisation between the neighbours of the best grid point.
+PRIOR_PRECISION_RANGE = (-6.0, 8.0)
+#: Default options of the L-BFGS-B search for the MAP (``scipy.optimize.minimize``).
+DEFAULT_MAP_OPTIONS = {"maxiter": 15000, "maxfun": 30000, "ftol": 1e-12, "gtol": 1e-7}
+
+
+class HessianNotPositiveDefinite(np.linalg.LinAlgError, ValueError):
+    """The Hessian of the negative log posterior is not positive definite at an expansion point."""
+
+
+class LaplaceResults(SampleResults):
+    """A :class:`~symhmc.SampleResults` drawn from a (mixture of) Laplace approximation(s).
+
+    ``draws`` has shape ``(components, n_samples // components, dim)``: one "chain" per Gaussian,
+    so the scores average over the equal-weight mixture. Extra attributes (not kept by
+    :meth:`save`; a loaded file is a plain :class:`~symhmc.SampleResults` whose ``settings``
+    still hold ``method``, ``hessian``, ``prior_precision`` and ``log_marginal_likelihood``):
+
+    mean : ndarray (components, dim)
+        The expansion points (MAP estimates).
+    cov : ndarray (components, dim, dim)
+        Covariance of every Gaussian, the inverse of :attr:`hessian`.
+    hessian : ndarray (components, dim, dim)
+        Hessian of the negative log posterior used (with the prior precision below).
+    prior_precision : ndarray (components,)
+        Precision of the N(0, 1/lambda) prior on the network parameters in every Gaussian.
+    log_marginal_likelihood : ndarray (components,)
+        Laplace estimate of the log evidence of every component at its prior precision.
+
+    The inherited scores use the sampled draws (the network evaluated at Gaussian draws);
+    :meth:`linearized_predictive` and :meth:`linearized_lppd` give the linearized (GLM)
+    predictive instead.
+    """
+
+    def __init__(self, *, mean: np.ndarray, cov: np.ndarray, hessian: np.ndarray, prior_precision: np.ndarray,
+                 log_marginal_likelihood: np.ndarray, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.mean = mean
+        self.cov = cov
+        self.hessian = hessian
+        self.prior_precision = prior_precision
+        self.log_marginal_likelihood = log_marginal_likelihood
+
+    @property
+    def n_components(self) -> int:
+        return int(self.mean.shape[0])
+
+    def sampler_summary(self) -> dict[str, float]:
+        """What the approximation cost and chose (there is no sampler: no acceptance rates, tree
+        depths or step sizes)."""
+        return {
+            "components": self.n_components,
+            "draws_per_component": self.n_draws,
+            "wall_time_s": self.wall_time,
+            "grad_evals_per_component": float(np.mean(self.n_grad_evals)),
+            "min_prior_precision": float(np.min(self.prior_precision)),
+            "max_prior_precision": float(np.max(self.prior_precision)),
+            "mean_log_marginal_likelihood": float(np.mean(self.log_marginal_likelihood)),
+        }
+
+    def linearized_predictive(self, x, *, threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Linearized (GLM) predictive of every component at inputs ``x``.
+
+        The network is linearized around each mean, ``f(theta) ~ f(theta_j) + J_j (theta - theta_j)``
+        (``J_j`` by central differences of the batched outputs, as for ``hessian="ggn"``), so
+        component ``j`` predicts ``Normal(f(theta_j, x), diag(J_j Sigma_j J_j^T) + sigma_j^2)``, with
+        ``Sigma_j`` the network block of ``cov[j]`` and ``sigma_j`` the noise scale at ``theta_j``
+        (the uncertainty of ``log sigma`` is not propagated). Returns ``(mean, variance)``, each
+        ``(components, n_points)`` (``(components, n_points, n_outputs)`` for several outputs); the
+        variance includes the noise.
+        """
+        model = self.model
+        x = model.check_x(x)
+        k, p, rows = self.n_components, model.n_params, x.shape[0] * model.n_outputs
+        nthreads = threads_arg(threads)
+        mean, var = np.empty((k, rows)), np.empty((k, rows))
+        for j in range(k):
+            jac = _hessian.output_jacobian(model, self.mean[j], x, nthreads)
+            mean[j] = np.asarray(model.predict(self.mean[j], x, threads=threads)).reshape(-1)
+            var[j] = np.sum((jac @ self.cov[j, :p, :p]) * jac, axis=1) + float(model.noise_scale(self.mean[j])) ** 2
+        shape = (k, x.shape[0]) if model.n_outputs == 1 else (k, x.shape[0], model.n_outputs)
+        return mean.reshape(shape), var.reshape(shape)
+
+    def linearized_lppd(self, x, y, *, pointwise: bool = False, threads: int | None = None):
+        """Mean log pointwise predictive density of the linearized predictive (the equal-weight
+        mixture of the components' Gaussians, see :meth:`linearized_predictive`) on ``(x, y)`` and its
+        standard error, ``LPPD(mean, se)`` (per-point values with ``pointwise=True``); one output."""
+        from scipy.special import logsumexp  # noqa: PLC0415
+
+        model = self.model
+        if model.n_outputs != 1:
+            raise ValueError(f"linearized_lppd needs a model with one output, got n_outputs={model.n_outputs}")
+        x = model.check_x(x)
+        y = model.check_y(y, x.shape[0])[:, 0]
+        mean, var = self.linearized_predictive(x, threads=threads)
+        values = logsumexp(gaussian_logpdf(y, mean, np.sqrt(var)), axis=0) - math.log(self.n_components)
+        return values if pointwise else _scores._mean_se(values)
+
+    def __repr__(self) -> str:
+        lam = ", ".join(f"{v:.3g}" for v in self.prior_precision)
+        return (f"LaplaceResults({self.n_components} Gaussian(s) x {self.n_draws} draws of {self.dim} coordinates, "
+                f"hessian={self.settings.get('hessian')!r}, prior_precision=[{lam}]; {self.model!r})")
+
+
+# ----------------------------------------------------------------------------------------------
+# expansion points
+# ----------------------------------------------------------------------------------------------
+def _expansion_points(model: MLP, at) -> np.ndarray:
+    if hasattr(at, "draws"):
+        draws = as_float_array(at.draws, "at.draws", ndim=3)
+        if draws.shape[1] != 1:
+            raise ValueError(f"at.draws must have shape (members, 1, dim) (one point per member, e.g. a deep "
+                             f"ensemble), got {draws.shape}")
+        points = draws[:, 0, :]
+        name = "at.draws"
+    else:
+        points = as_float_array(at, "at", ndim=(1, 2))
+        points = np.atleast_2d(points)
+        name = "at"
+    if points.shape[0] < 1:
+        raise ValueError(f"{name} holds no expansion point")
+    if points.shape[-1] != model.dim:
+        hint = (f" (the model samples the noise scale: append log sigma to the {model.n_params} network "
+                "parameters)" if model.samples_noise and points.shape[-1] == model.n_params else "")
+        raise ValueError(f"{name} must have {model.dim} entries per point, got shape {points.shape}{hint}")
+    return np.ascontiguousarray(points)
+
+
+def _find_map(target, dim: int, rng: np.random.Generator, threads: int, options: dict) -> tuple[np.ndarray, Any]:
+    from scipy.optimize import minimize  # noqa: PLC0415
+
+    def negative(q):
+        lp, grad = target.log_density(q[None, :], threads, True)
+        if not np.isfinite(lp[0]):
+            return np.inf, np.zeros_like(q)
+        return -float(lp[0]), -grad[0]
+
+    start = rng.uniform(-2.0, 2.0, size=dim)
+    res = minimize(negative, start, jac=True, method="L-BFGS-B", options=options)
+    if not np.all(np.isfinite(res.x)) or not np.isfinite(res.fun):
+        raise RuntimeError(f"the MAP search failed ({res.message}); pass at= a MAP estimate")
+    if not res.success:
+        warnings.warn(f"L-BFGS-B did not report convergence for the MAP ({res.message}); the Laplace "
+                      "approximation is centred on its last point", RuntimeWarning, stacklevel=3)
+    return res.x, res
+
+
+# ----------------------------------------------------------------------------------------------
+# prior precision and marginal likelihood
+# ----------------------------------------------------------------------------------------------
+class _Evidence:
+    """Laplace log marginal likelihood of one component as a function of the prior precision
+    lambda of the network parameters, from one eigendecomposition of the likelihood block."""
+
+    def __init__(self, model: MLP, h_rest: np.ndarray, theta: np.ndarray, lp: float):
+        p = model.n_params
+        self.p, self.dim = p, model.dim
+        net = theta[:p]
+        self.sq = float(net @ net)
+        # log p(D | theta) + log p(log sigma): the core's log posterior minus its N(0, prior_scale^2) term
+        log_prior = -0.5 * p * _LOG_2PI - p * math.log(model.prior_scale) - 0.5 * self.sq / model.prior_scale**2
+        self.rest = lp - log_prior
+        self.a, vecs = np.linalg.eigh(h_rest[:p, :p])
+        if self.dim > p:
+            self.vb2 = (vecs.T @ h_rest[:p, p]) ** 2
+            self.c = float(h_rest[p, p])
+
+    def logdet(self, lam: float) -> float:
+        """``log det(H_rest + lambda P)``, or NaN when that matrix is not positive definite."""
+        d = self.a + lam
+        if d[0] <= 0:
+            return math.nan
+        out = float(np.sum(np.log(d)))
+        if self.dim > self.p:
+            schur = self.c - float(np.sum(self.vb2 / d))
+            if schur <= 0:
+                return math.nan
+            out += math.log(schur)
+        return out
+
+    def __call__(self, lam: float) -> float:
+        ld = self.logdet(lam)
+        if math.isnan(ld):
+            return -math.inf
+        log_prior = 0.5 * self.p * (math.log(lam) - _LOG_2PI) - 0.5 * lam * self.sq
+        return self.rest + log_prior + 0.5 * self.dim * _LOG_2PI - 0.5 * ld
+
+    def fit(self) -> float:
+        from scipy.optimize import minimize_scalar  # noqa: PLC0415
+
+        grid = np.linspace(*PRIOR_PRECISION_RANGE, 141)
+        values = np.array([self(10.0**g) for g in grid])
+        if not np.any(np.isfinite(values)):
+            raise HessianNotPositiveDefinite(
+                f"the Hessian is not positive definite for any prior precision in 1e{PRIOR_PRECISION_RANGE[0]:g}.."
+                f"1e{PRIOR_PRECISION_RANGE[1]:g}; use hessian='ggn' or check the expansion point")
+        i = int(np.argmax(values))
+        lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
+        res = minimize_scalar(lambda g: -self(10.0**g), bounds=(lo, hi), method="bounded",
+                              options={"xatol": 1e-10})
+        best = float(res.x) if res.fun <= -values[i] else float(grid[i])
+        return 10.0**best
+
+
+# ----------------------------------------------------------------------------------------------
+# the baseline
+# ----------------------------------------------------------------------------------------------
+def laplace(model: MLP, x, y, *, at=None, hessian: str = "full", prior_precision: float | None = None,
+            n_samples: int = 1000, seed: int | None = None, threads: int | None = None,
+            map_options: dict | None = None) -> LaplaceResults:
+    """Laplace approximation of the posterior of ``model`` on ``(x, y)``: ``N(theta*, H^-1)`` around
+    a MAP point ``theta*``, or an equal-weight mixture of such Gaussians around several points.
+
+    Parameters
+    ----------
+    model : MLP
+        The Bayesian MLP; vectors follow its flat layout (network parameters, then ``log sigma``
+        when the noise scale is sampled).
+    x, y : array_like
+        Training data.
+    at : None, array (dim,) or (k, dim), or an object with ``.draws`` of shape (members, 1, dim)
+        Expansion point(s). ``None``: one MAP found here by ``scipy.optimize.minimize(method=
+        "L-BFGS-B", jac=True)`` on the core's negative log posterior (with the model's own prior),
+        from a start drawn uniformly in ``[-2, 2]^dim`` by the seeded generator (options
+        :data:`DEFAULT_MAP_OPTIONS`, updated by ``map_options``). Several rows give one Gaussian
+        per row (the mixture of Laplace approximations); a deep-ensemble result gives one Gaussian
+        per member. The points are used as given (not re-optimised).
+    hessian : {"full", "ggn"}
+        Curvature of ``-log posterior``. ``"full"``: central finite differences of the core's
+        gradient, all ``2 dim`` points ``theta +- h_i e_i`` in one batched call, with
+        ``h_i = eps^(1/3) max(1, |theta_i|)`` (:data:`~symhmc.baselines._hessian.FD_STEP`), then
+        symmetrised. ``"ggn"``: the generalized Gauss-Newton ``J^T J / sigma^2 + prior precision``,
+        ``J`` the Jacobian of the network outputs w.r.t. the network parameters (central
+        differences of the batched predictions) and ``sigma`` the noise scale at the point; when
+        ``log sigma`` is sampled its diagonal entry is exact and its cross terms with the network
+        parameters are zero (block diagonal; see :func:`~symhmc.baselines._hessian.ggn_hessian`).
+    prior_precision : float or None
+        Precision ``lambda`` of the N(0, 1/lambda) prior on the network weights and biases in the
+        Laplace approximation: ``H = H_lik + lambda I`` on the network block (the ``log sigma``
+        prior stays the model's HalfNormal). ``1 / model.prior_scale**2`` makes ``H`` the Hessian
+        of the model's own posterior. ``None`` (default, as laplace-torch): fitted per component by
+        maximising the Laplace log marginal likelihood at the fixed MAP,
+        ``log p(D | theta*) + log N(theta*_net | 0, I / lambda) + dim/2 log(2 pi) - 1/2 log det H``
+        (``log p(D | theta*)`` including the ``log sigma`` prior when sigma is sampled), over
+        ``log10 lambda`` in :data:`PRIOR_PRECISION_RANGE` with one eigendecomposition. The MAP is
+        not recomputed under the fitted prior, so the fitted lambda generally differs from
+        ``1 / prior_scale**2`` while the mean is the MAP under ``prior_scale``.
+    n_samples : int
+        Total draws; each of the ``k`` components gets ``n_samples // k``.
+    seed : int or None
+        Seeds the MAP start and the draws (``None``: fresh entropy, recorded as ``results.seed``).
+    threads : int or None
+        Threads of the core's batched evaluations (Hessian, Jacobian, log density of the draws;
+        ``None``: all). The MAP search evaluates one point at a time on one thread.
+    map_options : dict or None
+        Extra options of the L-BFGS-B MAP search.
+
+    Returns
+    -------
+    LaplaceResults
+        Draws ``(k, n_samples // k, dim)`` plus ``mean``, ``cov``, ``hessian``,
+        ``prior_precision`` and ``log_marginal_likelihood``; ``settings["method"] == "laplace"``.
+
+    Raises
+    ------
+    HessianNotPositiveDefinite
+        (a ``numpy.linalg.LinAlgError`` and ``ValueError``) when ``H`` is not positive definite.
+    """
+    t0 = time.perf_counter()
+    if not isinstance(model, MLP):
+        raise TypeError(f"model must be a symhmc.MLP, got {type(model).__name__}")
+    if hessian not in ("full", "ggn"):
+        raise ValueError(f"hessian must be 'full' or 'ggn', got {hessian!r}")
+    n_samples = positive_int(n_samples, "n_samples")
+    if prior_precision is not None:
+        prior_precision = positive_float(prior_precision, "prior_precision")
+    nthreads = threads_arg(threads)
+    if seed is None:
+        seed = int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
+    elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
+    seed = int(seed)
+    x = model.check_x(x)
+    y = model.check_y(y, x.shape[0])
+    target = model.posterior(x, y)
+    rng = np.random.default_rng(seed)
+
+    map_info: dict[str, Any] = {"map": "given"}
+    if at is None:
+        options = {**DEFAULT_MAP_OPTIONS, **(map_options or {})}
+        point, res = _find_map(target, model.dim, rng, 1, options)  # one point at a time: no thread pool
+        points = point[None, :]
+        map_info = {"map": "L-BFGS-B from uniform(-2, 2)", "map_converged": bool(res.success),
+                    "map_iterations": int(res.nit), "map_options": options}
+        n_grad = np.full(1, int(res.nfev))
+    else:
+        points = _expansion_points(model, at)
+        n_grad = np.zeros(points.shape[0], dtype=np.int64)
+    k, dim, p = points.shape[0], model.dim, model.n_params
+    per = n_samples // k
+    if per < 1:
+        raise ValueError(f"n_samples={n_samples} is smaller than the number of components ({k})")
+
+    lp0, _ = target.log_density(points, nthreads, False)
+    if not np.all(np.isfinite(lp0)):
+        raise ValueError("the log posterior is not finite at an expansion point")
+    means, covs, hessians = np.empty((k, dim)), np.empty((k, dim, dim)), np.empty((k, dim, dim))
+    lams, lmls, draws = np.empty(k), np.empty(k), np.empty((k, per, dim))
+    net = np.arange(p)
+    for j in range(k):
+        theta = points[j]
+        if hessian == "full":
+            H = _hessian.full_hessian(target, theta, nthreads)
+            n_grad[j] += 2 * dim
+        else:
+            H = _hessian.ggn_hessian(model, target, theta, x, nthreads)
+            n_grad[j] += 2 if model.samples_noise else 0
+        H[net, net] -= 1.0 / model.prior_scale**2  # H_lik (plus the log sigma prior's curvature)
+        evidence = _Evidence(model, H, theta, float(lp0[j]))
+        lam = evidence.fit() if prior_precision is None else prior_precision
+        H[net, net] += lam
+        evals, evecs = np.linalg.eigh(H)
+        if not evals[0] > 0:
+            raise HessianNotPositiveDefinite(
+                f"the {hessian!r} Hessian of the negative log posterior at expansion point {j} is not positive "
+                f"definite (smallest eigenvalue {evals[0]:.3g} with prior_precision={lam:.6g}); use hessian='ggn' "
+                f"(positive semi-definite likelihood term), a larger prior_precision, or a point closer to a MAP "
+                f"(at=None runs L-BFGS-B)")
+        means[j], hessians[j], lams[j], lmls[j] = theta, H, lam, evidence(lam)
+        covs[j] = (evecs / evals) @ evecs.T
+        covs[j] = 0.5 * (covs[j] + covs[j].T)
+        z = rng.standard_normal((per, dim))
+        draws[j] = theta + (z / np.sqrt(evals)) @ evecs.T
+    lp, _ = target.log_density(draws.reshape(-1, dim), nthreads, False)
+    stats = {"lp": lp.reshape(k, per), "diverging": np.zeros((k, per), dtype=bool)}
+    settings: dict[str, Any] = {
+        "method": "laplace", "sampler": "laplace", "hessian": hessian, "components": k, "n_samples": n_samples,
+        "prior_precision": [float(v) for v in lams], "prior_precision_fitted": prior_precision is None,
+        "log_marginal_likelihood": [float(v) for v in lmls], "fd_step": _hessian.FD_STEP, "threads": threads,
+        **map_info,
+    }
+    return LaplaceResults(
+        mean=means, cov=covs, hessian=hessians, prior_precision=lams, log_marginal_likelihood=lmls,
+        draws=draws, stats=stats, step_size=np.full(k, np.nan), inv_mass=np.diagonal(covs, axis1=1, axis2=2).copy(),
+        n_grad_evals=n_grad, wall_time=time.perf_counter() - t0, settings=settings, seed=seed, model=model,
+        x=x, y=y)
