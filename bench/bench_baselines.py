@@ -43,7 +43,8 @@ def main() -> None:
     ap.add_argument("--chains", type=int, default=1274, help="many-chain run (the paper: 1274; 0 leaves it out)")
     ap.add_argument("--single-chain", action="store_true", help="also one chain with --chains draws (slow)")
     ap.add_argument("--members", type=int, default=10)
-    ap.add_argument("--dei-chains", type=int, default=None, help="DEI-MCMC chains (default --chains)")
+    ap.add_argument("--dei-chains", type=int, default=None, help="DEI-MCMC chains (default --chains; 0 leaves it out)")
+    ap.add_argument("--out", default=None, help="name of the JSON file (default baselines_NET_DATA)")
     ap.add_argument("--dei-warmup", type=int, default=128)
     ap.add_argument("--hessian", choices=("full", "ggn"), default="full")
     ap.add_argument("--seed", type=int, default=0)
@@ -64,15 +65,25 @@ def main() -> None:
         rows.append(scored("MCMC s.c.", single, t, data))
     de, t_de = timed(lambda: baselines.deep_ensemble(model, x, y, members=args.members, **common))
     rows.append(scored(f"DE x{args.members}", de, t_de, data))
-    la_args = dict(hessian=args.hessian, seed=args.seed, threads=args.threads)
-    la, t = timed(lambda: baselines.laplace(model, x, y, **la_args))
-    rows.append(scored("LA", la, t, data))
-    mix, t = timed(lambda: baselines.laplace(model, x, y, at=de, **la_args))
-    rows.append(scored("mixture-LA", mix, t + t_de, data))
-    dei_chains = args.dei_chains or args.chains or args.members
-    dei, t = timed(lambda: symhmc.sample(model, x, y, chains=dei_chains, warmup=args.dei_warmup, init=de, **common))
-    rows.append(scored(f"DEI-MCMC x{dei_chains}", dei, t + t_de, data))
-    save(f"baselines_{args.net}_{args.data}", {"net": args.net, "hidden": list(NETS[args.net]), "data": args.data,
+    # The model's own prior (the posterior the sampler targets) and, as laplace-torch does by
+    # default, the prior precision fitted by the Laplace evidence.
+    for prior, precision in (("prior", 1.0 / model.prior_scale**2), ("fitted", None)):
+        la_args = dict(hessian=args.hessian, prior_precision=precision, seed=args.seed, threads=args.threads)
+        for name, at, extra in ((f"LA {prior}", None, 0.0), (f"mixture-LA {prior}", de, t_de)):
+            try:
+                la, t = timed(lambda: baselines.laplace(model, x, y, at=at, **la_args))
+            except baselines.HessianNotPositiveDefinite as exc:
+                print(f"{name:12s} {exc}")
+                rows.append({"method": name, "error": str(exc)})
+                continue
+            rows.append(scored(name, la, t + extra, data))
+            rows[-1]["prior_precision"] = [float(v) for v in la.prior_precision]
+    dei_chains = args.members if args.dei_chains is None and args.chains == 0 else (args.dei_chains or args.chains)
+    if dei_chains > 0:
+        dei, t = timed(lambda: symhmc.sample(model, x, y, chains=dei_chains, warmup=args.dei_warmup, init=de,
+                                             **common))
+        rows.append(scored(f"DEI-MCMC x{dei_chains}", dei, t + t_de, data))
+    save(args.out or f"baselines_{args.net}_{args.data}", {"net": args.net, "hidden": list(NETS[args.net]), "data": args.data,
                                                "dei_warmup": args.dei_warmup, "hessian": args.hessian,
                                                "members": args.members, "rows": rows})
 
