@@ -76,14 +76,17 @@ def _init_from_results(results, chains: int, dim: int, first_chain: int) -> tupl
     return np.ascontiguousarray(points[idx]), name
 
 
-def _run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar=None,
-                       offset: int = 0) -> tuple[dict, bool, float]:
-    """Runs _core.run_chains in a worker thread; the calling thread shows progress and turns
-    KeyboardInterrupt into the core's interrupt flag. Returns (outputs, interrupted, seconds).
+def _run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar=None, offset: int = 0,
+                       run=None, desc: str | None = None, unit: str = "chain") -> tuple[dict, bool, float]:
+    """Runs a core call (``run``, default _core.run_chains; also _core.train_members) in a worker
+    thread; the calling thread shows progress and turns KeyboardInterrupt into the core's interrupt
+    flag. Returns (outputs, interrupted, seconds).
 
     ``bar``: an open tqdm bar shared by several calls (rounds), advanced from ``offset``; it is
-    left open. Without it a bar of ``chains`` is made (if ``show``) and closed.
+    left open. Without it a bar of ``chains`` ``unit``s is made (if ``show``) and closed.
     """
+    sampling = run is None
+    run = _core.run_chains if run is None else run
     handle = _core.Progress()
     box: dict[str, Any] = {}
     # An Event, not Thread.join: a KeyboardInterrupt inside join() can leave the thread looking
@@ -92,7 +95,7 @@ def _run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar=Non
 
     def work():
         try:
-            box["out"] = _core.run_chains(target, progress=handle, **kwargs)
+            box["out"] = run(target, progress=handle, **kwargs)
         except BaseException as exc:  # re-raised in the calling thread
             box["error"] = exc
         finally:
@@ -102,7 +105,8 @@ def _run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar=Non
     if own_bar:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=chains, unit="chain", desc=f"{kwargs['settings'].sampler.upper()}", smoothing=0.05)
+        label = desc if desc is not None else kwargs["settings"].sampler.upper()
+        bar = tqdm(total=chains, unit=unit, desc=label, smoothing=0.05)
     worker = threading.Thread(target=work, name="symhmc-sampler", daemon=True)
     interrupted = False
     start = time.perf_counter()
@@ -112,7 +116,8 @@ def _run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar=Non
             while not done.wait(0.1):
                 if bar is not None:
                     bar.n = offset + handle.chains_done
-                    bar.set_postfix(divergences=handle.divergences, refresh=False)
+                    if sampling:
+                        bar.set_postfix(divergences=handle.divergences, refresh=False)
                     bar.refresh()
         except KeyboardInterrupt:
             interrupted = True
@@ -123,7 +128,8 @@ def _run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar=Non
         if bar is not None:
             bar.n = offset + handle.chains_done
             if own_bar:
-                bar.set_postfix(divergences=handle.divergences, refresh=False)
+                if sampling:
+                    bar.set_postfix(divergences=handle.divergences, refresh=False)
                 bar.close()
             else:
                 bar.refresh()

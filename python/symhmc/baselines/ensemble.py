@@ -14,7 +14,6 @@ starts chain ``c`` at member ``c mod members`` (DEI-MCMC).
 from __future__ import annotations
 
 import numbers
-import time
 from typing import Any, Literal, Union
 
 import numpy as np
@@ -223,7 +222,9 @@ def deep_ensemble(model: MLP, x, y, *, members: int = 10, preset: PresetName = "
     val_target = model.posterior(x_val, y_val) if x_val is not None else None
     kwargs = dict(members=members, settings=settings, key=_runner._key(ss), threads=n_threads, init=init_arr,
                   validation=val_target, patience=patience)
-    out, interrupted, seconds = _run_training(target, kwargs, members, bool(progress))
+    out, interrupted, seconds = _runner._run_with_progress(target, kwargs, members, bool(progress),
+                                                           run=_core.train_members, desc="deep ensemble",
+                                                           unit="member")
     if interrupted:
         raise KeyboardInterrupt("deep_ensemble was interrupted")
 
@@ -261,49 +262,3 @@ def deep_ensemble(model: MLP, x, y, *, members: int = 10, preset: PresetName = "
     results.val_losses = out["val_losses"]
     results.best_epoch = out["best_epoch"]
     return results
-
-
-def _run_training(target, kwargs: dict, members: int, show: bool) -> tuple[dict, bool, float]:
-    """_core.train_members in a worker thread; Ctrl-C sets the core's interrupt flag."""
-    import threading
-
-    handle = _core.Progress()
-    box: dict[str, Any] = {}
-    done = threading.Event()
-
-    def work():
-        try:
-            box["out"] = _core.train_members(target, progress=handle, **kwargs)
-        except BaseException as exc:  # re-raised in the calling thread
-            box["error"] = exc
-        finally:
-            done.set()
-
-    bar = None
-    if show:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=members, unit="member", desc="deep ensemble")
-    worker = threading.Thread(target=work, name="symhmc-ensemble", daemon=True)
-    interrupted = False
-    start = time.perf_counter()
-    worker.start()
-    try:
-        try:
-            while not done.wait(0.1):
-                if bar is not None:
-                    bar.n = handle.chains_done
-                    bar.refresh()
-        except KeyboardInterrupt:
-            interrupted = True
-            handle.interrupt()
-            while not done.wait(0.1):
-                pass
-    finally:
-        if bar is not None:
-            bar.n = handle.chains_done
-            bar.close()
-    seconds = time.perf_counter() - start
-    if "error" in box:
-        raise box["error"]
-    return box["out"], interrupted or bool(handle.interrupted), seconds
