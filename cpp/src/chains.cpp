@@ -154,19 +154,9 @@ void run_chains(const Target& target, const SamplerSettings& settings, std::uint
     throw std::invalid_argument("first_chain must be >= 0 and first_chain + n_chains must fit in 64 bits");
   const std::size_t dim = target.dim();
   ChainRunner runner(target, settings, key, out, progress);
-  ExceptionCarrier errors;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(resolve_threads(threads))
-  for (std::int64_t c = 0; c < n_chains; ++c) {
-    errors.run([&] {
-      try {
-        runner.run(c, first_chain + c, init ? init + std::size_t(c) * dim : nullptr);
-      } catch (...) {
-        progress.interrupt.store(true);  // stop the other chains, then rethrow after the region
-        throw;
-      }
-    });
-  }
-  errors.rethrow();
+  run_parallel_jobs(n_chains, threads, progress.interrupt, [&](std::int64_t c) {
+    runner.run(c, first_chain + c, init ? init + std::size_t(c) * dim : nullptr);
+  });
 }
 
 }  // namespace symhmc

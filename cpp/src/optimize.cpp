@@ -192,19 +192,9 @@ void train_members(const Target& target, const OptimizerSettings& settings, std:
     throw std::invalid_argument("validation target must have the same dimension as the target");
   const std::size_t dim = target.dim();
   MemberTrainer trainer(target, settings, key, out, progress, validation, patience);
-  ExceptionCarrier errors;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(resolve_threads(threads))
-  for (std::int64_t m = 0; m < n_members; ++m) {
-    errors.run([&] {
-      try {
-        trainer.run(m, first_member + m, init ? init + std::size_t(m) * dim : nullptr);
-      } catch (...) {
-        progress.interrupt.store(true);
-        throw;
-      }
-    });
-  }
-  errors.rethrow();
+  run_parallel_jobs(n_members, threads, progress.interrupt, [&](std::int64_t m) {
+    trainer.run(m, first_member + m, init ? init + std::size_t(m) * dim : nullptr);
+  });
 }
 
 }  // namespace symhmc

@@ -67,7 +67,8 @@ def core_settings(sampler: str, warmup: int, draws: int, options: dict[str, Any]
 
 
 def _sampler_settings(sampler, options: dict) -> dict[str, Any]:
-    """Every option of ``sampler`` (given or default), type-checked and range-checked by the core."""
+    """Every option of ``sampler`` (given or default), type-checked; :func:`core_settings` then
+    checks the ranges (with the run's warmup and draws)."""
     if not isinstance(sampler, str) or sampler not in SAMPLER_OPTIONS:
         raise ValueError(f"sampler must be one of {tuple(SAMPLER_OPTIONS)}, got {sampler!r}")
     spec = SAMPLER_OPTIONS[sampler]
@@ -75,24 +76,17 @@ def _sampler_settings(sampler, options: dict) -> dict[str, Any]:
     if unknown:
         raise TypeError(f"unknown sampler option(s) {unknown} for sampler={sampler!r}; "
                         f"valid options: {sorted(spec)}")
-    checked = {name: _check_option(name, options.get(name, default), kind) for name, (kind, default) in spec.items()}
-    core_settings(sampler, DEFAULT_WARMUP, DEFAULT_DRAWS, checked)
-    return checked
+    return {name: _check_option(name, options.get(name, default), kind) for name, (kind, default) in spec.items()}
 
 
-def _windows_used(settings: _core.SamplerSettings) -> tuple[int, int, int] | None:
-    """(init buffer, first slow window, terminal buffer) as the core applies them, or None when
+def warmup_report(settings: _core.SamplerSettings) -> dict[str, Any]:
+    """The warmup the core runs with these settings, for ``results.settings``:
+    ``adaptation_windows_used`` is (init buffer, first slow window, terminal buffer), or None when
     the metric is not adapted (Stan's rules: not below 20 warmup iterations; 15 % / 75 % / 10 %
-    when the configured stages do not fit)."""
+    when the configured stages do not fit); ``adaptation_windows`` the slow windows ``[start, end)``."""
     plan = settings.warmup_plan()
-    if not plan["metric_adapted"]:
-        return None
-    return (plan["init_buffer"], plan["base_window"], plan["term_buffer"])
-
-
-def _windows(settings: _core.SamplerSettings) -> list[tuple[int, int]]:
-    """The slow windows ``[start, end)`` of the warmup, as the core runs them."""
-    return [tuple(w) for w in settings.warmup_plan()["windows"]]
+    used = (plan["init_buffer"], plan["base_window"], plan["term_buffer"]) if plan["metric_adapted"] else None
+    return {"adaptation_windows_used": used, "adaptation_windows": [tuple(w) for w in plan["windows"]]}
 
 
 def options_doc() -> str:

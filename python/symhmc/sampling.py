@@ -16,8 +16,8 @@ from typing import Literal, Union
 import numpy as np
 
 from . import _core, _runner
-from ._options import (DEFAULT_DRAWS, DEFAULT_WARMUP, MAX_COUNT, SAMPLER_OPTIONS, _sampler_settings, _windows,
-                       _windows_used, core_settings, options_doc)
+from ._options import (DEFAULT_DRAWS, DEFAULT_WARMUP, MAX_COUNT, SAMPLER_OPTIONS, _sampler_settings, core_settings,
+                       options_doc, warmup_report)
 from ._validation import positive_int, threads_arg
 from .chain_rules import AUTO_DEFAULTS, BOUND_KEYS, CHAIN_RULES, ChainsArg, _auto_record, _auto_rule, _chains_arg
 from .results import STAT_NAMES, SampleResults
@@ -97,8 +97,7 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMU
     }
     if sampler == "nuts":
         all_settings["dense_mass_matrix"] = False
-    all_settings["adaptation_windows_used"] = _windows_used(core)
-    all_settings["adaptation_windows"] = _windows(core)
+    all_settings.update(warmup_report(core))
     all_settings["first_chain"] = first_chain
     all_settings["chains_rule"] = rule
     results = SampleResults(

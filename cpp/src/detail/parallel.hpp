@@ -1,6 +1,8 @@
 // OpenMP helpers: thread counts, and exceptions carried out of parallel regions.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <exception>
 #include <mutex>
 
@@ -49,5 +51,25 @@ class ExceptionCarrier {
   std::mutex mutex_;
   std::exception_ptr error_;
 };
+
+// Runs job(i) for every i in [0, n) over OpenMP, one index at a time (schedule(dynamic, 1): chains
+// and ensemble members cost very different amounts). The first exception sets `interrupt`, so the
+// other jobs stop at their next check, and is rethrown once every thread has left the region.
+template <class Job>
+void run_parallel_jobs(std::int64_t n, [[maybe_unused]] int threads, std::atomic<bool>& interrupt, Job&& job) {
+  ExceptionCarrier errors;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(resolve_threads(threads))
+  for (std::int64_t i = 0; i < n; ++i) {
+    errors.run([&] {
+      try {
+        job(i);
+      } catch (...) {
+        interrupt.store(true);
+        throw;
+      }
+    });
+  }
+  errors.rethrow();
+}
 
 }  // namespace symhmc
