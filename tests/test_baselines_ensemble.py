@@ -209,11 +209,19 @@ def test_lppd_matches_numpy_mixture(ensemble, model, data):
     assert ensemble.lppd_moment_matched(x, y).mean == pytest.approx(mm.mean(), rel=1e-10)
 
 
-def test_save_load_round_trip(ensemble, data, tmp_path):
-    path = tmp_path / "de.npz"
+@pytest.mark.parametrize("suffix", [".npz", ".nc"])
+def test_save_load_round_trip(ensemble, data, tmp_path, suffix):
+    if suffix == ".nc":
+        pytest.importorskip("xarray")
+    path = tmp_path / f"de{suffix}"
     ensemble.save(path)
     back = symhmc.load(path)
+    assert type(back) is EnsembleResults
     np.testing.assert_array_equal(back.draws, ensemble.draws)
+    for name in ("losses", "val_losses", "best_epoch"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(ensemble, name))
+        assert getattr(back, name).dtype == getattr(ensemble, name).dtype
+    assert back.lppd_moment_matched(data.x_test, data.y_test) == ensemble.lppd_moment_matched(data.x_test, data.y_test)
     assert back.settings["method"] == "deep_ensemble"
     assert back.lppd(data.x_test, data.y_test) == ensemble.lppd(data.x_test, data.y_test)
     assert back.rmse(data.x_test, data.y_test) == ensemble.rmse(data.x_test, data.y_test)

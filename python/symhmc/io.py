@@ -18,7 +18,9 @@ Content
 Arrays: ``draws`` ``(chain, draw, dim)``; ``stat_<name>`` ``(chain, draw)`` for every entry of
 ``results.stats`` (ArviZ names); ``step_size``, ``inv_mass``, ``n_grad_evals``, ``chain_ids``;
 the training data ``train_x``, ``train_y`` when stored (by default when they take at most
-16 MiB). JSON attributes: ``settings`` (every sampler setting, including entries added after
+16 MiB); ``extra_<name>`` for the arrays a results subclass adds (a deep ensemble's
+``losses``, a Laplace approximation's ``mean`` and ``cov``, ...), so that :func:`load` returns
+the class that was saved. JSON attributes: ``settings`` (every sampler setting, including entries added after
 sampling), ``model`` (the :class:`~symhmc.MLP` fields, or ``null``), ``convergence`` (the
 optional ``results.convergence`` dict), and ``meta``: seed, wall time, ``partial``, package
 version, the dtype and shape of every array, a fingerprint of the training data
@@ -55,6 +57,23 @@ FORMAT_VERSION = 1
 DEFAULT_MAX_DATA_BYTES = 16 * 2**20
 
 _FIXED_ARRAYS = ("draws", "step_size", "inv_mass", "n_grad_evals", "chain_ids")
+
+# The results classes a file may name (meta["kind"]), imported by module path when loading:
+# a file never names code to run, it picks one of these.
+_RESULT_KINDS = {
+    "SampleResults": "symhmc.results",
+    "EnsembleResults": "symhmc.baselines.ensemble",
+    "LaplaceResults": "symhmc.baselines.laplace",
+}
+
+
+def _results_class(kind: str, where: str):
+    """The results class a file's ``meta["kind"]`` names (one of :data:`_RESULT_KINDS`)."""
+    import importlib  # noqa: PLC0415
+
+    if kind not in _RESULT_KINDS:
+        raise ValueError(f"{where}: unknown results kind {kind!r} (this symhmc reads {sorted(_RESULT_KINDS)})")
+    return getattr(importlib.import_module(_RESULT_KINDS[kind]), kind)
 
 
 def _sample_results_type():
@@ -141,6 +160,12 @@ def _collect(results, store_data, max_data_bytes) -> tuple[dict[str, np.ndarray]
             raise TypeError(f"results.stats keys must be non-empty strings, got {key!r}")
         arrays[f"stat_{key}"] = np.ascontiguousarray(np.asarray(value))
         stat_keys.append(key)
+    kind = type(results).__name__
+    if kind not in _RESULT_KINDS:  # a user's subclass is saved as what it extends
+        kind = next(c.__name__ for c in type(results).__mro__ if c.__name__ in _RESULT_KINDS)
+    extra_names = list(_results_class(kind, "save")._extra_arrays)
+    for name in extra_names:
+        arrays[f"extra_{name}"] = np.ascontiguousarray(np.asarray(getattr(results, name)))
     for name, a in arrays.items():
         if a.dtype.kind not in "biuf":
             raise TypeError(f"results array {name!r} has dtype {a.dtype}; only bool, integer and float arrays "
@@ -174,6 +199,8 @@ def _collect(results, store_data, max_data_bytes) -> tuple[dict[str, np.ndarray]
         "partial": bool(results.partial),
         "package_version": __version__,
         "stat_keys": stat_keys,
+        "kind": kind,
+        "extra_arrays": extra_names,
         "arrays": {name: {"dtype": a.dtype.str, "shape": list(a.shape)} for name, a in arrays.items()},
         "data": data_info,
         "checksum": _checksum(arrays),
@@ -302,11 +329,22 @@ def _restore(p: Path, arrays: dict[str, np.ndarray], attrs: dict[str, Any], data
             x, y = np.asarray(dx, dtype=np.float64), np.asarray(dy, dtype=np.float64)
     stats = {key: restored[f"stat_{key}"] for key in meta.get("stat_keys", [])}
     seed = meta.get("seed")
-    results = _sample_results_type()(
-        draws=restored["draws"], stats=stats, step_size=restored["step_size"], inv_mass=restored["inv_mass"],
+    cls = _results_class(meta.get("kind", "SampleResults"), where)
+    extras = {}
+    for name in meta.get("extra_arrays", []):
+        if name not in cls._extra_arrays or f"extra_{name}" not in restored:
+            raise ValueError(f"{where}: unexpected or missing {meta.get('kind')} array {name!r}")
+        extras[name] = restored[f"extra_{name}"]
+    # Subclasses take their extra arrays as attributes; building through the base initialiser
+    # keeps one constructor call for every kind.
+    results = cls.__new__(cls)
+    _sample_results_type().__init__(
+        results, draws=restored["draws"], stats=stats, step_size=restored["step_size"], inv_mass=restored["inv_mass"],
         n_grad_evals=restored["n_grad_evals"], wall_time=meta["wall_time"], settings=settings,
         seed=None if seed is None else int(seed), partial=meta["partial"], chain_ids=restored["chain_ids"],
         model=model, x=x, y=y, convergence=convergence)
+    for name, value in extras.items():
+        setattr(results, name, value)
     results._data_fingerprint = fingerprint
     results._data_shapes = (info.get("x_shape"), info.get("y_shape"))
     results._file_version = meta.get("package_version")

@@ -66,6 +66,11 @@ class SampleResults:
     _data_shapes: tuple[list[int] | None, list[int] | None] = (None, None)
     _file_version: str | None = None
 
+    # What save() writes besides the common arrays, and the class name load() rebuilds: a
+    # subclass (EnsembleResults, LaplaceResults) lists its own arrays here so a file round trip
+    # gives back the same class with the same attributes.
+    _extra_arrays: tuple[str, ...] = ()
+
     def __init__(self, *, draws: np.ndarray, stats: dict[str, np.ndarray], step_size: np.ndarray,
                  inv_mass: np.ndarray, n_grad_evals: np.ndarray, wall_time: float, settings: dict[str, Any],
                  seed: int | None, partial: bool = False, chain_ids: np.ndarray | None = None, model=None,

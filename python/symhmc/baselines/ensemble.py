@@ -45,8 +45,8 @@ DEFAULT_PATIENCE = 50
 class EnsembleResults(SampleResults):
     """A deep ensemble as :class:`~symhmc.SampleResults` (draws ``(members, 1, dim)``).
 
-    Extra attributes (not written by :meth:`save`; a loaded ensemble is a plain
-    ``SampleResults`` with ``settings["method"] == "deep_ensemble"`` and scores the same):
+    Extra attributes (kept by :meth:`save`; :func:`symhmc.load` gives back an
+    ``EnsembleResults``):
 
     losses : ndarray, shape (members, epochs)
         Training loss ``-log p(params | data)`` before each update (NaN after a member stopped).
@@ -60,6 +60,7 @@ class EnsembleResults(SampleResults):
     losses: np.ndarray
     val_losses: np.ndarray
     best_epoch: np.ndarray
+    _extra_arrays = ("losses", "val_losses", "best_epoch")
 
     @property
     def members(self) -> int:

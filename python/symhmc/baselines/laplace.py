@@ -38,9 +38,8 @@ class LaplaceResults(SampleResults):
     """A :class:`~symhmc.SampleResults` drawn from a (mixture of) Laplace approximation(s).
 
     ``draws`` has shape ``(components, n_samples // components, dim)``: one "chain" per Gaussian,
-    so the scores average over the equal-weight mixture. Extra attributes (not kept by
-    :meth:`save`; a loaded file is a plain :class:`~symhmc.SampleResults` whose ``settings``
-    still hold ``method``, ``hessian``, ``prior_precision`` and ``log_marginal_likelihood``):
+    so the scores average over the equal-weight mixture. Extra attributes (kept by
+    :meth:`save`; :func:`symhmc.load` gives back a ``LaplaceResults``):
 
     mean : ndarray (components, dim)
         The expansion points (MAP estimates).
@@ -57,6 +56,8 @@ class LaplaceResults(SampleResults):
     :meth:`linearized_predictive` and :meth:`linearized_lppd` give the linearized (GLM)
     predictive instead.
     """
+
+    _extra_arrays = ("mean", "cov", "hessian", "prior_precision", "log_marginal_likelihood")
 
     def __init__(self, *, mean: np.ndarray, cov: np.ndarray, hessian: np.ndarray, prior_precision: np.ndarray,
                  log_marginal_likelihood: np.ndarray, **kwargs: Any):
