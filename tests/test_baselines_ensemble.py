@@ -207,6 +207,10 @@ def test_lppd_matches_numpy_mixture(ensemble, model, data):
     var = np.mean(sigma**2) + f.var(axis=0)
     mm = -0.5 * (y - f.mean(0)) ** 2 / var - 0.5 * np.log(2 * np.pi * var)
     assert ensemble.lppd_moment_matched(x, y).mean == pytest.approx(mm.mean(), rel=1e-10)
+    assert ensemble.lppd(x, y, moment_matched=True) == ensemble.lppd_moment_matched(x, y)
+    np.testing.assert_allclose(ensemble.lppd(x, y, moment_matched=True, pointwise=True), mm, rtol=1e-10)
+    with pytest.raises(TypeError, match="moment_matched"):
+        ensemble.lppd(x, y, moment_matched="yes")
 
 
 @pytest.mark.parametrize("suffix", [".npz", ".nc"])
@@ -253,3 +257,28 @@ def test_dei_mcmc_wrong_dim(ensemble, data):
     other = symhmc.MLP(hidden=(4,))
     with pytest.raises(ValueError, match="init"):
         symhmc.sample(other, data.x_train, data.y_train, chains=2, warmup=0, init=ensemble, progress=False)
+
+
+def test_keyboard_interrupt_returns_the_members_that_finished(model, data):
+    import _thread
+    import threading
+    import time
+
+    # ~40 s of training on one thread: far longer than the interrupt delay.
+    kw = dict(members=20000, epochs=2000, seed=5, threads=1)
+    timer = threading.Timer(0.5, _thread.interrupt_main)  # what Ctrl-C does
+    timer.start()
+    start = time.perf_counter()
+    with pytest.warns(RuntimeWarning, match="interrupted"):
+        r = deep_ensemble(model, data.x_train, data.y_train, progress=True, **kw)
+    elapsed = time.perf_counter() - start
+    timer.join()
+    assert elapsed < 3.0
+    assert r.partial and 0 < r.members < 20000
+    assert r.draws.shape == (r.members, 1, model.dim) and np.all(np.isfinite(r.draws))
+    assert r.losses.shape == (r.members, 2000) and r.chain_ids.shape == (r.members,)
+    # The kept members are those of an uninterrupted run.
+    first = r.chain_ids[:3]
+    full = deep_ensemble(model, data.x_train, data.y_train, progress=False,
+                         **dict(kw, members=int(first.max()) + 1))
+    np.testing.assert_array_equal(full.draws[first], r.draws[:3])

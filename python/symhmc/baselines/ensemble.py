@@ -14,6 +14,7 @@ starts chain ``c`` at member ``c mod members`` (DEI-MCMC).
 from __future__ import annotations
 
 import numbers
+import warnings
 from typing import Any, Literal, Union
 
 import numpy as np
@@ -22,6 +23,7 @@ from .. import _core, _runner
 from .._validation import as_float_array, positive_float, positive_int, threads_arg
 from ..model import MLP, gaussian_logpdf
 from ..results import STAT_NAMES, SampleResults
+from .. import scores as _scores
 from ..scores import _mean_se
 
 __all__ = ["deep_ensemble", "EnsembleResults", "PRESETS", "PresetName", "OptimizerName"]
@@ -65,6 +67,21 @@ class EnsembleResults(SampleResults):
     @property
     def members(self) -> int:
         return self.n_chains
+
+    def lppd(self, x, y, *, pointwise: bool = False, moment_matched: bool = False,
+             memory_budget: int = _scores.DEFAULT_MEMORY_BUDGET):
+        """Mean log pointwise predictive density on ``(x, y)`` and its standard error.
+
+        Default: the equal-weight mixture of the members' Gaussians, scored by the same code as
+        MCMC draws. ``moment_matched=True``: the single Gaussian matched to the ensemble's first
+        two moments, as the paper's authors scored their ensembles (see
+        :meth:`lppd_moment_matched`).
+        """
+        if not isinstance(moment_matched, (bool, np.bool_)):
+            raise TypeError(f"moment_matched must be True or False, got {moment_matched!r}")
+        if moment_matched:
+            return self.lppd_moment_matched(x, y, pointwise=pointwise)
+        return super().lppd(x, y, pointwise=pointwise, memory_budget=memory_budget)
 
     def lppd_moment_matched(self, x, y, *, pointwise: bool = False):
         """LPPD of the single Gaussian matched to the ensemble's first two moments: mean of the
@@ -180,7 +197,9 @@ def deep_ensemble(model: MLP, x, y, *, members: int = 10, preset: PresetName = "
     init : array_like (members, dim), optional
         Starting points instead of the uniform draws.
     progress : bool
-        Show a progress bar (members done).
+        Show a progress bar (members done). On Ctrl-C the members that finished training are
+        returned with ``partial=True`` and a warning (``chain_ids`` says which); with none
+        finished, ``KeyboardInterrupt`` is raised.
 
     Returns
     -------
@@ -226,21 +245,30 @@ def deep_ensemble(model: MLP, x, y, *, members: int = 10, preset: PresetName = "
     out, interrupted, seconds = _runner._run_with_progress(target, kwargs, members, bool(progress),
                                                            run=_core.train_members, desc="deep ensemble",
                                                            unit="member")
-    if interrupted:
-        raise KeyboardInterrupt("deep_ensemble was interrupted")
+    # Ctrl-C: keep the members that finished training (as sample() keeps finished chains).
+    keep = np.flatnonzero(out["finished"])
+    partial = bool(interrupted) or len(keep) < members
+    if partial:
+        if len(keep) == 0:
+            raise KeyboardInterrupt("deep_ensemble was interrupted before any member finished training")
+        warnings.warn(f"training was interrupted: returning the {len(keep)} of {members} members that finished "
+                      "(results.partial is True)", RuntimeWarning, stacklevel=2)
+        out = {k: (v[keep] if isinstance(v, np.ndarray) and v.ndim >= 1 and v.shape[0] == members else v)
+               for k, v in out.items()}
+    n_kept = len(keep)
 
     # Sampler statistics, filled so that every consumer of SampleResults accepts them: no
     # acceptance (0), the learning rate as the step size, one draw made of ``n_steps`` training
     # gradient evaluations (epochs run + 1), ``diverging`` = stopped at a non-finite loss.
     n_grad = (np.sum(np.isfinite(out["losses"]), axis=1) + 1).astype(np.int64)
     stats: dict[str, np.ndarray] = {
-        "lp": -out["final_loss"].reshape(members, 1),
-        "acceptance_rate": np.zeros((members, 1)),
-        "step_size": np.full((members, 1), settings.learning_rate),
-        "tree_depth": np.zeros((members, 1), dtype=np.int32),
-        "n_steps": n_grad.reshape(members, 1).copy(),
-        "diverging": out["nonfinite"].reshape(members, 1).copy(),
-        "energy": out["final_loss"].reshape(members, 1).copy(),
+        "lp": -out["final_loss"].reshape(n_kept, 1),
+        "acceptance_rate": np.zeros((n_kept, 1)),
+        "step_size": np.full((n_kept, 1), settings.learning_rate),
+        "tree_depth": np.zeros((n_kept, 1), dtype=np.int32),
+        "n_steps": n_grad.reshape(n_kept, 1).copy(),
+        "diverging": out["nonfinite"].reshape(n_kept, 1).copy(),
+        "energy": out["final_loss"].reshape(n_kept, 1).copy(),
     }
     assert set(stats) == set(STAT_NAMES)
     all_settings: dict[str, Any] = {
@@ -255,10 +283,10 @@ def deep_ensemble(model: MLP, x, y, *, members: int = 10, preset: PresetName = "
         "loss": "-log posterior density (priors and log-sigma parameterisation included), full batch",
     }
     results = EnsembleResults(
-        draws=out["params"].reshape(members, 1, model.dim), stats=stats,
-        step_size=np.full(members, settings.learning_rate), inv_mass=np.ones((members, model.dim)),
+        draws=out["params"].reshape(n_kept, 1, model.dim), stats=stats,
+        step_size=np.full(n_kept, settings.learning_rate), inv_mass=np.ones((n_kept, model.dim)),
         n_grad_evals=n_grad, wall_time=seconds, settings=all_settings,
-        seed=_runner._entropy(ss), model=model, x=x, y=y)
+        seed=_runner._entropy(ss), partial=partial, chain_ids=keep, model=model, x=x, y=y)
     results.losses = out["losses"]
     results.val_losses = out["val_losses"]
     results.best_epoch = out["best_epoch"]
