@@ -30,3 +30,18 @@ def test_bad_settings_exit_with_a_message(capsys):
     with pytest.raises(SystemExit):
         cli.main(["run", "izmailov", "--data-dir", "/nonexistent", "--no-progress"])
     assert "data_dir" in capsys.readouterr().err
+
+
+def test_single_chain_draws_as_many_as_the_chains_asked_for(capsys, monkeypatch):
+    seen = {}
+    real = cli.sample
+
+    def spy(*args, **kwargs):
+        seen.update(chains=kwargs["chains"], draws=kwargs["draws"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cli, "sample", spy)
+    assert cli.main(["demo", "--chains", "12", "--warmup", "40", "--single-chain", "--no-progress"]) == 0
+    assert seen == {"chains": 1, "draws": 12}
+    out = capsys.readouterr().out
+    assert "test LPPD:" in out

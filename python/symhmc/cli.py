@@ -2,6 +2,7 @@
 
     symhmc demo [--chains 128] [--warmup 1024] [--seed 0] [--threads N]
     symhmc run izmailov [--hidden 3] [--chains 1274] ...   (a paper data set, see symhmc.datasets)
+    symhmc run izmailov --single-chain                     (one chain, 1274 draws)
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def _add_sampler_args(p: argparse.ArgumentParser, chains: int) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
     p.add_argument("--hidden", type=int, nargs="*", default=[3], help="hidden layer widths (default: 3)")
+    p.add_argument("--single-chain", action="store_true",
+                   help="one chain giving --chains draws instead (the paper's 'MCMC (s.c.)' column)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     _add_sampler_options(p)
 
@@ -67,7 +70,9 @@ def _report(data: datasets.Dataset, model: MLP, results) -> None:
 
 def _run(data: datasets.Dataset, args) -> int:
     model = MLP(hidden=tuple(args.hidden), n_inputs=data.n_features)
-    results = sample(model, data.x_train, data.y_train, chains=args.chains, warmup=args.warmup, draws=args.draws,
+    # The paper's single-chain baseline: as many draws from one chain as the many-chain run has chains.
+    chains, draws = (1, args.chains) if args.single_chain else (args.chains, args.draws)
+    results = sample(model, data.x_train, data.y_train, chains=chains, warmup=args.warmup, draws=draws,
                      seed=args.seed, threads=args.threads, progress=not args.no_progress, sampler=args.sampler,
                      **_sampler_options(args))
     _report(data, model, results)
