@@ -5,8 +5,8 @@ the DE members (mixture-LA) and chains started from the DE members with a short 
 
     python bench/bench_baselines.py --net f1 --data izmailov --chains 1274
     python bench/bench_baselines.py --net f1 --data concrete --chains 256
-    python bench/bench_baselines.py --net f2 --data concrete --chains 0 --dei-chains 10 --dei-warmup 64 \
-        --hessian ggn        # no many-chain run: f2 NUTS chains take minutes each
+    python bench/bench_baselines.py --net f2 --data izmailov --chains 16 --dei-warmup 64 --hessian ggn
+        # f2 NUTS chains hit the maximum tree depth: about 70 s per chain here on izmailov
 
 Every method is scored by the same code (results.lppd: the mixture of the draws' Gaussians).
 """
@@ -56,15 +56,17 @@ def main() -> None:
     model = symhmc.MLP(hidden=NETS[args.net], n_inputs=data.n_features)
     x, y = data.x_train, data.y_train
     common = dict(seed=args.seed, threads=args.threads, progress=False)
-    rows = []
-    if args.chains > 0:  # 0: leave out the many-chain run (f2 NUTS chains take minutes each)
-        mcmc, t = timed(lambda: symhmc.sample(model, x, y, chains=args.chains, **common))
-        rows.append(scored(f"MCMC x{args.chains}", mcmc, t, data))
-    if args.single_chain:
-        single, t = timed(lambda: symhmc.sample(model, x, y, chains=1, draws=args.chains, **common))
-        rows.append(scored("MCMC s.c.", single, t, data))
+    rows: list[dict] = []
+    header = {"net": args.net, "hidden": list(NETS[args.net]), "data": args.data, "dei_warmup": args.dei_warmup,
+              "hessian": args.hessian, "members": args.members}
+
+    def record(row: dict) -> None:
+        # Saved after every method: the fast baselines are kept if the long MCMC run is stopped.
+        rows.append(row)
+        save(args.out or f"baselines_{args.net}_{args.data}", {**header, "rows": rows})
+
     de, t_de = timed(lambda: baselines.deep_ensemble(model, x, y, members=args.members, **common))
-    rows.append(scored(f"DE x{args.members}", de, t_de, data))
+    record(scored(f"DE x{args.members}", de, t_de, data))
     # The model's own prior (the posterior the sampler targets) and, as laplace-torch does by
     # default, the prior precision fitted by the Laplace evidence.
     for prior, precision in (("prior", 1.0 / model.prior_scale**2), ("fitted", None)):
@@ -74,19 +76,24 @@ def main() -> None:
                 la, t = timed(lambda: baselines.laplace(model, x, y, at=at, **la_args))
             except baselines.HessianNotPositiveDefinite as exc:
                 print(f"{name:12s} {exc}")
-                rows.append({"method": name, "error": str(exc)})
+                record({"method": name, "error": str(exc)})
                 continue
-            rows.append(scored(name, la, t + extra, data))
-            rows[-1]["prior_precision"] = [float(v) for v in la.prior_precision]
+            row = scored(name, la, t + extra, data)
+            row["prior_precision"] = [float(v) for v in la.prior_precision]
+            record(row)
     dei_chains = args.members if args.dei_chains is None and args.chains == 0 else (args.dei_chains or args.chains)
     if dei_chains > 0:
         dei, t = timed(lambda: symhmc.sample(model, x, y, chains=dei_chains, warmup=args.dei_warmup, init=de,
                                              **common))
-        rows.append(scored(f"DEI-MCMC x{dei_chains}", dei, t + t_de, data))
-    save(args.out or f"baselines_{args.net}_{args.data}", {"net": args.net, "hidden": list(NETS[args.net]), "data": args.data,
-                                               "dei_warmup": args.dei_warmup, "hessian": args.hessian,
-                                               "members": args.members, "rows": rows})
-
+        record(scored(f"DEI-MCMC x{dei_chains}", dei, t + t_de, data))
+    if args.chains > 0:  # 0: leave out the many-chain run (f2 NUTS chains take minutes each)
+        mcmc, t = timed(lambda: symhmc.sample(model, x, y, chains=args.chains, **common))
+        record(scored(f"MCMC x{args.chains}", mcmc, t, data))
+        record({"method": "MCMC sampler health", **{k: v for k, v in mcmc.sampler_summary().items()
+                                                     if isinstance(v, (int, float))}})
+    if args.single_chain:
+        single, t = timed(lambda: symhmc.sample(model, x, y, chains=1, draws=args.chains, **common))
+        record(scored("MCMC s.c.", single, t, data))
 
 if __name__ == "__main__":
     main()
