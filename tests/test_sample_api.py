@@ -242,3 +242,54 @@ def test_gradient_count_is_exact_without_warmup():
         r = symhmc.sample_target(t, chains=4, warmup=0, draws=7, seed=2, progress=False, init=init,
                                  step_size=0.4, sampler=sampler)
         np.testing.assert_array_equal(r.n_grad_evals, 1 + r.stats["n_steps"].sum(axis=1))
+
+
+def test_core_chain_ids_give_the_chains_of_the_whole_run():
+    t = _core.GaussianTarget(np.zeros(5), np.ones(5))
+    settings = _core.SamplerSettings()
+    settings.warmup, settings.draws = 100, 3
+    full = _core.run_chains(t, chains=10, settings=settings, key=7)
+    ids = np.array([8, 2, 5])
+    sub = _core.run_chains(t, chains=3, settings=settings, key=7, chain_ids=ids, threads=1)
+    for name in ("draws", "lp", "adapted_step_size", "inv_mass", "n_grad_evals"):
+        np.testing.assert_array_equal(sub[name], full[name][ids])
+    with pytest.raises(ValueError, match="chain_ids"):
+        _core.run_chains(t, chains=3, settings=settings, chain_ids=[1, 2])
+    with pytest.raises(ValueError, match="chain_ids"):
+        _core.run_chains(t, chains=2, settings=settings, chain_ids=[1, -2])
+    with pytest.raises(ValueError, match="first_chain or chain_ids"):
+        _core.run_chains(t, chains=2, settings=settings, chain_ids=[1, 2], first_chain=3)
+
+
+def test_core_hands_out_the_arrays_before_the_run():
+    t = _core.GaussianTarget(np.zeros(3), np.ones(3))
+    settings = _core.SamplerSettings()
+    settings.warmup, settings.draws = 20, 2
+    seen = {}
+
+    def on_start(arrays):
+        seen["finished"] = arrays["finished"].copy()
+        seen["arrays"] = arrays
+
+    out = _core.run_chains(t, chains=4, settings=settings, on_start=on_start)
+    assert not seen["finished"].any()          # nothing ran yet when it was called
+    assert seen["arrays"]["draws"] is out["draws"] and out["finished"].all()
+
+
+@pytest.mark.parametrize("sampler", ["nuts", "hmc"])
+def test_interrupt_stops_inside_a_long_transition(sampler):
+    # One transition here is 2**24 (NUTS) or 10**8 (HMC) leapfrog steps: minutes. Ctrl-C must not
+    # wait for it to end.
+    t = _core.GaussianTarget(np.zeros(50), np.ones(50))
+    settings = _core.SamplerSettings()
+    settings.sampler = sampler
+    settings.warmup, settings.draws, settings.step_size = 0, 5, 1e-6
+    settings.max_tree_depth, settings.n_steps = 24, 10**8
+    handle = _core.Progress()
+    timer = threading.Timer(0.3, handle.interrupt)
+    timer.start()
+    start = time.perf_counter()
+    out = _core.run_chains(t, chains=2, settings=settings, progress=handle, threads=2)
+    timer.join()
+    assert time.perf_counter() - start < 1.5
+    assert not out["finished"].any()

@@ -153,7 +153,9 @@ py::dict warmup_plan_dict(const SamplerSettings& s) {
 
 py::dict run_chains_py(std::shared_ptr<Target> target, std::int64_t chains, const SamplerSettings& s,
                        std::uint64_t key, int threads, std::optional<DoubleArray> init,
-                       std::shared_ptr<Progress> progress, std::int64_t first_chain) {
+                       std::shared_ptr<Progress> progress, std::int64_t first_chain,
+                       std::optional<py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>> chain_ids,
+                       std::optional<py::function> on_start) {
   if (!target) throw py::type_error("target must be a symhmc._core.Target");
   if (chains < 1) throw py::value_error("chains must be >= 1");
   if (threads < 0) throw py::value_error("threads must be >= 0");
@@ -173,6 +175,15 @@ py::dict run_chains_py(std::shared_ptr<Target> target, std::int64_t chains, cons
     if (init->shape(0) != nc || init->shape(1) != d)
       throw py::value_error("init must have shape (" + std::to_string(nc) + ", " + std::to_string(d) + ")");
     init_ptr = init->data();
+  }
+  const std::int64_t* ids_ptr = nullptr;
+  if (chain_ids) {
+    if (chain_ids->ndim() != 1 || chain_ids->shape(0) != nc)
+      throw py::value_error("chain_ids must have shape (" + std::to_string(nc) + ",)");
+    if (first_chain != 0) throw py::value_error("give first_chain or chain_ids, not both");
+    for (py::ssize_t c = 0; c < nc; ++c)
+      if (chain_ids->data()[c] < 0) throw py::value_error("chain_ids must be >= 0");
+    ids_ptr = chain_ids->data();
   }
   if (!progress) progress = std::make_shared<Progress>();
   const double nan = std::numeric_limits<double>::quiet_NaN();
@@ -200,10 +211,6 @@ py::dict run_chains_py(std::shared_ptr<Target> target, std::int64_t chains, cons
   out.inv_mass = inv_mass.mutable_data();
   out.n_grad_evals = n_grad.mutable_data();
   out.finished = reinterpret_cast<std::uint8_t*>(finished.mutable_data());
-  {
-    py::gil_scoped_release release;
-    run_chains(*target, s, key, chains, init_ptr, out, *progress, threads, first_chain);
-  }
   py::dict r;
   r["draws"] = draws_a;
   r["lp"] = lp;
@@ -217,6 +224,13 @@ py::dict run_chains_py(std::shared_ptr<Target> target, std::int64_t chains, cons
   r["inv_mass"] = inv_mass;
   r["n_grad_evals"] = n_grad;
   r["finished"] = finished;
+  // The arrays are handed out before they are filled, so that another thread can copy the
+  // chains whose `finished` flag is set while the run goes on (checkpoints).
+  if (on_start) (*on_start)(r);
+  {
+    py::gil_scoped_release release;
+    run_chains(*target, s, key, chains, init_ptr, out, *progress, threads, first_chain, ids_ptr);
+  }
   return r;
 }
 
@@ -295,8 +309,11 @@ void bind_sampling(py::module_& m) {
 
   m.def("run_chains", &run_chains_py, py::arg("target"), py::kw_only(), py::arg("chains"), py::arg("settings"),
         py::arg("key") = 0, py::arg("threads") = 0, py::arg("init") = py::none(), py::arg("progress") = py::none(),
-        py::arg("first_chain") = 0,
-        "Run many chains (GIL released); returns a dict of NumPy arrays shaped (chain, draw, ...).");
+        py::arg("first_chain") = 0, py::arg("chain_ids") = py::none(), py::arg("on_start") = py::none(),
+        "Run many chains (GIL released); returns a dict of NumPy arrays shaped (chain, draw, ...).\n\n"
+        "Chain c uses the random stream (key, first_chain + c), or (key, chain_ids[c]). on_start, if given, "
+        "is called with that dict before the chains start; its arrays fill while the run goes on, and a "
+        "chain's rows are complete once finished[c] is set.");
 
   m.def("leapfrog", &leapfrog, py::arg("target"), py::arg("q"), py::arg("p"), py::arg("step_size"),
         py::arg("n_steps"), py::arg("inv_mass") = py::none(),

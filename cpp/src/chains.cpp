@@ -1,6 +1,7 @@
 #include "symhmc/chains.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -51,14 +52,14 @@ class ChainRunner {
               Progress& progress)
       : target_(target), s_(s), key_(key), out_(out), progress_(progress), dim_(target.dim()) {}
 
-  void run(std::int64_t c, std::int64_t stream, const double* init) {
+  void run(std::int64_t c, std::uint64_t stream, const double* init) {
     // A chain not yet started when the run is interrupted does no work at all (no evaluator, no
     // initial point, no step size search), so that stopping many chains is quick.
     if (progress_.interrupt.load(std::memory_order_relaxed)) {
       out_.finished[c] = 0;
       return;
     }
-    Rng rng(key_, std::uint64_t(stream));
+    Rng rng(key_, stream);
     auto evaluator = target_.make_evaluator();
     CountingEvaluator eval(*evaluator);
     DiagMetric metric(dim_);
@@ -87,6 +88,8 @@ class ChainRunner {
 
     Nuts nuts(dim_, s_.nuts);
     StaticHmc hmc(dim_, s_.hmc);
+    nuts.set_stop_flag(&progress_.interrupt);
+    hmc.set_stop_flag(&progress_.interrupt);
     const std::int64_t n_iter = s_.warmup + s_.draws;  // validate() rules out overflow
     bool finished = true;
     for (std::int64_t it = 0; it < n_iter; ++it) {
@@ -96,6 +99,10 @@ class ChainRunner {
       }
       const TransitionStats st = s_.kind == SamplerKind::nuts ? nuts.transition(cur, eps, metric, eval, rng)
                                                               : hmc.transition(cur, eps, metric, eval, rng);
+      if (nuts.stopped() || hmc.stopped()) {  // interrupted inside the transition: discard it
+        finished = false;
+        break;
+      }
       if (it < s_.warmup) {
         if (st.diverging) progress_.warmup_divergences.fetch_add(1, std::memory_order_relaxed);
         if (s_.adapt_step_size) eps = dual_avg.update(st.acceptance_rate);
@@ -130,8 +137,11 @@ class ChainRunner {
     out_.adapted_step_size[c] = eps;
     std::copy(metric.inv_mass().begin(), metric.inv_mass().end(), out_.inv_mass + std::size_t(c) * dim_);
     out_.n_grad_evals[c] = eval.count();
+    // A reader may copy finished chains while the run goes on (checkpoints): the chain's
+    // outputs must be visible before its flag.
+    std::atomic_thread_fence(std::memory_order_release);
     out_.finished[c] = finished ? 1 : 0;
-    if (finished) progress_.chains_done.fetch_add(1, std::memory_order_relaxed);
+    if (finished) progress_.chains_done.fetch_add(1, std::memory_order_release);
   }
 
  private:
@@ -147,15 +157,21 @@ class ChainRunner {
 
 void run_chains(const Target& target, const SamplerSettings& settings, std::uint64_t key, std::int64_t n_chains,
                 const double* init, const ChainOutputs& out, Progress& progress, int threads,
-                std::int64_t first_chain) {
+                std::int64_t first_chain, const std::int64_t* chain_ids) {
   validate(settings);
   if (n_chains < 0) throw std::invalid_argument("n_chains must be >= 0");
   if (first_chain < 0 || first_chain > std::numeric_limits<std::int64_t>::max() - n_chains)
     throw std::invalid_argument("first_chain must be >= 0 and first_chain + n_chains must fit in 64 bits");
+  if (chain_ids) {
+    if (first_chain != 0) throw std::invalid_argument("give first_chain or chain_ids, not both");
+    for (std::int64_t c = 0; c < n_chains; ++c)
+      if (chain_ids[c] < 0) throw std::invalid_argument("chain_ids must be >= 0");
+  }
   const std::size_t dim = target.dim();
   ChainRunner runner(target, settings, key, out, progress);
   run_parallel_jobs(n_chains, threads, progress.interrupt, [&](std::int64_t c) {
-    runner.run(c, first_chain + c, init ? init + std::size_t(c) * dim : nullptr);
+    const std::int64_t id = chain_ids ? chain_ids[c] : first_chain + c;
+    runner.run(c, std::uint64_t(id), init ? init + std::size_t(c) * dim : nullptr);
   });
 }
 

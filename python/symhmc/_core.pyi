@@ -1,6 +1,6 @@
 """symhmc's compiled core (type stub for the pybind11 module; bindings in cpp/bindings/)."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final, Literal, SupportsFloat, SupportsIndex, TypedDict, overload, type_check_only
 
 import numpy as np
@@ -309,8 +309,14 @@ def run_chains(
     init: ArrayLike | None = None,
     progress: Progress | None = None,
     first_chain: SupportsIndex = 0,
+    chain_ids: ArrayLike | None = None,
+    on_start: Callable[[_ChainOutputs], object] | None = None,
 ) -> _ChainOutputs:
-    """Run many chains (GIL released); returns a dict of NumPy arrays shaped (chain, draw, ...)."""
+    """Run many chains (GIL released); returns a dict of NumPy arrays shaped (chain, draw, ...).
+
+    Chain c uses the random stream (key, first_chain + c), or (key, chain_ids[c]). on_start, if
+    given, is called with that dict before the chains start; its arrays fill while the run goes
+    on, and a chain's rows are complete once finished[c] is set."""
 
 @type_check_only
 class _TrainOutputs(TypedDict):

@@ -42,10 +42,13 @@ struct ChainOutputs {
 };
 
 // Runs n_chains chains. init: n_chains x dim starting points, or null for uniform(-r, r).
-// Chain c uses the RNG stream (key, first_chain + c). Exceptions are rethrown after all
-// threads stopped (the first one wins; it also interrupts the other chains).
+// Chain c uses the RNG stream (key, first_chain + c), or (key, chain_ids[c]) when chain_ids (n_chains
+// non-negative ids) is given: any subset of a run's chains (a resumed run, a block on a cluster)
+// gives the same draws as in the whole run. Exceptions are rethrown after all threads stopped (the
+// first one wins; it also interrupts the other chains). Setting progress.interrupt stops every
+// chain within 64 leapfrog steps (the chain is then not finished).
 void run_chains(const Target& target, const SamplerSettings& settings, std::uint64_t key, std::int64_t n_chains,
                 const double* init, const ChainOutputs& out, Progress& progress, int threads,
-                std::int64_t first_chain = 0);
+                std::int64_t first_chain = 0, const std::int64_t* chain_ids = nullptr);
 
 }  // namespace symhmc

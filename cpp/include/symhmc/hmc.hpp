@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include "symhmc/integrator.hpp"
@@ -16,9 +17,14 @@ class StaticHmc {
  public:
   StaticHmc(std::size_t dim, HmcSettings s) : s_(s), z_(dim) {}
 
+  // As Nuts::set_stop_flag: checked every 64 leapfrog steps; a stopped transition is discarded.
+  void set_stop_flag(const std::atomic<bool>* stop) { stop_ = stop; }
+  bool stopped() const { return stopped_; }
+
   // Moves `current` (position, lp and grad valid) to the next state.
   TransitionStats transition(PhasePoint& current, double step_size, const DiagMetric& metric,
                              CountingEvaluator& eval, Rng& rng) {
+    stopped_ = false;
     double eps = step_size;
     if (s_.step_jitter > 0.0) eps *= 1.0 + s_.step_jitter * (2.0 * rng.uniform() - 1.0);
     metric.sample_momentum(rng, current.p.data());
@@ -29,6 +35,10 @@ class StaticHmc {
     bool diverging = false;
     std::int64_t steps = 0;
     for (; steps < s_.n_steps; ++steps) {
+      if (stop_ && steps % 64 == 0 && stop_->load(std::memory_order_relaxed)) {
+        stopped_ = true;
+        return st;  // current is unchanged; the caller discards this transition
+      }
       leapfrog_step(z_, eps, metric, eval);
       if (!std::isfinite(z_.lp) || hamiltonian(z_, metric) - h0 > s_.max_energy_error) {
         diverging = true;  // stop early: the trajectory is lost
@@ -50,6 +60,8 @@ class StaticHmc {
  private:
   HmcSettings s_;
   PhasePoint z_;
+  const std::atomic<bool>* stop_ = nullptr;
+  bool stopped_ = false;
 };
 
 }  // namespace symhmc

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -41,9 +42,17 @@ class Nuts {
     for (Frame& f : frames_) f.resize(dim);
   }
 
+  // A flag watched while a tree is built (every kStopCheckSteps leapfrog steps): when it is set
+  // the transition ends early and its result must be discarded. A deep tree can take minutes,
+  // too long to wait for after Ctrl-C. Reading it draws no random numbers, so it never changes
+  // the draws of a run that is not stopped.
+  void set_stop_flag(const std::atomic<bool>* stop) { stop_ = stop; }
+  bool stopped() const { return stopped_; }
+
   // Moves `current` (position, lp and grad valid) to the next state.
   TransitionStats transition(PhasePoint& current, double step_size, const DiagMetric& metric,
                              CountingEvaluator& eval, Rng& rng) {
+    stopped_ = false;
     metric_ = &metric;
     eval_ = &eval;
     rng_ = &rng;
@@ -159,6 +168,10 @@ class Nuts {
   bool build_tree(int depth, PhasePoint& z_propose, Vec& ps_beg, Vec& ps_end, Vec& rho, Vec& p_beg, Vec& p_end,
                   double sign, double& log_sum_weight) {
     if (depth == 0) {
+      if (stop_ && n_leapfrog_ % kStopCheckSteps == 0 && stop_->load(std::memory_order_relaxed)) {
+        stopped_ = true;
+        return false;
+      }
       leapfrog_step(z_, sign * eps_, *metric_, *eval_);
       ++n_leapfrog_;
       const double h = hamiltonian(z_, *metric_);  // NaN -> +inf
@@ -211,6 +224,8 @@ class Nuts {
     return persist;
   }
 
+  static constexpr int kStopCheckSteps = 64;
+
   NutsSettings s_;
   std::size_t dim_;
   PhasePoint z_, z_fwd_, z_bck_, z_sample_, z_propose_;
@@ -224,6 +239,8 @@ class Nuts {
   double eps_ = 1.0, h0_ = 0.0, sum_metro_prob_ = 0.0;
   int n_leapfrog_ = 0;
   bool divergent_ = false;
+  const std::atomic<bool>* stop_ = nullptr;
+  bool stopped_ = false;
 };
 
 }  // namespace symhmc
