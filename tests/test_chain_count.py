@@ -177,7 +177,7 @@ def test_auto_interrupted_returns_the_finished_rounds(monkeypatch):
 
     def interrupted_in_third_round(target, kwargs, chains, show, **kw):
         out, _, secs = real(target, kwargs, chains, show, **kw)
-        calls.append(kwargs["first_chain"])
+        calls.append(int(kwargs["chain_ids"][0]))
         if len(calls) == 3:  # as if Ctrl-C came after 5 chains of round 3
             out["finished"][5:] = False
             return out, True, secs

@@ -1,13 +1,16 @@
 """Running the compiled sampler: seeds and initial points of the chains' streams, a worker thread
-with a progress bar that turns Ctrl-C into the core's interrupt flag, and the rounds of
-``chains="auto"``."""
+with a progress bar that turns Ctrl-C (and SIGTERM) into the core's interrupt flag, the chains
+of one call run locally or in blocks on an executor and checkpointed (:class:`ChainJob`), and
+the rounds of ``chains="auto"``."""
 
 from __future__ import annotations
 
+import contextlib
 import numbers
+import signal
 import threading
 import time
-from typing import Any, cast
+from typing import Any, Callable, cast
 
 import numpy as np
 
@@ -76,14 +79,40 @@ def _init_from_results(results, chains: int, dim: int, first_chain: int) -> tupl
     return np.ascontiguousarray(points[idx]), name
 
 
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM (a batch system's stop, ``kill``) raises KeyboardInterrupt like Ctrl-C while a run
+    goes on, so that the finished chains are returned and checkpointed. Signal handlers can only
+    be set from the main thread; elsewhere SIGTERM keeps its usual effect."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt("SIGTERM")
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except (ValueError, OSError):  # e.g. an embedded interpreter without signal support
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar=None, offset: int = 0,
-                       run=None, desc: str | None = None, unit: str = "chain") -> tuple[dict, bool, float]:
+                       run=None, desc: str | None = None, unit: str = "chain",
+                       on_tick: Callable[[dict], None] | None = None) -> tuple[dict, bool, float]:
     """Runs a core call (``run``, default _core.run_chains; also _core.train_members) in a worker
-    thread; the calling thread shows progress and turns KeyboardInterrupt into the core's interrupt
-    flag. Returns (outputs, interrupted, seconds).
+    thread; the calling thread shows progress and turns KeyboardInterrupt (Ctrl-C, or SIGTERM in
+    the main thread) into the core's interrupt flag. Returns (outputs, interrupted, seconds).
 
     ``bar``: an open tqdm bar shared by several calls (rounds), advanced from ``offset``; it is
-    left open. Without it a bar of ``chains`` ``unit``s is made (if ``show``) and closed.
+    left open. Without it a bar of ``offset + chains`` ``unit``s is made (if ``show``), starting at
+    ``offset``, and closed. ``on_tick(outputs)``: called about every 0.1 s with the core's output
+    arrays while they fill (run_chains only), e.g. to checkpoint the finished chains.
     """
     sampling = run is None
     run = _core.run_chains if run is None else run
@@ -92,10 +121,11 @@ def _run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar=Non
     # An Event, not Thread.join: a KeyboardInterrupt inside join() can leave the thread looking
     # finished while it still runs (CPython gh-90882).
     done = threading.Event()
+    extra = {"on_start": lambda arrays: box.__setitem__("live", arrays)} if on_tick is not None else {}
 
     def work():
         try:
-            box["out"] = run(target, progress=handle, **kwargs)
+            box["out"] = run(target, progress=handle, **kwargs, **extra)
         except BaseException as exc:  # re-raised in the calling thread
             box["error"] = exc
         finally:
@@ -106,38 +136,120 @@ def _run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar=Non
         from tqdm.auto import tqdm
 
         label = desc if desc is not None else kwargs["settings"].sampler.upper()
-        bar = tqdm(total=chains, unit=unit, desc=label, smoothing=0.05)
+        bar = tqdm(total=offset + chains, initial=offset, unit=unit, desc=label, smoothing=0.05)
     worker = threading.Thread(target=work, name="symhmc-sampler", daemon=True)
     interrupted = False
     start = time.perf_counter()
-    worker.start()
-    try:
+    with _sigterm_as_interrupt():
+        worker.start()
         try:
-            while not done.wait(0.1):
-                if bar is not None:
-                    bar.n = offset + handle.chains_done
+            try:
+                while not done.wait(0.1):
+                    if on_tick is not None and "live" in box:
+                        on_tick(box["live"])
+                    if bar is not None:
+                        bar.n = offset + handle.chains_done
+                        if sampling:
+                            bar.set_postfix(divergences=handle.divergences, refresh=False)
+                        bar.refresh()
+            except KeyboardInterrupt:
+                interrupted = True
+                handle.interrupt()
+                while not done.wait(0.1):  # chains stop within 64 leapfrog steps
+                    pass
+        finally:
+            if bar is not None:
+                bar.n = offset + handle.chains_done
+                if own_bar:
                     if sampling:
                         bar.set_postfix(divergences=handle.divergences, refresh=False)
+                    bar.close()
+                else:
                     bar.refresh()
-        except KeyboardInterrupt:
-            interrupted = True
-            handle.interrupt()
-            while not done.wait(0.1):  # chains stop before their next iteration
-                pass
-    finally:
-        if bar is not None:
-            bar.n = offset + handle.chains_done
-            if own_bar:
-                if sampling:
-                    bar.set_postfix(divergences=handle.divergences, refresh=False)
-                bar.close()
-            else:
-                bar.refresh()
     seconds = time.perf_counter() - start
     if "error" in box:
         raise box["error"]
     # The worker stored either "out" or "error" before setting ``done``.
     return box["out"], interrupted or bool(handle.interrupted), seconds
+
+
+class ChainJob:
+    """Runs chains by id for one sampling call: locally in a worker thread, or in blocks on an
+    executor; with a checkpoint, chains already in it are not run again and finished ones are
+    written as they come."""
+
+    def __init__(self, target, kwargs: dict, *, draws: int, checkpoint=None, executor=None, spec=None,
+                 block_size: int | None = None):
+        self.target, self.kwargs, self.draws = target, kwargs, draws
+        self.dim = int(target.dim)
+        self.checkpoint, self.executor, self.spec, self.block_size = checkpoint, executor, spec, block_size
+
+    def run(self, ids: np.ndarray, init: np.ndarray | None, show: bool, *, bar=None,
+            offset: int = 0) -> tuple[dict, bool, float]:
+        """Outputs for chains ``ids`` (in order), interrupted, seconds."""
+        ck = self.checkpoint
+        todo = np.ones(len(ids), dtype=bool) if ck is None else ~ck.store.has(ids)
+        run_ids = ids[todo]
+        run_init = None if init is None else np.ascontiguousarray(init[todo])
+        skipped = len(ids) - len(run_ids)
+        out = None
+        if len(run_ids) == 0:
+            if bar is not None:
+                bar.n = offset + len(ids)
+                bar.refresh()
+            return ck.store.gather(ids, self.draws, self.dim), False, 0.0
+        try:
+            if self.executor is not None:
+                out, interrupted, seconds = self._run_blocks(run_ids, run_init, show, bar, offset + skipped)
+            else:
+                on_tick = None if ck is None else (lambda live: self._tick(live, run_ids))
+                out, interrupted, seconds = _run_with_progress(
+                    self.target, dict(self.kwargs, chains=len(run_ids), init=run_init, chain_ids=run_ids),
+                    len(run_ids), show, bar=bar, offset=offset + skipped, on_tick=on_tick)
+        finally:
+            if ck is not None:  # also after an error or a stop: nothing finished is lost
+                if out is not None:
+                    ck.store.add(out, run_ids)
+                ck.write()
+        if ck is None:
+            return out, interrupted, seconds
+        return ck.store.gather(ids, self.draws, self.dim), interrupted, seconds
+
+    def _tick(self, live: dict, run_ids: np.ndarray) -> None:
+        ck = self.checkpoint
+        if ck.due():
+            ck.store.add(live, run_ids)
+            ck.write()
+
+    def _run_blocks(self, ids, init, show, bar, offset):
+        from . import _executor  # noqa: PLC0415
+
+        own_bar = bar is None and show
+        if own_bar:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=offset + len(ids), initial=offset, unit="chain",
+                       desc=f"{self.kwargs['settings'].sampler.upper()} blocks", smoothing=0.05)
+        ck = self.checkpoint
+
+        def on_block(block: dict, block_ids: np.ndarray) -> None:
+            if ck is not None:
+                ck.store.add(block, block_ids)
+                if ck.due():
+                    ck.write()
+
+        def on_poll(chains_done: int) -> None:
+            if bar is not None and bar.n != offset + chains_done:
+                bar.n = offset + chains_done
+                bar.refresh()
+
+        try:
+            with _sigterm_as_interrupt():
+                return _executor.run_blocks(self.executor, self.spec, ids, init, block_size=self.block_size,
+                                            on_block=on_block, on_poll=on_poll)
+        finally:
+            if own_bar:
+                bar.close()
 
 
 def _concat_outputs(outs: list[dict]) -> dict:
@@ -146,7 +258,7 @@ def _concat_outputs(outs: list[dict]) -> dict:
     return {k: np.concatenate([o[k] for o in outs], axis=0) for k in outs[0]}
 
 
-def _run_auto(target, kwargs: dict, init_arr, first_chain: int, a: dict, model,
+def _run_auto(job: ChainJob, init_arr, first_chain: int, a: dict, model,
               show: bool) -> tuple[dict, bool, float, dict[str, Any]]:
     """Rounds of ``a["round_size"]`` chains until the predictive density of successive rounds
     differs by less than ``a["tol"]`` (mean KL over the inputs) for ``a["patience"]`` rounds, or
@@ -166,14 +278,14 @@ def _run_auto(target, kwargs: dict, init_arr, first_chain: int, a: dict, model,
     if show:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=a["max_chains"], unit="chain", desc=f"{kwargs['settings'].sampler.upper()} auto", smoothing=0.05)
+        bar = tqdm(total=a["max_chains"], unit="chain", desc=f"{job.kwargs['settings'].sampler.upper()} auto",
+                   smoothing=0.05)
     try:
         while done < a["max_chains"]:
             n = min(a["round_size"], a["max_chains"] - done)
             init = None if init_arr is None else init_arr[done:done + n]
-            out, interrupted, secs = _run_with_progress(
-                target, dict(kwargs, chains=n, init=init, first_chain=first_chain + done), n, show, bar=bar,
-                offset=done)
+            ids = np.arange(first_chain + done, first_chain + done + n, dtype=np.int64)
+            out, interrupted, secs = job.run(ids, init, show, bar=bar, offset=done)
             outs.append(out)
             seconds += secs
             if interrupted or not out["finished"].all():

@@ -219,6 +219,19 @@ def _collect(results, store_data, max_data_bytes) -> tuple[dict[str, np.ndarray]
     return arrays, attrs
 
 
+def _fsync(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # e.g. directories cannot be opened on some systems
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def save(results, path, *, format: str | None = None, store_data="auto",
          max_data_bytes: int = DEFAULT_MAX_DATA_BYTES, engine: str | None = None) -> Path:
     """Write ``results`` (a :class:`~symhmc.SampleResults`) to ``path``; see the module docstring.
@@ -264,7 +277,9 @@ def save(results, path, *, format: str | None = None, store_data="auto",
     tmp = Path(tmp_name)
     try:
         (_write_npz if format == "npz" else _write_netcdf)(tmp, arrays, attrs, engine)
+        _fsync(tmp)  # the data reach the disk before the rename makes them the file
         os.replace(tmp, p)
+        _fsync(directory)  # and the rename itself survives a crash
     finally:
         if tmp.exists():
             tmp.unlink()

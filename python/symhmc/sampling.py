@@ -9,6 +9,7 @@ a run is reproducible bit for bit whatever the number of threads. The option tab
 
 from __future__ import annotations
 
+import os
 import textwrap
 import warnings
 from typing import Literal, Union
@@ -18,7 +19,8 @@ import numpy as np
 from . import _core, _runner
 from ._options import (DEFAULT_DRAWS, DEFAULT_WARMUP, MAX_COUNT, SAMPLER_OPTIONS, _sampler_settings, core_settings,
                        options_doc, warmup_report)
-from ._validation import positive_int, threads_arg
+from ._validation import positive_float, positive_int, threads_arg
+from .checkpoint import DEFAULT_CHECKPOINT_EVERY, Checkpoint, run_fingerprint
 from .chain_rules import AUTO_DEFAULTS, BOUND_KEYS, CHAIN_RULES, ChainsArg, _auto_record, _auto_rule, _chains_arg
 from .results import STAT_NAMES, SampleResults
 
@@ -32,8 +34,10 @@ InitName = Literal["uniform", "prior"]
 def sample_target(target, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP, draws: int = DEFAULT_DRAWS,
                   sampler: SamplerName = "nuts", seed: Union[int, None] = None, threads: Union[int, None] = None,
                   init: Union[InitName, np.ndarray, SampleResults] = "uniform", progress: bool = True,
-                  bound: dict | None = None, auto: dict | None = None, first_chain: int = 0, _model=None,
-                  _data=(None, None),
+                  bound: dict | None = None, auto: dict | None = None, first_chain: int = 0,
+                  checkpoint: Union[str, os.PathLike, None] = None,
+                  checkpoint_every: float = DEFAULT_CHECKPOINT_EVERY, overwrite: bool = False,
+                  executor=None, block_size: Union[int, None] = None, _model=None, _data=(None, None),
                   **sampler_options) -> SampleResults:
     """Sample any compiled :class:`symhmc._core.Target` (see :func:`sample` for the arguments).
 
@@ -70,15 +74,36 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMU
             raise ValueError(f"init: the log density or its gradient is not finite at the initial point of "
                              f"chain(s) {bad[:10].tolist()}{' ...' if len(bad) > 10 else ''}")
 
+    all_settings = {
+        "sampler": sampler, "chains": total, "warmup": warmup, "draws": draws,
+        "threads": n_threads if n_threads > 0 else int(_core.max_threads()), "init": init_name,
+        "seed": _runner._entropy(ss), "rng": "philox4x32-10, stream (key, chain)",
+        **settings,
+    }
+    if sampler == "nuts":
+        all_settings["dense_mass_matrix"] = False
+    all_settings.update(warmup_report(core))
+    all_settings["first_chain"] = first_chain
+
     kwargs = dict(settings=core, key=_runner._key(ss), threads=n_threads)
+    ck = _open_checkpoint(checkpoint, checkpoint_every, overwrite, all_settings, init=init, first_chain=first_chain,
+                          model=_model, data=_data, target=target, seed=_runner._entropy(ss), draws=draws)
+    spec = None
+    if executor is not None:
+        spec = _executor_spec(executor, block_size, _model, _data, sampler, warmup, draws, settings, kwargs,
+                              target.dim)
+    elif block_size is not None:
+        raise ValueError("block_size needs executor= (it sets how many chains one executor task runs)")
+    job = _runner.ChainJob(target, kwargs, draws=draws, checkpoint=ck, executor=executor, spec=spec,
+                           block_size=block_size)
     convergence: dict | None = None
     if auto_args is None:
         n_chains = total
-        out, interrupted, seconds = _runner._run_with_progress(
-            target, dict(kwargs, chains=n_chains, init=init_arr, first_chain=first_chain), n_chains, bool(progress))
+        out, interrupted, seconds = job.run(np.arange(first_chain, first_chain + total, dtype=np.int64), init_arr,
+                                            bool(progress))
     else:
-        out, interrupted, seconds, convergence = _runner._run_auto(target, kwargs, init_arr, first_chain,
-                                                                   auto_args, _model, bool(progress))
+        out, interrupted, seconds, convergence = _runner._run_auto(job, init_arr, first_chain, auto_args, _model,
+                                                                   bool(progress))
         n_chains = out["finished"].shape[0]
         rule = _auto_record(auto_args, n_chains, convergence["converged"])
 
@@ -89,17 +114,15 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMU
         warnings.warn(f"sampling was interrupted: returning the {len(keep)} of {n_chains} chains that finished "
                       "(results.partial is True)", RuntimeWarning, stacklevel=3)
     sel = (lambda a: a[keep]) if partial else (lambda a: a)
-    all_settings = {
-        "sampler": sampler, "chains": n_chains, "warmup": warmup, "draws": draws,
-        "threads": n_threads if n_threads > 0 else int(_core.max_threads()), "init": init_name,
-        "seed": _runner._entropy(ss), "rng": "philox4x32-10, stream (key, chain)",
-        **settings,
-    }
-    if sampler == "nuts":
-        all_settings["dense_mass_matrix"] = False
-    all_settings.update(warmup_report(core))
-    all_settings["first_chain"] = first_chain
+    all_settings["chains"] = n_chains
     all_settings["chains_rule"] = rule
+    if ck is not None:
+        if not partial:
+            ck.write(complete=True)
+        all_settings["checkpoint"] = {"path": str(ck.path), "resumed_chains": ck.resumed, "writes": ck.writes,
+                                      "seconds_writing": ck.seconds_writing}
+    if executor is not None:
+        all_settings["executor"] = {"type": type(executor).__name__, "block_size": spec["block_size"]}
     results = SampleResults(
         draws=sel(out["draws"]), stats={k: sel(out[k]) for k in STAT_NAMES}, step_size=sel(out["adapted_step_size"]),
         inv_mass=sel(out["inv_mass"]), n_grad_evals=sel(out["n_grad_evals"]), wall_time=seconds,
@@ -110,10 +133,44 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMU
     return results
 
 
+def _open_checkpoint(path, every, overwrite, settings, *, init, first_chain, model, data, target, seed, draws):
+    if path is None:
+        if not (isinstance(overwrite, (bool, np.bool_)) and not overwrite):
+            raise ValueError("overwrite needs checkpoint= (it replaces an existing checkpoint file)")
+        return None
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"checkpoint must be a path (str or os.PathLike), got {type(path).__name__}")
+    every = positive_float(every, "checkpoint_every")
+    if not isinstance(overwrite, (bool, np.bool_)):
+        raise TypeError(f"overwrite must be True or False, got {overwrite!r}")
+    fp = run_fingerprint(settings, init=init, first_chain=first_chain, model=model, x=data[0], y=data[1],
+                         target_name=type(target).__name__, dim=target.dim)
+    return Checkpoint(path, fingerprint=fp, every=every, overwrite=bool(overwrite), settings=settings, seed=seed,
+                      model=model, x=data[0], y=data[1], draws=draws, dim=target.dim)
+
+
+def _executor_spec(executor, block_size, model, data, sampler, warmup, draws, settings, kwargs, dim) -> dict:
+    """What a worker needs to rebuild the run (compiled objects do not travel between processes)."""
+    from . import _executor  # noqa: PLC0415
+    from .io import _model_spec  # noqa: PLC0415
+
+    _executor.check_executor(executor)
+    if model is None:
+        raise ValueError("executor= needs symhmc.sample(model, x, y, ...): a compiled target cannot be sent to "
+                         "other processes")
+    if block_size is not None:
+        block_size = positive_int(block_size, "block_size", maximum=MAX_COUNT)
+    return {"model": _model_spec(model), "x": data[0], "y": data[1], "sampler": sampler, "warmup": warmup,
+            "draws": draws, "options": dict(settings), "key": kwargs["key"], "threads": kwargs["threads"],
+            "dim": int(dim), "block_size": block_size}
+
+
 def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP, draws: int = DEFAULT_DRAWS,
            sampler: SamplerName = "nuts", seed: Union[int, None] = None, threads: Union[int, None] = None,
            init: Union[InitName, np.ndarray, SampleResults] = "uniform", progress: bool = True,
            bound: dict | None = None, auto: dict | None = None, first_chain: int = 0,
+           checkpoint: Union[str, os.PathLike, None] = None, checkpoint_every: float = DEFAULT_CHECKPOINT_EVERY,
+           overwrite: bool = False, executor=None, block_size: Union[int, None] = None,
            **sampler_options) -> SampleResults:
     """Sample the posterior of a Bayesian MLP with many independent chains.
 
@@ -170,6 +227,26 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP,
     first_chain : int
         Index of the first chain's random stream (default 0): ``chains=64, first_chain=64``
         gives exactly chains 64..127 of a run with ``chains=128`` and the same seed.
+    checkpoint : str or os.PathLike, optional
+        A results file (``.npz``) holding the finished chains, written atomically at most every
+        ``checkpoint_every`` seconds, after every round or block, when the run stops (Ctrl-C,
+        SIGTERM, an error) and when it ends. Calling ``sample`` again with the same path runs only
+        the chains it lacks; the result equals an uninterrupted run bit for bit. A checkpoint of
+        another run (settings, seed, init, model or data differ) raises
+        :class:`symhmc.checkpoint.CheckpointMismatch` naming what differs. See
+        :mod:`symhmc.checkpoint`.
+    checkpoint_every : float
+        Seconds between checkpoint writes while chains run (default {checkpoint_every:g}).
+    overwrite : bool
+        Start over, replacing an existing checkpoint file.
+    executor : concurrent.futures.Executor or dask.distributed.Client, optional
+        Run the chains in blocks on this executor (other processes or machines); the draws equal
+        a local run's bit for bit on the same kind of CPU. Each block uses ``threads`` threads on
+        its worker (``None``: all the worker's cores; with several workers on one machine, set
+        ``threads=1``). A block that fails is submitted again (twice); Ctrl-C cancels the blocks
+        not finished and returns the others. Works with ``checkpoint`` and ``chains="auto"``.
+    block_size : int, optional
+        Chains per executor block (default: four blocks per worker).
     **sampler_options
         Sampler settings, with the defaults of the core's ``SamplerSettings`` (the paper's):
         {options}. Ranges are checked by the core; every value used is in ``results.settings``,
@@ -178,8 +255,9 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP,
     Returns
     -------
     SampleResults
-        On Ctrl-C the finished chains are returned with ``partial=True`` (and a warning);
-        with ``chains="auto"``, those of every round so far.
+        On Ctrl-C (or SIGTERM, when ``sample`` runs in the main thread) the finished chains
+        are returned with ``partial=True`` (and a warning); with ``chains="auto"``, those of
+        every round so far.
     """
     from .model import MLP
 
@@ -190,10 +268,13 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP,
     target = model.posterior(x, y)
     return sample_target(target, chains=chains, warmup=warmup, draws=draws, sampler=sampler, seed=seed,
                          threads=threads, init=init, progress=progress, bound=bound, auto=auto,
-                         first_chain=first_chain, _model=model, _data=(x, y), **sampler_options)
+                         first_chain=first_chain, checkpoint=checkpoint, checkpoint_every=checkpoint_every,
+                         overwrite=overwrite, executor=executor, block_size=block_size, _model=model, _data=(x, y),
+                         **sampler_options)
 
 
 # The defaults in the docstring are the core's, filled in once at import.
 if sample.__doc__:
     sample.__doc__ = (sample.__doc__.replace("{options}", textwrap.fill(options_doc(), 92, subsequent_indent=" " * 8))
-                      .replace("{warmup}", str(DEFAULT_WARMUP)).replace("{draws}", str(DEFAULT_DRAWS)))
+                      .replace("{warmup}", str(DEFAULT_WARMUP)).replace("{draws}", str(DEFAULT_DRAWS))
+                      .replace("{checkpoint_every:g}", f"{DEFAULT_CHECKPOINT_EVERY:g}"))
