@@ -103,14 +103,23 @@ void with_option(Settings& s, const std::string& name, F&& f) {
 
 py::object get_option(const SamplerSettings& s, const std::string& name) {
   py::object out;
-  with_option(s, name, [&](const auto& field) { out = py::cast(field); });
+  with_option(s, name, [&](const auto& field) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(field)>, MassAdaptation>)
+      out = py::str(to_string(field));
+    else
+      out = py::cast(field);
+  });
   return out;
 }
 
 void set_option(SamplerSettings& s, const std::string& name, const py::object& value) {
   with_option(s, name, [&](auto& field) {
     using T = std::decay_t<decltype(field)>;
-    if constexpr (std::is_same_v<T, bool>) {
+    if constexpr (std::is_same_v<T, MassAdaptation>) {
+      if (!py::isinstance<py::str>(value)) throw py::type_error(name + " must be 'stan' or 'gradient'");
+      if (!parse_mass_adaptation(value.cast<std::string>(), field))
+        throw py::value_error(name + " must be 'stan' or 'gradient', got '" + value.cast<std::string>() + "'");
+    } else if constexpr (std::is_same_v<T, bool>) {
       if (!py::isinstance<py::bool_>(value)) throw py::type_error(name + " must be True or False");
       field = value.cast<bool>();
     } else if constexpr (std::is_integral_v<T>) {

@@ -46,6 +46,73 @@ bool all_finite(const std::vector<double>& v) {
   return true;
 }
 
+// nutpie's gradient-based diagonal metric: inverse mass sqrt(var(q) / var(grad)) per coordinate,
+// from a foreground window of draws and gradients, re-estimated after every warmup iteration
+// (GradientWindows decides when the background window takes over). Started from 1 / |grad| at the
+// initial point. Coordinates whose estimate is not finite or not positive keep their value.
+class GradientMetric {
+ public:
+  enum class Event { none, first_update, frozen };
+
+  GradientMetric(std::size_t dim, std::int64_t warmup, bool wanted)
+      : schedule_(warmup), active_(wanted && schedule_.enabled()), switches_(schedule_.switch_iterations()),
+        fg_q_(dim), fg_g_(dim), bg_q_(dim), bg_g_(dim), inv_mass_(dim, 1.0) {}
+
+  bool active() const { return active_; }
+
+  void start(const PhasePoint& z, DiagMetric& metric) {
+    add(z);
+    for (std::size_t i = 0; i < inv_mass_.size(); ++i) {
+      const double m = 1.0 / std::abs(z.grad[i]);
+      if (std::isfinite(m) && m > 0.0) inv_mass_[i] = std::clamp(m, kLower, kUpper);
+    }
+    metric.set_inv_mass(inv_mass_);
+  }
+
+  // After warmup iteration `it` moved to z: collect, maybe switch windows, re-estimate.
+  Event update(std::int64_t it, const PhasePoint& z, DiagMetric& metric) {
+    if (it >= schedule_.final_start()) return Event::none;
+    add(z);
+    if (next_switch_ < switches_.size() && switches_[next_switch_] == it) {
+      ++next_switch_;
+      fg_q_ = bg_q_;
+      fg_g_ = bg_g_;
+      bg_q_.restart();
+      bg_g_.restart();
+    }
+    Event event = Event::none;
+    if (fg_q_.count() >= 3) {
+      for (std::size_t i = 0; i < inv_mass_.size(); ++i) {
+        const double m = std::sqrt(fg_q_.variance(i) / fg_g_.variance(i));
+        if (std::isfinite(m) && m > 0.0) inv_mass_[i] = std::clamp(m, kLower, kUpper);
+      }
+      metric.set_inv_mass(inv_mass_);
+      if (!updated_) event = Event::first_update;
+      updated_ = true;
+    }
+    if (it + 1 == schedule_.final_start()) event = Event::frozen;
+    return event;
+  }
+
+ private:
+  static constexpr double kLower = 1e-20, kUpper = 1e20;
+
+  void add(const PhasePoint& z) {
+    fg_q_.add(z.q.data());
+    fg_g_.add(z.grad.data());
+    bg_q_.add(z.q.data());
+    bg_g_.add(z.grad.data());
+  }
+
+  GradientWindows schedule_;
+  bool active_;
+  std::vector<std::int64_t> switches_;
+  std::size_t next_switch_ = 0;
+  WelfordVariance fg_q_, fg_g_, bg_q_, bg_g_;
+  std::vector<double> inv_mass_;
+  bool updated_ = false;
+};
+
 class ChainRunner {
  public:
   ChainRunner(const Target& target, const SamplerSettings& s, std::uint64_t key, const ChainOutputs& out,
@@ -82,6 +149,9 @@ class ChainRunner {
     WindowSchedule windows(s_.warmup, s_.windows);
     WelfordVariance welford(dim_);
     std::vector<double> var(dim_, 1.0);
+    GradientMetric gradient_metric(dim_, s_.warmup,
+                                   s_.adapt_mass_matrix && s_.adaptation == MassAdaptation::gradient);
+    if (gradient_metric.active()) gradient_metric.start(cur, metric);
     if (s_.warmup > 0 && s_.adapt_step_size && s_.find_step_size)
       eps = find_reasonable_step_size(cur, eps, metric, eval, rng, scratch);
     dual_avg.restart(eps);
@@ -106,7 +176,21 @@ class ChainRunner {
       if (it < s_.warmup) {
         if (st.diverging) progress_.warmup_divergences.fetch_add(1, std::memory_order_relaxed);
         if (s_.adapt_step_size) eps = dual_avg.update(st.acceptance_rate);
-        if (s_.adapt_mass_matrix) {
+        if (gradient_metric.active()) {
+          switch (gradient_metric.update(it, cur, metric)) {
+            case GradientMetric::Event::first_update:  // nutpie: search the step size once for the new metric
+              if (s_.adapt_step_size) {
+                if (s_.find_step_size) eps = find_reasonable_step_size(cur, eps, metric, eval, rng, scratch);
+                dual_avg.restart(eps);
+              }
+              break;
+            case GradientMetric::Event::frozen:  // the final stretch: settle the step size for the fixed metric
+              if (s_.adapt_step_size) dual_avg.restart(eps);
+              break;
+            case GradientMetric::Event::none:
+              break;
+          }
+        } else if (s_.adapt_mass_matrix) {
           if (windows.in_window(it)) welford.add(cur.q.data());
           if (windows.end_window(it)) {
             welford.regularized_variance(var);

@@ -26,6 +26,19 @@ void require(bool ok, const std::string& rule, T value) {
 
 }  // namespace
 
+const char* to_string(MassAdaptation a) { return a == MassAdaptation::gradient ? "gradient" : "stan"; }
+
+bool parse_mass_adaptation(const std::string& name, MassAdaptation& out) {
+  if (name == "stan") {
+    out = MassAdaptation::stan;
+  } else if (name == "gradient") {
+    out = MassAdaptation::gradient;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 void validate(const SamplerSettings& s) {
   require(s.warmup >= 0, "warmup must be >= 0", s.warmup);
   require(s.draws >= 1, "draws must be >= 1", s.draws);
@@ -59,6 +72,21 @@ void validate(const SamplerSettings& s) {
 WarmupPlan warmup_plan(const SamplerSettings& s) {
   validate(s);
   WarmupPlan plan;
+  if (s.adaptation == MassAdaptation::gradient) {
+    GradientWindows schedule(s.warmup);
+    plan.metric_adapted = s.adapt_mass_matrix && schedule.enabled();
+    if (!plan.metric_adapted) return plan;
+    plan.init_buffer = schedule.early_end();
+    plan.term_buffer = s.warmup - schedule.final_start();
+    plan.base_window = GradientWindows::kFirstMainWindow;
+    std::int64_t start = 0;
+    for (std::int64_t it : schedule.switch_iterations()) {
+      plan.window_start.push_back(start);
+      plan.window_end.push_back(it + 1);
+      start = it + 1;
+    }
+    return plan;
+  }
   WindowSchedule schedule(s.warmup, s.windows);
   plan.metric_adapted = s.adapt_mass_matrix && schedule.enabled();
   if (!plan.metric_adapted) return plan;

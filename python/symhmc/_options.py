@@ -35,6 +35,10 @@ SAMPLER_OPTIONS: dict[str, dict[str, tuple[type, Any]]] = {"nuts": _table("nuts"
 
 def _check_option(name: str, value, kind: type):
     """The value converted to the option's type, or a TypeError / ValueError naming the option."""
+    if kind is str:  # e.g. adaptation: the core checks the allowed names
+        if not isinstance(value, str):
+            raise TypeError(f"{name} must be a string, got {type(value).__name__}")
+        return value
     if kind is bool:
         if not isinstance(value, (bool, np.bool_)):
             raise TypeError(f"{name} must be True or False, got {value!r}")

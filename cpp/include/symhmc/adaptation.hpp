@@ -67,6 +67,8 @@ class WelfordVariance {
     }
   }
   std::int64_t count() const { return n_; }
+  // Sample variance (n - 1 in the denominator); needs count() >= 2.
+  double variance(std::size_t i) const { return m2_[i] / (double(n_) - 1.0); }
   // Stan's regularized sample variance: (n / (n + 5)) var + 1e-3 (5 / (n + 5)).
   void regularized_variance(std::vector<double>& out) const {
     const double n = double(n_);
@@ -131,6 +133,62 @@ class WindowSchedule {
   bool enabled_ = true;
   std::int64_t window_size_ = 0;
   std::int64_t next_window_ = 0;
+};
+
+// nutpie's warmup schedule for the gradient-based metric (nuts-rs, adapt_strategy.rs): draws
+// and gradients go into a foreground and a background estimator; the metric is re-estimated
+// from the foreground every iteration; when the background holds a full window it becomes the
+// foreground and a new background starts. Windows are 10 draws in the early phase (the first
+// 30 % of warmup), then 80 growing by 1.5x; the last 15 % keep the metric fixed while the step
+// size settles. The initial point counts as the first draw of both estimators.
+class GradientWindows {
+ public:
+  static constexpr std::int64_t kEarlyWindow = 10;
+  static constexpr std::int64_t kFirstMainWindow = 80;
+
+  explicit GradientWindows(std::int64_t num_warmup)
+      : enabled_(num_warmup >= 20),
+        early_end_(std::int64_t(0.3 * double(num_warmup))),
+        final_start_(num_warmup - std::int64_t(0.15 * double(num_warmup))) {}
+
+  bool enabled() const { return enabled_; }
+  std::int64_t early_end() const { return early_end_; }
+  // First iteration whose metric is fixed (the metric adapts for iterations < final_start()).
+  std::int64_t final_start() const { return final_start_; }
+
+  // The iterations after whose draw the background estimate replaces the foreground, in order.
+  // The background gains one draw per iteration, so the schedule is fixed by the warmup length;
+  // it is computed by jumping from switch to switch (warmup may be huge).
+  std::vector<std::int64_t> switch_iterations() const {
+    std::vector<std::int64_t> out;
+    if (!enabled_) return out;
+    std::int64_t it = 0, background = 1, window = kFirstMainWindow;  // the initial point is a draw
+    while (it < final_start_) {
+      const bool early = it < early_end_;
+      if (!early && it == early_end_) window = std::max(window, background);  // never shrink
+      const std::int64_t freq = early ? kEarlyWindow : window;
+      const std::int64_t next =
+          early ? kEarlyWindow : std::max(window + 1, std::int64_t(std::llround(double(window) * 1.5)));
+      const std::int64_t phase_end = early ? std::min(early_end_, final_start_) : final_start_;
+      // The iteration whose draw fills the background to `freq` draws.
+      const std::int64_t full = it + std::max<std::int64_t>(0, freq - background - 1);
+      // No switch when the next window would not fit before the final stretch ("late").
+      if (full >= phase_end || next + full > final_start_) {
+        background += phase_end - it;
+        it = phase_end;
+        continue;
+      }
+      out.push_back(full);
+      background = 0;
+      if (!early) window = next;
+      it = full + 1;
+    }
+    return out;
+  }
+
+ private:
+  bool enabled_;
+  std::int64_t early_end_, final_start_;
 };
 
 }  // namespace symhmc

@@ -8,11 +8,20 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace symhmc {
 
 enum class SamplerKind { nuts, hmc };
+
+// How warmup estimates the diagonal inverse mass matrix.
+//   stan:     regularized variances of the draws in Stan's doubling windows (the paper's NumPyro run).
+//   gradient: nutpie's estimate sqrt(var(draws) / var(gradients)) over overlapping windows,
+//             updated every iteration and started from 1 / |gradient| at the initial point.
+enum class MassAdaptation { stan, gradient };
+const char* to_string(MassAdaptation a);
+bool parse_mass_adaptation(const std::string& name, MassAdaptation& out);
 
 struct DualAveragingSettings {
   double target_accept = 0.8;
@@ -46,6 +55,7 @@ struct SamplerSettings {
   bool adapt_step_size = true;
   bool adapt_mass_matrix = true;
   bool find_step_size = true;  // Stan's init_stepsize heuristic at start and after metric updates
+  MassAdaptation adaptation = MassAdaptation::stan;
   DualAveragingSettings dual_averaging;
   WindowSettings windows;
   NutsSettings nuts;
@@ -72,6 +82,7 @@ void for_each_option(Settings& s, F&& f) {
   f("adapt_step_size", s.adapt_step_size, OptionScope::common);
   f("adapt_mass_matrix", s.adapt_mass_matrix, OptionScope::common);
   f("find_step_size", s.find_step_size, OptionScope::common);
+  f("adaptation", s.adaptation, OptionScope::common);
   f("max_energy_error", s.nuts.max_energy_error, OptionScope::common);
   f("init_buffer", s.windows.init_buffer, OptionScope::common);
   f("base_window", s.windows.base_window, OptionScope::common);
@@ -85,9 +96,12 @@ void for_each_option(Settings& s, F&& f) {
 // Throws std::invalid_argument naming the offending field.
 void validate(const SamplerSettings& settings);
 
-// The warmup schedule a chain with these settings follows, as plain data. Slow windows are
-// [start, end) iteration ranges whose draws estimate the inverse mass matrix; after each the
-// metric is updated (and the step size search and dual averaging restart).
+// The warmup schedule a chain with these settings follows, as plain data. With Stan's adaptation,
+// slow windows are [start, end) iteration ranges whose draws estimate the inverse mass matrix;
+// after each the metric is updated (and the step size search and dual averaging restart). With
+// the gradient adaptation, each window is the span of draws behind the metric from its end on
+// (the metric is re-estimated every iteration from the current window), the terminal buffer is
+// the final stretch with a fixed metric, and init_buffer is the early phase of short windows.
 struct WarmupPlan {
   bool metric_adapted = false;  // false below 20 warmup iterations or with adapt_mass_matrix off
   std::int64_t init_buffer = 0, base_window = 0, term_buffer = 0;  // after Stan's 15/75/10 rescaling
