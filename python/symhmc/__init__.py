@@ -10,3 +10,18 @@ from .sampling import sample, sample_target
 __version__ = "0.1.0"
 __all__ = ["MLP", "SampleResults", "load", "sample", "sample_target", "baselines", "bounds", "datasets",
            "diagnostics", "ppd", "scores", "symmetry", "__version__"]
+
+
+# BNNRegressor needs scikit-learn, an optional dependency: its module is imported on first use
+# so that ``import symhmc`` works without scikit-learn (and stays fast). It is left out of
+# __all__ so that ``from symhmc import *`` does not need scikit-learn either.
+def __getattr__(name):
+    if name == "BNNRegressor":
+        from .sklearn import BNNRegressor
+
+        return BNNRegressor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), "BNNRegressor"])
