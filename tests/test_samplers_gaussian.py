@@ -39,14 +39,15 @@ def check_moments(draws, mean, cov):
     assert np.all(np.abs(r - corr)[iu] < Z_TOL * rse[iu]), ("correlations", r[iu], corr[iu], rse[iu])
 
 
-SAMPLERS = [("nuts", {}), ("hmc", {"n_steps": 30, "step_jitter": 0.2})]
+SAMPLERS = [("nuts", {}), ("hmc", {"n_steps": 30, "step_jitter": 0.2}), ("nuts", {"adaptation": "gradient"})]
+SAMPLER_IDS = ["nuts", "hmc", "nuts-gradient-adaptation"]
 TARGETS = {
     "standard_normal_d10": (np.zeros(10), np.eye(10)),
     "correlated_d5_cond100": (np.arange(5.0) - 2.0, correlated_cov()),
 }
 
 
-@pytest.mark.parametrize("sampler,options", SAMPLERS, ids=[s for s, _ in SAMPLERS])
+@pytest.mark.parametrize("sampler,options", SAMPLERS, ids=SAMPLER_IDS)
 @pytest.mark.parametrize("name", list(TARGETS))
 def test_gaussian_moments(name, sampler, options):
     mean, cov = TARGETS[name]
@@ -98,3 +99,15 @@ def test_gaussian_log_density_and_gradient():
 def test_gaussian_target_rejects_bad_arguments(bad, match):
     with pytest.raises(ValueError, match=match):
         _core.GaussianTarget(**bad)
+
+
+@pytest.mark.parametrize("adaptation", ["stan", "gradient"])
+def test_adapted_inverse_mass_matches_the_variances(adaptation):
+    # Variances spanning four orders of magnitude: both estimates must find them (Stan's from the
+    # draws' variance; nutpie's from var(draws) / var(gradients), exact for a Gaussian).
+    var = np.geomspace(0.01, 100, 12)
+    r = symhmc.sample_target(_core.GaussianTarget(np.zeros(12), var), chains=100, warmup=500, draws=5, seed=3,
+                             progress=False, adaptation=adaptation)
+    ratio = np.median(r.inv_mass, axis=0) / var
+    assert np.all(np.abs(ratio - 1) < 0.15), ratio
+    assert r.settings["adaptation"] == adaptation

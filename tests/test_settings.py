@@ -70,6 +70,34 @@ def test_huge_buffers_still_adapt_the_metric():
     assert np.all(out["inv_mass"][:, 2] > 10 * out["inv_mass"][:, 0])  # the scales were learnt
 
 
+def test_adaptation_option_names_the_allowed_values():
+    s = _core.SamplerSettings()
+    assert s.adaptation == "stan"
+    s.adaptation = "gradient"
+    assert s.get("adaptation") == "gradient"
+    with pytest.raises(ValueError, match="adaptation must be 'stan' or 'gradient'"):
+        s.adaptation = "nutpie"
+    with pytest.raises(TypeError, match="adaptation"):
+        s.adaptation = 1
+
+
+def test_gradient_adaptation_plan_is_nutpies_schedule():
+    s = _core.SamplerSettings()
+    s.adaptation = "gradient"
+    plan = s.warmup_plan()
+    # 1024 warmup: early phase 30 % (307), metric fixed for the last 15 % (153).
+    assert (plan["init_buffer"], plan["base_window"], plan["term_buffer"]) == (307, 80, 153)
+    windows = plan["windows"]
+    assert windows[0] == (0, 9)  # the initial point and nine draws: ten
+    assert all(b - a == 10 for a, b in windows[1:30])
+    assert windows[-2:] == [(299, 379), (379, 499)]  # 80, then 80 * 1.5; 180 more would cross 871
+    assert all(w[1] == v[0] for w, v in zip(windows, windows[1:]))
+    s.warmup = 19
+    assert not s.warmup_plan()["metric_adapted"]  # as Stan's: no metric below 20 warmup iterations
+    s.warmup = 2**40  # a huge warmup lists its first windows only, quickly
+    assert len(s.warmup_plan()["windows"]) == 4096
+
+
 def test_a_warmup_beyond_32_bits_runs_instead_of_returning_at_once():
     t = _core.GaussianTarget(np.zeros(2), np.ones(2))
     s = _core.SamplerSettings()

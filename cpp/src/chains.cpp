@@ -55,7 +55,7 @@ class GradientMetric {
   enum class Event { none, first_update, frozen };
 
   GradientMetric(std::size_t dim, std::int64_t warmup, bool wanted)
-      : schedule_(warmup), active_(wanted && schedule_.enabled()), switches_(schedule_.switch_iterations()),
+      : schedule_(warmup), active_(wanted && schedule_.enabled()), next_switch_(schedule_.next_switch()),
         fg_q_(dim), fg_g_(dim), bg_q_(dim), bg_g_(dim), inv_mass_(dim, 1.0) {}
 
   bool active() const { return active_; }
@@ -73,8 +73,8 @@ class GradientMetric {
   Event update(std::int64_t it, const PhasePoint& z, DiagMetric& metric) {
     if (it >= schedule_.final_start()) return Event::none;
     add(z);
-    if (next_switch_ < switches_.size() && switches_[next_switch_] == it) {
-      ++next_switch_;
+    if (it == next_switch_) {
+      next_switch_ = schedule_.next_switch();
       fg_q_ = bg_q_;
       fg_g_ = bg_g_;
       bg_q_.restart();
@@ -106,8 +106,7 @@ class GradientMetric {
 
   GradientWindows schedule_;
   bool active_;
-  std::vector<std::int64_t> switches_;
-  std::size_t next_switch_ = 0;
+  std::int64_t next_switch_;
   WelfordVariance fg_q_, fg_g_, bg_q_, bg_g_;
   std::vector<double> inv_mass_;
   bool updated_ = false;

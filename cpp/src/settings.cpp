@@ -80,7 +80,9 @@ WarmupPlan warmup_plan(const SamplerSettings& s) {
     plan.term_buffer = s.warmup - schedule.final_start();
     plan.base_window = GradientWindows::kFirstMainWindow;
     std::int64_t start = 0;
-    for (std::int64_t it : schedule.switch_iterations()) {
+    // A huge warmup has millions of early windows: list the first ones only.
+    for (std::int64_t it = schedule.next_switch(); it >= 0 && plan.window_start.size() < WarmupPlan::kMaxListedWindows;
+         it = schedule.next_switch()) {
       plan.window_start.push_back(start);
       plan.window_end.push_back(it + 1);
       start = it + 1;

@@ -156,39 +156,39 @@ class GradientWindows {
   // First iteration whose metric is fixed (the metric adapts for iterations < final_start()).
   std::int64_t final_start() const { return final_start_; }
 
-  // The iterations after whose draw the background estimate replaces the foreground, in order.
-  // The background gains one draw per iteration, so the schedule is fixed by the warmup length;
-  // it is computed by jumping from switch to switch (warmup may be huge).
-  std::vector<std::int64_t> switch_iterations() const {
-    std::vector<std::int64_t> out;
-    if (!enabled_) return out;
-    std::int64_t it = 0, background = 1, window = kFirstMainWindow;  // the initial point is a draw
-    while (it < final_start_) {
-      const bool early = it < early_end_;
-      if (!early && it == early_end_) window = std::max(window, background);  // never shrink
-      const std::int64_t freq = early ? kEarlyWindow : window;
+  // The next iteration after whose draw the background estimate replaces the foreground, or -1
+  // when there is none left; each call advances to the following switch. The background gains
+  // one draw per iteration, so the schedule is fixed by the warmup length; it jumps from switch
+  // to switch (warmup may be huge).
+  std::int64_t next_switch() {
+    if (!enabled_) return -1;
+    while (it_ < final_start_) {
+      const bool early = it_ < early_end_;
+      if (!early && it_ == early_end_) window_ = std::max(window_, background_);  // never shrink
+      const std::int64_t freq = early ? kEarlyWindow : window_;
       const std::int64_t next =
-          early ? kEarlyWindow : std::max(window + 1, std::int64_t(std::llround(double(window) * 1.5)));
+          early ? kEarlyWindow : std::max(window_ + 1, std::int64_t(std::llround(double(window_) * 1.5)));
       const std::int64_t phase_end = early ? std::min(early_end_, final_start_) : final_start_;
       // The iteration whose draw fills the background to `freq` draws.
-      const std::int64_t full = it + std::max<std::int64_t>(0, freq - background - 1);
+      const std::int64_t full = it_ + std::max<std::int64_t>(0, freq - background_ - 1);
       // No switch when the next window would not fit before the final stretch ("late").
       if (full >= phase_end || next + full > final_start_) {
-        background += phase_end - it;
-        it = phase_end;
+        background_ += phase_end - it_;
+        it_ = phase_end;
         continue;
       }
-      out.push_back(full);
-      background = 0;
-      if (!early) window = next;
-      it = full + 1;
+      background_ = 0;
+      if (!early) window_ = next;
+      it_ = full + 1;
+      return full;
     }
-    return out;
+    return -1;
   }
 
  private:
   bool enabled_;
   std::int64_t early_end_, final_start_;
+  std::int64_t it_ = 0, background_ = 1, window_ = kFirstMainWindow;  // the initial point is a draw
 };
 
 }  // namespace symhmc

@@ -101,8 +101,10 @@ void validate(const SamplerSettings& settings);
 // after each the metric is updated (and the step size search and dual averaging restart). With
 // the gradient adaptation, each window is the span of draws behind the metric from its end on
 // (the metric is re-estimated every iteration from the current window), the terminal buffer is
-// the final stretch with a fixed metric, and init_buffer is the early phase of short windows.
+// the final stretch with a fixed metric, and init_buffer is the early phase of short windows
+// (at most kMaxListedWindows windows are listed).
 struct WarmupPlan {
+  static constexpr std::size_t kMaxListedWindows = 4096;
   bool metric_adapted = false;  // false below 20 warmup iterations or with adapt_mass_matrix off
   std::int64_t init_buffer = 0, base_window = 0, term_buffer = 0;  // after Stan's 15/75/10 rescaling
   std::vector<std::int64_t> window_start, window_end;
