@@ -30,7 +30,7 @@ package version, the dtype and shape of every array, and a fingerprint of the tr
 arrays and scalars, non-finite floats and dicts with non-string keys in
 ``settings``/``convergence`` are encoded with tags so that they load back equal; other objects
 raise ``TypeError`` when saving. ``save`` refuses results that :func:`load` would refuse (wrong
-dtypes, shapes that disagree).
+dtypes, shapes that disagree), and gives the file the permissions the umask allows.
 
 The ``checksum`` attribute (format version 2) is a sha256 of the exact text of ``settings``,
 ``model``, ``convergence`` and ``meta`` followed by every array's name, dtype, shape and bytes
@@ -377,6 +377,14 @@ def _collect(results, store_data, max_data_bytes) -> tuple[dict[str, np.ndarray]
     return arrays, attrs
 
 
+def _current_umask() -> int:
+    """The process umask. os.umask can only read it by setting it, so it is set briefly to the
+    most restrictive value: a file another thread creates meanwhile is private, never exposed."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
 def save(results, path, *, format: str | None = None, store_data="auto",
          max_data_bytes: int = DEFAULT_MAX_DATA_BYTES, engine: str | None = None) -> Path:
     """Write ``results`` (a :class:`~symhmc.SampleResults`) to ``path``; see the module docstring.
@@ -385,7 +393,8 @@ def save(results, path, *, format: str | None = None, store_data="auto",
     ----------
     path : str or os.PathLike
         Destination; an existing file is replaced (atomically: a crash never leaves a
-        half-written file under ``path``).
+        half-written file under ``path``). The file gets the permissions the umask allows
+        (``0o666 & ~umask``), as ``open(path, "w")`` would give it.
     format : {"netcdf", "npz"} or None
         ``None``: ``"npz"`` when ``path`` ends in ``.npz``, else ``"netcdf"``.
     store_data : "auto", True or False
@@ -423,6 +432,8 @@ def save(results, path, *, format: str | None = None, store_data="auto",
     tmp = Path(tmp_name)
     try:
         (_write_npz if format == "npz" else _write_netcdf)(tmp, arrays, attrs, engine)
+        # mkstemp creates the file 0600; give it what any newly created file would get.
+        os.chmod(tmp, 0o666 & ~_current_umask())
         os.replace(tmp, p)
     finally:
         if tmp.exists():
