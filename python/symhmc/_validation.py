@@ -12,10 +12,13 @@ def as_float_array(value, name: str, *, ndim: tuple[int, ...] | int | None = Non
     """Return ``value`` as a C-contiguous float64 array, or raise naming ``name``.
 
     Integer and float inputs of any layout are converted (a copy when needed); booleans,
-    complex numbers, strings and objects are rejected.
+    complex numbers, strings, objects and masked arrays are rejected.
     """
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be a numeric array, got {type(value).__name__}")
+    if isinstance(value, np.ma.MaskedArray):  # converting would silently use the masked values
+        raise TypeError(f"{name} is a masked array; masked arrays are not supported: fill or drop the masked "
+                        f"values first ({name}.filled(value) or {name}.compressed())")
     try:
         arr = np.asarray(value)
     except Exception as exc:  # ragged lists and the like

@@ -162,6 +162,9 @@ def data_fingerprint(x, y) -> str:
     """
     h = hashlib.sha256()
     for name, a in (("x", x), ("y", y)):
+        if isinstance(a, np.ma.MaskedArray):  # its masked entries would be hashed as if valid
+            raise TypeError(f"{name} is a masked array; masked arrays are not supported: fill or drop the "
+                            "masked values first")
         try:
             arr = np.ascontiguousarray(np.asarray(a, dtype=np.float64))
         except (TypeError, ValueError) as exc:
