@@ -166,11 +166,11 @@ def _open_container(p: Path, format_name: str, where: str) -> Iterator["_NpzArch
     ``format_name``; raises ``_BadFile`` for a file of another kind."""
     fh, size = _open_regular(p, where)
     with fh:
-        kind = _sniff_head(fh.read(8))
+        head = fh.read(8)
+        kind = _sniff_head(head)
         if kind is None:
             raise _BadFile(f"{where} is not a symhmc results file: not netCDF and not npz (unrecognised header)")
-        fh.seek(0)
-        hdf5 = fh.read(8) == _HDF5_MAGIC
+        hdf5 = head == _HDF5_MAGIC
         fh.seek(0)
         try:
             box: _NpzArchive | _NetcdfFile = _NpzArchive(fh, size, where) if kind == "npz" else \
@@ -180,7 +180,8 @@ def _open_container(p: Path, format_name: str, where: str) -> Iterator["_NpzArch
         except Exception as exc:
             raise _cannot_read(where, kind, exc) from None
         try:
-            if box.attrs.get("symhmc_format") != format_name:
+            tag = box.attrs.get("symhmc_format")
+            if not (isinstance(tag, str) and tag == format_name):
                 raise _BadFile(f"{where} is not a symhmc results file: it is not tagged as one "
                                "(no 'symhmc_format' attribute naming a symhmc results file)")
             yield box

@@ -232,7 +232,7 @@ def _model_from_spec(spec, where: str):
     fields = {k: v for k, v in spec.items() if k != "class"}
     try:
         return MLP(**{**fields, "hidden": tuple(fields["hidden"])})
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: an int beyond float range
         raise ValueError(f"{where}: model: invalid model spec {spec!r:.200}: {exc}") from None
 
 
@@ -283,7 +283,7 @@ def _check_train(layout: Layout, model, where: str) -> None:
 def _check_layout(layout: Layout, rules, model, where: str) -> None:
     """Every array's dtype class and shape, in sizes taken from ``draws`` and the model:
     ``draws`` (chain, draw, dim) with dim the model's, stats (chain, draw), and so on."""
-    dtype, shape = layout["draws"]
+    _, shape = layout["draws"]
     if len(shape) != 3:
         raise ValueError(f"{where}: array 'draws' must have shape (chain, draw, dim), got {shape}")
     sizes = dict(zip(("chain", "draw", "dim"), shape))
@@ -488,10 +488,6 @@ def _format_version(attrs: dict, where: str) -> int:
     return int(text)
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _bad(where: str, field: str, want: str, value) -> ValueError:
     return ValueError(f"{where}: {field} must be {want}, got {value!r:.80}")
 
@@ -551,9 +547,15 @@ def _seed(value, where: str) -> int | None:
 
 
 def _wall_time(value, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _bad(where, "meta['wall_time']", "a finite number", value)
-    return float(value)
+    try:
+        seconds = float(value)
+    except OverflowError:  # an int beyond the float range
+        seconds = math.inf
+    if not math.isfinite(seconds):
+        raise _bad(where, "meta['wall_time']", "a finite number", value)
+    return seconds
 
 
 def _meta_fields(meta, version: int, where: str) -> dict[str, Any]:
