@@ -182,7 +182,7 @@ def test_foreign_files_rejected(tmp_path):
 def test_newer_format_version_rejected(run, tmp_path, fmt, monkeypatch):
     monkeypatch.setattr(sio, "FORMAT_VERSION", 99)
     path = run.save(tmp_path / f"v99.{fmt}")
-    monkeypatch.setattr(sio, "FORMAT_VERSION", 1)
+    monkeypatch.undo()
     with pytest.raises(ValueError, match="version"):
         symhmc.load(path)
 

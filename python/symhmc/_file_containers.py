@@ -1,12 +1,23 @@
 """The two containers of results files: netCDF (through xarray) and npz; writing a dict of arrays
-plus JSON attributes, recognising a file by its first bytes, and reading it back."""
+plus JSON attributes, recognising a file by its first bytes, and reading it back.
+
+Reading is split so that nothing large is read before the caller has checked it: a container
+gives its attributes, the names of its arrays and each array's dtype and shape (from headers
+only), and reads an array when asked. Files come from anywhere, so opening refuses anything but a
+regular file, and an HDF5 file is inspected with h5py (links, storage, declared sizes) before a
+netCDF library opens it."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import io
 import json
 import os
+import stat
+import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -21,14 +32,46 @@ _DIMS = {
     "train_x": ("train_point", "train_x_column"),
     "train_y": ("train_point", "train_y_column"),
 }
+_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _MAGIC = {
-    b"\x89HDF\r\n\x1a\n": "netcdf",   # netCDF-4 / HDF5
+    _HDF5_MAGIC: "netcdf",            # netCDF-4 / HDF5
     b"CDF\x01": "netcdf",             # netCDF-3 classic
     b"CDF\x02": "netcdf",             # netCDF-3 64-bit offset
     b"CDF\x05": "netcdf",             # netCDF-3 64-bit data
     b"PK\x03\x04": "npz",
     b"PK\x05\x06": "npz",             # empty zip
 }
+
+# An npy header holds a short dict literal; numpy itself refuses more than 10 000 characters.
+_MAX_NPY_HEADER = 65536
+# More HDF5 objects than a results file holds (about 30) by far; a bound keeps a crafted file
+# with millions of groups from taking minutes to inspect.
+_MAX_HDF5_OBJECTS = 10000
+# The HDF5 filters xarray and netCDF write (deflate, shuffle, fletcher32); any other filter
+# would make HDF5 look for a plugin library.
+_HDF5_FILTERS = {1, 2, 3}
+
+
+class _BadFile(ValueError):
+    """A file that is not a readable symhmc results file; the message names the path."""
+
+
+def _cannot_read(where: str, kind: str, exc: Exception) -> _BadFile:
+    return _BadFile(f"{where}: cannot read the {kind} file (truncated or corrupted?): {type(exc).__name__}: {exc}")
+
+
+def _guarded(method):
+    """Turn whatever a container library raises on a damaged file (zipfile, h5py, netCDF4 and
+    numpy raise many types) into ``_BadFile`` naming the path."""
+    @functools.wraps(method)
+    def wrapper(self, *args):
+        try:
+            return method(self, *args)
+        except (_BadFile, ImportError):
+            raise
+        except Exception as exc:
+            raise _cannot_read(self.where, self.kind, exc) from None
+    return wrapper
 
 
 def _check_path(path, *, must_exist: bool) -> Path:
@@ -55,6 +98,9 @@ def _import_xarray():
     return xr
 
 
+# ----------------------------------------------------------------------------------------------
+# writing
+# ----------------------------------------------------------------------------------------------
 def _dims(name: str, shape: tuple[int, ...], sizes: dict[str, int]) -> tuple[str, ...]:
     dims = _DIMS.get(name, ("chain", "draw") if name.startswith("stat_") else ())
     if len(dims) != len(shape) or any(sizes.get(d, n) != n for d, n in zip(dims, shape)):
@@ -86,42 +132,270 @@ def _write_npz(tmp: Path, arrays, attrs, engine=None) -> None:
         np.savez(fh, **payload)
 
 
-def _sniff(p: Path) -> str | None:
-    with open(p, "rb") as fh:
-        head = fh.read(8)
+# ----------------------------------------------------------------------------------------------
+# opening
+# ----------------------------------------------------------------------------------------------
+def _open_regular(p: Path, where: str):
+    """``p`` opened for reading, and its size; anything but a regular file is refused before it
+    is opened (opening a FIFO would block until a writer appears, a device may never end)."""
+    if not stat.S_ISREG(os.stat(p).st_mode):
+        raise _BadFile(f"{where} is not a regular file (a FIFO, device or socket is never a results file)")
+    # O_NONBLOCK: should the path have been replaced by a FIFO since the check, open() returns
+    # at once and the fstat below refuses it.
+    fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise _BadFile(f"{where} is not a regular file (a FIFO, device or socket is never a results file)")
+        return os.fdopen(fd, "rb"), st.st_size
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _sniff_head(head: bytes) -> str | None:
     for magic, kind in _MAGIC.items():
         if head.startswith(magic):
             return kind
     return None
 
 
-def _read_npz(p: Path, format_name: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    with np.load(p, allow_pickle=False) as z:
-        names = list(z.files)
-        if _ATTRS_KEY not in names:
-            raise _Foreign(f"the archive has no {_ATTRS_KEY!r} entry (members: {names[:10]})")
-        raw = z[_ATTRS_KEY]
-        if raw.dtype != np.uint8 or raw.ndim != 1:
-            raise _Foreign(f"{_ATTRS_KEY!r} is not a byte array")
-        attrs = json.loads(raw.tobytes().decode("utf-8"))
-        if not isinstance(attrs, dict) or attrs.get("symhmc_format") != format_name:
-            raise _Foreign("the archive is not tagged as a symhmc results file")
-        arrays = {name: z[name] for name in names if name != _ATTRS_KEY}
-    return arrays, attrs
+@contextlib.contextmanager
+def _open_container(p: Path, format_name: str, where: str) -> Iterator["_NpzArchive | _NetcdfFile"]:
+    """The npz archive or netCDF file at ``p``, checked to be a regular file tagged
+    ``format_name``; raises ``_BadFile`` for a file of another kind."""
+    fh, size = _open_regular(p, where)
+    with fh:
+        head = fh.read(8)
+        kind = _sniff_head(head)
+        if kind is None:
+            raise _BadFile(f"{where} is not a symhmc results file: not netCDF and not npz (unrecognised header)")
+        hdf5 = head == _HDF5_MAGIC
+        fh.seek(0)
+        try:
+            box: _NpzArchive | _NetcdfFile = _NpzArchive(fh, size, where) if kind == "npz" else \
+                _NetcdfFile(p, size, hdf5, where)
+        except (_BadFile, ImportError):
+            raise
+        except Exception as exc:
+            raise _cannot_read(where, kind, exc) from None
+        try:
+            tag = box.attrs.get("symhmc_format")
+            if not (isinstance(tag, str) and tag == format_name):
+                raise _BadFile(f"{where} is not a symhmc results file: it is not tagged as one "
+                               "(no 'symhmc_format' attribute naming a symhmc results file)")
+            yield box
+        finally:
+            box.close()
 
 
-def _read_netcdf(p: Path, format_name: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    xr = _import_xarray()
-    ds = xr.load_dataset(p, decode_cf=False, mask_and_scale=False, decode_times=False)
+# ----------------------------------------------------------------------------------------------
+# npz
+# ----------------------------------------------------------------------------------------------
+def _read_exact(fh, n: int, what: str) -> bytearray:
+    out = bytearray(n)
+    view = memoryview(out)
+    got = 0
+    while got < n:
+        k = fh.readinto(view[got:])
+        if not k:
+            raise _BadFile(f"{what} ends early (truncated file?)")
+        got += k
+    return out
+
+
+def _npy_header(fh, what: str) -> tuple[np.dtype, tuple[int, ...], bool, int]:
+    """dtype, shape, Fortran order and header length of the ``.npy`` stream ``fh``, reading the
+    header only (at most :data:`_MAX_NPY_HEADER` bytes)."""
+    prefix = fh.read(10)
+    if len(prefix) < 10 or not prefix.startswith(b"\x93NUMPY"):
+        raise _BadFile(f"{what} is not a NumPy array (no .npy header)")
+    version = (prefix[6], prefix[7])
+    if version == (1, 0):
+        length, prefix_len = int.from_bytes(prefix[8:10], "little"), 10
+    elif version == (2, 0):
+        prefix += fh.read(2)
+        length, prefix_len = int.from_bytes(prefix[8:12], "little"), 12
+    else:
+        raise _BadFile(f"{what} has an unsupported .npy format version {version}")
+    if length > _MAX_NPY_HEADER:
+        raise _BadFile(f"{what} has a .npy header of {length} bytes (at most {_MAX_NPY_HEADER})")
+    buf = io.BytesIO(prefix + _read_exact(fh, length, what))
+    np.lib.format.read_magic(buf)
+    reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
     try:
-        attrs = dict(ds.attrs)
-        if attrs.get("symhmc_format") != format_name:
-            raise _Foreign("the file has no 'symhmc_format' attribute naming a symhmc results file")
-        arrays = {name: np.asarray(var.values) for name, var in ds.data_vars.items()}
-    finally:
-        ds.close()
-    return arrays, attrs
+        shape, fortran, dtype = reader(buf)
+    except (ValueError, TypeError, SyntaxError) as exc:
+        raise _BadFile(f"{what} has a malformed .npy header ({exc})") from None
+    return dtype, tuple(shape), bool(fortran), prefix_len + length
 
 
-class _Foreign(Exception):
-    """A readable file that is not a symhmc results file."""
+class _NpzArchive:
+    """An npz file opened with :mod:`zipfile`; members are read one at a time, header first."""
+
+    def __init__(self, fh, size: int, where: str):
+        self.size, self.where, self.kind = size, where, "npz"
+        self._zip = zipfile.ZipFile(fh)
+        self._members: dict[str, zipfile.ZipInfo] = {}
+        for info in self._zip.infolist():
+            name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+            if name in self._members:
+                raise _BadFile(f"{where}: the archive holds member {info.filename!r} twice")
+            self._members[name] = info
+        self.attrs = self._read_attrs()
+
+    def close(self) -> None:
+        self._zip.close()
+
+    def names(self) -> set[str]:
+        return set(self._members) - {_ATTRS_KEY}
+
+    def _what(self, name: str) -> str:
+        return f"{self.where}: array {name!r}"
+
+    def _refuse_objects(self, name: str, dtype: np.dtype) -> None:
+        if dtype.hasobject:
+            raise _BadFile(f"{self.where} is not a symhmc results file: member {name!r} holds pickled objects, "
+                           "which symhmc never loads")
+
+    @_guarded
+    def header(self, name: str) -> tuple[np.dtype, tuple[int, ...]]:
+        with self._zip.open(self._members[name]) as fh:
+            dtype, shape, _, _ = _npy_header(fh, self._what(name))
+        self._refuse_objects(name, dtype)
+        return dtype, shape
+
+    @_guarded
+    def read(self, name: str) -> np.ndarray:
+        """The array ``name``; the caller has checked its header against the metadata, so the
+        bytes read are what the header announces, and exactly what the member holds."""
+        info = self._members[name]
+        what = self._what(name)
+        with self._zip.open(info) as fh:
+            dtype, shape, fortran, header_len = _npy_header(fh, what)
+            self._refuse_objects(name, dtype)
+            count = int(np.prod(shape, dtype=object))
+            if info.file_size != header_len + count * dtype.itemsize:
+                raise _BadFile(f"{what}: the archive member holds {info.file_size - header_len} data bytes, "
+                               f"its header announces {count * dtype.itemsize} (corrupt file?)")
+            flat = np.frombuffer(_read_exact(fh, count * dtype.itemsize, what), dtype=dtype)
+        return flat.reshape(shape[::-1]).T if fortran else flat.reshape(shape)
+
+    def _read_attrs(self) -> dict[str, Any]:
+        if _ATTRS_KEY not in self._members:
+            names = sorted(self._members)[:10]
+            raise _BadFile(f"{self.where} is not a symhmc results file: the archive has no {_ATTRS_KEY!r} entry "
+                           f"(members: {names})")
+        dtype, shape = self.header(_ATTRS_KEY)
+        if dtype != np.uint8 or len(shape) != 1:
+            raise _BadFile(f"{self.where} is not a symhmc results file: {_ATTRS_KEY!r} is not a byte array")
+        if shape[0] > self.size:  # a compressed member could announce far more than the file holds
+            raise _BadFile(f"{self.where}: {_ATTRS_KEY!r} announces {shape[0]} bytes, more than the file's {self.size}")
+        raw = self.read(_ATTRS_KEY)
+        try:
+            attrs = json.loads(raw.tobytes().decode("utf-8"))
+        except (ValueError, RecursionError):
+            attrs = None
+        if not isinstance(attrs, dict):
+            raise _BadFile(f"{self.where} is not a symhmc results file: {_ATTRS_KEY!r} is not a JSON object")
+        return attrs
+
+
+# ----------------------------------------------------------------------------------------------
+# netCDF
+# ----------------------------------------------------------------------------------------------
+def _import_h5py():
+    try:
+        import h5py  # noqa: PLC0415
+    except ImportError:
+        raise ImportError("netCDF-4 results files are inspected with h5py before they are opened (to refuse "
+                          "links to other files and external storage): pip install h5py (or "
+                          "'symhmc[arviz]'), or save to a path ending in '.npz'") from None
+    return h5py
+
+
+def _check_hdf5_dataset(dset, path: str, size: int, where: str) -> None:
+    """Refuse a dataset whose values live outside the file or may expand beyond it."""
+    if dset.is_virtual:
+        raise _BadFile(f"{where}: HDF5 dataset {path!r} is a virtual dataset (its values live in other files)")
+    if dset.external:
+        raise _BadFile(f"{where}: HDF5 dataset {path!r} keeps its values in external files "
+                       f"{[e[0] for e in dset.external][:3]}")
+    plist = dset.id.get_create_plist()
+    for i in range(plist.get_nfilters()):
+        code = plist.get_filter(i)[0]
+        if code not in _HDF5_FILTERS:
+            raise _BadFile(f"{where}: HDF5 dataset {path!r} uses filter {code} (only deflate, shuffle and "
+                           "fletcher32 are read)")
+    nbytes = (dset.size or 0) * dset.dtype.itemsize
+    if nbytes > size:
+        raise _BadFile(f"{where}: HDF5 dataset {path!r} declares {nbytes} bytes, more than the file's {size}")
+
+
+def _check_hdf5(p: Path, size: int, where: str) -> None:
+    """Walk every link of the HDF5 file ``p`` with h5py, without following any: refuse soft and
+    external links, external or virtual storage, unknown filters, and datasets declaring more
+    bytes than the file holds. Run before a netCDF library opens the file, which would follow
+    links and read external storage."""
+    h5py = _import_h5py()
+    with h5py.File(p, "r") as f:
+        stack: list[tuple[Any, str]] = [(f, "")]
+        seen = {f.id}
+        while stack:
+            group, prefix = stack.pop()
+            for name in group:
+                path = f"{prefix}/{name}"
+                link = group.get(name, getlink=True)
+                if not isinstance(link, h5py.HardLink):
+                    raise _BadFile(f"{where}: HDF5 link {path!r} is a {type(link).__name__} (only plain "
+                                   "objects are read; links could point to other files)")
+                obj = group[name]
+                if obj.id in seen:
+                    continue
+                seen.add(obj.id)
+                if len(seen) > _MAX_HDF5_OBJECTS:
+                    raise _BadFile(f"{where}: more than {_MAX_HDF5_OBJECTS} HDF5 objects")
+                if isinstance(obj, h5py.Group):
+                    stack.append((obj, path))
+                elif isinstance(obj, h5py.Dataset):
+                    _check_hdf5_dataset(obj, path, size, where)
+
+
+def _lazy_open_options(xr) -> dict[str, Any]:
+    """``open_dataset`` keywords that read no values: no decoding, no cache, and (xarray 2025.07
+    and later) no index built from a variable named like its dimension, which loads it."""
+    import inspect  # noqa: PLC0415
+
+    options: dict[str, Any] = {"decode_cf": False, "mask_and_scale": False, "decode_times": False,
+                               "cache": False}
+    if "create_default_indexes" in inspect.signature(xr.open_dataset).parameters:
+        options["create_default_indexes"] = False
+    return options
+
+
+class _NetcdfFile:
+    """A netCDF file opened lazily with xarray: headers come from the file's metadata, values are
+    read only by :meth:`read`."""
+
+    def __init__(self, p: Path, size: int, hdf5: bool, where: str):
+        self.size, self.where, self.kind = size, where, "netcdf"
+        xr = _import_xarray()
+        if hdf5:
+            _check_hdf5(p, size, where)
+        self._ds = xr.open_dataset(p, **_lazy_open_options(xr))
+        self.attrs = dict(self._ds.attrs)
+
+    def close(self) -> None:
+        self._ds.close()
+
+    def names(self) -> set[str]:
+        return set(self._ds.variables)
+
+    @_guarded
+    def header(self, name: str) -> tuple[np.dtype, tuple[int, ...]]:
+        var = self._ds.variables[name]
+        return np.dtype(var.dtype), tuple(int(n) for n in var.shape)
+
+    @_guarded
+    def read(self, name: str) -> np.ndarray:
+        return np.asarray(self._ds.variables[name].values)

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import numbers
+import os
+import sys
+import warnings
+from types import FrameType
 
 import numpy as np
+
+# Data this far from unit scale put the posterior mass where the unit-scale priors (weights and
+# noise) have almost none: the chains barely move. Standardized data are of order 1.
+BADLY_SCALED = 1e6
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def as_float_array(value, name: str, *, ndim: tuple[int, ...] | int | None = None,
@@ -12,10 +22,13 @@ def as_float_array(value, name: str, *, ndim: tuple[int, ...] | int | None = Non
     """Return ``value`` as a C-contiguous float64 array, or raise naming ``name``.
 
     Integer and float inputs of any layout are converted (a copy when needed); booleans,
-    complex numbers, strings and objects are rejected.
+    complex numbers, strings, objects and masked arrays are rejected.
     """
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be a numeric array, got {type(value).__name__}")
+    if isinstance(value, np.ma.MaskedArray):  # converting would silently use the masked values
+        raise TypeError(f"{name} is a masked array; masked arrays are not supported: fill or drop the masked "
+                        f"values first ({name}.filled(value) or {name}.compressed())")
     try:
         arr = np.asarray(value)
     except Exception as exc:  # ragged lists and the like
@@ -33,6 +46,29 @@ def as_float_array(value, name: str, *, ndim: tuple[int, ...] | int | None = Non
     if finite and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or infinite values")
     return arr
+
+
+def _outside_stacklevel() -> int:
+    """The ``warnings.warn`` stacklevel, for a call made by this function's caller, of the first
+    frame outside the symhmc package: the warning then points at the user's line, whichever
+    public function led to it."""
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def warn_if_badly_scaled(arr: np.ndarray, name: str) -> None:
+    """Warn (``RuntimeWarning``) when ``arr`` holds values beyond :data:`BADLY_SCALED` in magnitude."""
+    if arr.size == 0:
+        return
+    biggest = float(np.max(np.abs(arr)))
+    if biggest > BADLY_SCALED:
+        warnings.warn(f"{name} has values up to {biggest:.3g} in magnitude: the data look badly scaled for the "
+                      "unit-scale priors, and the chains will likely be stuck; standardize the data (subtract "
+                      "the mean, divide by the standard deviation of each column) before sampling",
+                      RuntimeWarning, stacklevel=_outside_stacklevel())
 
 
 def positive_float(value, name: str) -> float:

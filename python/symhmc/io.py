@@ -4,10 +4,10 @@ Two formats hold the same content:
 
 * **netCDF** (any path not ending in ``.npz``; the default): one xarray ``Dataset`` written with
   the first netCDF engine xarray finds (``netCDF4``, ``h5netcdf`` or ``scipy``). Needs
-  ``xarray`` and a netCDF engine (``pip install 'symhmc[arviz]'``: ArviZ brings both); they are
-  imported only when a netCDF file is written or read.
+  ``xarray`` and a netCDF engine, and h5py to read netCDF-4 (``pip install 'symhmc[arviz]'``);
+  they are imported only when a netCDF file is written or read.
 * **npz** (paths ending in ``.npz``, or ``format="npz"``): a NumPy zip archive, always
-  available; it is read with ``allow_pickle=False``.
+  available; its members are stored uncompressed.
 
 Neither format is ever unpickled: arrays are plain numeric arrays and everything else
 (sampler settings, model spec, seed, ``convergence``, ...) is JSON text (in netCDF attributes,
@@ -16,47 +16,87 @@ or a ``uint8`` array in the ``.npz``).
 Content
 -------
 Arrays: ``draws`` ``(chain, draw, dim)``; ``stat_<name>`` ``(chain, draw)`` for every entry of
-``results.stats`` (ArviZ names); ``step_size``, ``inv_mass``, ``n_grad_evals``, ``chain_ids``;
-the training data ``train_x``, ``train_y`` when stored (by default when they take at most
-16 MiB); ``extra_<name>`` for the arrays a results subclass adds (a deep ensemble's
-``losses``, a Laplace approximation's ``mean`` and ``cov``, ...), so that :func:`load` returns
-the class that was saved. JSON attributes: ``settings`` (every sampler setting, including entries added after
-sampling), ``model`` (the :class:`~symhmc.MLP` fields, or ``null``), ``convergence`` (the
-optional ``results.convergence`` dict), and ``meta``: seed, wall time, ``partial``, package
-version, the dtype and shape of every array, a fingerprint of the training data
-(:func:`data_fingerprint`: sha256 of the float64 bytes of ``x`` then ``y``) and a sha256
-checksum of all arrays. Tuples, NumPy arrays and scalars, non-finite floats and dicts with
-non-string keys in ``settings``/``convergence`` are encoded with tags so that they load back
-equal; other objects raise ``TypeError`` when saving.
+``results.stats`` (ArviZ names); ``step_size`` ``(chain,)``, ``inv_mass`` ``(chain, dim)``,
+``n_grad_evals`` and ``chain_ids`` (integers, ``(chain,)``); the training data ``train_x``,
+``train_y`` when stored (by default when they take at most 16 MiB); ``extra_<name>`` for the
+arrays a results subclass adds (a deep ensemble's ``losses``, a Laplace approximation's ``mean``
+and ``cov``, ...), so that :func:`load` returns the class that was saved (``meta["kind"]`` picks
+one of three known classes; a file never names code). Arrays are bool, integer or float, at
+most 8 bytes per value. JSON attributes: ``settings`` (every sampler setting, including entries
+added after sampling), ``model`` (the :class:`~symhmc.MLP` fields, or ``null``), ``convergence``
+(the optional ``results.convergence`` dict), and ``meta``: seed, wall time, ``partial``,
+package version, the dtype and shape of every array, and a fingerprint of the training data
+(:func:`data_fingerprint`: sha256 of the float64 bytes of ``x`` then ``y``). Tuples, NumPy
+arrays and scalars, non-finite floats and dicts with non-string keys in
+``settings``/``convergence`` are encoded with tags so that they load back equal; other objects
+raise ``TypeError`` when saving. ``save`` refuses results that :func:`load` would refuse (wrong
+dtypes, shapes that disagree), and gives the file the permissions the umask allows.
 
-Loading checks the format tag, every array's presence, dtype and shape, and the checksum, so a
-truncated, corrupted or foreign file raises ``ValueError`` naming the path rather than giving
-wrong results. The round trip is exact: arrays bit-identical (dtypes included), settings,
-convergence and model equal.
+The ``checksum`` attribute (format version 2) is a sha256 of the exact text of ``settings``,
+``model``, ``convergence`` and ``meta`` followed by every array's name, dtype, shape and bytes
+(``symhmc.io._checksum``). Version-1 files, whose checksum (in ``meta``) covers the arrays only, are
+still read, with every other check below; an edit of their metadata goes unnoticed. The
+checksum detects damage, not tampering: anyone can recompute it.
+
+Loading files from elsewhere
+----------------------------
+:func:`load` treats a file as untrusted input; everything it refuses raises ``ValueError``
+naming the path and the field:
+
+* Only a regular file is opened (``os.stat`` first): a FIFO, device or socket is refused, never
+  read (reading one could block forever or never end).
+* Nothing is read before it is checked against the metadata. The JSON attributes are parsed
+  first (nesting deeper than 64 levels refused, every field of ``meta`` and the model spec
+  type-checked, tags in ``settings``/``convergence`` accepted only in the form ``save``
+  writes). The array shapes recorded there must fit together: ``draws`` ``(chain, draw, dim)``
+  with ``dim`` the model's, every stat ``(chain, draw)``, ``step_size`` ``(chain,)``,
+  ``inv_mass`` ``(chain, dim)``, integer ``chain_ids`` and ``n_grad_evals`` ``(chain,)``, a
+  subclass's arrays as it defines them, ``train_x`` and ``train_y`` with the same rows and the
+  model's columns. The file must hold exactly the listed arrays (an unlisted npz member or
+  netCDF variable is refused unread), each with its recorded shape and dtype, read from the
+  ``.npy`` header of the zip member or the netCDF variable's metadata; and together they may
+  not take more bytes than the file's size (symhmc stores arrays uncompressed, so a larger
+  total can only come from a compressed or unwritten array, e.g. 2 GiB of zeros in a 2 MB
+  file). Only then are the values read, then the checksum and the training-data fingerprint
+  are verified. The memory a load takes is therefore of the order of the file's size.
+* netCDF-4 (HDF5) files are inspected with h5py before any netCDF library opens them, since
+  those follow links and read external storage: every link must be a plain (hard) link, no
+  dataset may keep its values in other files (external storage, virtual datasets) or use a
+  filter other than deflate, shuffle and fletcher32, and none may declare more bytes than the
+  file's size. Without h5py, loading a netCDF-4 file raises ``ImportError``; netCDF-3 files
+  have no such features and need only xarray.
+
+The round trip is exact: arrays bit-identical (dtypes included), settings, convergence and model
+equal.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
+import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._file_containers import (_Foreign, _check_path, _read_netcdf, _read_npz, _sniff, _write_netcdf,
-                               _write_npz)
-from ._tagged_json import _dec, _dumps
+from ._file_containers import _BadFile, _check_path, _open_container, _write_netcdf, _write_npz
+from ._tagged_json import _dec, _dumps, _loads, parse_dtype, parse_shape
 
 __all__ = ["save", "load", "data_fingerprint", "FORMAT_NAME", "FORMAT_VERSION"]
 
 FORMAT_NAME = "symhmc.SampleResults"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Version 1 files (checksum of the arrays only) are still read.
+_READABLE_VERSIONS = (1, 2)
 DEFAULT_MAX_DATA_BYTES = 16 * 2**20
 
 _FIXED_ARRAYS = ("draws", "step_size", "inv_mass", "n_grad_evals", "chain_ids")
+# The attributes whose exact text the version-2 checksum covers, in this order.
+_COVERED_ATTRS = ("settings", "model", "convergence", "meta")
 
 # The results classes a file may name (meta["kind"]), imported by module path when loading:
 # a file never names code to run, it picks one of these.
@@ -66,13 +106,39 @@ _RESULT_KINDS = {
     "LaplaceResults": "symhmc.baselines.laplace",
 }
 
+# What every array must hold: a class of dtypes (NumPy kind letters) and a shape in named
+# dimensions. "chain", "draw" and "dim" are the sizes of ``draws``; "*" is any size.
+_FLOAT, _INTEGER, _NUMBER, _REAL = "f", "iu", "biuf", "iuf"
+_KIND_WORDS = {_FLOAT: "float", _INTEGER: "integer", _NUMBER: "bool, integer or float",
+               _REAL: "integer or float"}
+_ARRAY_RULES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "draws": (_FLOAT, ("chain", "draw", "dim")),
+    "step_size": (_FLOAT, ("chain",)),
+    "inv_mass": (_FLOAT, ("chain", "dim")),
+    "n_grad_evals": (_INTEGER, ("chain",)),
+    "chain_ids": (_INTEGER, ("chain",)),
+}
+_STAT_RULE = (_NUMBER, ("chain", "draw"))
+_EXTRA_RULES: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
+    "SampleResults": {},
+    "EnsembleResults": {"losses": (_FLOAT, ("chain", "*")), "val_losses": (_FLOAT, ("chain", "*")),
+                        "best_epoch": (_INTEGER, ("chain",))},
+    "LaplaceResults": {"mean": (_FLOAT, ("chain", "dim")), "cov": (_FLOAT, ("chain", "dim", "dim")),
+                       "hessian": (_FLOAT, ("chain", "dim", "dim")), "prior_precision": (_FLOAT, ("chain",)),
+                       "log_marginal_likelihood": (_FLOAT, ("chain",))},
+}
+_MODEL_FIELDS = {"class", "hidden", "activation", "n_inputs", "n_outputs", "prior_scale", "noise_std",
+                 "noise_prior_scale"}
+_DIGEST_RE = re.compile(r"[0-9a-f]{64}")
+_SEED_RE = re.compile(r"-?[0-9]{1,4000}")
+
 
 def _results_class(kind: str, where: str):
     """The results class a file's ``meta["kind"]`` names (one of :data:`_RESULT_KINDS`)."""
     import importlib  # noqa: PLC0415
 
     if kind not in _RESULT_KINDS:
-        raise ValueError(f"{where}: unknown results kind {kind!r} (this symhmc reads {sorted(_RESULT_KINDS)})")
+        raise ValueError(f"{where}: unknown results kind {kind!r:.80} (this symhmc reads {sorted(_RESULT_KINDS)})")
     return getattr(importlib.import_module(_RESULT_KINDS[kind]), kind)
 
 
@@ -96,6 +162,9 @@ def data_fingerprint(x, y) -> str:
     """
     h = hashlib.sha256()
     for name, a in (("x", x), ("y", y)):
+        if isinstance(a, np.ma.MaskedArray):  # its masked entries would be hashed as if valid
+            raise TypeError(f"{name} is a masked array; masked arrays are not supported: fill or drop the "
+                            "masked values first")
         try:
             arr = np.ascontiguousarray(np.asarray(a, dtype=np.float64))
         except (TypeError, ValueError) as exc:
@@ -104,12 +173,30 @@ def data_fingerprint(x, y) -> str:
     return h.hexdigest()
 
 
-def _checksum(arrays: dict[str, np.ndarray]) -> str:
-    h = hashlib.sha256()
+def _hash_arrays(h, arrays: dict[str, np.ndarray]) -> None:
     for name in sorted(arrays):
         a = np.ascontiguousarray(arrays[name])
         h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
         h.update(a.tobytes())
+
+
+def _checksum_v1(arrays: dict[str, np.ndarray]) -> str:
+    """Format version 1: the arrays only (names, dtypes, shapes and bytes)."""
+    h = hashlib.sha256()
+    _hash_arrays(h, arrays)
+    return h.hexdigest()
+
+
+def _checksum(arrays: dict[str, np.ndarray], attrs: dict[str, str]) -> str:
+    """Format version 2: the exact text of the settings, model, convergence and meta attributes,
+    each preceded by its name and length, then the arrays as in version 1. Stored as the
+    ``checksum`` attribute, outside the text it covers."""
+    h = hashlib.sha256(f"{FORMAT_NAME} 2\n".encode())
+    for key in _COVERED_ATTRS:
+        text = attrs[key].encode("utf-8")
+        h.update(f"{key}|{len(text)}|".encode())
+        h.update(text)
+    _hash_arrays(h, arrays)
     return h.hexdigest()
 
 
@@ -129,28 +216,120 @@ def _model_spec(model):
 
 
 def _model_from_spec(spec, where: str):
+    """The MLP a file's ``model`` attribute describes (every field present, none unknown), or
+    None for ``null``."""
     if spec is None:
         return None
     from .model import MLP  # noqa: PLC0415
 
     if not isinstance(spec, dict) or spec.get("class") != "MLP":
-        raise ValueError(f"{where}: unknown model spec {spec!r}")
+        raise ValueError(f"{where}: model: unknown model spec {spec!r:.200}")
+    if set(spec) != _MODEL_FIELDS:
+        raise ValueError(f"{where}: model: the spec must have the fields {sorted(_MODEL_FIELDS)}, "
+                         f"got {sorted(spec)}")
+    if not isinstance(spec["hidden"], list):
+        raise ValueError(f"{where}: model: 'hidden' must be a list of layer widths, got {spec['hidden']!r:.80}")
     fields = {k: v for k, v in spec.items() if k != "class"}
     try:
         return MLP(**{**fields, "hidden": tuple(fields["hidden"])})
-    except (TypeError, ValueError, KeyError) as exc:
-        raise ValueError(f"{where}: invalid model spec {spec!r}: {exc}") from None
+    except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: an int beyond float range
+        raise ValueError(f"{where}: model: invalid model spec {spec!r:.200}: {exc}") from None
+
+
+# ----------------------------------------------------------------------------------------------
+# array layout: the rules every file (and every saved results object) follows
+# ----------------------------------------------------------------------------------------------
+Layout = dict  # name -> (dtype, shape)
+
+
+def _array_rules(stat_keys, kind: str, extra_names) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Rules of the arrays a results file holds, training data aside."""
+    rules = dict(_ARRAY_RULES)
+    rules.update({f"stat_{key}": _STAT_RULE for key in stat_keys})
+    rules.update({f"extra_{name}": _EXTRA_RULES[kind][name] for name in extra_names})
+    return rules
+
+
+def _check_rule(name: str, dtype: np.dtype, shape: tuple, rule, sizes: dict[str, int], where: str) -> None:
+    kinds, dims = rule
+    if dtype.kind not in kinds:
+        raise ValueError(f"{where}: array {name!r} must hold {_KIND_WORDS[kinds]} values, got dtype {dtype}")
+    if len(shape) != len(dims) or any(d != "*" and n != sizes[d] for d, n in zip(dims, shape)):
+        want = ", ".join(d if d == "*" else f"{d}={sizes[d]}" for d in dims)
+        raise ValueError(f"{where}: array {name!r} must have shape ({want}), got {shape}")
+
+
+def _check_train(layout: Layout, model, where: str) -> None:
+    """train_x (n, n_inputs) and train_y (n, n_outputs), stored together; 1-D for one column."""
+    stored = [name for name in ("train_x", "train_y") if name in layout]
+    if not stored:
+        return
+    if len(stored) == 1:
+        raise ValueError(f"{where}: array {stored[0]!r} is stored without its pair (train_x and train_y go together)")
+    widths = (model.n_inputs, model.n_outputs) if model is not None else (None, None)
+    rows = []
+    for name, width in zip(("train_x", "train_y"), widths):
+        dtype, shape = layout[name]
+        if dtype.kind not in _REAL:
+            raise ValueError(f"{where}: array {name!r} must hold integer or float values, got dtype {dtype}")
+        if len(shape) not in (1, 2) or (width is not None and (shape[1:] or (1,))[0] != width):
+            want = "(n,) or (n, columns)" if width is None else f"(n, {width})"
+            raise ValueError(f"{where}: array {name!r} must have shape {want}, got {shape}")
+        rows.append(shape[0])
+    if rows[0] != rows[1]:
+        raise ValueError(f"{where}: train_x has {rows[0]} rows but train_y has {rows[1]}")
+
+
+def _check_layout(layout: Layout, rules, model, where: str) -> None:
+    """Every array's dtype class and shape, in sizes taken from ``draws`` and the model:
+    ``draws`` (chain, draw, dim) with dim the model's, stats (chain, draw), and so on."""
+    _, shape = layout["draws"]
+    if len(shape) != 3:
+        raise ValueError(f"{where}: array 'draws' must have shape (chain, draw, dim), got {shape}")
+    sizes = dict(zip(("chain", "draw", "dim"), shape))
+    if model is not None and sizes["dim"] != model.dim:
+        raise ValueError(f"{where}: array 'draws' has {sizes['dim']} coordinates per draw but the model has "
+                         f"dim={model.dim} ({model!r})")
+    for name, rule in rules.items():
+        array_dtype, array_shape = layout[name]
+        _check_rule(name, array_dtype, array_shape, rule, sizes, where)
+    _check_train(layout, model, where)
 
 
 # ----------------------------------------------------------------------------------------------
 # save
 # ----------------------------------------------------------------------------------------------
+def _saved_kind(results) -> str:
+    kind = type(results).__name__
+    if kind not in _RESULT_KINDS:  # a user's subclass is saved as what it extends
+        kind = next(c.__name__ for c in type(results).__mro__ if c.__name__ in _RESULT_KINDS)
+    return kind
+
+
+def _data_info(results, arrays, store_data, max_data_bytes) -> dict[str, Any]:
+    """meta["data"]; adds train_x, train_y to ``arrays`` when they are stored."""
+    if results.x is None or results.y is None:
+        shapes = getattr(results, "_data_shapes", (None, None))
+        return {"stored": False, "fingerprint": getattr(results, "_data_fingerprint", None),
+                "x_shape": shapes[0], "y_shape": shapes[1]}
+    x = np.ascontiguousarray(np.asarray(results.x))
+    y = np.ascontiguousarray(np.asarray(results.y))
+    keep = x.nbytes + y.nbytes <= max_data_bytes if store_data == "auto" else bool(store_data)
+    if keep:
+        arrays["train_x"], arrays["train_y"] = x, y
+    return {"stored": keep, "fingerprint": data_fingerprint(x, y), "x_shape": list(x.shape),
+            "y_shape": list(y.shape)}
+
+
 def _collect(results, store_data, max_data_bytes) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    """The arrays and the JSON attributes describing ``results``."""
+    """The arrays and the JSON attributes describing ``results``, checked against the rules
+    :func:`load` applies, so that every file written can be read back."""
     from . import __version__  # noqa: PLC0415
 
     if not isinstance(results.stats, dict):
         raise TypeError(f"results.stats must be a dict, got {type(results.stats).__name__}")
+    if not isinstance(results.settings, dict):
+        raise TypeError(f"results.settings must be a dict, got {type(results.settings).__name__}")
     arrays: dict[str, np.ndarray] = {}
     for name in _FIXED_ARRAYS:
         arrays[name] = np.ascontiguousarray(np.asarray(getattr(results, name)))
@@ -160,35 +339,19 @@ def _collect(results, store_data, max_data_bytes) -> tuple[dict[str, np.ndarray]
             raise TypeError(f"results.stats keys must be non-empty strings, got {key!r}")
         arrays[f"stat_{key}"] = np.ascontiguousarray(np.asarray(value))
         stat_keys.append(key)
-    kind = type(results).__name__
-    if kind not in _RESULT_KINDS:  # a user's subclass is saved as what it extends
-        kind = next(c.__name__ for c in type(results).__mro__ if c.__name__ in _RESULT_KINDS)
+    kind = _saved_kind(results)
     extra_names = list(_results_class(kind, "save")._extra_arrays)
     for name in extra_names:
         arrays[f"extra_{name}"] = np.ascontiguousarray(np.asarray(getattr(results, name)))
+    data_info = _data_info(results, arrays, store_data, max_data_bytes)
     for name, a in arrays.items():
-        if a.dtype.kind not in "biuf":
+        try:
+            parse_dtype(a.dtype.str, name)
+        except ValueError:
             raise TypeError(f"results array {name!r} has dtype {a.dtype}; only bool, integer and float arrays "
-                            "can be saved")
-
-    has_data = results.x is not None and results.y is not None
-    data_info: dict[str, Any] = {"stored": False, "fingerprint": None, "x_shape": None, "y_shape": None}
-    if has_data:
-        x = np.ascontiguousarray(np.asarray(results.x))
-        y = np.ascontiguousarray(np.asarray(results.y))
-        data_info.update(fingerprint=data_fingerprint(x, y), x_shape=list(x.shape), y_shape=list(y.shape))
-        if store_data == "auto":
-            keep = x.nbytes + y.nbytes <= max_data_bytes
-        else:
-            keep = bool(store_data)
-        if keep:
-            arrays["train_x"], arrays["train_y"] = x, y
-            data_info["stored"] = True
-    else:
-        fp = getattr(results, "_data_fingerprint", None)
-        data_info["fingerprint"] = fp
-        data_info["x_shape"] = getattr(results, "_data_shapes", (None, None))[0]
-        data_info["y_shape"] = getattr(results, "_data_shapes", (None, None))[1]
+                            "(at most 8 bytes per value) can be saved") from None
+    layout = {name: (a.dtype, a.shape) for name, a in arrays.items()}
+    _check_layout(layout, _array_rules(stat_keys, kind, extra_names), results.model, "results")
 
     seed = results.seed
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
@@ -203,7 +366,6 @@ def _collect(results, store_data, max_data_bytes) -> tuple[dict[str, np.ndarray]
         "extra_arrays": extra_names,
         "arrays": {name: {"dtype": a.dtype.str, "shape": list(a.shape)} for name, a in arrays.items()},
         "data": data_info,
-        "checksum": _checksum(arrays),
     }
     attrs = {
         "symhmc_format": FORMAT_NAME,
@@ -214,8 +376,7 @@ def _collect(results, store_data, max_data_bytes) -> tuple[dict[str, np.ndarray]
         "convergence": _dumps(getattr(results, "convergence", None), "results.convergence"),
         "meta": json.dumps(meta, allow_nan=False),
     }
-    if not isinstance(results.settings, dict):
-        raise TypeError(f"results.settings must be a dict, got {type(results.settings).__name__}")
+    attrs["checksum"] = _checksum(arrays, attrs)
     return arrays, attrs
 
 
@@ -232,6 +393,14 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def _current_umask() -> int:
+    """The process umask. os.umask can only read it by setting it, so it is set briefly to the
+    most restrictive value: a file another thread creates meanwhile is private, never exposed."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
 def save(results, path, *, format: str | None = None, store_data="auto",
          max_data_bytes: int = DEFAULT_MAX_DATA_BYTES, engine: str | None = None) -> Path:
     """Write ``results`` (a :class:`~symhmc.SampleResults`) to ``path``; see the module docstring.
@@ -240,7 +409,8 @@ def save(results, path, *, format: str | None = None, store_data="auto",
     ----------
     path : str or os.PathLike
         Destination; an existing file is replaced (atomically: a crash never leaves a
-        half-written file under ``path``).
+        half-written file under ``path``). The file gets the permissions the umask allows
+        (``0o666 & ~umask``), as ``open(path, "w")`` would give it.
     format : {"netcdf", "npz"} or None
         ``None``: ``"npz"`` when ``path`` ends in ``.npz``, else ``"netcdf"``.
     store_data : "auto", True or False
@@ -251,7 +421,8 @@ def save(results, path, *, format: str | None = None, store_data="auto",
         netCDF-3); ``None`` lets xarray choose. With netCDF-3, integer arrays are stored as
         32-bit and restored to their recorded dtype on load.
 
-    Returns the path written.
+    Returns the path written. Raises ``TypeError`` or ``ValueError`` for results that could not
+    be loaded back (an array of another dtype, or shapes that disagree with ``draws`` or the model).
     """
     if not isinstance(results, _sample_results_type()):
         raise TypeError(f"results must be a symhmc.SampleResults, got {type(results).__name__}")
@@ -277,6 +448,8 @@ def save(results, path, *, format: str | None = None, store_data="auto",
     tmp = Path(tmp_name)
     try:
         (_write_npz if format == "npz" else _write_netcdf)(tmp, arrays, attrs, engine)
+        # mkstemp creates the file 0600; give it what any newly created file would get.
+        os.chmod(tmp, 0o666 & ~_current_umask())
         _fsync(tmp)  # the data reach the disk before the rename makes them the file
         os.replace(tmp, p)
         _fsync(directory)  # and the rename itself survives a crash
@@ -287,33 +460,230 @@ def save(results, path, *, format: str | None = None, store_data="auto",
 
 
 # ----------------------------------------------------------------------------------------------
-# load
+# load: metadata
 # ----------------------------------------------------------------------------------------------
-def _restore(p: Path, arrays: dict[str, np.ndarray], attrs: dict[str, Any], data):
-    where = f"{str(p)!r}"
-    try:
-        version = int(attrs.get("symhmc_format_version", -1))
-    except (TypeError, ValueError):
-        version = -1
-    if version != FORMAT_VERSION:
-        raise ValueError(f"{where}: unsupported symhmc results format version "
-                         f"{attrs.get('symhmc_format_version')!r} (this symhmc reads version {FORMAT_VERSION})")
-    try:
-        meta = json.loads(attrs["meta"])
-        settings = _dec(json.loads(attrs["settings"]))
-        convergence = _dec(json.loads(attrs["convergence"]))
-        spec = json.loads(attrs["model"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"{where}: the results metadata is missing or corrupt ({type(exc).__name__}: {exc})") from None
+class _Metadata(NamedTuple):
+    """What a file's attributes say, every field checked."""
+    version: int
+    settings: dict
+    convergence: Any
+    model: Any
+    seed: int | None
+    wall_time: float
+    partial: bool
+    package_version: str | None
+    stat_keys: list[str]
+    kind: str
+    extra_names: list[str]
+    arrays: dict[str, tuple[np.dtype, tuple[int, ...]]]
+    data: dict[str, Any]
+    checksum: str
 
-    expected = meta.get("arrays", {})
-    restored: dict[str, np.ndarray] = {}
-    for name, info in expected.items():
-        if name not in arrays:
+
+def _text_attr(attrs: dict, key: str, where: str) -> str:
+    value = attrs.get(key)
+    if isinstance(value, bytes):  # h5py gives some netCDF-4 attributes as bytes
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError(f"{where}: attribute {key!r} is not UTF-8 text") from None
+    if not isinstance(value, str):
+        raise ValueError(f"{where}: attribute {key!r} is missing or not text (got {type(value).__name__})")
+    return str(value)
+
+
+def _format_version(attrs: dict, where: str) -> int:
+    try:
+        text = _text_attr(attrs, "symhmc_format_version", where)
+    except ValueError:
+        text = None
+    if text not in {str(v) for v in _READABLE_VERSIONS}:
+        raise ValueError(f"{where}: unsupported symhmc results format version {attrs.get('symhmc_format_version')!r:.40} "
+                         f"(this symhmc reads versions {', '.join(map(str, _READABLE_VERSIONS))})")
+    return int(text)
+
+
+def _bad(where: str, field: str, want: str, value) -> ValueError:
+    return ValueError(f"{where}: {field} must be {want}, got {value!r:.80}")
+
+
+def _str_list(value, where: str, field: str) -> list[str]:
+    if not (isinstance(value, list) and all(isinstance(v, str) and v for v in value)
+            and len(set(value)) == len(value)):
+        raise _bad(where, field, "a list of distinct non-empty strings", value)
+    return value
+
+
+def _optional_shape(value, where: str, field: str):
+    return None if value is None else list(parse_shape(value, f"{where}: {field}"))
+
+
+def _data_meta(value, where: str) -> dict[str, Any]:
+    """meta["data"]: stored (bool), fingerprint (hex digest or null), x_shape and y_shape."""
+    if not (isinstance(value, dict) and set(value) == {"stored", "fingerprint", "x_shape", "y_shape"}):
+        raise _bad(where, "meta['data']", "a dict of stored, fingerprint, x_shape and y_shape", value)
+    if not isinstance(value["stored"], bool):
+        raise _bad(where, "meta['data']['stored']", "true or false", value["stored"])
+    fp = value["fingerprint"]
+    if fp is not None and not (isinstance(fp, str) and _DIGEST_RE.fullmatch(fp)):
+        raise _bad(where, "meta['data']['fingerprint']", "a sha256 hex digest or null", fp)
+    return {"stored": value["stored"], "fingerprint": fp,
+            "x_shape": _optional_shape(value["x_shape"], where, "meta['data']['x_shape']"),
+            "y_shape": _optional_shape(value["y_shape"], where, "meta['data']['y_shape']")}
+
+
+def _arrays_meta(value, where: str) -> dict[str, tuple[np.dtype, tuple[int, ...]]]:
+    """meta["arrays"]: the dtype and shape of every array."""
+    if not isinstance(value, dict):
+        raise _bad(where, "meta['arrays']", "a dict", value)
+    out = {}
+    for name, info in value.items():
+        field = f"meta['arrays'][{name!r:.40}]"
+        if not (isinstance(info, dict) and set(info) == {"dtype", "shape"}):
+            raise _bad(where, field, "a dict of dtype and shape", info)
+        out[name] = (parse_dtype(info["dtype"], f"{where}: {field}"), parse_shape(info["shape"], f"{where}: {field}"))
+    return out
+
+
+def _meta_get(meta: dict, key: str, where: str, default=None, *, required: bool = True):
+    if key not in meta:
+        if required:
+            raise ValueError(f"{where}: meta[{key!r}] is missing")
+        return default
+    return meta[key]
+
+
+def _seed(value, where: str) -> int | None:
+    if value is None:
+        return None
+    if not (isinstance(value, str) and _SEED_RE.fullmatch(value)):
+        raise _bad(where, "meta['seed']", "a decimal integer string or null", value)
+    return int(value)
+
+
+def _wall_time(value, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _bad(where, "meta['wall_time']", "a finite number", value)
+    try:
+        seconds = float(value)
+    except OverflowError:  # an int beyond the float range
+        seconds = math.inf
+    if not math.isfinite(seconds):
+        raise _bad(where, "meta['wall_time']", "a finite number", value)
+    return seconds
+
+
+def _meta_fields(meta, version: int, where: str) -> dict[str, Any]:
+    """The checked fields of the ``meta`` attribute. kind and extra_arrays came with version-1
+    files written since they exist, so they default for older version-1 files."""
+    if not isinstance(meta, dict):
+        raise _bad(where, "meta", "a JSON object", meta)
+    partial = _meta_get(meta, "partial", where)
+    if not isinstance(partial, bool):
+        raise _bad(where, "meta['partial']", "true or false", partial)
+    package_version = _meta_get(meta, "package_version", where)
+    if not isinstance(package_version, str):
+        raise _bad(where, "meta['package_version']", "a string", package_version)
+    kind = _meta_get(meta, "kind", where, "SampleResults", required=version >= 2)
+    if not isinstance(kind, str) or kind not in _RESULT_KINDS:
+        raise _bad(where, "meta['kind']", f"one of {sorted(_RESULT_KINDS)}", kind)
+    extra_names = _str_list(_meta_get(meta, "extra_arrays", where, [], required=version >= 2), where,
+                            "meta['extra_arrays']")
+    if set(extra_names) != set(_EXTRA_RULES[kind]):  # a result missing one could not be used or saved
+        raise _bad(where, "meta['extra_arrays']", f"the arrays a {kind} adds, {sorted(_EXTRA_RULES[kind])}",
+                   extra_names)
+    checksum = meta.get("checksum") if version == 1 else None
+    if version == 1 and not (isinstance(checksum, str) and _DIGEST_RE.fullmatch(checksum)):
+        raise _bad(where, "meta['checksum']", "a sha256 hex digest", checksum)
+    return {"seed": _seed(_meta_get(meta, "seed", where), where),
+            "wall_time": _wall_time(_meta_get(meta, "wall_time", where), where),
+            "partial": partial, "package_version": package_version,
+            "stat_keys": _str_list(_meta_get(meta, "stat_keys", where), where, "meta['stat_keys']"),
+            "kind": kind, "extra_names": extra_names,
+            "arrays": _arrays_meta(_meta_get(meta, "arrays", where), where),
+            "data": _data_meta(_meta_get(meta, "data", where), where), "checksum": checksum}
+
+
+def _read_metadata(attrs: dict, where: str) -> _Metadata:
+    """Parse and check the JSON attributes; ``ValueError`` names the attribute or field."""
+    version = _format_version(attrs, where)
+    texts = {key: _text_attr(attrs, key, where) for key in _COVERED_ATTRS}
+    settings = _dec(_loads(texts["settings"], f"{where}: settings"), f"{where}: settings")
+    if not isinstance(settings, dict):
+        raise _bad(where, "settings", "a JSON object", settings)
+    convergence = _dec(_loads(texts["convergence"], f"{where}: convergence"), f"{where}: convergence")
+    model = _model_from_spec(_loads(texts["model"], f"{where}: model"), where)
+    fields = _meta_fields(_loads(texts["meta"], f"{where}: meta"), version, where)
+    if version >= 2:
+        fields["checksum"] = _text_attr(attrs, "checksum", where)
+        if not _DIGEST_RE.fullmatch(fields["checksum"]):
+            raise _bad(where, "attribute 'checksum'", "a sha256 hex digest", fields["checksum"])
+    return _Metadata(version=version, settings=settings, convergence=convergence, model=model, **fields)
+
+
+def _expected_names(doc: _Metadata, where: str) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """The rules of the arrays the file must hold; meta['arrays'] must list exactly these (plus
+    train_x and train_y when the data are stored)."""
+    rules = _array_rules(doc.stat_keys, doc.kind, doc.extra_names)
+    listed = set(doc.arrays)
+    train = {"train_x", "train_y"} & listed
+    if doc.data["stored"] != bool(train):
+        raise ValueError(f"{where}: meta['data']['stored'] is {doc.data['stored']} but meta['arrays'] "
+                         f"{'lists' if train else 'does not list'} the training data")
+    missing = sorted(set(rules) - listed)
+    unknown = sorted(listed - set(rules) - train)
+    if missing or unknown:
+        raise ValueError(f"{where}: meta['arrays'] must list {sorted(rules)}"
+                         + (f"; missing {missing}" if missing else "") + (f"; unknown {unknown[:5]}" if unknown else ""))
+    return rules
+
+
+# ----------------------------------------------------------------------------------------------
+# load: arrays
+# ----------------------------------------------------------------------------------------------
+def _storable_as(stored: np.dtype, recorded: np.dtype) -> bool:
+    """Whether a container may hold an array recorded as ``recorded`` with dtype ``stored``:
+    the same dtype, or (netCDF) a narrower integer type or int8 for bool; never wider, so the
+    bytes read stay within the budget the metadata sets."""
+    if stored == recorded:
+        return True
+    if stored.itemsize > recorded.itemsize:
+        return False
+    if recorded.kind == "f":
+        return stored.kind == "f"
+    if recorded.kind == "b":
+        return stored.kind in "iu"
+    return stored.kind in "iub" and recorded.kind in "iu"
+
+
+def _check_members(box, doc: _Metadata, where: str) -> None:
+    """The container holds exactly the listed arrays, each with the recorded shape and a
+    compatible dtype, and together no more bytes than the file: checked from headers, before
+    any value is read (symhmc stores arrays uncompressed, so a file cannot hold more)."""
+    names = box.names()
+    unknown = sorted(names - set(doc.arrays))
+    if unknown:
+        raise ValueError(f"{where}: the file holds arrays its metadata does not list: {unknown[:5]!r:.200}")
+    total = 0
+    for name, (dtype, shape) in doc.arrays.items():
+        if name not in names:
             raise ValueError(f"{where}: array {name!r} is missing (truncated or modified file?)")
-        a = arrays[name]
-        dtype, shape = np.dtype(info["dtype"]), tuple(info["shape"])
-        if a.shape != shape:
+        stored_dtype, stored_shape = box.header(name)
+        if stored_shape != shape:
+            raise ValueError(f"{where}: array {name!r} has shape {stored_shape}, expected {shape} (corrupt file?)")
+        if not (box.kind == "netcdf" and _storable_as(stored_dtype, dtype) or stored_dtype == dtype):
+            raise ValueError(f"{where}: array {name!r} has dtype {stored_dtype}, expected {dtype} (corrupt file?)")
+        total += math.prod(shape) * stored_dtype.itemsize
+    if total > box.size:
+        raise ValueError(f"{where}: the metadata announces {total} bytes of arrays, more than the file's "
+                         f"{box.size} bytes (corrupt or crafted file?)")
+
+
+def _read_arrays(box, doc: _Metadata, where: str) -> dict[str, np.ndarray]:
+    restored: dict[str, np.ndarray] = {}
+    for name, (dtype, shape) in doc.arrays.items():
+        a = box.read(name)
+        if a.shape != shape:  # the header said otherwise
             raise ValueError(f"{where}: array {name!r} has shape {a.shape}, expected {shape} (corrupt file?)")
         if a.dtype != dtype:
             cast = a.astype(dtype)
@@ -321,48 +691,57 @@ def _restore(p: Path, arrays: dict[str, np.ndarray], attrs: dict[str, Any], data
                 raise ValueError(f"{where}: array {name!r} does not fit its recorded dtype {dtype}")
             a = cast
         restored[name] = np.ascontiguousarray(a)
-    if _checksum(restored) != meta.get("checksum"):
-        raise ValueError(f"{where}: checksum mismatch: the file's arrays were modified or corrupted")
+    return restored
 
-    model = _model_from_spec(spec, where)
-    info = meta.get("data", {})
-    fingerprint = info.get("fingerprint")
-    x = restored.get("train_x")
-    y = restored.get("train_y")
-    if data is not None:
-        if not (isinstance(data, (tuple, list)) and len(data) == 2):
-            raise TypeError("data must be a pair (x, y) of the training data")
-        if fingerprint is None:
-            raise ValueError(f"{where}: the file records no training-data fingerprint to check data against")
-        dx, dy = data
-        if data_fingerprint(dx, dy) != fingerprint:
-            raise ValueError(f"data: (x, y) are not the training data of {where} (fingerprint mismatch)")
-        if x is None:
-            if model is not None:
-                dx = model.check_x(dx, "data x")
-                dy = model.check_y(dy, dx.shape[0], "data y")
-            x, y = np.asarray(dx, dtype=np.float64), np.asarray(dy, dtype=np.float64)
-    stats = {key: restored[f"stat_{key}"] for key in meta.get("stat_keys", [])}
-    seed = meta.get("seed")
-    cls = _results_class(meta.get("kind", "SampleResults"), where)
-    extras = {}
-    for name in meta.get("extra_arrays", []):
-        if name not in cls._extra_arrays or f"extra_{name}" not in restored:
-            raise ValueError(f"{where}: unexpected or missing {meta.get('kind')} array {name!r}")
-        extras[name] = restored[f"extra_{name}"]
+
+def _verify(doc: _Metadata, attrs_texts: dict[str, str], arrays: dict[str, np.ndarray], where: str) -> None:
+    """The checksum (version 2: metadata and arrays; version 1: arrays only), then the stored
+    training data against their fingerprint."""
+    actual = _checksum_v1(arrays) if doc.version == 1 else _checksum(arrays, attrs_texts)
+    if actual != doc.checksum:
+        covered = "arrays" if doc.version == 1 else "metadata or arrays"
+        raise ValueError(f"{where}: checksum mismatch: the file's {covered} were modified or corrupted")
+    if doc.data["stored"] and data_fingerprint(arrays["train_x"], arrays["train_y"]) != doc.data["fingerprint"]:
+        raise ValueError(f"{where}: the stored training data do not match meta['data']['fingerprint']")
+
+
+# ----------------------------------------------------------------------------------------------
+# load
+# ----------------------------------------------------------------------------------------------
+def _attach_data(data, doc: _Metadata, x, y, where: str):
+    """``(x, y)`` of the results: the stored data, or ``data`` checked against the fingerprint."""
+    if data is None:
+        return x, y
+    fingerprint = doc.data["fingerprint"]
+    if fingerprint is None:
+        raise ValueError(f"{where}: the file records no training-data fingerprint to check data against")
+    dx, dy = data
+    if data_fingerprint(dx, dy) != fingerprint:
+        raise ValueError(f"data: (x, y) are not the training data of {where} (fingerprint mismatch)")
+    if x is None:
+        if doc.model is not None:
+            dx = doc.model.check_x(dx, "data x")
+            dy = doc.model.check_y(dy, dx.shape[0], "data y")
+        x, y = np.asarray(dx, dtype=np.float64), np.asarray(dy, dtype=np.float64)
+    return x, y
+
+
+def _build(doc: _Metadata, arrays: dict[str, np.ndarray], x, y):
+    cls = _results_class(doc.kind, "load")
+    stats = {key: arrays[f"stat_{key}"] for key in doc.stat_keys}
     # Subclasses take their extra arrays as attributes; building through the base initialiser
     # keeps one constructor call for every kind.
     results = cls.__new__(cls)
     _sample_results_type().__init__(
-        results, draws=restored["draws"], stats=stats, step_size=restored["step_size"], inv_mass=restored["inv_mass"],
-        n_grad_evals=restored["n_grad_evals"], wall_time=meta["wall_time"], settings=settings,
-        seed=None if seed is None else int(seed), partial=meta["partial"], chain_ids=restored["chain_ids"],
-        model=model, x=x, y=y, convergence=convergence)
-    for name, value in extras.items():
-        setattr(results, name, value)
-    results._data_fingerprint = fingerprint
-    results._data_shapes = (info.get("x_shape"), info.get("y_shape"))
-    results._file_version = meta.get("package_version")
+        results, draws=arrays["draws"], stats=stats, step_size=arrays["step_size"], inv_mass=arrays["inv_mass"],
+        n_grad_evals=arrays["n_grad_evals"], wall_time=doc.wall_time, settings=doc.settings, seed=doc.seed,
+        partial=doc.partial, chain_ids=arrays["chain_ids"], model=doc.model, x=x, y=y,
+        convergence=doc.convergence)
+    for name in doc.extra_names:
+        setattr(results, name, arrays[f"extra_{name}"])
+    results._data_fingerprint = doc.data["fingerprint"]
+    results._data_shapes = (doc.data["x_shape"], doc.data["y_shape"])
+    results._file_version = doc.package_version
     return results
 
 
@@ -371,27 +750,26 @@ def load(path, *, data=None):
 
     The format (netCDF or npz) is recognised from the file's first bytes, not its name.
     ``data``: optionally the training data ``(x, y)``, checked against the stored fingerprint
-    and attached when the file does not hold them. Never unpickles. Raises ``ValueError``
-    naming the path for a truncated, corrupted or foreign file, ``FileNotFoundError`` when it
-    does not exist, and ``ImportError`` when a netCDF file is read without xarray/h5netcdf.
+    and attached when the file does not hold them. Never unpickles; checks the metadata and
+    every array's header before reading any value (see the module docstring). Raises
+    ``ValueError`` naming the path (and the field) for a truncated, corrupted, foreign or
+    crafted file, ``FileNotFoundError`` when it does not exist, and ``ImportError`` when a
+    netCDF file is read without xarray (or a netCDF-4 file without h5py).
     """
     p = _check_path(path, must_exist=True)
-    kind = _sniff(p)
-    if kind is None:
-        raise ValueError(f"{str(p)!r} is not a symhmc results file: not netCDF and not npz (unrecognised header)")
+    if data is not None and not (isinstance(data, (tuple, list)) and len(data) == 2):
+        raise TypeError("data must be a pair (x, y) of the training data")
+    where = repr(str(p))
     try:
-        arrays, attrs = (_read_npz if kind == "npz" else _read_netcdf)(p, FORMAT_NAME)
-    except ImportError:
-        raise
-    except _Foreign as exc:
-        raise ValueError(f"{str(p)!r} is not a symhmc results file: {exc}") from None
-    except ValueError as exc:
-        if "allow_pickle" in str(exc):
-            raise ValueError(f"{str(p)!r} is not a symhmc results file: it holds pickled objects, which symhmc "
-                             "never loads") from None
-        raise ValueError(f"{str(p)!r}: cannot read the {kind} file (truncated or corrupted?): "
-                         f"{type(exc).__name__}: {exc}") from None
-    except Exception as exc:  # truncated / corrupt containers raise many different types
-        raise ValueError(f"{str(p)!r}: cannot read the {kind} file (truncated or corrupted?): "
-                         f"{type(exc).__name__}: {exc}") from None
-    return _restore(p, arrays, attrs, data)
+        with _open_container(p, FORMAT_NAME, where) as box:
+            doc = _read_metadata(box.attrs, where)
+            rules = _expected_names(doc, where)
+            _check_layout(doc.arrays, rules, doc.model, where)
+            _check_members(box, doc, where)
+            arrays = _read_arrays(box, doc, where)
+            texts = {key: _text_attr(box.attrs, key, where) for key in _COVERED_ATTRS}
+    except _BadFile as exc:  # a plain ValueError for the caller
+        raise ValueError(str(exc)) from None
+    _verify(doc, texts, arrays, where)
+    x, y = _attach_data(data, doc, arrays.get("train_x"), arrays.get("train_y"), where)
+    return _build(doc, arrays, x, y)

@@ -15,7 +15,7 @@ from typing import Literal, Sequence
 import numpy as np
 
 from . import _core
-from ._validation import as_float_array, positive_float, positive_int, threads_arg
+from ._validation import as_float_array, positive_float, positive_int, threads_arg, warn_if_badly_scaled
 
 ActivationName = Literal["tanh", "relu", "identity"]
 ACTIVATIONS = ("tanh", "relu", "identity")
@@ -187,9 +187,13 @@ class MLP:
         return params, single
 
     def posterior(self, x, y) -> "_core.Posterior":
-        """The compiled posterior target for data ``(x, y)`` (used by the samplers)."""
+        """The compiled posterior target for data ``(x, y)`` (used by the samplers); warns
+        (``RuntimeWarning``) when ``x`` or ``y`` hold values beyond 1e6 in magnitude, far from
+        the standardized scale the priors suit."""
         x = self.check_x(x)
         y = self.check_y(y, x.shape[0])
+        warn_if_badly_scaled(x, "x")
+        warn_if_badly_scaled(y, "y")
         return _core.Posterior(list(self.widths), self.activation, x, y, self.prior_scale,
                                self.noise_std, self.noise_prior_scale)
 

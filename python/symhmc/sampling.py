@@ -179,7 +179,9 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP,
     model : MLP
         The network, priors and likelihood.
     x, y : array_like
-        Training inputs ``(n, n_inputs)`` (1-D for one input) and targets ``(n,)`` or ``(n, n_outputs)``.
+        Training inputs ``(n, n_inputs)`` (1-D for one input) and targets ``(n,)`` or ``(n, n_outputs)``;
+        finite real numbers (masked arrays are refused: fill or drop the masked values). The priors
+        suit standardized data: values beyond 1e6 in magnitude give a ``RuntimeWarning``.
     chains : int or {"bound", "auto"}
         Number of independent chains (the paper: 1274), or a rule choosing it:
 
