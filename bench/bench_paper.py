@@ -23,9 +23,9 @@ from _common import context, save
 PAPER_LPPD, PAPER_LPPD_SE = 0.79, 0.06
 
 
-def run(model, x, y, x_test, y_test, chains, threads, warmup, seed, progress):
+def run(model, x, y, x_test, y_test, chains, threads, warmup, seed, progress, adaptation="stan"):
     r = symhmc.sample(model, x, y, chains=chains, warmup=warmup, draws=1, sampler="nuts", seed=seed,
-                      threads=threads, progress=progress)
+                      threads=threads, progress=progress, adaptation=adaptation)
     grads = int(r.n_grad_evals.sum())
     lppd, se = r.lppd(x_test, y_test)  # log-sum-exp; se = std over test points (ddof=1) / sqrt(n)
     depth = r.stats["tree_depth"]
@@ -56,6 +56,8 @@ def main(argv=None):
     ap.add_argument("--chains", type=int, default=1274, help="chains of the headline run")
     ap.add_argument("--threads", type=int, default=None, help="threads of the headline run (default: all)")
     ap.add_argument("--warmup", type=int, default=1024)
+    ap.add_argument("--adaptation", choices=("stan", "gradient"), default="stan",
+                    help="mass-matrix adaptation (default stan, the paper's)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--scaling-chains", default="64,256,1274", help="comma-separated; empty to skip")
     ap.add_argument("--scaling-threads", default="1,2", help="comma-separated")
@@ -69,12 +71,13 @@ def main(argv=None):
     threads = args.threads or int(_core.max_threads())
     progress = not args.no_progress
     report = {"benchmark": "paper headline: f1 on %s, NUTS, %d warmup, 1 draw/chain" % (args.dataset, args.warmup),
+              "adaptation": args.adaptation,
               "model": repr(model), "n_train": len(x), "n_test": len(x_test),
               "paper": {"test_lppd": PAPER_LPPD, "test_lppd_se": PAPER_LPPD_SE},
               "context_at_start": context()}
 
     print(f"headline: {args.chains} chains, {threads} threads, warmup {args.warmup}", flush=True)
-    head = run(model, x, y, x_test, y_test, args.chains, threads, args.warmup, args.seed, progress)
+    head = run(model, x, y, x_test, y_test, args.chains, threads, args.warmup, args.seed, progress, args.adaptation)
     report["headline"] = head
     diff = (head["test_lppd"] - PAPER_LPPD) / np.hypot(head["test_lppd_se"], PAPER_LPPD_SE)
     head["lppd_difference_in_combined_se"] = float(diff)
@@ -89,7 +92,7 @@ def main(argv=None):
                 row = dict(head)  # already measured
             else:
                 print(f"scaling: {c} chains, {t} threads", flush=True)
-                row = run(model, x, y, x_test, y_test, c, t, args.warmup, args.seed, progress)
+                row = run(model, x, y, x_test, y_test, c, t, args.warmup, args.seed, progress, args.adaptation)
             scaling.append(row)
             print(f"  chains={c:5d} threads={t}: {row['wall_time_s']:8.1f} s, {row['time_per_chain_s']:.3f} s/chain, "
                   f"{row['us_per_grad_per_thread']:.2f} us/grad/thread, LPPD {row['test_lppd']:.3f} "
