@@ -240,6 +240,12 @@ class SamplerSettings:
     def find_step_size(self, value: bool) -> None:
         """Set find_step_size (type-checked; counts are 64-bit)."""
     @property
+    def adaptation(self) -> Literal["stan", "gradient"]:
+        """Mass-matrix adaptation: 'stan' (windowed draw variances) or 'gradient' (nutpie's)."""
+    @adaptation.setter
+    def adaptation(self, value: Literal["stan", "gradient"]) -> None:
+        """Set adaptation ('stan' or 'gradient')."""
+    @property
     def max_energy_error(self) -> float:
         """Energy error that counts as a divergence."""
     @max_energy_error.setter
