@@ -264,7 +264,8 @@ def test_keyboard_interrupt_returns_the_members_that_finished(model, data):
     import threading
     import time
 
-    # ~40 s of training on one thread: far longer than the interrupt delay.
+    # Minutes of training on one thread (20000 members of ~10 ms): far longer than the interrupt
+    # delay and than the bound below, which leaves room for a loaded machine.
     kw = dict(members=20000, epochs=2000, seed=5, threads=1)
     timer = threading.Timer(0.5, _thread.interrupt_main)  # what Ctrl-C does
     timer.start()
@@ -273,7 +274,7 @@ def test_keyboard_interrupt_returns_the_members_that_finished(model, data):
         r = deep_ensemble(model, data.x_train, data.y_train, progress=True, **kw)
     elapsed = time.perf_counter() - start
     timer.join()
-    assert elapsed < 3.0
+    assert elapsed < 15.0
     assert r.partial and 0 < r.members < 20000
     assert r.draws.shape == (r.members, 1, model.dim) and np.all(np.isfinite(r.draws))
     assert r.losses.shape == (r.members, 2000) and r.chain_ids.shape == (r.members,)
