@@ -316,7 +316,9 @@ def _run_auto(job: ChainJob, init_arr, first_chain: int, a: dict, model,
             bar.close()
     if not outs:
         raise KeyboardInterrupt
+    grid_mass = float(np.mean(acc.grid_mass())) if acc.count else None
     convergence = {"chains": curve_chains, "previous": curve_prev, "kl": curve_kl, "tol": a["tol"],
                    "converged": converged, "round_size": a["round_size"], "max_chains": a["max_chains"],
-                   "patience": a["patience"], "x": a["x"], "y_grid": a["y_grid"], "seconds": kl_seconds}
+                   "patience": a["patience"], "x": a["x"], "y_grid": a["y_grid"], "grid_mass": grid_mass,
+                   "seconds": kl_seconds}
     return _concat_outputs(outs), interrupted, seconds, convergence

@@ -21,7 +21,8 @@ from ._options import (DEFAULT_DRAWS, DEFAULT_WARMUP, MAX_COUNT, SAMPLER_OPTIONS
                        options_doc, warmup_report)
 from ._validation import positive_float, positive_int, threads_arg
 from .checkpoint import DEFAULT_CHECKPOINT_EVERY, Checkpoint, run_fingerprint
-from .chain_rules import AUTO_DEFAULTS, BOUND_KEYS, CHAIN_RULES, ChainsArg, _auto_record, _auto_rule, _chains_arg
+from .chain_rules import (AUTO_DEFAULTS, BOUND_KEYS, CHAIN_RULES, ChainsArg, _auto_record, _auto_rule, _chains_arg,
+                          _warn_grid_mass)
 from .results import STAT_NAMES, SampleResults
 
 __all__ = ["sample", "sample_target", "SAMPLER_OPTIONS", "AUTO_DEFAULTS", "BOUND_KEYS", "CHAIN_RULES", "ChainsArg",
@@ -57,7 +58,7 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMU
         raise TypeError(f"progress must be True or False, got {progress!r}")
     auto_args: dict | None
     if count_or_auto == "auto":
-        auto_args = _auto_rule(auto, _model, _data[0])
+        auto_args = _auto_rule(auto, _model, _data[0], _data[1])
         total: int = auto_args["max_chains"]
     else:
         auto_args = None
@@ -106,6 +107,7 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMU
                                                                    bool(progress))
         n_chains = out["finished"].shape[0]
         rule = _auto_record(auto_args, n_chains, convergence["converged"])
+        _warn_grid_mass(convergence, stacklevel=3)
 
     finished = out["finished"]
     keep = np.flatnonzero(finished)
@@ -193,7 +195,10 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP,
           :func:`symhmc.ppd.ppd_convergence`) is compared with ``tol``. Settings in ``auto``:
           ``round_size`` (64), ``tol`` (1e-4 nats), ``max_chains`` (1274), ``patience`` (2:
           rounds in a row below ``tol``), ``x`` (inputs, default the training inputs), ``y_grid``
-          (default 201 points on [-3, 3]; the data should be standardized), ``floor`` (1e-12).
+          (outputs; default 201 points on ``[min(y) - 3 sd(y), max(y) + 3 sd(y)]`` of the
+          training targets, :func:`symhmc.ppd.data_y_grid`), ``floor`` (1e-12). A
+          ``RuntimeWarning`` says when the predictive density puts less than 90 % of its
+          probability on the grid (``results.convergence["grid_mass"]``): the KL then says little.
           Round r runs chains ``r * round_size, ...`` of the seed's streams, so the draws are
           exactly those of one run with the same total number of chains; the curve is in
           ``results.convergence`` (``chains``, ``previous``, ``kl``, ``tol``, ``converged``, ...).
