@@ -19,6 +19,7 @@ import numpy as np
 from . import _core, _runner
 from ._options import (DEFAULT_DRAWS, DEFAULT_WARMUP, MAX_COUNT, SAMPLER_OPTIONS, _sampler_settings, core_settings,
                        options_doc, warmup_report)
+from ._scaling import warn_if_unscaled
 from ._validation import positive_float, positive_int, threads_arg
 from .checkpoint import DEFAULT_CHECKPOINT_EVERY, Checkpoint, run_fingerprint
 from .chain_rules import (AUTO_DEFAULTS, BOUND_KEYS, CHAIN_RULES, ChainsArg, _auto_record, _auto_rule, _chains_arg,
@@ -257,6 +258,13 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP,
         {options}. Ranges are checked by the core; every value used is in ``results.settings``,
         with the warmup windows the core ran (``adaptation_windows``).
 
+    Warns
+    -----
+    DataScaleWarning
+        (a ``RuntimeWarning``) when a column of ``x`` or ``y`` is far from standardized: ``|mean|
+        > 3`` or a standard deviation outside ``[0.1, 10]``. The priors assume unit-scale data;
+        standardize (the paper does) and transform the predictions back.
+
     Returns
     -------
     SampleResults
@@ -270,6 +278,7 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP,
         raise TypeError(f"model must be a symhmc.MLP, got {type(model).__name__}")
     x = model.check_x(x)
     y = model.check_y(y, x.shape[0])
+    warn_if_unscaled(x, y, stacklevel=2)
     target = model.posterior(x, y)
     return sample_target(target, chains=chains, warmup=warmup, draws=draws, sampler=sampler, seed=seed,
                          threads=threads, init=init, progress=progress, bound=bound, auto=auto,
