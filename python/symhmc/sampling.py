@@ -225,7 +225,12 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP,
         flattened draw ``c mod n_draws`` -- with a :func:`symhmc.baselines.deep_ensemble`, at
         member ``c mod members`` (DEI-MCMC; ``results.settings["init"]`` is ``"deep_ensemble"``).
     progress : bool
-        Show a progress bar (chains done, divergences; across rounds for ``chains="auto"``).
+        Show a progress bar (``tqdm.auto``: a widget in a notebook) over the iterations, warmup
+        plus draws, of all chains, so that it moves and estimates the time left even for a few
+        long chains; chains done and divergences are in its postfix. With ``chains="auto"`` one
+        bar spans the rounds up to ``max_chains`` and ends full at the chains run when the rule
+        converges; chains read from a checkpoint count as done; executor blocks move it as they
+        finish.
     bound : dict, optional
         Arguments of the ``chains="bound"`` rule (an error with any other ``chains``).
     auto : dict, optional
