@@ -32,8 +32,9 @@ def run_block(spec: dict[str, Any], ids: np.ndarray, init: np.ndarray | None) ->
     model = _model_from_spec(spec["model"], "executor block")
     target = model.posterior(spec["x"], spec["y"])
     settings = core_settings(spec["sampler"], spec["warmup"], spec["draws"], spec["options"])
-    return _core.run_chains(target, chains=len(ids), settings=settings, key=spec["key"], threads=spec["threads"],
-                            init=init, chain_ids=np.ascontiguousarray(ids, dtype=np.int64))
+    out = _core.run_chains(target, chains=len(ids), settings=settings, key=spec["key"], threads=spec["threads"],
+                           init=init, chain_ids=np.ascontiguousarray(ids, dtype=np.int64))
+    return dict(out)
 
 
 def check_executor(executor) -> None:

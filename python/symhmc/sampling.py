@@ -124,7 +124,7 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMU
             ck.write(complete=True)
         all_settings["checkpoint"] = {"path": str(ck.path), "resumed_chains": ck.resumed, "writes": ck.writes,
                                       "seconds_writing": ck.seconds_writing}
-    if executor is not None:
+    if spec is not None:  # set exactly when executor= is given
         all_settings["executor"] = {"type": type(executor).__name__, "block_size": spec["block_size"]}
     results = SampleResults(
         draws=sel(out["draws"]), stats={k: sel(out[k]) for k in STAT_NAMES}, step_size=sel(out["adapted_step_size"]),
