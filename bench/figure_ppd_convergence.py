@@ -24,7 +24,7 @@ import numpy as np
 
 import symhmc
 from symhmc import bounds, datasets
-from symhmc.ppd import ppd_convergence
+from symhmc.ppd import data_y_grid, ppd_convergence
 from symhmc.sampling import AUTO_DEFAULTS
 from symhmc.scores import model_lppd
 from _common import save
@@ -129,10 +129,12 @@ def main(argv=None):
     curve = ppd_convergence(draws, x_grid, model=model, y_grid=y_grid, step=1, per_point=True)
     kl_seconds = time.perf_counter() - t0
     chains, kl = curve.chains, curve.kl
-    # what chains="auto" would record (default inputs: the training inputs) with rounds of 64
-    # (full rounds only; the last round of a real run is cut to max_chains)
+    # what chains="auto" would record (default inputs: the training inputs; default y grid:
+    # fitted to the training targets) with rounds of 64 (full rounds only; the last round of a
+    # real run is cut to max_chains)
     ends = list(range(args.round_size, n + 1, args.round_size))
-    rounds = ppd_convergence(draws, ds.x_train, model=model, y_grid=y_grid, step=ends) if len(ends) >= 2 else None
+    auto_grid = data_y_grid(ds.y_train)
+    rounds = ppd_convergence(draws, ds.x_train, model=model, y_grid=auto_grid, step=ends) if len(ends) >= 2 else None
 
     stop = None
     if rounds is not None:
@@ -177,6 +179,7 @@ def main(argv=None):
     if rounds is not None:
         tol, patience = AUTO_DEFAULTS["tol"], AUTO_DEFAULTS["patience"]
         summary["auto_rounds"] = {"round_size": args.round_size, "x": "training inputs",
+                                  "y_grid": [float(auto_grid[0]), float(auto_grid[-1]), int(auto_grid.size)],
                                   "chains": rounds.chains.tolist(), "kl": rounds.kl.tolist(),
                                   "default_tol": tol, "default_patience": patience,
                                   "stop_with_defaults": auto_stop(rounds.chains, rounds.kl, tol, patience)}

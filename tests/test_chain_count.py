@@ -6,7 +6,7 @@ import pytest
 
 import symhmc
 from symhmc import _runner
-from symhmc.ppd import DEFAULT_Y_GRID, kl_divergence, ppd_convergence, predictive_density
+from symhmc.ppd import DEFAULT_Y_GRID, data_y_grid, kl_divergence, ppd_convergence, predictive_density
 
 LINREG = symhmc.MLP(hidden=(), noise_std=0.5)  # Bayesian linear regression, unimodal posterior
 
@@ -124,8 +124,10 @@ def test_auto_stops_before_the_maximum_and_equals_one_big_run():
         np.testing.assert_array_equal(r.stats[name], single.stats[name])
     np.testing.assert_array_equal(r.inv_mass, single.inv_mass)
     np.testing.assert_array_equal(r.chain_ids, np.arange(r.n_chains))
-    # the recorded curve is ppd_convergence over the round ends
-    curve = ppd_convergence(single, X, step=[16, *conv["chains"]])
+    # the recorded curve is ppd_convergence over the round ends, on the rule's grid (by default
+    # fitted to the training targets, not ppd_convergence's [-3, 3])
+    np.testing.assert_array_equal(conv["y_grid"], data_y_grid(Y))
+    curve = ppd_convergence(single, X, step=[16, *conv["chains"]], y_grid=conv["y_grid"])
     np.testing.assert_allclose(conv["kl"], curve.kl, rtol=1e-10, atol=1e-15)
 
 
@@ -133,7 +135,10 @@ def test_auto_defaults():
     r = symhmc.sample(LINREG, X, Y, chains="auto", seed=4, **FAST)
     rule = r.settings["chains_rule"]
     assert (rule["round_size"], rule["tol"], rule["max_chains"], rule["patience"]) == (64, 1e-4, 1274, 2)
-    assert rule["x_source"] == "training inputs" and rule["y_grid"] == [-3.0, 3.0, 201]
+    assert rule["x_source"] == "training inputs" and rule["y_grid_source"] == "training targets"
+    sd = Y.std()
+    np.testing.assert_allclose(rule["y_grid"], [Y.min() - 3 * sd, Y.max() + 3 * sd, 201], rtol=1e-12)
+    assert r.convergence["grid_mass"] > 0.99
     assert r.convergence["converged"] and 192 <= r.n_chains < 1274 and r.n_chains % 64 == 0
     assert np.all(np.asarray(r.convergence["kl"][-2:]) < 1e-4)
 
@@ -155,6 +160,7 @@ def test_auto_user_grid_and_patience():
     assert r.convergence["converged"] and np.all(kl[-2:] < 2e-3)
     assert r.settings["chains_rule"]["x_source"] == "user" and r.settings["chains_rule"]["n_points"] == 9
     assert r.settings["chains_rule"]["y_grid"] == [-4.0, 4.0, 81]
+    assert r.settings["chains_rule"]["y_grid_source"] == "user"
     curve = ppd_convergence(r, xg, y_grid=np.linspace(-4, 4, 81), step=16)
     np.testing.assert_allclose(kl, curve.kl, rtol=1e-10, atol=1e-15)
 

@@ -1,7 +1,7 @@
 """Running the compiled sampler: seeds and initial points of the chains' streams, a worker thread
-with a progress bar that turns Ctrl-C (and SIGTERM) into the core's interrupt flag, the chains
-of one call run locally or in blocks on an executor and checkpointed (:class:`ChainJob`), and
-the rounds of ``chains="auto"``."""
+with a progress bar (:mod:`symhmc._progress`) that turns Ctrl-C (and SIGTERM) into the core's
+interrupt flag, the chains of one call run locally or in blocks on an executor and checkpointed
+(:class:`ChainJob`), and the rounds of ``chains="auto"``."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing import Any, Callable, cast
 import numpy as np
 
 from . import _core
+from ._progress import ChainBar
 from ._validation import as_float_array
 
 
@@ -102,17 +103,33 @@ def _sigterm_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
-def _run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar=None, offset: int = 0,
+def _iterations_per_chain(kwargs: dict, sampling: bool) -> int:
+    """Iterations one chain (warmup + draws) or one member (epochs) runs: what the core's
+    ``Progress.iterations`` counts."""
+    s = kwargs["settings"]
+    return int(s.warmup + s.draws) if sampling else int(s.epochs)
+
+
+def chain_bar(kwargs: dict, chains: int, *, desc: str | None = None, sampling: bool = True,
+              unit: str = "chain") -> ChainBar:
+    """A bar over the iterations of ``chains`` chains of the run set up by ``kwargs``."""
+    label = desc if desc is not None else kwargs["settings"].sampler.upper()
+    return ChainBar(chains, _iterations_per_chain(kwargs, sampling), desc=label, unit=unit,
+                    it_unit="it" if sampling else "epoch", divergences=sampling)
+
+
+def _run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar: ChainBar | None = None,
                        run=None, desc: str | None = None, unit: str = "chain",
                        on_tick: Callable[[dict], None] | None = None) -> tuple[dict, bool, float]:
     """Runs a core call (``run``, default _core.run_chains; also _core.train_members) in a worker
     thread; the calling thread shows progress and turns KeyboardInterrupt (Ctrl-C, or SIGTERM in
     the main thread) into the core's interrupt flag. Returns (outputs, interrupted, seconds).
 
-    ``bar``: an open tqdm bar shared by several calls (rounds), advanced from ``offset``; it is
-    left open. Without it a bar of ``offset + chains`` ``unit``s is made (if ``show``), starting at
-    ``offset``, and closed. ``on_tick(outputs)``: called about every 0.1 s with the core's output
-    arrays while they fill (run_chains only), e.g. to checkpoint the finished chains.
+    ``bar``: an open :class:`ChainBar` shared by several calls (rounds, chains from a
+    checkpoint); this call's counters are added to it and it is left open. Without it a bar of
+    ``chains`` ``unit``s is made (if ``show``) and closed. ``on_tick(outputs)``: called about
+    every 0.1 s with the core's output arrays while they fill (run_chains only), e.g. to
+    checkpoint the finished chains.
     """
     sampling = run is None
     run = _core.run_chains if run is None else run
@@ -133,10 +150,12 @@ def _run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar=Non
 
     own_bar = bar is None and show
     if own_bar:
-        from tqdm.auto import tqdm
+        bar = chain_bar(kwargs, chains, desc=desc, sampling=sampling, unit=unit)
 
-        label = desc if desc is not None else kwargs["settings"].sampler.upper()
-        bar = tqdm(total=offset + chains, initial=offset, unit=unit, desc=label, smoothing=0.05)
+    def show_counters():
+        if bar is not None:
+            bar.live(handle.chains_done, handle.iterations, handle.divergences)
+
     worker = threading.Thread(target=work, name="symhmc-sampler", daemon=True)
     interrupted = False
     start = time.perf_counter()
@@ -147,25 +166,18 @@ def _run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar=Non
                 while not done.wait(0.1):
                     if on_tick is not None and "live" in box:
                         on_tick(box["live"])
-                    if bar is not None:
-                        bar.n = offset + handle.chains_done
-                        if sampling:
-                            bar.set_postfix(divergences=handle.divergences, refresh=False)
-                        bar.refresh()
+                    show_counters()
             except KeyboardInterrupt:
                 interrupted = True
                 handle.interrupt()
                 while not done.wait(0.1):  # chains stop within 64 leapfrog steps
                     pass
         finally:
+            show_counters()
             if bar is not None:
-                bar.n = offset + handle.chains_done
+                bar.end_call()
                 if own_bar:
-                    if sampling:
-                        bar.set_postfix(divergences=handle.divergences, refresh=False)
                     bar.close()
-                else:
-                    bar.refresh()
     seconds = time.perf_counter() - start
     if "error" in box:
         raise box["error"]
@@ -184,28 +196,42 @@ class ChainJob:
         self.dim = int(target.dim)
         self.checkpoint, self.executor, self.spec, self.block_size = checkpoint, executor, spec, block_size
 
-    def run(self, ids: np.ndarray, init: np.ndarray | None, show: bool, *, bar=None,
-            offset: int = 0) -> tuple[dict, bool, float]:
-        """Outputs for chains ``ids`` (in order), interrupted, seconds."""
+    def bar(self, chains: int, suffix: str = "") -> ChainBar:
+        """A bar over ``chains`` chains of this job."""
+        if self.executor is not None and not suffix:
+            suffix = " blocks"
+        return chain_bar(self.kwargs, chains, desc=self.kwargs["settings"].sampler.upper() + suffix)
+
+    def run(self, ids: np.ndarray, init: np.ndarray | None, show: bool, *,
+            bar: ChainBar | None = None) -> tuple[dict, bool, float]:
+        """Outputs for chains ``ids`` (in order), interrupted, seconds. ``bar``: a bar shared with
+        other calls (left open); without it, one is made for ``ids`` if ``show``."""
+        if bar is not None or not show:
+            return self._run(ids, init, bar)
+        own = self.bar(len(ids))
+        try:
+            return self._run(ids, init, own)
+        finally:
+            own.close()
+
+    def _run(self, ids, init, bar) -> tuple[dict, bool, float]:
         ck = self.checkpoint
         todo = np.ones(len(ids), dtype=bool) if ck is None else ~ck.store.has(ids)
         run_ids = ids[todo]
         run_init = None if init is None else np.ascontiguousarray(init[todo])
-        skipped = len(ids) - len(run_ids)
-        out = None
+        if bar is not None and len(run_ids) < len(ids):
+            bar.skip(len(ids) - len(run_ids))
         if len(run_ids) == 0:
-            if bar is not None:
-                bar.n = offset + len(ids)
-                bar.refresh()
             return ck.store.gather(ids, self.draws, self.dim), False, 0.0
+        out = None
         try:
             if self.executor is not None:
-                out, interrupted, seconds = self._run_blocks(run_ids, run_init, show, bar, offset + skipped)
+                out, interrupted, seconds = self._run_blocks(run_ids, run_init, bar)
             else:
                 on_tick = None if ck is None else (lambda live: self._tick(live, run_ids))
                 out, interrupted, seconds = _run_with_progress(
                     self.target, dict(self.kwargs, chains=len(run_ids), init=run_init, chain_ids=run_ids),
-                    len(run_ids), show, bar=bar, offset=offset + skipped, on_tick=on_tick)
+                    len(run_ids), False, bar=bar, on_tick=on_tick)
         finally:
             if ck is not None:  # also after an error or a stop: nothing finished is lost
                 if out is not None:
@@ -221,35 +247,34 @@ class ChainJob:
             ck.store.add(live, run_ids)
             ck.write()
 
-    def _run_blocks(self, ids, init, show, bar, offset):
+    def _run_blocks(self, ids, init, bar: ChainBar | None):
+        """The chains ``ids`` in blocks on the executor; the bar moves by finished blocks (a
+        block's counters stay on its worker)."""
         from . import _executor  # noqa: PLC0415
 
-        own_bar = bar is None and show
-        if own_bar:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=offset + len(ids), initial=offset, unit="chain",
-                       desc=f"{self.kwargs['settings'].sampler.upper()} blocks", smoothing=0.05)
         ck = self.checkpoint
+        per_chain = _iterations_per_chain(self.kwargs, True)
+        divergences = 0
 
         def on_block(block: dict, block_ids: np.ndarray) -> None:
+            nonlocal divergences
+            divergences += int(np.count_nonzero(block["diverging"][np.asarray(block["finished"], dtype=bool)]))
             if ck is not None:
                 ck.store.add(block, block_ids)
                 if ck.due():
                     ck.write()
 
         def on_poll(chains_done: int) -> None:
-            if bar is not None and bar.n != offset + chains_done:
-                bar.n = offset + chains_done
-                bar.refresh()
+            if bar is not None:
+                bar.live(chains_done, chains_done * per_chain, divergences)
 
         try:
             with _sigterm_as_interrupt():
                 return _executor.run_blocks(self.executor, self.spec, ids, init, block_size=self.block_size,
                                             on_block=on_block, on_poll=on_poll)
         finally:
-            if own_bar:
-                bar.close()
+            if bar is not None:
+                bar.end_call()
 
 
 def _concat_outputs(outs: list[dict]) -> dict:
@@ -274,18 +299,13 @@ def _run_auto(job: ChainJob, init_arr, first_chain: int, a: dict, model,
     seconds = kl_seconds = 0.0
     interrupted = converged = False
     below, done, prev, prev_count = 0, 0, None, 0
-    bar = None
-    if show:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=a["max_chains"], unit="chain", desc=f"{job.kwargs['settings'].sampler.upper()} auto",
-                   smoothing=0.05)
+    bar = job.bar(a["max_chains"], " auto") if show else None
     try:
         while done < a["max_chains"]:
             n = min(a["round_size"], a["max_chains"] - done)
             init = None if init_arr is None else init_arr[done:done + n]
             ids = np.arange(first_chain + done, first_chain + done + n, dtype=np.int64)
-            out, interrupted, secs = job.run(ids, init, show, bar=bar, offset=done)
+            out, interrupted, secs = job.run(ids, init, show, bar=bar)
             outs.append(out)
             seconds += secs
             if interrupted or not out["finished"].all():
@@ -301,7 +321,7 @@ def _run_auto(job: ChainJob, init_arr, first_chain: int, a: dict, model,
                 curve_prev.append(prev_count)
                 curve_kl.append(kl)
                 if bar is not None:
-                    bar.set_postfix(kl=f"{kl:.2e}", tol=f"{a['tol']:.1e}", refresh=True)
+                    bar.note(kl=f"{kl:.2e}", tol=f"{a['tol']:.1e}")
                 below = below + 1 if kl < a["tol"] else 0
                 if below >= a["patience"]:
                     converged = True
@@ -313,10 +333,24 @@ def _run_auto(job: ChainJob, init_arr, first_chain: int, a: dict, model,
         interrupted = True
     finally:
         if bar is not None:
-            bar.close()
+            _end_auto_bar(bar, converged, interrupted, ran_out=done >= a["max_chains"])
     if not outs:
         raise KeyboardInterrupt
+    grid_mass = float(np.mean(acc.grid_mass())) if acc.count else None
     convergence = {"chains": curve_chains, "previous": curve_prev, "kl": curve_kl, "tol": a["tol"],
                    "converged": converged, "round_size": a["round_size"], "max_chains": a["max_chains"],
-                   "patience": a["patience"], "x": a["x"], "y_grid": a["y_grid"], "seconds": kl_seconds}
+                   "patience": a["patience"], "x": a["x"], "y_grid": a["y_grid"], "grid_mass": grid_mass,
+                   "seconds": kl_seconds}
     return _concat_outputs(outs), interrupted, seconds, convergence
+
+
+def _end_auto_bar(bar: ChainBar, converged: bool, interrupted: bool, ran_out: bool) -> None:
+    """A converged run ends full at the chains it ran; one that ran out of chains is full anyway;
+    a stopped run (or an error) stays where it stopped."""
+    if interrupted:
+        bar.note(status="stopped")
+    elif converged:
+        bar.stop_early(status="converged")
+    elif ran_out:
+        bar.note(status="max_chains reached, not converged")
+    bar.close()

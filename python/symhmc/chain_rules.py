@@ -3,6 +3,7 @@ rounds until the predictive density settles (``chains="auto"``)."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Literal, Mapping, Union
 
 import numpy as np
@@ -14,9 +15,16 @@ CHAIN_RULES = ("bound", "auto")
 BOUND_KEYS = ("modes", "p", "probs", "method")
 #: Defaults of ``chains="auto"``: rounds of 64 chains up to the paper's 1274; stop when the mean
 #: KL divergence between the predictive densities of successive rounds is below ``tol`` for
-#: ``patience`` rounds in a row (one round alone can dip below by chance).
+#: ``patience`` rounds in a row (one round alone can dip below by chance). ``y_grid=None``: the
+#: grid of :func:`symhmc.ppd.data_y_grid` on the training targets.
 AUTO_DEFAULTS: dict[str, Any] = {"round_size": 64, "tol": 1e-4, "max_chains": 1274, "patience": 2, "x": None,
                                  "y_grid": None, "floor": 1e-12}
+
+
+#: ``chains="auto"`` warns when its predictive density puts less than this probability (mean
+#: over the inputs) on the y grid: the KL then compares mostly floored tails and can call a
+#: wrong prediction converged.
+GRID_MASS_MIN = 0.9
 
 
 def _mapping_arg(value, name: str, allowed) -> dict:
@@ -49,7 +57,7 @@ def _bound_rule(bound) -> tuple[int, dict]:
     return int(n), record
 
 
-def _auto_rule(auto, model, x_train) -> dict:
+def _auto_rule(auto, model, x_train, y_train) -> dict:
     """Checked settings of ``chains="auto"``."""
     from . import ppd
 
@@ -69,10 +77,14 @@ def _auto_rule(auto, model, x_train) -> dict:
             raise ValueError(f"chains='auto' compares predictive densities of one output; the model has "
                              f"n_outputs={model.n_outputs}")
         args["x"] = x_train if args["x"] is None else model.check_x(args["x"], "x")
-        args["y_grid"] = ppd._y_grid_arg(args["y_grid"])
+        # A fixed grid misses the predictive density of targets on another scale (every density
+        # is floored, the KL is 0 and the rule stops at once): by default the grid follows y.
+        y_given = args["y_grid"] is not None
+        args["y_grid"] = ppd._y_grid_arg(args["y_grid"]) if y_given else ppd.data_y_grid(y_train)
     except (TypeError, ValueError) as exc:
         raise type(exc)(f"auto: {exc}") from None
     args["x_source"] = "training inputs" if auto is None or auto.get("x") is None else "user"
+    args["y_grid_source"] = "user" if y_given else "training targets"
     return args
 
 
@@ -96,7 +108,21 @@ def _chains_arg(chains, bound, auto) -> tuple[Union[int, Literal["auto"]], dict 
 
 def _auto_record(a: dict, n_chains: int, converged: bool) -> dict:
     """What ``results.settings["chains_rule"]`` records of a ``chains="auto"`` run."""
-    return {"rule": "auto", **{k: a[k] for k in ("round_size", "tol", "max_chains", "patience", "floor", "x_source")},
+    return {"rule": "auto", **{k: a[k] for k in ("round_size", "tol", "max_chains", "patience", "floor", "x_source",
+                                               "y_grid_source")},
             "n_points": int(a["x"].shape[0]),
             "y_grid": [float(a["y_grid"][0]), float(a["y_grid"][-1]), int(a["y_grid"].size)],
             "chains": int(n_chains), "converged": bool(converged)}
+
+
+def _warn_grid_mass(convergence: dict, stacklevel: int) -> None:
+    """Warn when the auto rule's y grid missed much of the predictive density."""
+    mass = convergence.get("grid_mass")
+    if mass is None or mass >= GRID_MASS_MIN:
+        return
+    grid = convergence["y_grid"]
+    warnings.warn(
+        f"chains='auto': the predictive density puts only {100 * mass:.0f} % of its probability on the y grid "
+        f"[{grid[0]:.4g}, {grid[-1]:.4g}] (mean over the inputs), so the KL between rounds ignores most of it "
+        "and 'converged' means little. The model may not fit the data's scale (standardize x and y) or the "
+        "grid is too narrow (pass a wider auto=dict(y_grid=...)).", RuntimeWarning, stacklevel=stacklevel + 1)

@@ -35,10 +35,13 @@ from ._validation import as_float_array, positive_float, positive_int
 from .model import MLP, gaussian_logpdf
 
 __all__ = ["PPDConvergence", "ppd_convergence", "predictive_density", "kl_divergence", "DEFAULT_Y_GRID",
-           "PredictiveDensity"]
+           "PredictiveDensity", "data_y_grid"]
 
 #: The paper's output grid: 201 points on [-3, 3] (standardized targets).
 DEFAULT_Y_GRID = np.linspace(-3.0, 3.0, 201)
+#: Points and padding (in standard deviations of y) of :func:`data_y_grid`.
+DATA_GRID_POINTS = 201
+DATA_GRID_PAD = 3.0
 DEFAULT_FLOOR = 1e-12
 DEFAULT_MEMORY_BUDGET = 64 * 2**20  # bytes of float64 temporaries per block
 
@@ -70,6 +73,25 @@ def _y_grid_arg(y_grid) -> np.ndarray:
     if not np.all(np.diff(grid) > 0):
         raise ValueError("y_grid must be strictly increasing")
     return grid
+
+
+def data_y_grid(y, points: int = DATA_GRID_POINTS, pad: float = DATA_GRID_PAD) -> np.ndarray:
+    """An output grid that fits the targets ``y``: ``points`` points on
+    ``[min(y) - pad * sd(y), max(y) + pad * sd(y)]``.
+
+    For standardized targets this is close to the paper's [-3, 3] (a little wider); for targets
+    on another scale it still covers where the predictive density lives, so that a KL divergence
+    on it does not compare two densities that are both floored to nothing (the default of
+    ``sample(..., chains="auto")``). Constant targets use ``sd = max(|y|, 1)`` instead of 0.
+    """
+    values = as_float_array(y, "y").ravel()
+    points = positive_int(points, "points", minimum=2)
+    pad = positive_float(pad, "pad")
+    lo, hi = float(values.min()), float(values.max())
+    sd = float(values.std())
+    if not sd > 0.0:  # one point or constant targets: a unit-free width that is never zero
+        sd = max(abs(lo), 1.0)
+    return np.linspace(lo - pad * sd, hi + pad * sd, points)
 
 
 def _floor_arg(floor) -> float:
@@ -201,6 +223,11 @@ class PredictiveDensity:
         if self.count == 0:
             raise ValueError("no draws added yet")
         return self.total / self.count
+
+    def grid_mass(self) -> np.ndarray:
+        """Per input, the probability the current mixture puts on ``[y_grid[0], y_grid[-1]]``
+        (trapezoid rule): well below 1, the KL on the grid ignores where the prediction lives."""
+        return self.density() @ self.weights
 
     def normalised(self) -> np.ndarray:
         return _normalise(self.density(), self.weights, self.floor)

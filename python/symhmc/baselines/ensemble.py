@@ -197,7 +197,8 @@ def deep_ensemble(model: MLP, x, y, *, members: int = 10, preset: PresetName = "
     init : array_like (members, dim), optional
         Starting points instead of the uniform draws.
     progress : bool
-        Show a progress bar (members done). On Ctrl-C the members that finished training are
+        Show a progress bar over the epochs of all members (members done in its postfix; a
+        member stopped early counts in full). On Ctrl-C the members that finished training are
         returned with ``partial=True`` and a warning (``chain_ids`` says which); with none
         finished, ``KeyboardInterrupt`` is raised.
 
