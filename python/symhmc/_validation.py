@@ -60,7 +60,11 @@ def _outside_stacklevel() -> int:
 
 
 def warn_if_badly_scaled(arr: np.ndarray, name: str) -> None:
-    """Warn (``RuntimeWarning``) when ``arr`` holds values beyond :data:`BADLY_SCALED` in magnitude."""
+    """Warn (:class:`~symhmc.DataScaleWarning`, a ``RuntimeWarning``) when ``arr`` holds values beyond
+    :data:`BADLY_SCALED` in magnitude: every entry point that builds a posterior (sampling, deep
+    ensembles, the Laplace approximation) says so, not only :func:`symhmc.sample`'s milder check."""
+    from ._scaling import DataScaleWarning  # noqa: PLC0415
+
     if arr.size == 0:
         return
     biggest = float(np.max(np.abs(arr)))
@@ -68,7 +72,7 @@ def warn_if_badly_scaled(arr: np.ndarray, name: str) -> None:
         warnings.warn(f"{name} has values up to {biggest:.3g} in magnitude: the data look badly scaled for the "
                       "unit-scale priors, and the chains will likely be stuck; standardize the data (subtract "
                       "the mean, divide by the standard deviation of each column) before sampling",
-                      RuntimeWarning, stacklevel=_outside_stacklevel())
+                      DataScaleWarning, stacklevel=_outside_stacklevel())
 
 
 def positive_float(value, name: str) -> float:

@@ -19,9 +19,11 @@ import numpy as np
 from . import _core, _runner
 from ._options import (DEFAULT_DRAWS, DEFAULT_WARMUP, MAX_COUNT, SAMPLER_OPTIONS, _sampler_settings, core_settings,
                        options_doc, warmup_report)
+from ._scaling import warn_if_unscaled
 from ._validation import positive_float, positive_int, threads_arg
 from .checkpoint import DEFAULT_CHECKPOINT_EVERY, Checkpoint, run_fingerprint
-from .chain_rules import AUTO_DEFAULTS, BOUND_KEYS, CHAIN_RULES, ChainsArg, _auto_record, _auto_rule, _chains_arg
+from .chain_rules import (AUTO_DEFAULTS, BOUND_KEYS, CHAIN_RULES, ChainsArg, _auto_record, _auto_rule, _chains_arg,
+                          _warn_grid_mass)
 from .results import STAT_NAMES, SampleResults
 
 __all__ = ["sample", "sample_target", "SAMPLER_OPTIONS", "AUTO_DEFAULTS", "BOUND_KEYS", "CHAIN_RULES", "ChainsArg",
@@ -57,7 +59,7 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMU
         raise TypeError(f"progress must be True or False, got {progress!r}")
     auto_args: dict | None
     if count_or_auto == "auto":
-        auto_args = _auto_rule(auto, _model, _data[0])
+        auto_args = _auto_rule(auto, _model, _data[0], _data[1])
         total: int = auto_args["max_chains"]
     else:
         auto_args = None
@@ -106,6 +108,7 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMU
                                                                    bool(progress))
         n_chains = out["finished"].shape[0]
         rule = _auto_record(auto_args, n_chains, convergence["converged"])
+        _warn_grid_mass(convergence, stacklevel=3)
 
     finished = out["finished"]
     keep = np.flatnonzero(finished)
@@ -121,7 +124,7 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMU
             ck.write(complete=True)
         all_settings["checkpoint"] = {"path": str(ck.path), "resumed_chains": ck.resumed, "writes": ck.writes,
                                       "seconds_writing": ck.seconds_writing}
-    if spec is not None:
+    if spec is not None:  # set exactly when executor= is given
         all_settings["executor"] = {"type": type(executor).__name__, "block_size": spec["block_size"]}
     results = SampleResults(
         draws=sel(out["draws"]), stats={k: sel(out[k]) for k in STAT_NAMES}, step_size=sel(out["adapted_step_size"]),
@@ -195,7 +198,10 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP,
           :func:`symhmc.ppd.ppd_convergence`) is compared with ``tol``. Settings in ``auto``:
           ``round_size`` (64), ``tol`` (1e-4 nats), ``max_chains`` (1274), ``patience`` (2:
           rounds in a row below ``tol``), ``x`` (inputs, default the training inputs), ``y_grid``
-          (default 201 points on [-3, 3]; the data should be standardized), ``floor`` (1e-12).
+          (outputs; default 201 points on ``[min(y) - 3 sd(y), max(y) + 3 sd(y)]`` of the
+          training targets, :func:`symhmc.ppd.data_y_grid`), ``floor`` (1e-12). A
+          ``RuntimeWarning`` says when the predictive density puts less than 90 % of its
+          probability on the grid (``results.convergence["grid_mass"]``): the KL then says little.
           Round r runs chains ``r * round_size, ...`` of the seed's streams, so the draws are
           exactly those of one run with the same total number of chains; the curve is in
           ``results.convergence`` (``chains``, ``previous``, ``kl``, ``tol``, ``converged``, ...).
@@ -221,7 +227,12 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP,
         flattened draw ``c mod n_draws`` -- with a :func:`symhmc.baselines.deep_ensemble`, at
         member ``c mod members`` (DEI-MCMC; ``results.settings["init"]`` is ``"deep_ensemble"``).
     progress : bool
-        Show a progress bar (chains done, divergences; across rounds for ``chains="auto"``).
+        Show a progress bar (``tqdm.auto``: a widget in a notebook) over the iterations, warmup
+        plus draws, of all chains, so that it moves and estimates the time left even for a few
+        long chains; chains done and divergences are in its postfix. With ``chains="auto"`` one
+        bar spans the rounds up to ``max_chains`` and ends full at the chains run when the rule
+        converges; chains read from a checkpoint count as done; executor blocks move it as they
+        finish.
     bound : dict, optional
         Arguments of the ``chains="bound"`` rule (an error with any other ``chains``).
     auto : dict, optional
@@ -254,6 +265,13 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP,
         {options}. Ranges are checked by the core; every value used is in ``results.settings``,
         with the warmup windows the core ran (``adaptation_windows``).
 
+    Warns
+    -----
+    DataScaleWarning
+        (a ``RuntimeWarning``) when a column of ``x`` or ``y`` is far from standardized: ``|mean|
+        > 3`` or a standard deviation outside ``[0.1, 10]``. The priors assume unit-scale data;
+        standardize (the paper does) and transform the predictions back.
+
     Returns
     -------
     SampleResults
@@ -267,6 +285,7 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP,
         raise TypeError(f"model must be a symhmc.MLP, got {type(model).__name__}")
     x = model.check_x(x)
     y = model.check_y(y, x.shape[0])
+    warn_if_unscaled(x, y, stacklevel=2)
     target = model.posterior(x, y)
     return sample_target(target, chains=chains, warmup=warmup, draws=draws, sampler=sampler, seed=seed,
                          threads=threads, init=init, progress=progress, bound=bound, auto=auto,
