@@ -203,3 +203,23 @@ def test_portable_means_baseline_and_an_unknown_table_warns():
 def test_symhmc_imports_and_samples_with_the_baseline_table(runs):
     assert runs["baseline"]["isa"] == _core.build_arch
     assert np.isfinite(runs["baseline"]["draws"]).all()
+
+
+def test_imports_and_samples_on_a_cpu_without_avx(tmp_path):
+    """The whole interpreter under user-mode QEMU emulating a Nehalem (SSE4.2, no AVX): an AVX
+    instruction anywhere on the path raises SIGILL, as on such a CPU. About 20 s."""
+    qemu = shutil.which("qemu-x86_64")
+    if qemu is None or platform.machine().lower() not in ("x86_64", "amd64"):
+        pytest.skip("needs qemu-x86_64 (Debian/Ubuntu: apt install qemu-user) on x86-64")
+    script = ("import numpy as np, symhmc\n"
+              "x = np.linspace(-2, 2, 20)\n"
+              "r = symhmc.sample(symhmc.MLP(hidden=(3,)), x, np.sin(x), chains=2, warmup=30, draws=5, seed=0,"
+              " progress=False)\n"
+              "assert np.isfinite(r.draws).all()\n"
+              "print(symhmc._core.kernel_isa, list(symhmc._core.kernel_tables))\n")
+    env = {k: v for k, v in os.environ.items() if k != "SYMHMC_KERNELS"}
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(symhmc.__file__).parents[1]), env.get("PYTHONPATH", "")])
+    proc = subprocess.run([qemu, "-cpu", "Nehalem", sys.executable, "-c", script], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=600)
+    assert proc.returncode == 0, f"exit {proc.returncode}:\n{proc.stderr[-3000:]}"
+    assert proc.stdout.split() == [_core.build_arch, "['baseline']"], proc.stdout
