@@ -15,7 +15,9 @@ x86-64-v3. When the core moved to baseline x86-64 (no FMA contraction, 2-lane in
 reductions) its draws changed at the rounding level and NUTS amplified that, so the file could no
 longer be matched. Before it was replaced, the code of that commit, compiled with its core at
 x86-64-v3 again, still reproduced it bit for bit with both tables; the two files here were then
-written from that same code in the default build.
+written from that same code in the default build. reference_run_baseline.npz was written once
+more when the baseline kernels went from 4-double to 2-double vectors (SSE2's width, 2-5x faster),
+which changes the order of their sums.
 """
 
 import sys

@@ -18,11 +18,14 @@ namespace fastmath {
 namespace {
 
 // tanh on GCC/Clang vector types: explicit SIMD, because compilers do not reliably if-convert a
-// branch-free scalar version for AVX2. kLanes doubles per register (8 with AVX-512).
+// branch-free scalar version for AVX2. kLanes doubles per register: 8 with AVX-512, 4 with AVX,
+// else 2 (SSE2, NEON), since wider vectors than the registers are lowered poorly.
 #if defined(__AVX512F__)
 constexpr int kLanes = 8;
-#else
+#elif defined(__AVX__)
 constexpr int kLanes = 4;
+#else
+constexpr int kLanes = 2;
 #endif
 typedef double vdouble __attribute__((vector_size(kLanes * 8)));
 typedef std::int64_t vint __attribute__((vector_size(kLanes * 8)));
