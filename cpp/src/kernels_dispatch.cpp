@@ -11,7 +11,8 @@ namespace kernels {
 namespace {
 
 #ifdef SYMHMC_KERNEL_DISPATCH
-// The x86-64-v3 features the compiler may use in kernels_avx2.cpp beyond SSE2.
+// The x86-64-v3 features the compiler may use in kernels_avx2.cpp beyond SSE2 (F16C, LZCNT and
+// MOVBE too, which tests/test_portable_build.py checks it does not).
 bool cpu_has_avx2() {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi") &&
@@ -21,7 +22,8 @@ bool cpu_has_avx2() {
 bool cpu_has_avx512() {
   __builtin_cpu_init();
   return cpu_has_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512cd");
 }
 #endif
 
