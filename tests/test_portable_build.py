@@ -88,6 +88,8 @@ def functions() -> dict[str, list[tuple[str, str]]]:
     """Demangled function name -> its (mnemonic, operands), from the module symhmc imports."""
     if platform.machine().lower() not in ("x86_64", "amd64"):
         pytest.skip(f"the instruction check is for x86-64 (this is {platform.machine()})")
+    if _core.build_arch != "x86-64":
+        pytest.skip(f"a {_core.build_arch} build is not meant for every x86-64 CPU")
     objdump = shutil.which("objdump")
     if objdump is None:
         pytest.skip("objdump (binutils) is not installed")
@@ -101,7 +103,8 @@ def functions() -> dict[str, list[tuple[str, str]]]:
             current = out.setdefault(m.group(1), [])
         elif current is not None and (m := INSTRUCTION.match(line)):
             current.append((m.group(1), m.group(2)))
-    assert any(name.startswith("symhmc::") or " symhmc::" in name for name in out), (
+    # hidden functions have names only in the symbol table (a stripped module shows exported ones)
+    assert any(name.startswith("symhmc::kernels::baseline::") for name in out), (
         f"{module} has no symbol table (stripped?): its functions cannot be told apart")
     return out
 
@@ -126,9 +129,6 @@ def test_the_isa_kernels_use_nothing_the_dispatcher_does_not_check(functions):
 
 
 def test_the_isa_kernels_are_there_and_use_their_registers(functions):
-    if set(_core.kernel_tables) == {"baseline"} and _core.build_arch != "x86-64":
-        pytest.skip(f"a {_core.build_arch} build carries one kernel table")
-    assert any(name.startswith("symhmc::kernels::baseline::") for name in functions)
     for isa, register in (("avx2", "ymm"), ("avx512", "avx512")):
         members = [name for name in functions if _namespace(name) == isa]
         assert members, f"no functions in {ISA_NAMESPACES[isa]}"
@@ -219,6 +219,8 @@ def test_imports_and_samples_on_a_cpu_without_avx(tmp_path):
     qemu = shutil.which("qemu-x86_64")
     if qemu is None or platform.machine().lower() not in ("x86_64", "amd64"):
         pytest.skip("needs qemu-x86_64 (Debian/Ubuntu: apt install qemu-user) on x86-64")
+    if _core.build_arch != "x86-64":
+        pytest.skip(f"a {_core.build_arch} build is not meant for every x86-64 CPU")
     script = ("import numpy as np, symhmc\n"
               "x = np.linspace(-2, 2, 20)\n"
               "r = symhmc.sample(symhmc.MLP(hidden=(3,)), x, np.sin(x), chains=2, warmup=30, draws=5, seed=0,"
