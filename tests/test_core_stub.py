@@ -150,7 +150,8 @@ def test_kinds_match(stub):
             ann = ast.unparse(node.annotation)
             if ann.startswith("Final[") and ann.endswith("]"):
                 ann = ann[len("Final["):-1]
-            assert type(obj).__name__ == ann, f"{name}: stub says {ann}, value is {obj!r}"
+            # dict[str, str] is a dict: parameters of a generic are not checked
+            assert type(obj).__name__ == ann.split("[", 1)[0], f"{name}: stub says {ann}, value is {obj!r}"
 
 
 def test_base_classes_match(stub):

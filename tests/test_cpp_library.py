@@ -22,7 +22,8 @@ TIMEOUT = 1800  # seconds per command
 
 # A cold build and both tests take 30-60 s on 2 cores (under the ~60 s at which tests are marked slow).
 
-CPP_TESTS = ["rng", "leapfrog", "nuts_gaussian", "symmetry", "gradient", "gradient_portable_kernels"]
+CPP_TESTS = ["rng", "leapfrog", "nuts_gaussian", "symmetry", "gradient", "gradient_baseline_kernels",
+             "gradient_avx2_kernels"]
 
 
 def _eigen_prefix() -> str | None:

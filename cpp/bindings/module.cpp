@@ -13,6 +13,9 @@ PYBIND11_MODULE(_core, m) {
   m.attr("openmp_available") = symhmc::openmp_available();
   m.attr("build_arch") = symhmc::build_arch();
   m.attr("kernel_isa") = symhmc::kernel_isa();  // the data-row loops actually used
+  py::dict tables;  // SYMHMC_KERNELS name -> instruction set, for the tables this CPU can run
+  for (const auto& [name, isa] : symhmc::available_kernels()) tables[py::str(name)] = py::str(isa);
+  m.attr("kernel_tables") = tables;
   m.attr("max_params") = symhmc::Layout::kMaxParams;
   m.def("max_threads", [] { return symhmc::max_threads(); },
         "Threads used when threads=None (1 when built without OpenMP).");

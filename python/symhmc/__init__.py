@@ -1,6 +1,6 @@
 """symhmc: many short NUTS chains for Bayesian neural networks, with weight-space symmetry removal."""
 
-from . import _core
+from . import _core, _kernels
 from . import baselines, bounds, datasets, diagnostics, ppd, scores, symmetry
 from ._scaling import DataScaleWarning
 from .io import load
@@ -9,6 +9,8 @@ from .results import SampleResults
 from .sampling import sample, sample_target
 
 __version__ = "0.1.0"
+
+_kernels.warn_if_ignored()
 __all__ = ["MLP", "DataScaleWarning", "SampleResults", "load", "sample", "sample_target", "baselines", "bounds", "datasets",
            "diagnostics", "ppd", "scores", "symmetry", "__version__"]
 

@@ -10,8 +10,9 @@ from numpy.typing import ArrayLike, NDArray
 # is accepted. Integers accept anything with __index__ (not floats); floats accept ints too.
 
 openmp_available: Final[bool]  # True when the core was built with OpenMP
-build_arch: Final[str]  # the -march level the core was compiled for, e.g. "x86-64-v3"
+build_arch: Final[str]  # the -march level the core was compiled for: "x86-64", "native" or "generic"
 kernel_isa: Final[str]  # instruction set of the data-row loops actually dispatched at run time
+kernel_tables: Final[dict[str, str]]  # SYMHMC_KERNELS name -> instruction set, tables this CPU can run
 max_params: Final[int]  # most network parameters a layout may have (2**48)
 
 def max_threads() -> int:

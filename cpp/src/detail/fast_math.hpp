@@ -1,29 +1,39 @@
 // Vectorized tanh of full double accuracy (a few ulp): the hot spot of small tanh networks, where
-// std::tanh is scalar and far slower.
+// std::tanh is scalar and far slower. Part of the kernel tables: compiled once per instruction set
+// into the including table's namespace, with internal linkage (see kernels_impl.inc).
 #pragma once
+
+#ifndef SYMHMC_KERNEL_NS
+#error "detail/fast_math.hpp is included by kernels_impl.inc only"
+#endif
 
 #include <cstddef>
 #include <cstdint>
-#include <cmath>
 #include <cstring>
 
 namespace symhmc {
+namespace kernels {
+namespace SYMHMC_KERNEL_NS {
 namespace fastmath {
+namespace {
 
 // tanh on GCC/Clang vector types: explicit SIMD, because compilers do not reliably if-convert a
-// branch-free scalar version for AVX2. kLanes doubles per register (8 with AVX-512).
+// branch-free scalar version for AVX2. kLanes doubles per register: 8 with AVX-512, 4 with AVX,
+// else 2 (SSE2, NEON), since wider vectors than the registers are lowered poorly.
 #if defined(__AVX512F__)
 constexpr int kLanes = 8;
-#else
+#elif defined(__AVX__)
 constexpr int kLanes = 4;
+#else
+constexpr int kLanes = 2;
 #endif
 typedef double vdouble __attribute__((vector_size(kLanes * 8)));
 typedef std::int64_t vint __attribute__((vector_size(kLanes * 8)));
 typedef std::uint64_t vuint __attribute__((vector_size(kLanes * 8)));
 
-static inline vdouble vbroadcast(double a) { return vdouble{} + a; }
+inline vdouble vbroadcast(double a) { return vdouble{} + a; }
 
-static inline vdouble vtanh(vdouble x) {
+inline vdouble vtanh(vdouble x) {
   const vuint sign_mask = vuint{} + 0x8000000000000000ULL;
   const vdouble ax = (vdouble)((vuint)x & ~sign_mask);
   const vdouble ac = ax < 22.0 ? ax : vbroadcast(22.0);  // tanh(22) == 1 in double precision
@@ -66,7 +76,7 @@ static inline vdouble vtanh(vdouble x) {
   return num / den;
 }
 
-static inline void tanh_inplace(double* x, std::size_t n) {
+inline void tanh_inplace(double* x, std::size_t n) {
   std::size_t i = 0;
   for (; i + kLanes <= n; i += kLanes) {
     vdouble v;
@@ -82,5 +92,8 @@ static inline void tanh_inplace(double* x, std::size_t n) {
   }
 }
 
+}  // namespace
 }  // namespace fastmath
+}  // namespace SYMHMC_KERNEL_NS
+}  // namespace kernels
 }  // namespace symhmc

@@ -1,12 +1,15 @@
-// Register-tiled, vectorized loops over data rows, compiled once per instruction set and picked at run time,
-// so that a portable (AVX2) build still uses AVX-512 where the CPU has it.
+// Register-tiled, vectorized loops over data rows, compiled once per instruction set and picked at
+// run time: baseline x86-64 (SSE2), AVX2 + FMA and AVX-512 in the default x86-64 build, so that the
+// module runs on any x86-64 CPU and still uses the widest registers the CPU has.
 //
 // Matrices here are neuron-major: row r of an (rows x n) matrix starts at ptr + r * stride and
-// holds one value per data row; n is a multiple of 8 (rows are padded). The implementation files use no inline functions shared with
-// other translation units, so code built for AVX-512 can never be linked into the AVX2 path.
+// holds one value per data row; n is a multiple of 8 (rows are padded). Each copy lives in its own
+// namespace (baseline, avx2, avx512) and shares no inline function with other translation units,
+// so code built for AVX2 or AVX-512 can never be linked into the baseline path.
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "symhmc/activation.hpp"
 
@@ -22,7 +25,8 @@ struct OneHiddenOffsets {
 };
 
 struct Table {
-  const char* isa;
+  const char* name;  // its SYMHMC_KERNELS name: "baseline", "avx2" or "avx512"
+  const char* isa;   // the instruction set it was compiled for, e.g. "x86-64-v3"
   // Z (out x n) = W (out x in, row-major) * A (in x n) + b
   void (*affine)(const double* W, const double* b, Index in, Index out, const double* A, std::size_t a_stride, double* Z,
                  std::size_t z_stride, std::size_t n);
@@ -47,8 +51,23 @@ struct Table {
 // Largest hidden width * (n_inputs + 2) handled by fused_one_hidden (its accumulators live on the stack).
 constexpr int kFusedMaxAccumulators = 64;
 
-const Table& table();           // the best table for this CPU (SYMHMC_KERNELS=portable forces the baseline)
-const Table& portable_table();  // the build's baseline instruction set
+// The table for this process, chosen once: SYMHMC_KERNELS=baseline|avx2|avx512 when this CPU can
+// run that one ("portable" is baseline), else the widest one it can run.
+const Table& table();
+// The tables this build carries and this CPU can run, baseline first.
+std::vector<const Table*> runnable_tables();
+
+// One per instruction set; avx2 and avx512 exist in dispatching x86-64 builds only and must be called
+// only after checking the CPU (kernels_dispatch.cpp).
+namespace baseline {
+const Table& table();
+}
+namespace avx2 {
+const Table& table();
+}
+namespace avx512 {
+const Table& table();
+}
 
 }  // namespace kernels
 }  // namespace symhmc
