@@ -75,7 +75,9 @@ def run_blocks(blocks, ns: dict, skipped: list[str]) -> None:
         try:
             exec(compile(code, f"README.md:{line}", "exec"), ns)  # noqa: S102 - our own README
         except ImportError as exc:
-            if exc.name and exc.name.split(".")[0] in OPTIONAL:
-                skipped.append(f"README.md:{line} needs {exc.name}")
+            # A missing optional package, either raised by Python or by symhmc's own message
+            # naming the extra that installs it.
+            if (exc.name and exc.name.split(".")[0] in OPTIONAL) or "pip install 'symhmc[" in str(exc):
+                skipped.append(f"README.md:{line}: {exc}")
                 continue
             raise
