@@ -1,7 +1,6 @@
 #include "symhmc/chains.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -220,11 +219,7 @@ class ChainRunner {
     out_.adapted_step_size[c] = eps;
     std::copy(metric.inv_mass().begin(), metric.inv_mass().end(), out_.inv_mass + std::size_t(c) * dim_);
     out_.n_grad_evals[c] = eval.count();
-    // A reader may copy finished chains while the run goes on (checkpoints): the chain's
-    // outputs must be visible before its flag.
-    std::atomic_thread_fence(std::memory_order_release);
-    out_.finished[c] = finished ? 1 : 0;
-    if (finished) progress_.chains_done.fetch_add(1, std::memory_order_release);
+    publish_finished(out_.finished[c], finished, progress_.chains_done);
   }
 
  private:

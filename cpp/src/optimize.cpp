@@ -150,8 +150,7 @@ class MemberTrainer {
       out_.best_epoch[m] = updates;
     }
     out_.nonfinite[m] = nonfinite ? 1 : 0;
-    out_.finished[m] = finished ? 1 : 0;
-    if (finished) progress_.chains_done.fetch_add(1, std::memory_order_relaxed);
+    publish_finished(out_.finished[m], finished, progress_.chains_done);
   }
 
  private:

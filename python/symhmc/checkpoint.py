@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from . import io as _io
-from ._chain_store import ChainStore
-from .results import STAT_NAMES, SampleResults
+from ._chain_store import ChainStore, results_fields, rows_from_results
+from .results import SampleResults
 
 __all__ = ["DEFAULT_CHECKPOINT_EVERY", "CheckpointMismatch", "run_fingerprint"]
 
@@ -115,10 +115,7 @@ class Checkpoint:
             raise CheckpointMismatch(f"{where} was written by a different run: " + "; ".join(diffs[:8])
                                      + ("; ..." if len(diffs) > 8 else "")
                                      + ". Use another path, or overwrite=True to start over")
-        rows = {"draws": previous.draws, **{k: previous.stats[k] for k in STAT_NAMES},
-                "adapted_step_size": previous.step_size, "inv_mass": previous.inv_mass,
-                "n_grad_evals": previous.n_grad_evals}
-        self.store.add_rows(rows, np.asarray(previous.chain_ids, dtype=np.int64))
+        self.store.add_rows(rows_from_results(previous), np.asarray(previous.chain_ids, dtype=np.int64))
         self.resumed = len(self.store)
 
     def due(self) -> bool:
@@ -132,8 +129,7 @@ class Checkpoint:
             self._last = time.monotonic()
             return
         results = SampleResults(
-            draws=rows["draws"], stats={k: rows[k] for k in STAT_NAMES}, step_size=rows["adapted_step_size"],
-            inv_mass=rows["inv_mass"], n_grad_evals=rows["n_grad_evals"], wall_time=0.0,
+            **results_fields(rows), wall_time=0.0,
             settings={**self.settings, "chains": len(ids), "checkpoint_fingerprint": self.fingerprint},
             seed=self.seed, partial=not complete, chain_ids=ids, model=self.model, x=self.x, y=self.y)
         _io.save(results, self.path, format="npz")

@@ -17,6 +17,7 @@ from typing import Literal, Union
 import numpy as np
 
 from . import _core, _runner
+from ._chain_store import CHAIN_KEYS, results_fields
 from ._options import (DEFAULT_DRAWS, DEFAULT_WARMUP, MAX_COUNT, SAMPLER_OPTIONS, _sampler_settings, core_settings,
                        options_doc, warmup_report)
 from ._scaling import warn_if_unscaled
@@ -24,7 +25,7 @@ from ._validation import positive_float, positive_int, threads_arg
 from .checkpoint import DEFAULT_CHECKPOINT_EVERY, Checkpoint, run_fingerprint
 from .chain_rules import (AUTO_DEFAULTS, BOUND_KEYS, CHAIN_RULES, ChainsArg, _auto_record, _auto_rule, _chains_arg,
                           _warn_grid_mass)
-from .results import STAT_NAMES, SampleResults
+from .results import SampleResults
 
 __all__ = ["sample", "sample_target", "SAMPLER_OPTIONS", "AUTO_DEFAULTS", "BOUND_KEYS", "CHAIN_RULES", "ChainsArg",
            "SamplerName", "InitName"]
@@ -127,8 +128,7 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMU
     if spec is not None:  # set exactly when executor= is given
         all_settings["executor"] = {"type": type(executor).__name__, "block_size": spec["block_size"]}
     results = SampleResults(
-        draws=sel(out["draws"]), stats={k: sel(out[k]) for k in STAT_NAMES}, step_size=sel(out["adapted_step_size"]),
-        inv_mass=sel(out["inv_mass"]), n_grad_evals=sel(out["n_grad_evals"]), wall_time=seconds,
+        **results_fields({k: sel(out[k]) for k in CHAIN_KEYS}), wall_time=seconds,
         settings=all_settings, seed=_runner._entropy(ss), partial=partial, chain_ids=first_chain + keep, model=_model,
         x=_data[0], y=_data[1])
     if convergence is not None:

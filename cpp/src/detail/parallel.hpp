@@ -72,4 +72,13 @@ void run_parallel_jobs(std::int64_t n, [[maybe_unused]] int threads, std::atomic
   errors.rethrow();
 }
 
+// Sets job i's entry of the caller's `finished` array once its outputs are written, and counts it
+// done. The outputs are published before the flag (release), so another thread may copy the
+// finished jobs while the run goes on (checkpoints).
+inline void publish_finished(std::uint8_t& flag, bool finished, std::atomic<std::int64_t>& jobs_done) {
+  std::atomic_thread_fence(std::memory_order_release);
+  flag = finished ? 1 : 0;
+  if (finished) jobs_done.fetch_add(1, std::memory_order_release);
+}
+
 }  // namespace symhmc
