@@ -26,6 +26,11 @@ PAPER_LPPD, PAPER_LPPD_SE = 0.79, 0.06
 def run(model, x, y, x_test, y_test, chains, threads, warmup, seed, progress, adaptation="stan"):
     r = symhmc.sample(model, x, y, chains=chains, warmup=warmup, draws=1, sampler="nuts", seed=seed,
                       threads=threads, progress=progress, adaptation=adaptation)
+    return describe(r, threads, x_test, y_test)
+
+
+def describe(r, threads, x_test, y_test):
+    """The headline numbers of one run: cost, sampler health and test LPPD."""
     grads = int(r.n_grad_evals.sum())
     lppd, se = r.lppd(x_test, y_test)  # log-sum-exp; se = std over test points (ddof=1) / sqrt(n)
     depth = r.stats["tree_depth"]

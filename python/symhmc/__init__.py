@@ -4,6 +4,7 @@ from . import _core, _kernels
 from . import baselines, bounds, datasets, diagnostics, ppd, scores, symmetry
 from ._scaling import DataScaleWarning
 from .io import load
+from .compare import PredictiveComparison, compare_predictive
 from .model import MLP
 from .results import SampleResults
 from .sampling import sample, sample_target
@@ -11,7 +12,7 @@ from .sampling import sample, sample_target
 __version__ = "0.1.0"
 
 _kernels.warn_if_ignored()
-__all__ = ["MLP", "DataScaleWarning", "SampleResults", "load", "sample", "sample_target", "baselines", "bounds", "datasets",
+__all__ = ["MLP", "DataScaleWarning", "PredictiveComparison", "compare_predictive", "SampleResults", "load", "sample", "sample_target", "baselines", "bounds", "datasets",
            "diagnostics", "ppd", "scores", "symmetry", "__version__"]
 
 
