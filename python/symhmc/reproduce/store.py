@@ -75,7 +75,8 @@ class CellStore:
         return self.cells_dir / f"{spec.key}.json"
 
     def checkpoint_path(self, spec: CellSpec) -> Path:
-        """The sampler checkpoint of the cell (its finished chains while it runs)."""
+        """The sampler checkpoint of the cell (its finished chains while it runs); creates its folder."""
+        self.cells_dir.mkdir(parents=True, exist_ok=True)
         return self.cells_dir / f"{spec.key}.checkpoint.npz"
 
     def finished(self, spec: CellSpec) -> dict | None:
