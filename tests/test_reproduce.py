@@ -235,3 +235,21 @@ def test_a_checkpoint_of_other_settings_is_refused_then_replaced_on_request(tmp_
     assert "checkpoint.npz holds chains of other settings" in capsys.readouterr().err
     assert _run(tmp_path, "--methods", "mcmc", "--rerun-changed") == 0
     assert {c["warmup"] for c in CellStore(tmp_path).all_cells()} == {40}
+
+
+def test_an_interrupted_cell_resumes_from_its_checkpoint(tmp_path, tiny_quick):
+    import symhmc
+
+    spec = settings.cells_for("quick", datasets=["izmailov"], methods=["mcmc"])[-1]
+    s = spec.settings
+    data = symhmc.datasets.load("izmailov")
+    model = symhmc.MLP(hidden=settings.ARCHS["f1"], n_inputs=data.n_features)
+    store = CellStore(tmp_path / "resumed")
+    # What an interruption after two of the four chains leaves behind.
+    symhmc.sample(model, data.x_train, data.y_train, chains=2, warmup=s["warmup"], draws=s["draws"],
+                  adaptation=s["adaptation"], seed=s["seed"], progress=False, checkpoint=store.checkpoint_path(spec))
+    resumed = cell_runner.run_cell(spec, threads=2, checkpoint=store.checkpoint_path(spec))
+    fresh = cell_runner.run_cell(spec, threads=2, checkpoint=CellStore(tmp_path / "fresh").checkpoint_path(spec))
+    assert resumed["resumed_chains"] == 2 and "resumed_chains" not in fresh
+    assert "2 chains read from its checkpoint" in resumed["note"]
+    assert (resumed["lppd"], resumed["se"]) == (fresh["lppd"], fresh["se"])

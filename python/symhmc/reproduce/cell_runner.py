@@ -137,7 +137,10 @@ def run_cell(spec: CellSpec, *, threads: int | None = None, checkpoint: str | os
     paper_lppd, paper_se = paper_value(spec.dataset, spec.arch, spec.method)
     s = spec.settings
     chains = s.get("chains", s.get("members"))
-    note = "; ".join(n for n in (spec.note, error) if n)
+    resumed = extras.get("resumed_chains")
+    resumed_note = f"{resumed} chains read from its checkpoint: seconds counts the last session only" \
+        if resumed else ""
+    note = "; ".join(n for n in (spec.note, error, resumed_note) if n)
     cell = {"dataset": spec.dataset, "arch": spec.arch, "method": spec.method, "variant": spec.variant,
             "lppd": lppd, "se": se, "paper_lppd": paper_lppd, "paper_se": paper_se,
             "agrees": agrees(lppd, se, paper_lppd, paper_se),

@@ -41,7 +41,9 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
 }
 QUICK_DATASETS = ("izmailov", "sinusoidal")
 QUICK_ARCHS = ("f1",)
-DEFAULT_MAX_CHAINS_F2 = 32
+# f2 chains run to the maximum tree depth: 16 Stan-adapted chains took 2620 s on izmailov here
+# (bench/results/baselines_f2_izmailov.json), so the paper's 1274 would take days.
+DEFAULT_MAX_CHAINS_F2 = 16
 ENSEMBLE = dict(members=10, preset="paper-code")
 LAPLACE = dict(hessian="ggn", prior="model", n_samples=1000)
 
