@@ -210,6 +210,8 @@ def test_markdown_marks_only_cells_outside_two_standard_errors():
     assert table.OUTSIDE_MARK not in rows[1] and table.OUTSIDE_MARK in rows[2]
     assert "1274×1, warmup 1024, 1473 s" in rows[1]
     assert "1 of 2" in md
+    distance = abs(0.2 - 0.79) / math.hypot(0.05, 0.06)
+    assert f"- yacht: {distance:.1f} combined SEs from the paper's" in md
 
 
 def test_command_line_errors_name_the_flag_and_add_parser_wires_run(capsys):

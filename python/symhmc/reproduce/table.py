@@ -7,7 +7,7 @@ import os
 from collections import defaultdict
 from pathlib import Path
 
-from .agreement import AGREEMENT_SES
+from .agreement import AGREEMENT_SES, combined_se
 from .paper_values import PAPER_TABLE_DATASETS
 from .settings import ARCHS, EXACT_QUANTILE, METHOD_TITLES, METHODS
 from .store import write_json_atomic
@@ -59,6 +59,11 @@ def cell_text(cell: dict) -> str:
            f"<br>{_usage(cell)}"
 
 
+def distance_in_ses(cell: dict) -> float:
+    """``|lppd - paper_lppd| / sqrt(se**2 + paper_se**2)`` of a cell with a paper value."""
+    return abs(cell["lppd"] - cell["paper_lppd"]) / combined_se(cell["se"], cell["paper_se"])
+
+
 def _column_title(method: str, variant: str | None) -> str:
     return METHOD_TITLES[method] + (" (54 chains, exact quantile)" if variant == EXACT_QUANTILE else "")
 
@@ -91,12 +96,16 @@ def markdown(cells: list[dict]) -> str:
                   "| data | " + " | ".join(_column_title(*c) for c in columns) + " |",
                   "|---" * (len(columns) + 1) + "|"]
         for data in dict.fromkeys(x["dataset"] for x in arch_cells):
-            row = [cell_text(grid[(data, *c)]) if (data, *c) in grid else "" for c in columns]
+            row = [cell_text(grid[(data, m, v)]) if (data, m, v) in grid else "" for m, v in columns]
             lines.append(f"| {data} | " + " | ".join(row) + " |")
         many = [x for x in arch_cells if x["method"] == "mcmc" and x.get("agrees") is not None]
         if many:
             lines += ["", f"Many-chain cells within {AGREEMENT_SES:g} combined SEs of the paper's: "
                           f"{sum(x['agrees'] for x in many)} of {len(many)}."]
+            lines += [f"- {x['dataset']}" + (" (54 chains)" if x.get("variant") == EXACT_QUANTILE else "")
+                      + f": {distance_in_ses(x):.1f} combined SEs from the paper's" + (f" ({x['note']})"
+                                                                                        if x.get("note") else "")
+                      for x in many if not x["agrees"]]
         notes: dict[str, list[str]] = defaultdict(list)
         for x in arch_cells:
             if x.get("note"):
