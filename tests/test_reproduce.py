@@ -255,3 +255,18 @@ def test_an_interrupted_cell_resumes_from_its_checkpoint(tmp_path, tiny_quick):
     assert resumed["resumed_chains"] == 2 and "resumed_chains" not in fresh
     assert "2 chains read from its checkpoint" in resumed["note"]
     assert (resumed["lppd"], resumed["se"]) == (fresh["lppd"], fresh["se"])
+
+
+@pytest.mark.parametrize("method", ["mola", "dei_mcmc", "de"])
+def test_an_ensemble_interrupted_while_training_stops_the_cell(method, tiny_quick, monkeypatch):
+    real = cell_runner.baselines.deep_ensemble
+
+    def interrupted(*args, **kwargs):
+        de = real(*args, **kwargs)
+        de.partial = True  # what Ctrl-C during training returns
+        return de
+
+    monkeypatch.setattr(cell_runner.baselines, "deep_ensemble", interrupted)
+    spec = settings.cells_for("quick", datasets=["izmailov"], methods=[method])[0]
+    with pytest.raises(KeyboardInterrupt):
+        cell_runner.run_cell(spec, threads=2)

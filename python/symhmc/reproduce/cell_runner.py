@@ -55,8 +55,11 @@ def _run_method(spec: CellSpec, model: MLP, data, *, threads, checkpoint, overwr
     mcmc = dict(checkpoint=checkpoint, overwrite=overwrite, **common) if checkpoint else common
 
     def ensemble():
-        return baselines.deep_ensemble(model, x, y, members=s["ensemble"]["members"],
-                                       preset=s["ensemble"]["preset"], **common)
+        de = baselines.deep_ensemble(model, x, y, members=s["ensemble"]["members"], preset=s["ensemble"]["preset"],
+                                     **common)
+        if de.partial:  # Ctrl-C while training: do not go on from fewer members
+            raise KeyboardInterrupt(f"{spec.label}: the deep ensemble was interrupted")
+        return de
 
     if spec.method in ("mcmc", "mcmc_single_chain"):
         res, t = _timed(lambda: sample(model, x, y, chains=s["chains"], warmup=s["warmup"], draws=s["draws"],
