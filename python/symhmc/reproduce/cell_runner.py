@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import time
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -48,6 +49,14 @@ def _sampler_extras(results) -> dict:
     return extras
 
 
+def _finished(results, spec: CellSpec):
+    """``results`` when all its chains or members finished; KeyboardInterrupt when Ctrl-C cut it short
+    (the chains that finished are in the cell's checkpoint)."""
+    if results.partial:
+        raise KeyboardInterrupt(f"{spec.label} was interrupted")
+    return results
+
+
 def _run_method(spec: CellSpec, model: MLP, data, *, threads, checkpoint, overwrite, progress):
     """(results or None, seconds, extras, note) for the cell's method."""
     s, x, y = spec.settings, data.x_train, data.y_train
@@ -57,17 +66,15 @@ def _run_method(spec: CellSpec, model: MLP, data, *, threads, checkpoint, overwr
     def ensemble():
         de = baselines.deep_ensemble(model, x, y, members=s["ensemble"]["members"], preset=s["ensemble"]["preset"],
                                      **common)
-        if de.partial:  # Ctrl-C while training: do not go on from fewer members
-            raise KeyboardInterrupt(f"{spec.label}: the deep ensemble was interrupted")
-        return de
+        return _finished(de, spec)  # Ctrl-C while training: do not go on from fewer members
 
     if spec.method in ("mcmc", "mcmc_single_chain"):
-        res, t = _timed(lambda: sample(model, x, y, chains=s["chains"], warmup=s["warmup"], draws=s["draws"],
-                                       adaptation=s["adaptation"], **mcmc))
+        res, t = _timed(lambda: _finished(sample(model, x, y, chains=s["chains"], warmup=s["warmup"],
+                                                 draws=s["draws"], adaptation=s["adaptation"], **mcmc), spec))
         return res, t, _sampler_extras(res), ""
     if spec.method == "de":
-        res, t = _timed(lambda: baselines.deep_ensemble(model, x, y, members=s["members"], preset=s["preset"],
-                                                        **common))
+        res, t = _timed(lambda: _finished(baselines.deep_ensemble(model, x, y, members=s["members"],
+                                                                  preset=s["preset"], **common), spec))
         return res, t, {"members": s["members"]}, ""
     if spec.method in ("la", "mola"):
         at, t_de = _timed(ensemble) if spec.method == "mola" else (None, 0.0)
@@ -80,8 +87,8 @@ def _run_method(spec: CellSpec, model: MLP, data, *, threads, checkpoint, overwr
         return res, t + t_de, {"ensemble_seconds": t_de} if at is not None else {}, ""
     if spec.method == "dei_mcmc":
         de, t_de = _timed(ensemble)
-        res, t = _timed(lambda: sample(model, x, y, chains=s["chains"], warmup=s["warmup"], draws=s["draws"],
-                                       adaptation=s["adaptation"], init=de, **mcmc))
+        res, t = _timed(lambda: _finished(sample(model, x, y, chains=s["chains"], warmup=s["warmup"],
+                                                 draws=s["draws"], adaptation=s["adaptation"], init=de, **mcmc), spec))
         return res, t + t_de, {**_sampler_extras(res), "ensemble_seconds": t_de}, ""
     raise ValueError(f"method: unknown {spec.method!r}")
 
@@ -129,10 +136,11 @@ def run_cell(spec: CellSpec, *, threads: int | None = None, checkpoint: str | os
         raise TypeError(f"spec must be a CellSpec, got {type(spec).__name__}")
     data = datasets.load(DATASET_NAMES[spec.dataset], data_dir)
     model = MLP(hidden=ARCHS[spec.arch], n_inputs=data.n_features)
-    results, seconds, extras, error = _run_method(spec, model, data, threads=threads, checkpoint=checkpoint,
-                                                  overwrite=overwrite, progress=progress)
-    if results is not None and results.partial:
-        raise KeyboardInterrupt(f"{spec.label} was interrupted")
+    with warnings.catch_warnings():
+        # An interrupted cell raises KeyboardInterrupt below, which says so already.
+        warnings.filterwarnings("ignore", message="(sampling|training) was interrupted", category=RuntimeWarning)
+        results, seconds, extras, error = _run_method(spec, model, data, threads=threads, checkpoint=checkpoint,
+                                                      overwrite=overwrite, progress=progress)
     lppd = se = None
     if results is not None:
         fit = results.lppd(data.x_test, data.y_test)
