@@ -1,0 +1,164 @@
+"""What each cell of the table runs: the presets (``full``: the paper's settings; ``quick``: a few
+minutes on a laptop) and the list of cells for a choice of data sets, networks and methods."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .paper_values import PAPER_TABLE_DATASETS
+
+#: The table's methods, in column order.
+METHODS = ("mcmc", "mcmc_single_chain", "de", "la", "mola", "dei_mcmc")
+METHOD_TITLES = {"mcmc": "MCMC", "mcmc_single_chain": "MCMC (s.c.)", "de": "DE", "la": "LA",
+                 "mola": "mixture-LA", "dei_mcmc": "DEI-MCMC"}
+ARCHS = {"f1": (3,), "f2": (16, 16, 16)}
+
+#: The paper's sampler: 1274 chains (Markov bound, 3 modes, p = 0.99), 1024 warmup, 1 draw each.
+PAPER_CHAINS = 1274
+#: The exact 0.99-quantile of the chains needed for 3 modes (PAPER.md section 4).
+EXACT_QUANTILE_CHAINS = 54
+EXACT_QUANTILE = "exact_quantile"
+
+# Per preset and network. ``chains``/``warmup``: the many-chain run; ``single_chain_draws``: the
+# single chain's draws (the paper: as many as the many-chain run has chains); ``dei_*``: chains
+# started from the deep-ensemble members; ``exact_quantile``: add the 54-chain f1 cell.
+PRESETS: dict[str, dict[str, dict[str, Any]]] = {
+    "full": {
+        "f1": dict(chains=PAPER_CHAINS, warmup=1024, adaptation="stan", single_chain_draws=PAPER_CHAINS,
+                   dei_chains=PAPER_CHAINS, dei_warmup=128, exact_quantile=True),
+        # f2 chains run to the maximum tree depth (about a minute each here): the fast
+        # adaptation, and the chain count capped by max_chains_f2.
+        "f2": dict(chains=PAPER_CHAINS, warmup=1024, adaptation="gradient", single_chain_draws=PAPER_CHAINS,
+                   dei_chains=PAPER_CHAINS, dei_warmup=128, exact_quantile=False),
+    },
+    "quick": {
+        "f1": dict(chains=32, warmup=200, adaptation="stan", single_chain_draws=32, dei_chains=32, dei_warmup=64,
+                   exact_quantile=True),
+        "f2": dict(chains=4, warmup=100, adaptation="gradient", single_chain_draws=4, dei_chains=4, dei_warmup=32,
+                   exact_quantile=False),
+    },
+}
+QUICK_DATASETS = ("izmailov", "sinusoidal")
+QUICK_ARCHS = ("f1",)
+# f2 chains run to the maximum tree depth: 16 Stan-adapted chains took 2620 s on izmailov here
+# (bench/results/baselines_f2_izmailov.json), so the paper's 1274 would take days.
+DEFAULT_MAX_CHAINS_F2 = 16
+ENSEMBLE = dict(members=10, preset="paper-code")
+LAPLACE = dict(hessian="ggn", prior="model", n_samples=1000)
+
+
+def cell_key(arch: str, dataset: str, method: str, variant: str | None = None) -> str:
+    """The name of a cell's files: ``ARCH_DATASET_METHOD[_VARIANT]``."""
+    return "_".join([arch, dataset, method] + ([variant] if variant else []))
+
+
+@dataclass(frozen=True)
+class CellSpec:
+    """One cell: a method on a data set with a network, and everything that fixes its result.
+
+    ``settings`` is what the store compares to decide whether a saved cell can be reused;
+    ``note`` says how the settings differ from the paper's.
+    """
+
+    dataset: str
+    arch: str
+    method: str
+    settings: dict = field(hash=False)
+    variant: str | None = None
+    note: str = ""
+
+    @property
+    def key(self) -> str:
+        """File-name stem, unique per cell: ``f1_izmailov_mcmc`` or ``f1_izmailov_mcmc_exact_quantile``."""
+        return cell_key(self.arch, self.dataset, self.method, self.variant)
+
+    @property
+    def label(self) -> str:
+        return f"{self.arch} {self.dataset} {self.method}" + (f" ({self.variant})" if self.variant else "")
+
+
+def _mcmc_settings(p: dict, chains: int, seed: int) -> dict:
+    return dict(chains=chains, warmup=p["warmup"], draws=1, adaptation=p["adaptation"], seed=seed)
+
+
+def cells_for(preset: str = "full", *, datasets=None, archs=None, methods=None, seed: int = 0,
+              max_chains_f2: int = DEFAULT_MAX_CHAINS_F2) -> list[CellSpec]:
+    """The cells of a reproduction, cheap methods first so the table fills early.
+
+    Parameters
+    ----------
+    preset : {"full", "quick"}
+    datasets, archs, methods : sequence of str, optional
+        Defaults: all nine data sets, f1 and f2, all methods (``quick``: izmailov and sinusoidal, f1).
+    seed : int
+        Seed of every cell (so the 54-chain cell's chains are the first 54 of the 1274-chain cell).
+    max_chains_f2 : int
+        Cap on the chains of f2's many-chain and DEI-MCMC cells.
+
+    Returns
+    -------
+    list of CellSpec
+
+    Raises
+    ------
+    ValueError
+        Naming the argument with an unknown value.
+
+    Examples
+    --------
+    >>> [c.key for c in cells_for("quick", datasets=["izmailov"], methods=["mcmc"])]
+    ['f1_izmailov_mcmc_exact_quantile', 'f1_izmailov_mcmc']
+    """
+    if preset not in PRESETS:
+        raise ValueError(f"preset must be one of {tuple(PRESETS)}, got {preset!r}")
+    datasets = tuple(datasets or (QUICK_DATASETS if preset == "quick" else PAPER_TABLE_DATASETS))
+    archs = tuple(archs or (QUICK_ARCHS if preset == "quick" else tuple(ARCHS)))
+    methods = tuple(methods or METHODS)
+    for name, values, allowed in (("datasets", datasets, PAPER_TABLE_DATASETS), ("archs", archs, tuple(ARCHS)),
+                                  ("methods", methods, METHODS)):
+        unknown = [v for v in values if v not in allowed]
+        if unknown:
+            raise ValueError(f"{name}: unknown {unknown}; choose from {allowed}")
+    if not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be an int >= 0, got {seed!r}")
+    if not isinstance(max_chains_f2, int) or max_chains_f2 < 1:
+        raise ValueError(f"max_chains_f2 must be an int >= 1, got {max_chains_f2!r}")
+    order = ("de", "la", "mola", "mcmc", "dei_mcmc", "mcmc_single_chain")  # cheapest first
+    cells: list[CellSpec] = []
+    for arch in archs:
+        p = PRESETS[preset][arch]
+        chains, dei_chains = p["chains"], p["dei_chains"]
+        notes = ["quick settings, not the paper's"] if preset == "quick" else []
+        if p["adaptation"] != "stan":
+            notes.append(f"{p['adaptation']} mass-matrix adaptation (the paper: windowed, Stan's)")
+        base_note = "; ".join(notes)
+        if arch == "f2" and chains > max_chains_f2:
+            chains, dei_chains = max_chains_f2, min(dei_chains, max_chains_f2)
+            notes.insert(0, f"{chains} of the paper's {PAPER_CHAINS} chains (max_chains_f2: f2 chains run "
+                            "to the maximum tree depth)")
+        note = "; ".join(notes)
+        for method in (m for m in order if m in methods):
+            for data in datasets:
+                cell = dict(dataset=data, arch=arch, method=method)
+                if method == "mcmc":
+                    if p["exact_quantile"]:
+                        cells.append(CellSpec(**cell, settings=_mcmc_settings(p, EXACT_QUANTILE_CHAINS, seed),
+                                              variant=EXACT_QUANTILE, note=note or "the exact 0.99-quantile "
+                                              "chain count (3 modes), not the Markov bound"))
+                    cells.append(CellSpec(**cell, settings=_mcmc_settings(p, chains, seed), note=note))
+                elif method == "mcmc_single_chain":
+                    settings = dict(chains=1, warmup=p["warmup"], draws=p["single_chain_draws"],
+                                    adaptation=p["adaptation"], seed=seed)
+                    cells.append(CellSpec(**cell, settings=settings, note=base_note))
+                elif method == "de":
+                    cells.append(CellSpec(**cell, settings=dict(ENSEMBLE, seed=seed)))
+                elif method == "la":
+                    cells.append(CellSpec(**cell, settings=dict(LAPLACE, seed=seed)))
+                elif method == "mola":
+                    cells.append(CellSpec(**cell, settings=dict(LAPLACE, ensemble=ENSEMBLE, seed=seed)))
+                else:  # dei_mcmc
+                    settings = dict(chains=dei_chains, warmup=p["dei_warmup"], draws=1, adaptation=p["adaptation"],
+                                    ensemble=ENSEMBLE, seed=seed)
+                    cells.append(CellSpec(**cell, settings=settings, note=note))
+    return cells

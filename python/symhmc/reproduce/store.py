@@ -1,0 +1,115 @@
+"""Finished cells on disk: one JSON file per cell under ``OUT/cells/``, written atomically, so an
+interrupted reproduction resumes where it stopped and never reuses a cell run with other settings."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .settings import CellSpec, cell_key
+
+
+class SettingsChanged(ValueError):
+    """A saved cell was run with other settings than the ones asked for now."""
+
+
+def _jsonable(value: Any) -> Any:
+    """Tuples to lists and non-finite floats to None, as JSON will read them back."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return _jsonable(value.item())
+    return value
+
+
+def write_json_atomic(path: str | os.PathLike, payload: Any) -> None:
+    """Write ``payload`` as JSON to ``path`` through a temporary file in the same folder and a rename,
+    so a reader (or an interrupted run) never sees half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(_jsonable(payload), fh, indent=1, allow_nan=False)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _differences(saved: dict, wanted: dict) -> list[str]:
+    keys = sorted(set(saved) | set(wanted))
+    return [f"{k}: {saved.get(k, '<absent>')!r} saved, {wanted.get(k, '<absent>')!r} now"
+            for k in keys if saved.get(k, "<absent>") != wanted.get(k, "<absent>")]
+
+
+class CellStore:
+    """The cells of one reproduction folder.
+
+    Parameters
+    ----------
+    root : path
+        The reproduction folder (``symhmc reproduce --out``); cells go to ``root/cells/``.
+
+    Examples
+    --------
+    >>> store = CellStore("paper_reproduction")  # doctest: +SKIP
+    >>> store.finished(spec)                      # the saved cell, or None  # doctest: +SKIP
+    """
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+        self.cells_dir = self.root / "cells"
+
+    def path(self, spec: CellSpec) -> Path:
+        """The cell's JSON file."""
+        return self.cells_dir / f"{spec.key}.json"
+
+    def checkpoint_path(self, spec: CellSpec) -> Path:
+        """The sampler checkpoint of the cell (its finished chains while it runs); creates its folder."""
+        self.cells_dir.mkdir(parents=True, exist_ok=True)
+        return self.cells_dir / f"{spec.key}.checkpoint.npz"
+
+    def finished(self, spec: CellSpec) -> dict | None:
+        """The saved cell when it was run with ``spec``'s settings, else None when there is none.
+
+        Raises
+        ------
+        SettingsChanged
+            If a saved cell exists with other settings, naming what differs.
+        """
+        path = self.path(spec)
+        if not path.is_file():
+            return None
+        with open(path) as fh:
+            cell = json.load(fh)
+        diffs = _differences(cell.get("settings", {}), _jsonable(spec.settings))
+        if diffs:
+            raise SettingsChanged(f"{path} was run with other settings ({'; '.join(diffs)})")
+        return cell
+
+    def save(self, cell: dict) -> Path:
+        """Write a finished cell atomically; returns its path."""
+        missing = [k for k in ("dataset", "arch", "method", "settings") if k not in cell]
+        if missing:
+            raise ValueError(f"cell: missing keys {missing}")
+        path = self.cells_dir / f"{cell_key(cell['arch'], cell['dataset'], cell['method'], cell.get('variant'))}.json"
+        write_json_atomic(path, cell)
+        return path
+
+    def all_cells(self) -> list[dict]:
+        """Every saved cell (unordered; :func:`symhmc.reproduce.table.ordered` sorts them)."""
+        cells = []
+        for path in sorted(self.cells_dir.glob("*.json")):
+            with open(path) as fh:
+                cells.append(json.load(fh))
+        return cells
