@@ -15,15 +15,16 @@ import numpy as np
 from ._dataset import Dataset, random_split, split_table
 
 
-def _finite_2d(values, argument: str) -> np.ndarray:
+def _finite_2d(values, argument: str, one_column: bool = False) -> np.ndarray:
     try:
         array = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as error:
         raise TypeError(f"{argument} must be numeric, got {type(values).__name__}: {error}") from None
     if array.ndim == 1:
         array = array[:, None]
-    if array.ndim != 2 or array.shape[1] == 0:
-        raise ValueError(f"{argument} must have shape (n,) or (n, n_columns), got {np.shape(values)}")
+    if array.ndim != 2 or array.shape[1] == 0 or (one_column and array.shape[1] != 1):
+        wanted = "(n,) or (n, 1)" if one_column else "(n,) or (n, n_columns)"
+        raise ValueError(f"{argument} must have shape {wanted}, got {np.shape(values)}")
     bad = np.argwhere(~np.isfinite(array))
     if len(bad):
         row, column = bad[0]
@@ -96,9 +97,7 @@ def from_arrays(x, y, *, test_fraction: float = 0.2, test_indices=None, seed: in
     True
     """
     features = _finite_2d(x, "x")
-    target = _finite_2d(y, "y")
-    if target.shape[1] != 1:
-        raise ValueError(f"y must have shape (n,) or (n, 1), got {np.shape(y)}")
+    target = _finite_2d(y, "y", one_column=True)
     n = features.shape[0]
     if target.shape[0] != n:
         raise ValueError(f"x and y must have the same number of rows, got {n} and {target.shape[0]}")
