@@ -38,9 +38,11 @@ class Dataset:
     def n_features(self) -> int:
         return self.x_train.shape[1]
 
-    def _require_scaling(self) -> None:
+    def _scaling(self) -> tuple[np.ndarray, np.ndarray, float, float]:
+        """``(x_mean, x_std, y_mean, y_std)``; ValueError when this data set does not record them."""
         if self.x_mean is None or self.x_std is None or self.y_mean is None or self.y_std is None:
             raise ValueError(f"data set {self.name!r} does not record its scaling")
+        return self.x_mean, self.x_std, self.y_mean, self.y_std
 
     def _as_x(self, x, argument: str) -> np.ndarray:
         x = np.asarray(x, dtype=float)
@@ -68,8 +70,8 @@ class Dataset:
         ValueError
             If the shape does not match or the scaling is unknown.
         """
-        self._require_scaling()
-        return (self._as_x(x_raw, "x_raw") - self.x_mean) / self.x_std
+        x_mean, x_std, _, _ = self._scaling()
+        return (self._as_x(x_raw, "x_raw") - x_mean) / x_std
 
     def unscale_x(self, x) -> np.ndarray:
         """Standardized inputs -> original units: ``x * x_std + x_mean`` (shape (n, n_features)).
@@ -79,8 +81,8 @@ class Dataset:
         ValueError
             If the shape does not match or the scaling is unknown.
         """
-        self._require_scaling()
-        return self._as_x(x, "x") * self.x_std + self.x_mean
+        x_mean, x_std, _, _ = self._scaling()
+        return self._as_x(x, "x") * x_std + x_mean
 
     def scale_y(self, y_raw) -> np.ndarray:
         """Raw targets -> standardized units: ``(y_raw - y_mean) / y_std``.
@@ -90,8 +92,8 @@ class Dataset:
         ValueError
             If the scaling is unknown.
         """
-        self._require_scaling()
-        return (np.asarray(y_raw, dtype=float) - self.y_mean) / self.y_std
+        _, _, y_mean, y_std = self._scaling()
+        return (np.asarray(y_raw, dtype=float) - y_mean) / y_std
 
     def unscale_y(self, y) -> np.ndarray:
         """Standardized targets or predictive means -> original units: ``y * y_std + y_mean``.
@@ -116,8 +118,8 @@ class Dataset:
         A spread (a predictive standard deviation, the noise scale sigma) maps with
         :meth:`unscale_y_spread`, without the shift.
         """
-        self._require_scaling()
-        return np.asarray(y, dtype=float) * self.y_std + self.y_mean
+        _, _, y_mean, y_std = self._scaling()
+        return np.asarray(y, dtype=float) * y_std + y_mean
 
     def unscale_y_spread(self, sd) -> np.ndarray:
         """A standard deviation in standardized units -> original units: ``sd * y_std``.
@@ -127,8 +129,8 @@ class Dataset:
         ValueError
             If the scaling is unknown.
         """
-        self._require_scaling()
-        return np.asarray(sd, dtype=float) * self.y_std
+        _, _, _, y_std = self._scaling()
+        return np.asarray(sd, dtype=float) * y_std
 
 
 def standardize_columns(table: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

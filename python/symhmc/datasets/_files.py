@@ -11,7 +11,6 @@ import functools
 import hashlib
 import io
 import json
-import lzma
 import os
 from importlib import resources
 from pathlib import Path
@@ -24,7 +23,7 @@ class ChecksumError(OSError):
 
 
 def _package_file(file_name: str):
-    return resources.files("symhmc").joinpath("data", file_name)
+    return resources.files("symhmc").joinpath("data").joinpath(file_name)
 
 
 @functools.lru_cache(maxsize=1)
@@ -64,8 +63,17 @@ def read_bytes(plain_name: str, entry: dict, folder: Path | None, verify: bool) 
         packed = _package_file(entry["file"])
         if not packed.is_file():
             raise FileNotFoundError(f"symhmc's copy of {plain_name} ({entry['file']}) is missing: reinstall symhmc")
-        raw, where = lzma.decompress(packed.read_bytes()), f"symhmc's copy of {plain_name}"
+        raw, where = _decompress(packed.read_bytes(), plain_name), f"symhmc's copy of {plain_name}"
     return _verified(raw, entry["sha256"], where) if verify else raw
+
+
+def _decompress(packed: bytes, plain_name: str) -> bytes:
+    try:
+        import lzma  # standard library, but optional when Python is built from source
+    except ImportError as error:
+        raise ImportError(f"reading symhmc's copy of {plain_name} needs Python's lzma module (this Python was "
+                          "built without it); pass data_dir= a folder of the plain files instead") from error
+    return lzma.decompress(packed)
 
 
 def read_table(name: str, folder: Path | None, verify: bool = True) -> np.ndarray:
