@@ -119,3 +119,30 @@ def test_from_csv_bad_input_raises(tmp_path):
     path.write_text("a,b\n1,2\n3,\n5,7\n")
     with pytest.raises(ValueError, match="path .*every row"):
         from_csv(path)
+
+
+
+def test_scaling_round_trip_holds_for_any_well_scaled_table():
+    hypothesis = pytest.importorskip("hypothesis")
+    from hypothesis import given, settings, strategies as st
+    from hypothesis.extra.numpy import arrays
+
+    values = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
+
+    @settings(max_examples=40, deadline=None)
+    @given(arrays(float, st.tuples(st.integers(3, 30), st.integers(2, 4)), elements=values), st.data())
+    def check(table, data):
+        # tables with a (near-)constant column are rejected, as tested above
+        scale = 1 + np.abs(table).max(axis=0)
+        hypothesis.assume(np.all(table.std(axis=0) > 1e-3 * scale))
+        n = len(table)
+        test = data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=n - 1, unique=True))
+        ds = from_arrays(table[:, :-1], table[:, -1], test_indices=test)
+        train = np.setdiff1d(np.arange(n), test)
+        for x, y, rows in ((ds.x_train, ds.y_train, train), (ds.x_test, ds.y_test, np.asarray(test))):
+            back = np.column_stack([ds.unscale_x(x), ds.unscale_y(y)])
+            # the raw rows come back up to rounding, relative to each column's size
+            np.testing.assert_allclose(back / scale, table[rows] / scale, atol=1e-12)
+            np.testing.assert_allclose(ds.scale_x(back[:, :-1]), x, atol=1e-6)
+
+    check()
