@@ -103,9 +103,9 @@ def test_a_changed_file_fails_its_checksum(no_data_folder, tmp_path):
     (folder / "izmailov.data").write_text(text.replace("0.1", "0.2", 1))
     with pytest.raises(datasets.ChecksumError, match="SHA-256.*verify=False"):
         datasets.load("izmailov", folder)
+    # verify=False reads it anyway: one changed input moves the column's mean, so every x changes
     changed = datasets.load("izmailov", folder, verify=False)
-    assert not np.array_equal(changed.y_train, datasets.load("izmailov").y_train) or \
-        not np.array_equal(changed.x_train, datasets.load("izmailov").x_train)
+    assert not np.any(changed.x_train == datasets.load("izmailov").x_train)
     # a changed split file too
     splits = json.loads((folder / "splits.json").read_text())
     splits["izmailov"]["train"], splits["izmailov"]["test"] = splits["izmailov"]["test"], splits["izmailov"]["train"]
