@@ -61,6 +61,8 @@ def context() -> dict:
         "openmp": symhmc._core.openmp_available,
         "max_threads": symhmc._core.max_threads(),
         "numpy": np.__version__,
+        # where datasets.load read the paper's data: its own copy unless SYMHMC_DATA_DIR is set
+        "data_dir": str(symhmc.datasets.default_data_dir() or "symhmc package copy"),
         "python": platform.python_version(),
         "cpu": _cpu_model(),
         "cpu_count": os.cpu_count(),

@@ -3,7 +3,7 @@
     python bench/bench_grad.py [--repeats 15]
 
 f1 (1 hidden layer of 3 tanh) on izmailov and f2 (3 hidden layers of 16 tanh) on concrete, data
-from ../shared/data (or SYMHMC_DATA_DIR). The core is timed on a batch of vectors evaluated one
+from the package's own copy (symhmc.datasets.load). The core is timed on a batch of vectors evaluated one
 after another in one call, so Python's call overhead is spread thin.
 """
 

@@ -56,7 +56,7 @@ def describe(r, threads, x_test, y_test):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-dir", type=Path, default=None, help="default: SYMHMC_DATA_DIR or ../shared/data")
+    ap.add_argument("--data-dir", type=Path, default=None, help="default: SYMHMC_DATA_DIR, else the package's own copy")
     ap.add_argument("--dataset", default="izmailov")
     ap.add_argument("--chains", type=int, default=1274, help="chains of the headline run")
     ap.add_argument("--threads", type=int, default=None, help="threads of the headline run (default: all)")

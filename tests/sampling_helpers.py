@@ -1,21 +1,13 @@
 """Helpers shared by the sampler tests."""
 
-import os
-from pathlib import Path
-
 import numpy as np
-import pytest
 
 from symhmc import datasets
 
-DATA_DIR = Path(os.environ.get("SYMHMC_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
-
 
 def load_paper_data(name):
-    """A paper data set with the paper's preprocessing (symhmc.datasets.load); skips without data."""
-    if not (DATA_DIR / f"{name}.data").exists():
-        pytest.skip(f"benchmark data not found at {DATA_DIR}")
-    ds = datasets.load(name, DATA_DIR)
+    """A paper data set with the paper's preprocessing, from the package's own copy."""
+    ds = datasets.load(name)
     return ds.x_train, ds.y_train, ds.x_test, ds.y_test
 
 

@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import pytest
 
 from symhmc import cli
@@ -13,11 +11,8 @@ def test_demo_prints_lppd_and_summary(capsys):
 
 
 def test_run_reads_a_paper_data_set(capsys, tmp_path):
-    data_dir = Path(__file__).resolve().parents[2] / "shared" / "data"
-    if not (data_dir / "izmailov.data").is_file():
-        pytest.skip("benchmark data not found")
-    assert cli.main(["run", "izmailov", "--data-dir", str(data_dir), "--chains", "2", "--warmup", "30",
-                 "--no-progress"]) == 0
+    # the package's own copy of the data: no folder needed
+    assert cli.main(["run", "izmailov", "--chains", "2", "--warmup", "30", "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert "izmailov" in out and "320 train / 80 test" in out and "test LPPD" in out
 
