@@ -18,9 +18,11 @@ with such a name). Constants and type aliases are left out (they cannot carry a 
   need only a one-line docstring).
 
 Not enforced: style-only codes (capitalisation, final periods of descriptions, extended
-summary, See Also, imperative mood of the summary). Result types (dataclasses and named tuples)
-document their fields under Attributes rather than Parameters; for them the test checks that
-Attributes names every field instead of PR01/PR02.
+summary, See Also, imperative mood of the summary). A class may document a constructor argument
+under Attributes instead of Parameters (result types -- dataclasses, named tuples,
+``SampleResults`` -- whose arguments become attributes of the same name): for classes the test
+replaces PR01/PR02 by "every constructor argument is under Parameters or Attributes, and every
+name under Parameters is a constructor argument".
 
 The Examples are run as doctests with ``ELLIPSIS | NORMALIZE_WHITESPACE`` in a namespace that
 has ``np`` (NumPy) and ``symhmc`` imported.
@@ -117,21 +119,36 @@ def collect_public_api() -> dict[str, object]:
 PUBLIC_API = collect_public_api()
 
 
-def _is_record_type(obj) -> bool:
-    return inspect.isclass(obj) and (dataclasses.is_dataclass(obj) or hasattr(obj, "_fields"))
-
-
-def _record_fields(cls) -> list[str]:
+def _constructor_arguments(cls) -> list[str]:
     if dataclasses.is_dataclass(cls):
         return [f.name for f in dataclasses.fields(cls) if f.init]
-    return list(cls._fields)
+    if hasattr(cls, "_fields"):  # named tuple
+        return list(cls._fields)
+    try:
+        params = inspect.signature(cls).parameters.values()
+    except (TypeError, ValueError):  # no introspectable signature
+        return []
+    return [p.name for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
 
 
-def _documented_attributes(cls) -> set[str]:
+def _documented(cls, section: str) -> set[str]:
     names = set()
-    for item in NumpyDocString(inspect.getdoc(cls) or "")["Attributes"]:
-        names.update(n.strip() for n in item.name.split(","))
+    for item in NumpyDocString(inspect.getdoc(cls) or "")[section]:
+        names.update(n.strip().lstrip("*") for n in item.name.split(","))
     return names
+
+
+def _class_argument_errors(cls) -> list[str]:
+    arguments = _constructor_arguments(cls)
+    params = _documented(cls, "Parameters")
+    errors = []
+    missing = [a for a in arguments if a not in params | _documented(cls, "Attributes")]
+    if missing:
+        errors.append(f"constructor arguments {missing} are under neither Parameters nor Attributes")
+    unknown = sorted(params - set(arguments) - {"args", "kwargs"})
+    if unknown:
+        errors.append(f"Parameters lists {unknown}, which are not constructor arguments")
+    return errors
 
 
 def test_collects_the_public_api():
@@ -148,15 +165,12 @@ def test_collects_the_public_api():
 def test_numpydoc(path):
     obj = PUBLIC_API[path]
     enforced = ENFORCED_PROPERTY if isinstance(obj, property) else ENFORCED
-    record = _is_record_type(obj)
-    if record:
+    if inspect.isclass(obj):
         enforced = enforced - FIELD_CODES
     result = numpydoc_validate.validate(path)
     errors = [f"{code}: {message}" for code, message in result["errors"] if code in enforced]
-    if record:
-        missing = [f for f in _record_fields(obj) if f not in _documented_attributes(obj)]
-        if missing:
-            errors.append(f"Attributes does not document the fields {missing}")
+    if inspect.isclass(obj):
+        errors += _class_argument_errors(obj)
     assert not errors, f"{path} ({result['file']}:{result['file_line']}):\n" + "\n".join(errors)
 
 
