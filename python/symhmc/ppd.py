@@ -182,8 +182,9 @@ def kl_divergence(p, q, y_grid=None, *, floor: float = DEFAULT_FLOOR) -> np.ndar
 
     Returns
     -------
-    ndarray
-        The divergence for every leading index (0-d for 1-d ``p`` and ``q``), never negative.
+    ndarray or numpy.float64
+        The divergence for every leading index (a scalar for 1-D ``p`` and ``q``), never
+        negative.
 
     Raises
     ------
