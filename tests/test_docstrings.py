@@ -25,15 +25,19 @@ replaces PR01/PR02 by "every constructor argument is under Parameters or Attribu
 name under Parameters is a constructor argument".
 
 The Examples are run as doctests with ``ELLIPSIS | NORMALIZE_WHITESPACE`` in a namespace that
-has ``np`` (NumPy) and ``symhmc`` imported.
+has ``np`` (NumPy) and ``symhmc`` imported; every function, method and class needs at least one
+example that is not skipped. A default written in a parameter's type line (``int, default 20``;
+``64 MiB`` for byte counts) must equal the signature's default.
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import doctest
 import importlib
 import inspect
+import re
 import types
 
 import numpy as np
@@ -172,6 +176,42 @@ def test_numpydoc(path):
     if inspect.isclass(obj):
         errors += _class_argument_errors(obj)
     assert not errors, f"{path} ({result['file']}:{result['file_line']}):\n" + "\n".join(errors)
+
+
+def _documented_default(text: str):
+    """The value of a ``default X`` in a parameter's type line (``64 MiB`` is ``64 * 2**20``)."""
+    mib = re.fullmatch(r"(\d+) MiB", text)
+    if mib:
+        return int(mib.group(1)) * 2**20
+    return ast.literal_eval(text)
+
+
+def _has_signature(obj) -> bool:
+    if not (inspect.isfunction(obj) or inspect.isclass(obj)):
+        return False
+    try:
+        inspect.signature(obj)
+    except (TypeError, ValueError):  # built-in constructors (exceptions, dict)
+        return False
+    return True
+
+
+SIGNED = [path for path, obj in PUBLIC_API.items() if _has_signature(obj)]
+
+
+@pytest.mark.parametrize("path", SIGNED)
+def test_documented_defaults_match_the_signature(path):
+    obj = PUBLIC_API[path]
+    params = inspect.signature(obj).parameters
+    wrong = []
+    for item in NumpyDocString(inspect.getdoc(obj) or "")["Parameters"]:
+        found = re.search(r"default (.+)$", item.type)
+        if not found:
+            continue
+        for name in (n.strip() for n in item.name.split(",")):
+            if name in params and _documented_default(found.group(1)) != params[name].default:
+                wrong.append(f"{name}: documented {found.group(1)}, signature {params[name].default!r}")
+    assert not wrong, f"{path}: " + "; ".join(wrong)
 
 
 def _doctests(path):
