@@ -286,6 +286,19 @@ class PredictiveDensity:
     memory_budget : int, default 64 MiB
         Bytes of float64 temporaries per block (at least 1024).
 
+    Attributes
+    ----------
+    x : ndarray, shape (n_points, n_inputs)
+        The checked inputs.
+    y_grid : ndarray
+        The output grid.
+    weights : ndarray
+        Trapezoid-rule weights of the grid (``density @ weights`` integrates over it).
+    total : ndarray, shape (n_points, len(y_grid))
+        Sum of the added draws' densities.
+    count : int
+        Number of draws added.
+
     Raises
     ------
     TypeError
@@ -423,8 +436,7 @@ class PredictiveDensity:
         >>> model = symhmc.MLP(hidden=(2,), noise_std=1.0)
         >>> acc = symhmc.ppd.PredictiveDensity(model, [0.0])
         >>> acc.add(np.zeros((1, model.dim)))
-        >>> weights = symhmc.ppd.trapezoid_weights(acc.y_grid)
-        >>> np.round(acc.normalised() @ weights, 6)
+        >>> np.round(acc.normalised() @ acc.weights, 6)   # trapezoid rule on the grid
         array([1.])
         """
         return _normalise(self.density(), self.weights, self.floor)
