@@ -21,7 +21,22 @@ _MAX_LISTED = 3
 
 
 class DataScaleWarning(RuntimeWarning):
-    """The inputs or targets given to :func:`symhmc.sample` are far from standardized."""
+    """The inputs or targets given to :func:`symhmc.sample` are far from standardized.
+
+    A ``RuntimeWarning``: a column with ``|mean| > 3`` or a standard deviation outside
+    ``[0.1, 10]``. The priors assume unit-scale data; standardize and transform predictions back.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> x = np.linspace(-1, 1, 10)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = symhmc.sample(symhmc.MLP(hidden=(1,)), x, 50 * x + 300, chains=2, warmup=10, seed=0,
+    ...                       progress=False)
+    >>> any(issubclass(w.category, symhmc.DataScaleWarning) for w in caught)
+    True
+    """
 
 
 def _column_problem(values: np.ndarray) -> str | None:

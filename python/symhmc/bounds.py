@@ -110,7 +110,7 @@ def mode_probabilities(modes: int = DEFAULT_MODES) -> np.ndarray:
 
     Examples
     --------
-    >>> mode_probabilities(3).round(4)
+    >>> symhmc.bounds.mode_probabilities(3).round(4)
     array([0.5665, 0.3505, 0.083 ])
     """
     modes = positive_int(modes, "modes")
@@ -142,6 +142,15 @@ def check_probabilities(probs, modes: int | None = None, name: str = "probs") ->
         If ``probs`` is not numeric or ``modes`` is not an integer.
     ValueError
         If any of the conditions above fails.
+
+    Examples
+    --------
+    >>> symhmc.bounds.check_probabilities([0.25, 0.75])
+    array([0.25, 0.75])
+    >>> symhmc.bounds.check_probabilities([0.5, 0.6])
+    Traceback (most recent call last):
+        ...
+    ValueError: probs must sum to 1 (within 1e-09), got 1.1
     """
     arr = as_float_array(probs, name, ndim=1)
     if np.any(arr <= 0):
@@ -205,6 +214,20 @@ def expected_chains(probs, *, method: str = "auto") -> float:
     -------
     float
         ``E[G]`` (equal probabilities give ``nu * H_nu``).
+
+    Raises
+    ------
+    TypeError
+        If ``probs`` is not numeric.
+    ValueError
+        If ``probs`` is not 1-D, positive and summing to 1, or ``method`` is unknown.
+
+    Examples
+    --------
+    >>> round(symhmc.bounds.expected_chains(symhmc.bounds.mode_probabilities(3)), 4)
+    12.7309
+    >>> symhmc.bounds.expected_chains([0.5, 0.5])   # 2 * (1 + 1/2)
+    3.0
     """
     probs = _probs_arg(probs)
     route = _auto_route(method, probs, ("inclusion-exclusion", "integral"), "integral")
@@ -242,6 +265,19 @@ def prob_all_visited(g, probs, *, method: str = "auto"):
     -------
     float or numpy.ndarray
         Same shape as ``g``; values in [0, 1], non-decreasing in ``g``.
+
+    Raises
+    ------
+    TypeError
+        If ``g`` does not hold whole numbers, or ``probs`` is not numeric.
+    ValueError
+        If ``g`` is negative, ``probs`` is not 1-D, positive and summing to 1, or ``method``
+        is unknown.
+
+    Examples
+    --------
+    >>> symhmc.bounds.prob_all_visited([1, 2, 3], [0.5, 0.5])   # 1 - 2 * 0.5**g for g >= 1
+    array([0.  , 0.5 , 0.75])
     """
     probs = _probs_arg(probs)
     route = _auto_route(method, probs, ("inclusion-exclusion", "contour"), "contour")
@@ -321,6 +357,7 @@ def chains_needed(modes: int | None = None, p: float = 0.99, probs=None,
 
     Examples
     --------
+    >>> from symhmc.bounds import chains_needed
     >>> chains_needed(3, 0.99), chains_needed(3, 0.99, method="exact")
     (1274, 54)
     """

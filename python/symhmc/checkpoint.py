@@ -35,7 +35,24 @@ _NOT_FINGERPRINTED = ("threads", "chains", "chains_rule", "first_chain")
 
 
 class CheckpointMismatch(ValueError):
-    """The checkpoint file was written by a run with other settings, seed, model or data."""
+    """The checkpoint file was written by a run with other settings, seed, model or data.
+
+    A ``ValueError`` raised by :func:`symhmc.sample` with ``checkpoint=``; its message names what
+    differs. ``overwrite=True`` starts over instead.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "run.npz")
+    >>> x = np.linspace(-1, 1, 10)
+    >>> model = symhmc.MLP(hidden=(1,))
+    >>> _ = symhmc.sample(model, x, x**2, chains=2, warmup=10, seed=0, progress=False, checkpoint=path)
+    >>> try:
+    ...     symhmc.sample(model, x, x**2, chains=2, warmup=10, seed=1, progress=False, checkpoint=path)
+    ... except symhmc.checkpoint.CheckpointMismatch as exc:
+    ...     print("seed" in str(exc))
+    True
+    """
 
 
 def _array_hash(a: np.ndarray) -> str:
@@ -45,7 +62,44 @@ def _array_hash(a: np.ndarray) -> str:
 
 def run_fingerprint(settings: dict, *, init, first_chain: int, model, x, y, target_name: str,
                     dim: int) -> dict[str, Any]:
-    """What fixes the draws of every chain of a run, as a JSON-able dict."""
+    """What fixes the draws of every chain of a run, as a JSON-able dict.
+
+    The sampler settings (without those that change no chain's draws: ``threads``, ``chains``,
+    ``chains_rule``, ``first_chain``), the initial points (a hash for arrays and results), the
+    model, a fingerprint of the data and the target's type and dimension. Two runs whose
+    fingerprints are equal give the same chain ``c`` bit for bit.
+
+    Parameters
+    ----------
+    settings : dict
+        The run's settings (``results.settings``).
+    init : str, array_like or SampleResults
+        The ``init`` argument of :func:`symhmc.sample`.
+    first_chain : int
+        Index of the first chain (row 0 of an ``init`` array belongs to it).
+    model : MLP or None
+        The model (``None`` for a raw target).
+    x, y : ndarray or None
+        The training data (``None`` for a raw target).
+    target_name : str
+        Type name of the compiled target.
+    dim : int
+        Length of a draw.
+
+    Returns
+    -------
+    dict
+        The fingerprint (nested dicts of plain values).
+
+    Examples
+    --------
+    >>> model = symhmc.MLP(hidden=(1,))
+    >>> x = np.linspace(-1, 1, 5)
+    >>> fp = symhmc.checkpoint.run_fingerprint({"seed": 0, "threads": 2}, init="uniform", first_chain=0,
+    ...                                        model=model, x=x, y=x, target_name="Posterior", dim=model.dim)
+    >>> "threads" in fp, fp["seed"], fp["init_points"], fp["target"]
+    (False, 0, 'uniform', {'type': 'Posterior', 'dim': 5})
+    """
     fp: dict[str, Any] = {k: v for k, v in settings.items() if k not in _NOT_FINGERPRINTED}
     if isinstance(init, str):
         fp["init_points"] = init

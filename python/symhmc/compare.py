@@ -35,11 +35,28 @@ class PredictiveComparison:
         The same for the mean noise scale (NaN when the model has a fixed noise).
     max_abs_z : float
         The largest ``|z|`` over all compared statistics.
+    n_tests : int
+        Number of compared statistics (``2 * n_points``, plus 1 when both runs sample the
+        noise scale).
     p_value : float
         Bonferroni-corrected two-sided p-value of ``max_abs_z`` over the ``n_tests``
         statistics (conservative: the statistics are positively correlated).
     alpha : float
         The level at which :attr:`indistinguishable` is decided.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.uniform(-2, 2, 20)
+    >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+    >>> model = symhmc.MLP(hidden=(2,))
+    >>> a = symhmc.sample(model, x, y, chains=16, warmup=50, seed=0, progress=False)
+    >>> b = symhmc.sample(model, x, y, chains=16, warmup=50, seed=1, progress=False)
+    >>> result = symhmc.compare_predictive(a, b, np.linspace(-2, 2, 10)[:, None])
+    >>> result.z_mean.shape, result.n_tests
+    ((10,), 21)
+    >>> bool(0.0 <= result.p_value <= 1.0)
+    True
     """
 
     z_mean: np.ndarray
@@ -56,7 +73,27 @@ class PredictiveComparison:
         return bool(self.p_value >= self.alpha)
 
     def as_dict(self) -> dict:
-        """Plain numbers for JSON reports."""
+        """Plain numbers for JSON reports.
+
+        Returns
+        -------
+        dict
+            ``max_abs_z``, ``n_tests``, ``p_value``, ``alpha``, ``indistinguishable``,
+            ``max_abs_z_mean``, ``max_abs_z_std`` and ``z_sigma``.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.uniform(-2, 2, 20)
+        >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+        >>> model = symhmc.MLP(hidden=(2,))
+        >>> a = symhmc.sample(model, x, y, chains=16, warmup=50, seed=0, progress=False)
+        >>> b = symhmc.sample(model, x, y, chains=16, warmup=50, seed=1, progress=False)
+        >>> result = symhmc.compare_predictive(a, b, np.linspace(-2, 2, 10)[:, None])
+        >>> sorted(result.as_dict())  # doctest: +NORMALIZE_WHITESPACE
+        ['alpha', 'indistinguishable', 'max_abs_z', 'max_abs_z_mean', 'max_abs_z_std', 'n_tests',
+         'p_value', 'z_sigma']
+        """
         return {"max_abs_z": self.max_abs_z, "n_tests": self.n_tests, "p_value": self.p_value,
                 "alpha": self.alpha, "indistinguishable": self.indistinguishable,
                 "max_abs_z_mean": float(np.max(np.abs(self.z_mean))),
@@ -124,15 +161,32 @@ def compare_predictive(a, b, x, *, alpha: float = DEFAULT_ALPHA, n_bootstrap: in
     Returns
     -------
     PredictiveComparison
+        The standardized differences, the p-value and the decision at level ``alpha``.
 
     Raises
     ------
     ValueError
-        If a run has no model or fewer than 2 chains, the models differ, ``x`` is malformed,
-        or ``alpha`` / ``n_bootstrap`` are out of range.
+        If a run has no model or fewer than 2 chains, the models differ, ``x`` is not 2-D or
+        holds NaN, or ``alpha`` / ``n_bootstrap`` are out of range.
+    TypeError
+        If ``x`` is not numeric.
 
     Examples
     --------
+    Two runs of the same model with different seeds (16 short chains each):
+
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.uniform(-2, 2, 20)
+    >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+    >>> model = symhmc.MLP(hidden=(2,))
+    >>> a = symhmc.sample(model, x, y, chains=16, warmup=50, seed=0, progress=False)
+    >>> b = symhmc.sample(model, x, y, chains=16, warmup=50, seed=1, progress=False)
+    >>> result = symhmc.compare_predictive(a, b, np.linspace(-2, 2, 10)[:, None])
+    >>> result.n_tests   # mean and sd of f at 10 inputs, and the mean noise scale
+    21
+
+    The comparison of a long-warmup run with a gradient-adapted one, as in the benchmarks:
+
     >>> ref = symhmc.sample(model, x, y, chains=128)                      # doctest: +SKIP
     >>> fast = symhmc.sample(model, x, y, chains=128, adaptation="gradient")  # doctest: +SKIP
     >>> symhmc.compare_predictive(ref, fast, np.linspace(-3, 3, 50)[:, None]).indistinguishable  # doctest: +SKIP

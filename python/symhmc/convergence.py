@@ -87,7 +87,18 @@ def _arviz():
 
 
 def arviz_available() -> bool:
-    """Whether :func:`rhat` and the ESS functions can use ArviZ (``backend="auto"`` then does)."""
+    """Whether :func:`rhat` and the ESS functions can use ArviZ.
+
+    Returns
+    -------
+    bool
+        True when ArviZ 0.x is importable (``backend="auto"`` then uses it).
+
+    Examples
+    --------
+    >>> isinstance(symhmc.diagnostics.arviz_available(), bool)
+    True
+    """
     return _arviz() is not None
 
 
@@ -261,28 +272,117 @@ def _per_element(x, backend: str, min_chains: int, arviz_fn, numpy_fn):
 def rhat(x, *, backend: str = "auto"):
     """Rank-normalized split R-hat (ArviZ's default ``method="rank"``; Vehtari et al. 2021).
 
-    The maximum of the bulk (rank-normalized split) and tail (rank-normalized folded split)
-    R-hat. ``x``: ``(chain, draw)`` -> float, or ``(chain, draw, ...)`` -> one value per trailing
-    element. ``NaN`` with fewer than 2 chains or 4 draws per chain, or for constant draws.
-    ``backend``: ``"auto"`` (ArviZ when importable), ``"arviz"`` or ``"numpy"``.
+    The maximum of the bulk (rank-normalized split) and tail (rank-normalized folded split) R-hat.
+
+    Parameters
+    ----------
+    x : array_like, shape (chain, draw, ...)
+        Draws laid out by chain.
+    backend : {"auto", "arviz", "numpy"}, default "auto"
+        ``"auto"``: ArviZ 0.x when importable, else the NumPy implementation.
+
+    Returns
+    -------
+    float or ndarray
+        A float for ``(chain, draw)`` input, else one value per trailing element. ``NaN`` with
+        fewer than 2 chains or 4 draws per chain, or for constant draws.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` has fewer than 2 dimensions, holds NaN or infinity, or ``backend`` is unknown.
+    TypeError
+        If ``x`` is not numeric.
+    ImportError
+        If ``backend="arviz"`` and ArviZ 0.x is not importable.
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).normal(size=(4, 200))
+    >>> bool(symhmc.diagnostics.rhat(x, backend="numpy") < 1.01)
+    True
+    >>> x[0] += 3.0   # one chain elsewhere
+    >>> bool(symhmc.diagnostics.rhat(x, backend="numpy") > 1.1)
+    True
+    >>> symhmc.diagnostics.rhat(x[:, :1])   # one draw per chain: use nested_rhat
+    nan
     """
     return _per_element(x, backend, 2, lambda a: _arviz().rhat(a, method="rank"), _rhat_rank_numpy)
 
 
 def ess_bulk(x, *, backend: str = "auto"):
-    """Bulk effective sample size: ESS of the rank-normalized split chains (ArviZ ``method="bulk"``).
+    """Bulk effective sample size (ArviZ ``method="bulk"``).
 
-    ``x``: ``(chain, draw)`` -> float, or ``(chain, draw, ...)`` -> one value per trailing
-    element; ``NaN`` with fewer than 4 draws per chain.
+    The ESS of the rank-normalized split chains.
+
+    Parameters
+    ----------
+    x : array_like, shape (chain, draw, ...)
+        Draws laid out by chain.
+    backend : {"auto", "arviz", "numpy"}, default "auto"
+        ``"auto"``: ArviZ 0.x when importable, else the NumPy implementation.
+
+    Returns
+    -------
+    float or ndarray
+        A float for ``(chain, draw)`` input, else one value per trailing element; ``NaN`` with
+        fewer than 4 draws per chain.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` has fewer than 2 dimensions, holds NaN or infinity, or ``backend`` is unknown.
+    TypeError
+        If ``x`` is not numeric.
+    ImportError
+        If ``backend="arviz"`` and ArviZ 0.x is not importable.
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).normal(size=(4, 200, 3))   # independent draws
+    >>> ess = symhmc.diagnostics.ess_bulk(x, backend="numpy")
+    >>> ess.shape, bool(np.all((ess > 500) & (ess < 1200)))
+    ((3,), True)
     """
     return _per_element(x, backend, 1, lambda a: _arviz().ess(a, method="bulk"), _ess_bulk_numpy)
 
 
 def ess_tail(x, *, prob: tuple[float, float] = (0.05, 0.95), backend: str = "auto"):
-    """Tail effective sample size: the smaller ESS of the indicators ``x <= q_prob`` for the two
-    quantiles in ``prob`` (default 5 % and 95 %), with split chains (ArviZ ``method="tail"``).
+    """Tail effective sample size (ArviZ ``method="tail"``).
 
-    Shapes and ``NaN`` rule as for :func:`ess_bulk`.
+    The smaller ESS of the indicators ``x <= q_prob`` for the two quantiles in ``prob``, with split
+    chains.
+
+    Parameters
+    ----------
+    x : array_like, shape (chain, draw, ...)
+        Draws laid out by chain.
+    prob : tuple of float, default (0.05, 0.95)
+        The two quantile probabilities, each strictly between 0 and 1.
+    backend : {"auto", "arviz", "numpy"}, default "auto"
+        ``"auto"``: ArviZ 0.x when importable, else the NumPy implementation.
+
+    Returns
+    -------
+    float or ndarray
+        A float for ``(chain, draw)`` input, else one value per trailing element; ``NaN`` with
+        fewer than 4 draws per chain.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` has fewer than 2 dimensions, holds NaN or infinity, or ``backend`` is unknown.
+    TypeError
+        If ``x`` is not numeric.
+    ImportError
+        If ``backend="arviz"`` and ArviZ 0.x is not importable.
+        Also if ``prob`` is not two probabilities in (0, 1).
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).normal(size=(4, 200))
+    >>> bool(symhmc.diagnostics.ess_tail(x, backend="numpy") > 300)
+    True
     """
     p = as_float_array(prob, "prob", ndim=1)
     if p.shape != (2,) or not np.all((p > 0) & (p < 1)):
@@ -322,15 +422,15 @@ def _superchain_order(superchains, n_chains: int) -> tuple[np.ndarray, int, int]
 
 
 def nested_rhat(draws, superchains):
-    """Nested R-hat of Margossian, Hoffman, Sountsov, Riou-Durand, Vehtari and Gelman,
-    "Nested R-hat: assessing the convergence of Markov chain Monte Carlo when running many
-    short chains" (arXiv:2110.13017): the definition of the paper's equations for
-    ``B_nu``, ``W_nu`` and ``R_nu`` (numbered 4-8 in the 2024 version), exactly as implemented
-    by the Stan ``posterior`` R package's ``rhat_nested`` (same ``ddof=1`` variances, same
-    zero terms for one chain per superchain or one draw per chain).
+    """Nested R-hat over superchains of chains, for many short chains.
 
-    ``draws``: ``(chain, draw, ...)``. ``superchains``: the number ``K`` of superchains, formed
-    by ``K`` equal groups of consecutive chains, or one label per chain (groups of equal size).
+    The statistic of Margossian, Hoffman, Sountsov, Riou-Durand, Vehtari and Gelman,
+    "Nested R-hat: assessing the convergence of Markov chain Monte Carlo when running many
+    short chains" (arXiv:2110.13017): the paper's equations for ``B_nu``, ``W_nu`` and ``R_nu``
+    (numbered 4-8 in the 2024 version), exactly as implemented by the Stan ``posterior`` R
+    package's ``rhat_nested`` (same ``ddof=1`` variances, same zero terms for one chain per
+    superchain or one draw per chain).
+
     With ``K`` superchains of ``M`` chains of ``N`` draws, ``theta[n, m, k]``::
 
         superchain mean   theta_k   = mean over m, n of theta[n, m, k]
@@ -343,9 +443,39 @@ def nested_rhat(draws, superchains):
     With one draw per chain the within-chain term is 0 and ``W_nu`` is the spread of chains
     inside their superchain, which is the many-short-chains case. Note ``R_nu >= 1`` always and,
     unlike classic R-hat, it is ``sqrt(1 + B/W)`` rather than ``sqrt((N-1)/N + B/W)`` (the
-    paper's footnote). ``NaN`` where ``W_nu = 0`` and ``B_nu = 0``, ``inf`` where only
-    ``W_nu = 0``. Returns a float for ``(chain, draw)`` input, else one value per trailing element.
-    Needs more than one chain per superchain or more than one draw per chain.
+    paper's footnote).
+
+    Parameters
+    ----------
+    draws : array_like, shape (chain, draw, ...)
+        Draws laid out by chain.
+    superchains : int or array_like
+        The number ``K >= 2`` of superchains, formed by ``K`` equal groups of consecutive chains,
+        or one label per chain (at least 2 labels, groups of equal size).
+
+    Returns
+    -------
+    float or ndarray
+        A float for ``(chain, draw)`` input, else one value per trailing element. ``NaN`` where
+        ``W_nu = 0`` and ``B_nu = 0``, ``inf`` where only ``W_nu = 0``.
+
+    Raises
+    ------
+    TypeError
+        If ``draws`` is not numeric, or ``superchains`` is neither an integer nor labels.
+    ValueError
+        If ``draws`` has fewer than 2 dimensions or holds NaN or infinity, the superchains are
+        fewer than 2 or of unequal size, or there is only one chain per superchain and one draw
+        per chain.
+
+    Examples
+    --------
+    >>> draws = np.random.default_rng(0).normal(size=(256, 1))   # 256 chains, one draw each
+    >>> bool(symhmc.diagnostics.nested_rhat(draws, superchains=4) < 1.05)
+    True
+    >>> draws[:64] += 2.0   # the first superchain stuck elsewhere
+    >>> bool(symhmc.diagnostics.nested_rhat(draws, superchains=4) > 1.2)
+    True
     """
     arr = as_float_array(draws, "draws")
     if arr.ndim < 2:

@@ -49,19 +49,52 @@ def _worst(values: np.ndarray, largest: bool):
 def function_space(f, *, superchains=None, rhat_threshold: float = 1.01, backend: str = "auto") -> dict:
     """R-hat and ESS of network predictions (function space) rather than weights.
 
-    ``f``: predictions at chosen inputs, ``(chain, draw, n_points)`` (``(chain, draw)`` is one
-    point). Returns a dict of per-point arrays ``(n_points,)``:
+    Predictions are free of the weight-space symmetries that make weight-space R-hat
+    meaningless. NaN values are ignored in the worst cases of the summary (a worst case is NaN,
+    with index ``None``, when every point is NaN).
 
-    * ``"rhat"``, ``"ess_bulk"``, ``"ess_tail"`` -- :func:`rhat`, :func:`ess_bulk`,
-      :func:`ess_tail` (``NaN`` when chains have fewer than 4 draws, as with one draw per chain);
-    * ``"nested_rhat"`` -- :func:`nested_rhat` when ``superchains`` is given;
+    Parameters
+    ----------
+    f : array_like, shape (chain, draw, n_points) or (chain, draw)
+        Predictions at chosen inputs (2-D: one point).
+    superchains : int or array_like, optional
+        Also compute :func:`nested_rhat` over these superchains (needed with fewer than 4 draws
+        per chain, e.g. one draw per chain).
+    rhat_threshold : float, default 1.01
+        Threshold of ``frac_rhat_above`` in the summary (at least 1).
+    backend : {"auto", "arviz", "numpy"}, default "auto"
+        Backend of :func:`rhat`, :func:`ess_bulk` and :func:`ess_tail`.
 
-    and ``"summary"``, a dict of worst cases over the points: ``max_rhat`` / ``argmax_rhat``,
-    ``min_ess_bulk`` / ``argmin_ess_bulk``, ``min_ess_tail`` / ``argmin_ess_tail``,
-    ``max_nested_rhat`` / ``argmax_nested_rhat`` (with superchains), ``frac_rhat_above`` (share
-    of points whose R-hat, or nested R-hat when split R-hat is undefined, exceeds
-    ``rhat_threshold``), ``n_points``, ``n_chains``, ``n_draws``. NaN values are ignored in the
-    worst cases (a worst case is NaN, with index ``None``, when every point is NaN).
+    Returns
+    -------
+    dict
+        Per-point arrays ``(n_points,)`` under ``"rhat"``, ``"ess_bulk"``, ``"ess_tail"`` (``NaN``
+        when chains have fewer than 4 draws) and ``"nested_rhat"`` (with ``superchains``); and
+        ``"summary"``, a dict of worst cases over the points: ``max_rhat`` / ``argmax_rhat``,
+        ``min_ess_bulk`` / ``argmin_ess_bulk``, ``min_ess_tail`` / ``argmin_ess_tail``,
+        ``max_nested_rhat`` / ``argmax_nested_rhat`` (with superchains), ``frac_rhat_above`` (share
+        of points whose R-hat, or nested R-hat when split R-hat is undefined, exceeds
+        ``rhat_threshold``), ``n_points``, ``n_chains``, ``n_draws`` (and ``note`` with fewer than
+        4 draws per chain).
+
+    Raises
+    ------
+    TypeError
+        If ``f`` is not numeric, or ``superchains`` is neither an integer nor labels.
+    ValueError
+        If ``f`` does not have 2 or 3 dimensions or holds NaN or infinity, ``rhat_threshold`` is
+        below 1, ``backend`` is unknown, or the superchains do not divide the chains.
+    ImportError
+        If ``backend="arviz"`` and ArviZ 0.x is not importable.
+
+    Examples
+    --------
+    >>> f = np.random.default_rng(0).normal(size=(16, 1, 5))   # 16 chains, 1 draw, 5 inputs
+    >>> out = symhmc.diagnostics.function_space(f, superchains=4, backend="numpy")
+    >>> out["nested_rhat"].shape, out["summary"]["n_chains"]
+    ((5,), 16)
+    >>> bool(np.isnan(out["summary"]["max_rhat"]))   # split R-hat needs 4 draws per chain
+    True
     """
     arr = as_float_array(f, "f")
     if arr.ndim not in (2, 3):
@@ -122,18 +155,46 @@ def _check_stat(value, name: str) -> np.ndarray:
 def sampler_health(stats: Mapping, *, max_tree_depth: int | None = None, as_frame: bool = False) -> dict:
     """Per-chain and total sampler health from NUTS statistics under ArviZ names.
 
-    ``stats``: a mapping with any of ``"diverging"`` (bool), ``"tree_depth"``,
-    ``"acceptance_rate"``, ``"step_size"``, ``"n_steps"`` (leapfrog steps = gradient
-    evaluations per draw), each ``(chain, draw)`` (a 1-D array is one draw per chain); other keys
-    are ignored. ``max_tree_depth``: the sampler's limit, to count draws that hit it
-    (``tree_depth >= max_tree_depth``).
+    Parameters
+    ----------
+    stats : mapping
+        Any of ``"diverging"`` (bool), ``"tree_depth"``, ``"acceptance_rate"``, ``"step_size"``,
+        ``"n_steps"`` (leapfrog steps = gradient evaluations per draw), each ``(chain, draw)`` (a
+        1-D array is one draw per chain); other keys are ignored. E.g. ``results.stats``.
+    max_tree_depth : int, optional
+        The sampler's limit, to count draws that hit it (``tree_depth >= max_tree_depth``).
+    as_frame : bool, default False
+        Give ``per_chain`` as a pandas DataFrame indexed by chain.
 
-    Returns ``{"per_chain": {column: array (n_chains,)}, "totals": {name: number}}``; the
-    per-chain columns are ``chain``, ``n_draws`` and, for the statistics present,
-    ``divergences``, ``mean_tree_depth``, ``max_tree_depth``, ``tree_depth_hits`` (with
-    ``max_tree_depth``), ``mean_acceptance``, ``step_size`` (mean over draws), ``grad_evals``.
-    ``as_frame=True`` gives ``per_chain`` as a pandas DataFrame (pandas must be installed).
-    :func:`format_table` prints ``per_chain`` as text.
+    Returns
+    -------
+    dict
+        ``{"per_chain": {column: array (n_chains,)}, "totals": {name: number}}``; the per-chain
+        columns are ``chain``, ``n_draws`` and, for the statistics present, ``divergences``,
+        ``mean_tree_depth``, ``max_tree_depth``, ``tree_depth_hits`` (with ``max_tree_depth``),
+        ``mean_acceptance``, ``step_size`` (mean over draws), ``grad_evals``. :func:`format_table`
+        prints ``per_chain`` as text.
+
+    Raises
+    ------
+    TypeError
+        If ``stats`` is not a mapping or a statistic is not numeric.
+    ValueError
+        If no known statistic is present, their shapes differ, an array is empty or not finite,
+        ``diverging`` is not boolean, or ``max_tree_depth`` is not a positive integer or is given
+        without ``tree_depth``.
+    ImportError
+        If ``as_frame=True`` and pandas is not installed.
+
+    Examples
+    --------
+    >>> stats = {"diverging": np.array([[False, True], [False, False]]),
+    ...          "tree_depth": np.array([[3, 4], [10, 2]])}
+    >>> health = symhmc.diagnostics.sampler_health(stats, max_tree_depth=10)
+    >>> health["totals"]["divergences"], health["totals"]["tree_depth_hits"]
+    (1, 1)
+    >>> health["per_chain"]["divergences"]
+    array([1, 0])
     """
     if not isinstance(stats, Mapping):
         raise TypeError(f"stats must be a mapping of (chain, draw) arrays, got {type(stats).__name__}")
@@ -197,8 +258,36 @@ def sampler_health(stats: Mapping, *, max_tree_depth: int | None = None, as_fram
 
 
 def format_table(columns: Mapping, *, max_rows: int = 20) -> str:
-    """Plain-text table of equal-length columns (e.g. ``sampler_health(...)["per_chain"]``);
-    only the first and last rows when there are more than ``max_rows``."""
+    """Plain-text table of equal-length columns.
+
+    Only the first and last rows are shown when there are more than ``max_rows``.
+
+    Parameters
+    ----------
+    columns : mapping
+        Column name to a 1-D array (e.g. ``sampler_health(...)["per_chain"]``).
+    max_rows : int, default 20
+        Most rows shown in full.
+
+    Returns
+    -------
+    str
+        The table, one line per row, columns right-aligned.
+
+    Raises
+    ------
+    TypeError
+        If ``columns`` is not a non-empty mapping.
+    ValueError
+        If the columns have different lengths.
+
+    Examples
+    --------
+    >>> print(symhmc.diagnostics.format_table({"chain": [0, 1], "acceptance": [0.81234, 0.9]}))
+    chain  acceptance
+        0      0.8123
+        1         0.9
+    """
     if not isinstance(columns, Mapping) or not columns:
         raise TypeError("columns must be a non-empty mapping of equal-length arrays")
     cols = {str(k): np.asarray(v) for k, v in columns.items()}
@@ -227,9 +316,28 @@ _WEIGHT_METHODS = ("canonicalize", "align", "none")
 
 
 def parameter_names(model, dim: int | None = None) -> list[str]:
-    """Names of the coordinates of a flat posterior vector: ``W{l}[i,j]`` (layer ``l``, output
-    neuron ``i``, input ``j``), ``b{l}[i]``, then ``log_sigma`` when ``dim`` (default
-    ``model.dim``) includes it."""
+    """Names of the coordinates of a flat posterior vector.
+
+    ``W{l}[i,j]`` (layer ``l``, output neuron ``i``, input ``j``), ``b{l}[i]``, then ``log_sigma``
+    when ``dim`` includes it.
+
+    Parameters
+    ----------
+    model : MLP
+        The network.
+    dim : int, optional
+        Length of the vectors (default ``model.dim``): ``model.n_params + 1`` adds ``log_sigma``.
+
+    Returns
+    -------
+    list of str
+        One name per network parameter (and ``log_sigma``).
+
+    Examples
+    --------
+    >>> symhmc.diagnostics.parameter_names(symhmc.MLP(hidden=(1,)))
+    ['W0[0,0]', 'b0[0]', 'W1[0,0]', 'b1[0]', 'log_sigma']
+    """
     dim = model.dim if dim is None else dim
     names = []
     for layer, (n_out, n_in) in enumerate(model.layer_shapes):
@@ -287,22 +395,26 @@ def weight_space(results_or_draws, model=None, *, method: str = "canonicalize", 
     results_or_draws : SampleResults or array (chain, draw, n_params or dim)
         A sampling run, or plain draws laid out by chain (e.g. ``results.draws``, or an external
         sampler's output; a trailing ``log sigma`` is kept and is symmetry-free).
-    model : MLP
+    model : MLP, optional
         The network (taken from the results when omitted).
-    method : {"canonicalize", "align", "none"}
+    method : {"canonicalize", "align", "none"}, default "canonicalize"
         ``"canonicalize"``: :func:`symhmc.symmetry.canonicalize` (per draw, deterministic);
         ``"align"``: :func:`symhmc.symmetry.align` with ``method="match"`` over all draws
         together (options from ``align_options``); ``"none"``: the raw weights (for comparison;
         the only choice without a model).
-    superchains : int, labels or None
+    superchains : int or array_like, optional
         Also compute nested R-hat over superchains of chains (see :func:`nested_rhat`); needed
         when chains hold fewer than 4 draws (e.g. one draw per chain).
-    groups : labels or None
+    groups : array_like, optional
         One label per chain (e.g. a mode or a chain group): the same statistics are also
         computed within each group, returned under ``"groups"`` (groups with one chain get
         ``NaN`` R-hat).
-    rhat_threshold : float
-        For ``frac_rhat_above`` in the summary.
+    rhat_threshold : float, default 1.01
+        For ``frac_rhat_above`` in the summary (at least 1).
+    backend : {"auto", "arviz", "numpy"}, default "auto"
+        Backend of :func:`rhat`, :func:`ess_bulk` and :func:`ess_tail`.
+    align_options : mapping, optional
+        Keyword arguments of :func:`symhmc.symmetry.align` (``method="align"`` only).
 
     Returns
     -------
@@ -313,6 +425,26 @@ def weight_space(results_or_draws, model=None, *, method: str = "canonicalize", 
         ``min_ess_bulk``..., ``max_nested_rhat``..., ``frac_rhat_above``, ``n_params``,
         ``n_chains``, ``n_draws``; NaN values are ignored) and, with ``groups``,
         ``"groups"``: ``{label: summary}``.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a :class:`symhmc.MLP`, the draws are not numeric, or
+        ``align_options`` is not a mapping.
+    ValueError
+        If ``method`` or ``backend`` is unknown, the model is missing (other than with
+        ``method="none"``), the draws are not ``(chain, draw, n_params or dim)`` or do not fit the
+        model, ``rhat_threshold`` is below 1, or ``groups`` does not have one label per chain.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.uniform(-2, 2, 20)
+    >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+    >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=8, warmup=50, seed=0, progress=False)
+    >>> ws = symhmc.diagnostics.weight_space(run, superchains=2, backend="numpy")
+    >>> len(ws["names"]), ws["nested_rhat"].shape, ws["summary"]["method"]
+    (8, (8,), 'canonicalize')
     """
     if method not in _WEIGHT_METHODS:
         raise ValueError(f"method must be one of {_WEIGHT_METHODS}, got {method!r}")

@@ -23,8 +23,30 @@ _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
 def gaussian_logpdf(y, mean, sigma):
-    """``log Normal(y | mean, sigma^2)`` elementwise (arrays broadcast): the observation model of
-    every :class:`MLP`, shared by the scores, the predictive density and the ArviZ export."""
+    """Elementwise Gaussian log density ``log Normal(y | mean, sigma^2)``.
+
+    The observation model of every :class:`MLP`, shared by the scores, the predictive density and
+    the ArviZ export. Arrays broadcast; no argument checks (a fast inner function).
+
+    Parameters
+    ----------
+    y : array_like
+        Observations.
+    mean : array_like
+        Means.
+    sigma : array_like
+        Standard deviations (positive).
+
+    Returns
+    -------
+    ndarray or float
+        The log densities, broadcast shape of the arguments.
+
+    Examples
+    --------
+    >>> round(float(symhmc.model.gaussian_logpdf(0.0, 0.0, 1.0)), 6)   # -log(2 pi) / 2
+    -0.918939
+    """
     z = (y - mean) / sigma
     return -0.5 * z * z - np.log(sigma) - _HALF_LOG_2PI
 
@@ -33,21 +55,43 @@ def gaussian_logpdf(y, mean, sigma):
 class MLP:
     """A fully connected network with a Gaussian likelihood and Gaussian priors.
 
+    Flat parameter vectors hold, layer by layer from input to output, the weight matrix
+    ``W`` (shape ``(out, in)``, row-major) then the bias ``b``; ``log sigma`` follows when the
+    noise scale is sampled. Frozen (hashable); arguments are checked on construction.
+
     Parameters
     ----------
-    hidden : sequence of int
+    hidden : sequence of int or int, default (3,)
         Width of every hidden layer; ``()`` gives Bayesian linear regression.
-    activation : {"tanh", "relu", "identity"}
+    activation : {"tanh", "relu", "identity"}, default "tanh"
         Activation of the hidden layers; the output layer is linear.
-    n_inputs, n_outputs : int
-        Input dimension and number of outputs.
-    prior_scale : float
+    n_inputs : int, default 1
+        Input dimension.
+    n_outputs : int, default 1
+        Number of outputs.
+    prior_scale : float, default 1.0
         Standard deviation of the N(0, prior_scale^2) prior on every weight and bias.
-    noise_std : float or None
+    noise_std : float or None, default None
         Fixed noise standard deviation, or ``None`` to sample sigma ~ HalfNormal(noise_prior_scale)
         as ``s = log(sigma)`` (the default, as in the paper).
-    noise_prior_scale : float
+    noise_prior_scale : float, default 1.0
         Scale of the HalfNormal prior on sigma when it is sampled.
+
+    Raises
+    ------
+    TypeError
+        If ``hidden`` is not a sequence of integers, or a size or scale has the wrong type.
+    ValueError
+        If ``activation`` is unknown, a size is below 1, a scale is not positive and finite, or
+        the network has more parameters than the compiled core holds.
+
+    Examples
+    --------
+    >>> model = symhmc.MLP(hidden=(3,))
+    >>> model.widths, model.n_params, model.dim
+    ((1, 3, 1), 10, 11)
+    >>> symhmc.MLP(hidden=(2, 2), noise_std=0.1).dim   # (2 + 2) + (4 + 2) + (2 + 1)
+    13
     """
 
     hidden: tuple[int, ...] = (3,)
@@ -99,6 +143,8 @@ class MLP:
 
     @property
     def samples_noise(self) -> bool:
+        """Whether ``log sigma`` is sampled (no fixed ``noise_std``).
+        """
         return self.noise_std is None
 
     @property
@@ -107,9 +153,29 @@ class MLP:
         return self.n_params + (1 if self.samples_noise else 0)
 
     def unpack(self, params) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Split flat vectors (shape ``(..., n_params or dim)``) into per-layer ``(W, b)`` views.
+        """Split flat vectors into per-layer ``(W, b)`` views.
 
-        ``W`` has shape ``(..., out, in)`` and ``b`` shape ``(..., out)``.
+        Parameters
+        ----------
+        params : array_like, shape (..., n_params) or (..., dim)
+            Flat vectors (a trailing ``log sigma`` is ignored).
+
+        Returns
+        -------
+        list of tuple of ndarray
+            One ``(W, b)`` per layer, input layer first: ``W`` of shape ``(..., out, in)`` and ``b``
+            of shape ``(..., out)``.
+
+        Raises
+        ------
+        ValueError
+            If the last axis of ``params`` is neither ``n_params`` nor ``dim`` long.
+
+        Examples
+        --------
+        >>> model = symhmc.MLP(hidden=(3,), noise_std=0.1)
+        >>> [(W.shape, b.shape) for W, b in model.unpack(np.arange(10.0))]
+        [((3, 1), (3,)), ((1, 3), (1,))]
         """
         params = np.asarray(params)
         if params.shape[-1:] not in ((self.n_params,), (self.dim,)):
@@ -125,7 +191,32 @@ class MLP:
         return layers
 
     def pack(self, layers: Sequence[tuple[np.ndarray, np.ndarray]], log_sigma=None) -> np.ndarray:
-        """Inverse of :meth:`unpack`; appends ``log_sigma`` when given."""
+        """Inverse of :meth:`unpack`: per-layer ``(W, b)`` to flat vectors.
+
+        Parameters
+        ----------
+        layers : sequence of tuple of array_like
+            One ``(W, b)`` per layer, ``W`` ending in ``(out, in)`` and ``b`` in ``(out,)``.
+        log_sigma : array_like, optional
+            Appended as the last coordinate when given.
+
+        Returns
+        -------
+        ndarray, shape (..., n_params) or (..., n_params + 1)
+            The flat vectors.
+
+        Raises
+        ------
+        ValueError
+            If the number of layers or a layer's shape does not fit the model.
+
+        Examples
+        --------
+        >>> model = symhmc.MLP(hidden=(3,))
+        >>> params = np.arange(11.0)
+        >>> np.array_equal(model.pack(model.unpack(params), log_sigma=params[-1]), params)
+        True
+        """
         if len(layers) != len(self.layer_shapes):
             raise ValueError(f"layers must hold {len(self.layer_shapes)} (W, b) pairs, got {len(layers)}")
         parts = []
@@ -140,9 +231,33 @@ class MLP:
         return np.concatenate(parts, axis=-1)
 
     def noise_scale(self, params, name: str = "params") -> np.ndarray:
-        """Noise standard deviation of each vector, shape ``params.shape[:-1]``: ``exp`` of the
-        trailing ``log sigma`` when the model samples it, else ``noise_std`` (vectors of length
-        ``n_params`` or :attr:`dim`). Raises naming ``name`` on a wrong last axis."""
+        """Noise standard deviation of each vector.
+
+        ``exp`` of the trailing ``log sigma`` when the model samples it, else ``noise_std``.
+
+        Parameters
+        ----------
+        params : array_like, shape (..., n_params or dim)
+            Flat vectors (``dim`` long when the model samples the noise scale).
+        name : str, default "params"
+            Argument name used in error messages.
+
+        Returns
+        -------
+        ndarray, shape params.shape[:-1]
+            The noise standard deviations.
+
+        Raises
+        ------
+        ValueError
+            If the last axis does not fit the model.
+
+        Examples
+        --------
+        >>> model = symhmc.MLP(hidden=(1,))
+        >>> model.noise_scale(np.zeros((2, model.dim)))
+        array([1., 1.])
+        """
         params = np.asarray(params, dtype=float)
         if self.noise_std is None:
             if params.shape[-1] != self.dim:
@@ -157,7 +272,33 @@ class MLP:
 
     # ----- data ---------------------------------------------------------------------------
     def check_x(self, x, name: str = "x") -> np.ndarray:
-        """``x`` as a float64 array ``(n_points, n_inputs)``; 1-D input is one feature."""
+        """Inputs as a float64 array ``(n_points, n_inputs)``.
+
+        Parameters
+        ----------
+        x : array_like, shape (n_points,) or (n_points, n_inputs)
+            Inputs; 1-D input is one feature.
+        name : str, default "x"
+            Argument name used in error messages.
+
+        Returns
+        -------
+        ndarray, shape (n_points, n_inputs)
+            The checked inputs.
+
+        Raises
+        ------
+        TypeError
+            If ``x`` is not numeric.
+        ValueError
+            If ``x`` does not have 1 or 2 dimensions, its columns do not match ``n_inputs``, or it
+            is empty or not finite.
+
+        Examples
+        --------
+        >>> symhmc.MLP().check_x([1, 2, 3]).shape
+        (3, 1)
+        """
         x = as_float_array(x, name, ndim=(1, 2))
         if x.ndim == 1:
             if self.n_inputs != 1:
@@ -168,7 +309,35 @@ class MLP:
         return x
 
     def check_y(self, y, n_points: int, name: str = "y") -> np.ndarray:
-        """``y`` as a float64 array ``(n_points, n_outputs)``."""
+        """Targets as a float64 array ``(n_points, n_outputs)``.
+
+        Parameters
+        ----------
+        y : array_like, shape (n_points,) or (n_points, n_outputs)
+            Targets.
+        n_points : int
+            Required number of rows (the rows of ``x``).
+        name : str, default "y"
+            Argument name used in error messages.
+
+        Returns
+        -------
+        ndarray, shape (n_points, n_outputs)
+            The checked targets.
+
+        Raises
+        ------
+        TypeError
+            If ``y`` is not numeric.
+        ValueError
+            If ``y`` does not have ``n_points`` rows and ``n_outputs`` columns, or is empty or not
+            finite.
+
+        Examples
+        --------
+        >>> symhmc.MLP().check_y([0.5, 1.5], n_points=2).shape
+        (2, 1)
+        """
         y = as_float_array(y, name, ndim=(1, 2))
         if y.ndim == 1:
             y = y[:, None]
@@ -187,9 +356,37 @@ class MLP:
         return params, single
 
     def posterior(self, x, y) -> "_core.Posterior":
-        """The compiled posterior target for data ``(x, y)`` (used by the samplers); warns
-        (``RuntimeWarning``) when ``x`` or ``y`` hold values beyond 1e6 in magnitude, far from
-        the standardized scale the priors suit."""
+        """The compiled posterior target for data ``(x, y)``, as the samplers use it.
+
+        Warns (:class:`~symhmc.DataScaleWarning`, a ``RuntimeWarning``) when ``x`` or ``y`` holds values
+        beyond 1e6 in magnitude, far from the standardized scale the priors suit.
+
+        Parameters
+        ----------
+        x : array_like, shape (n_points,) or (n_points, n_inputs)
+            Inputs (1-D: one feature).
+        y : array_like, shape (n_points,) or (n_points, n_outputs)
+            Targets.
+
+        Returns
+        -------
+        symhmc._core.Posterior
+            The target, to pass to :func:`symhmc.sample_target`.
+
+        Raises
+        ------
+        TypeError
+            If ``x`` or ``y`` is not numeric.
+        ValueError
+            If ``x`` or ``y`` does not fit the model, or holds NaN or infinity.
+
+        Examples
+        --------
+        >>> model = symhmc.MLP(hidden=(2,))
+        >>> target = model.posterior(np.linspace(-1, 1, 5), np.zeros(5))
+        >>> target.dim == model.dim
+        True
+        """
         x = self.check_x(x)
         y = self.check_y(y, x.shape[0])
         warn_if_badly_scaled(x, "x")
@@ -201,15 +398,74 @@ class MLP:
     def log_prob_and_grad(self, params, x, y, *, threads: int | None = None):
         """Log posterior density (all constants included) and its gradient.
 
-        ``params`` is one vector of length :attr:`dim` or a stack ``(n_vectors, dim)``; returns
-        a float and a vector, or arrays ``(n_vectors,)`` and ``(n_vectors, dim)``.
+        Parameters
+        ----------
+        params : array_like, shape (dim,) or (n_vectors, dim)
+            One vector or a stack of vectors.
+        x : array_like, shape (n_points,) or (n_points, n_inputs)
+            Inputs (1-D: one feature).
+        y : array_like, shape (n_points,) or (n_points, n_outputs)
+            Targets.
+        threads : int, optional
+            Threads of the compiled core (default: all).
+
+        Returns
+        -------
+        log_prob : float or ndarray of shape (n_vectors,)
+            The log density.
+        grad : ndarray of shape (dim,) or (n_vectors, dim)
+            Its gradient.
+
+        Raises
+        ------
+        TypeError
+            If an array argument is not numeric.
+        ValueError
+            If ``params``, ``x`` or ``y`` does not fit the model, or an array holds NaN or infinity.
+
+        Examples
+        --------
+        >>> model = symhmc.MLP(hidden=(2,))
+        >>> lp, grad = model.log_prob_and_grad(np.zeros(model.dim), [0.0, 1.0], [0.0, 0.5])
+        >>> isinstance(lp, float), grad.shape
+        (True, (8,))
         """
         params, single = self._check_params(params, self.dim)
         lp, grad = self.posterior(x, y).log_density(params, threads_arg(threads), True)
         return (float(lp[0]), grad[0]) if single else (lp, grad)
 
     def log_prob(self, params, x, y, *, threads: int | None = None):
-        """Log posterior density at one vector or a stack of vectors (see :meth:`log_prob_and_grad`)."""
+        """Log posterior density at one vector or a stack of vectors.
+
+        Parameters
+        ----------
+        params : array_like, shape (dim,) or (n_vectors, dim)
+            One vector or a stack of vectors.
+        x : array_like, shape (n_points,) or (n_points, n_inputs)
+            Inputs (1-D: one feature).
+        y : array_like, shape (n_points,) or (n_points, n_outputs)
+            Targets.
+        threads : int, optional
+            Threads of the compiled core (default: all).
+
+        Returns
+        -------
+        float or ndarray of shape (n_vectors,)
+            The log density (the same as :meth:`log_prob_and_grad`'s first value).
+
+        Raises
+        ------
+        TypeError
+            If an array argument is not numeric.
+        ValueError
+            If ``params``, ``x`` or ``y`` does not fit the model, or an array holds NaN or infinity.
+
+        Examples
+        --------
+        >>> model = symhmc.MLP(hidden=(2,))
+        >>> model.log_prob(np.zeros((3, model.dim)), [0.0, 1.0], [0.0, 0.5]).shape
+        (3,)
+        """
         params, single = self._check_params(params, self.dim)
         lp, _ = self.posterior(x, y).log_density(params, threads_arg(threads), False)
         return float(lp[0]) if single else lp
@@ -217,9 +473,36 @@ class MLP:
     def predict(self, params, x, *, threads: int | None = None) -> np.ndarray:
         """Network outputs ``f_theta(x)``.
 
-        ``params``: vectors of length ``n_params`` or :attr:`dim` (a trailing ``log sigma`` is
-        ignored), one or a stack. Returns ``(n_vectors, n_points)`` for one output
-        (``(n_vectors, n_points, n_outputs)`` otherwise); one vector drops the first axis.
+        Parameters
+        ----------
+        params : array_like, shape (n_params or dim,) or (n_vectors, n_params or dim)
+            One vector or a stack (a trailing ``log sigma`` is ignored).
+        x : array_like, shape (n_points,) or (n_points, n_inputs)
+            Inputs (1-D: one feature).
+        threads : int, optional
+            Threads of the compiled core (default: all).
+
+        Returns
+        -------
+        ndarray
+            ``(n_vectors, n_points)`` for one output (``(n_vectors, n_points, n_outputs)``
+            otherwise); one vector drops the first axis.
+
+        Raises
+        ------
+        TypeError
+            If ``params`` or ``x`` is not numeric.
+        ValueError
+            If ``params`` or ``x`` does not fit the model, or holds NaN or infinity.
+
+        Examples
+        --------
+        >>> model = symhmc.MLP(hidden=(2,))
+        >>> model.predict(np.zeros((4, model.dim)), np.linspace(-1, 1, 3))
+        array([[0., 0., 0.],
+               [0., 0., 0.],
+               [0., 0., 0.],
+               [0., 0., 0.]])
         """
         params = as_float_array(params, "params", ndim=(1, 2))
         if params.shape[-1] not in (self.n_params, self.dim):

@@ -49,8 +49,30 @@ DEFAULT_MEMORY_BUDGET = 64 * 2**20  # bytes of float64 temporaries per block
 class PPDConvergence(NamedTuple):
     """The KL curve of :func:`ppd_convergence`.
 
-    ``kl[i] = mean over x of KL(PPD_{chains[i]} || PPD_{previous[i]})``; ``kl_per_point``
-    (``(len(chains), n_points)``) is filled when asked for (``per_point=True``), else ``None``.
+    ``kl[i]`` is the mean over ``x`` of ``KL(PPD_{chains[i]} || PPD_{previous[i]})``. A named tuple.
+
+    Attributes
+    ----------
+    chains : ndarray of int
+        Chain counts of the curve.
+    previous : ndarray of int
+        The count each one is compared with.
+    kl : ndarray
+        Mean KL divergence over the inputs, one per entry of ``chains``.
+    kl_per_point : ndarray of shape (len(chains), n_points) or None
+        The KL at every input, when asked for (``per_point=True``).
+    y_grid : ndarray
+        The output grid of the densities.
+    n_points : int
+        Number of inputs compared.
+
+    Examples
+    --------
+    >>> draws = np.random.default_rng(0).normal(size=(6, 10))
+    >>> model = symhmc.MLP(hidden=(2,), noise_std=0.5)   # 7 parameters
+    >>> curve = symhmc.ppd.ppd_convergence(draws[:, :7], np.linspace(-1, 1, 5), model=model)
+    >>> curve.chains, curve.previous
+    (array([2, 3, 4, 5, 6]), array([1, 2, 3, 4, 5]))
     """
 
     chains: np.ndarray
@@ -76,13 +98,39 @@ def _y_grid_arg(y_grid) -> np.ndarray:
 
 
 def data_y_grid(y, points: int = DATA_GRID_POINTS, pad: float = DATA_GRID_PAD) -> np.ndarray:
-    """An output grid that fits the targets ``y``: ``points`` points on
-    ``[min(y) - pad * sd(y), max(y) + pad * sd(y)]``.
+    """An output grid that fits the targets ``y``.
 
-    For standardized targets this is close to the paper's [-3, 3] (a little wider); for targets
-    on another scale it still covers where the predictive density lives, so that a KL divergence
-    on it does not compare two densities that are both floored to nothing (the default of
+    ``points`` points on ``[min(y) - pad * sd(y), max(y) + pad * sd(y)]``. For standardized
+    targets this is close to the paper's [-3, 3] (a little wider); for targets on another scale it
+    still covers where the predictive density lives, so that a KL divergence on it does not
+    compare two densities that are both floored to nothing (the default of
     ``sample(..., chains="auto")``). Constant targets use ``sd = max(|y|, 1)`` instead of 0.
+
+    Parameters
+    ----------
+    y : array_like
+        Targets (any shape; flattened).
+    points : int, default 201
+        Number of grid points, at least 2.
+    pad : float, default 3.0
+        Padding on each side, in standard deviations of ``y``.
+
+    Returns
+    -------
+    ndarray, shape (points,)
+        The increasing grid.
+
+    Raises
+    ------
+    TypeError
+        If ``y`` is not numeric, ``points`` is not an integer or ``pad`` not a real number.
+    ValueError
+        If ``y`` is empty or not finite, ``points < 2`` or ``pad`` is not positive.
+
+    Examples
+    --------
+    >>> symhmc.ppd.data_y_grid([-1.0, 1.0], points=5, pad=1.0)
+    array([-2., -1.,  0.,  1.,  2.])
     """
     values = as_float_array(y, "y").ravel()
     points = positive_int(points, "points", minimum=2)
@@ -118,8 +166,43 @@ def _normalise(dens: np.ndarray, weights: np.ndarray, floor: float) -> np.ndarra
 
 
 def kl_divergence(p, q, y_grid=None, *, floor: float = DEFAULT_FLOOR) -> np.ndarray:
-    """``KL(p || q)`` of densities given on ``y_grid`` (last axis), after flooring at ``floor``
-    and normalising each on the grid (trapezoid rule). Leading axes broadcast."""
+    """Kullback-Leibler divergence ``KL(p || q)`` of densities given on a grid.
+
+    Both densities are floored at ``floor`` and normalised on the grid (trapezoid rule) first.
+    Leading axes broadcast.
+
+    Parameters
+    ----------
+    p, q : array_like, shape (..., len(y_grid))
+        Densities on the grid (last axis).
+    y_grid : array_like, optional
+        Strictly increasing grid; default 201 points on [-3, 3].
+    floor : float, default 1e-12
+        Smallest density value, so that the logarithm stays finite.
+
+    Returns
+    -------
+    ndarray or numpy.float64
+        The divergence for every leading index (a scalar for 1-D ``p`` and ``q``), never
+        negative.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not numeric.
+    ValueError
+        If ``p`` or ``q`` does not end in an axis of length ``len(y_grid)``, ``y_grid`` is not
+        strictly increasing with at least 2 points, ``floor`` is not positive, or an array holds
+        NaN or infinity.
+
+    Examples
+    --------
+    >>> grid = np.linspace(-5, 5, 401)
+    >>> p = np.exp(-0.5 * grid**2)
+    >>> q = np.exp(-0.5 * (grid - 1) ** 2)
+    >>> round(float(symhmc.ppd.kl_divergence(p, q, grid)), 3)   # 1/2 for unit Gaussians 1 apart
+    0.5
+    """
     grid = _y_grid_arg(y_grid)
     floor = _floor_arg(floor)
     p = as_float_array(p, "p")
@@ -186,9 +269,51 @@ def _density_sum(f: np.ndarray, sigma: np.ndarray, grid: np.ndarray) -> np.ndarr
 class PredictiveDensity:
     """Running sum of the predictive density at fixed inputs ``x`` on ``y_grid``.
 
-    ``add(params)`` adds draws (``(n_draws, dim)`` or ``(chains, draws, dim)``); ``density()``
-    is the current mixture ``(n_points, n_y)`` (unnormalised on the grid); ``kl_to(previous)``
-    is the mean over ``x`` of ``KL(current || previous)``. Used by ``sample(chains="auto")``.
+    :meth:`add` adds draws; :meth:`density` is the current mixture (unnormalised on the grid);
+    :meth:`kl_to` is the mean over ``x`` of ``KL(current || previous)``. Used by
+    ``sample(chains="auto")``.
+
+    Parameters
+    ----------
+    model : MLP
+        The network (one output).
+    x : array_like, shape (n_points,) or (n_points, n_inputs)
+        Inputs at which the density is accumulated.
+    y_grid : array_like, optional
+        Strictly increasing output grid; default 201 points on [-3, 3].
+    floor : float, default 1e-12
+        Floor of the densities before normalisation (:meth:`normalised`).
+    memory_budget : int, default 64 MiB
+        Bytes of float64 temporaries per block (at least 1024).
+
+    Attributes
+    ----------
+    x : ndarray, shape (n_points, n_inputs)
+        The checked inputs.
+    y_grid : ndarray
+        The output grid.
+    weights : ndarray
+        Trapezoid-rule weights of the grid (``density @ weights`` integrates over it).
+    total : ndarray, shape (n_points, len(y_grid))
+        Sum of the added draws' densities.
+    count : int
+        Number of draws added.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a :class:`symhmc.MLP`, or an argument has the wrong type.
+    ValueError
+        If the model has several outputs, ``x`` does not fit it, ``y_grid`` is not strictly
+        increasing, or ``floor`` or ``memory_budget`` is out of range.
+
+    Examples
+    --------
+    >>> model = symhmc.MLP(hidden=(2,), noise_std=0.5)
+    >>> acc = symhmc.ppd.PredictiveDensity(model, np.linspace(-1, 1, 3))
+    >>> acc.add(np.random.default_rng(0).normal(size=(10, model.dim)))
+    >>> acc.density().shape
+    (3, 201)
     """
 
     def __init__(self, model, x, y_grid=None, *, floor: float = DEFAULT_FLOOR,
@@ -207,6 +332,29 @@ class PredictiveDensity:
         self.count = 0
 
     def add(self, params) -> None:
+        """Add posterior draws to the running mixture.
+
+        Parameters
+        ----------
+        params : array_like, shape (n_draws, dim) or (chains, draws, dim)
+            Flat parameter vectors of the density's model.
+
+        Raises
+        ------
+        TypeError
+            If ``params`` is not numeric.
+        ValueError
+            If ``params`` does not fit the model, holds NaN or infinity, or gives a non-positive noise
+            scale.
+
+        Examples
+        --------
+        >>> model = symhmc.MLP(hidden=(2,), noise_std=0.5)
+        >>> acc = symhmc.ppd.PredictiveDensity(model, [0.0, 1.0])
+        >>> acc.add(np.zeros((3, model.dim)))
+        >>> acc.count
+        3
+        """
         params, sigma, _, _ = _setup(params, self.x, self.model)
         params, sigma = params.reshape(-1, 1, params.shape[-1]), sigma.reshape(-1, 1)
         n, nx, ny = params.shape[0], self.x.shape[0], self.y_grid.size
@@ -220,28 +368,152 @@ class PredictiveDensity:
         self.count += n
 
     def density(self) -> np.ndarray:
+        """The current mixture density at every input, unnormalised on the grid.
+
+        Returns
+        -------
+        ndarray, shape (n_points, len(y_grid))
+            Mean over the added draws of ``Normal(y | f(x), sigma^2)``.
+
+        Raises
+        ------
+        ValueError
+            If no draws were added yet.
+
+        Examples
+        --------
+        >>> model = symhmc.MLP(hidden=(2,), noise_std=1.0)
+        >>> acc = symhmc.ppd.PredictiveDensity(model, [0.0])
+        >>> acc.add(np.zeros((1, model.dim)))   # f = 0, sigma = 1
+        >>> round(float(acc.density()[0, 100]), 4)   # standard normal density at y = 0
+        0.3989
+        """
         if self.count == 0:
             raise ValueError("no draws added yet")
         return self.total / self.count
 
     def grid_mass(self) -> np.ndarray:
-        """Per input, the probability the current mixture puts on ``[y_grid[0], y_grid[-1]]``
-        (trapezoid rule): well below 1, the KL on the grid ignores where the prediction lives."""
+        """Per input, the probability the current mixture puts on the grid's range.
+
+        The mass on ``[y_grid[0], y_grid[-1]]`` by the trapezoid rule: well below 1, a KL divergence on
+        the grid ignores where the prediction lives.
+
+        Returns
+        -------
+        ndarray, shape (n_points,)
+            Probability on the grid at every input.
+
+        Raises
+        ------
+        ValueError
+            If no draws were added yet.
+
+        Examples
+        --------
+        >>> model = symhmc.MLP(hidden=(2,), noise_std=1.0)
+        >>> acc = symhmc.ppd.PredictiveDensity(model, [0.0])
+        >>> acc.add(np.zeros((1, model.dim)))
+        >>> np.round(acc.grid_mass(), 3)   # P(|Z| <= 3)
+        array([0.997])
+        """
         return self.density() @ self.weights
 
     def normalised(self) -> np.ndarray:
+        """The current density, floored and normalised on the grid.
+
+        Returns
+        -------
+        ndarray, shape (n_points, len(y_grid))
+            Densities that integrate to 1 on the grid (trapezoid rule).
+
+        Raises
+        ------
+        ValueError
+            If no draws were added yet.
+
+        Examples
+        --------
+        >>> model = symhmc.MLP(hidden=(2,), noise_std=1.0)
+        >>> acc = symhmc.ppd.PredictiveDensity(model, [0.0])
+        >>> acc.add(np.zeros((1, model.dim)))
+        >>> np.round(acc.normalised() @ acc.weights, 6)   # trapezoid rule on the grid
+        array([1.])
+        """
         return _normalise(self.density(), self.weights, self.floor)
 
     def kl_to(self, previous: np.ndarray) -> float:
-        """Mean over ``x`` of ``KL(current || previous)``; ``previous`` is an earlier
-        :meth:`normalised` density."""
+        """Mean over the inputs of ``KL(current || previous)``.
+
+        Parameters
+        ----------
+        previous : ndarray, shape (n_points, len(y_grid))
+            An earlier :meth:`normalised` density of the same inputs and grid.
+
+        Returns
+        -------
+        float
+            The mean divergence, never negative.
+
+        Raises
+        ------
+        ValueError
+            If no draws were added yet.
+
+        Examples
+        --------
+        >>> model = symhmc.MLP(hidden=(2,), noise_std=1.0)
+        >>> acc = symhmc.ppd.PredictiveDensity(model, [0.0, 0.5])
+        >>> acc.add(np.random.default_rng(0).normal(size=(5, model.dim)))
+        >>> before = acc.normalised()
+        >>> acc.kl_to(before)
+        0.0
+        """
         return float(np.mean(_kl(self.normalised(), previous, self.weights)))
 
 
 def predictive_density(results_or_draws, x=None, *, model=None, y_grid=None,
                        memory_budget: int = DEFAULT_MEMORY_BUDGET) -> np.ndarray:
-    """The posterior predictive density ``(n_points, n_y)`` at ``x`` on ``y_grid`` (default
-    [-3, 3], 201 points): the mean over all draws of ``Normal(y | f(x), sigma)``."""
+    """The posterior predictive density at inputs ``x`` on an output grid.
+
+    The mean over all draws of ``Normal(y | f(x), sigma^2)``.
+
+    Parameters
+    ----------
+    results_or_draws : SampleResults or array_like
+        A run (its ``model`` and training inputs are used by default) or draws shaped
+        ``(chains, draws, dim)`` or ``(n_draws, dim)`` (then ``model`` is required).
+    x : array_like, optional
+        Inputs ``(n_points, n_inputs)`` (1-D for one input); default: the run's training inputs.
+    model : MLP, optional
+        The network (default: ``results.model``).
+    y_grid : array_like, optional
+        Strictly increasing output grid; default 201 points on [-3, 3].
+    memory_budget : int, default 64 MiB
+        Bytes of float64 temporaries per block (at least 1024).
+
+    Returns
+    -------
+    ndarray, shape (n_points, len(y_grid))
+        The density at every input and grid point.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a :class:`symhmc.MLP` or an array argument is not numeric.
+    ValueError
+        If ``model`` or ``x`` is missing, the draws do not fit the model, the model has several
+        outputs, ``y_grid`` is not strictly increasing with at least 2 points, or an array holds
+        NaN or infinity.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.uniform(-2, 2, 20)
+    >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+    >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=4, warmup=50, seed=0, progress=False)
+    >>> symhmc.ppd.predictive_density(run, x[:3]).shape
+    (3, 201)
+    """
     params, _, x, model = _setup(results_or_draws, x, model)
     acc = PredictiveDensity(model, x, y_grid, memory_budget=memory_budget)
     acc.add(params)
@@ -266,22 +538,44 @@ def ppd_convergence(results_or_draws, x=None, *, model=None, y_grid=None, step=1
         The network (default: ``results.model``).
     y_grid : array_like, optional
         Increasing output grid; default 201 points on [-3, 3].
-    step : int or sequence of int
-        ``1`` (default): the paper's curve, every ``g = 2..G`` against ``g - 1``. ``k``: counts
+    step : int or sequence of int, default 1
+        ``1``: the paper's curve, every ``g = 2..G`` against ``g - 1``. ``k``: counts
         ``k, 2k, ...`` (and ``G``), each against the one before. A list: those chain counts,
         each against the one before.
-    floor : float
-        Densities are floored at this value before normalisation on the grid (default 1e-12).
-    per_point : bool
+    floor : float, default 1e-12
+        Densities are floored at this value before normalisation on the grid.
+    per_point : bool, default False
         Also return the KL at every input (``kl_per_point``).
-    memory_budget : int
-        Bytes of float64 temporaries per block (default 64 MB).
+    memory_budget : int, default 64 MiB
+        Bytes of float64 temporaries per block (at least 1024).
 
     Returns
     -------
     PPDConvergence
         ``chains``, ``previous``, ``kl`` (mean over ``x``), ``kl_per_point``, ``y_grid``,
         ``n_points``.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a :class:`symhmc.MLP`, an array argument is not numeric, ``step``
+        is neither an integer nor a list of integers, or ``per_point`` is not a bool.
+    ValueError
+        If ``model`` or ``x`` is missing, the draws do not fit the model, ``step`` gives fewer
+        than 2 chain counts or counts outside ``[1, chains]``, ``y_grid`` is not strictly
+        increasing, or ``floor`` or ``memory_budget`` is out of range.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.uniform(-2, 2, 20)
+    >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+    >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=8, warmup=50, seed=0, progress=False)
+    >>> curve = symhmc.ppd.ppd_convergence(run, step=2)
+    >>> curve.chains, curve.previous
+    (array([4, 6, 8]), array([2, 4, 6]))
+    >>> bool(np.all(curve.kl >= 0))
+    True
     """
     params, sigma, x, model = _setup(results_or_draws, x, model)
     grid = _y_grid_arg(y_grid)

@@ -21,6 +21,15 @@ STAT_NAMES = ("lp", "acceptance_rate", "step_size", "tree_depth", "n_steps", "di
 class SampleResults:
     """Draws and diagnostics of a many-chain run (arrays shaped ``(chain, draw, ...)``).
 
+    Returned by :func:`symhmc.sample` and :func:`symhmc.sample_target` (and by
+    :func:`symhmc.load`); the constructor arguments are stored as the attributes of the same name.
+
+    Evaluation (:meth:`predict`, :meth:`lppd`, :meth:`rmse`, :meth:`coverage`, :meth:`crps`,
+    :meth:`summary`) uses every draw of every chain; it delegates to :mod:`symhmc.scores`,
+    whose ``model_*`` functions score a plain ``(draws, dim)`` array with a model the same way
+    (e.g. ``scores.model_lppd(model, params, x, y)`` for baselines or external samples).
+    Files: :meth:`save` and :func:`symhmc.load`; ArviZ: :meth:`to_arviz`.
+
     Attributes
     ----------
     draws : ndarray, shape (chain, draw, dim)
@@ -42,21 +51,28 @@ class SampleResults:
     seed : int or None
         The seed entropy; ``sample(..., seed=results.seed)`` reproduces the run (``None``
         when no seed was recorded).
-    partial : bool
+    partial : bool, default False
         True when the run was interrupted; only finished chains are kept (see ``chain_ids``).
     chain_ids : ndarray, shape (chain,)
-        Index of each kept chain in the requested run.
-    model, x, y
-        The model and training data (``None`` when a raw target was sampled).
+        Index of each kept chain in the requested run (default: ``0 .. chain - 1``).
+    model : MLP or None
+        The model (``None`` when a raw target was sampled).
+    x, y : ndarray or None
+        The training data (``None`` when a raw target was sampled).
     convergence : dict or None
         Optional record of how the number of chains was chosen (set by other code, saved with
         the results).
 
-    Evaluation (:meth:`predict`, :meth:`lppd`, :meth:`rmse`, :meth:`coverage`, :meth:`crps`,
-    :meth:`summary`) uses every draw of every chain; it delegates to :mod:`symhmc.scores`,
-    whose ``model_*`` functions score a plain ``(draws, dim)`` array with a model the same way
-    (e.g. ``scores.model_lppd(model, params, x, y)`` for baselines or external samples).
-    Files: :meth:`save` and :func:`symhmc.load`; ArviZ: :meth:`to_arviz`.
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.uniform(-2, 2, 20)
+    >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+    >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=4, warmup=50, seed=0, progress=False)
+    >>> run.draws.shape, run.n_chains, run.n_draws, run.dim
+    ((4, 1, 8), 4, 1, 8)
+    >>> sorted(run.stats)
+    ['acceptance_rate', 'diverging', 'energy', 'lp', 'n_steps', 'step_size', 'tree_depth']
     """
 
     # Set by symhmc.load from the file: what it records about the training data (used when the
@@ -94,6 +110,8 @@ class SampleResults:
     # ----- shapes -------------------------------------------------------------------------
     @property
     def n_chains(self) -> int:
+        """Number of chains kept.
+        """
         return int(self.draws.shape[0])
 
     @property
@@ -103,6 +121,8 @@ class SampleResults:
 
     @property
     def dim(self) -> int:
+        """Length of every draw (``n_params``, plus 1 when ``log sigma`` is sampled).
+        """
         return int(self.draws.shape[2])
 
     # ----- parameters ---------------------------------------------------------------------
@@ -115,14 +135,31 @@ class SampleResults:
 
     @property
     def sigma(self) -> np.ndarray | None:
-        """Noise scale per draw, shape ``(chain, draw)``: ``exp`` of the last coordinate, or the
-        model's fixed ``noise_std``; ``None`` without a model."""
+        """Noise scale per draw, shape ``(chain, draw)``.
+
+        ``exp`` of the last coordinate, or the model's fixed ``noise_std``; ``None`` without a model.
+        """
         if self.model is None:
             return None
         return self.model.noise_scale(self.draws, "draws")
 
     def flat_draws(self) -> np.ndarray:
-        """All draws stacked chain after chain, shape ``(chain * draw, dim)``."""
+        """All draws stacked chain after chain.
+
+        Returns
+        -------
+        ndarray, shape (chain * draw, dim)
+            A view of ``draws`` when possible.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.uniform(-2, 2, 20)
+        >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+        >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=4, warmup=50, seed=0, progress=False)
+        >>> run.flat_draws().shape
+        (4, 8)
+        """
         return self.draws.reshape(-1, self.dim)
 
     # ----- summaries ----------------------------------------------------------------------
@@ -132,8 +169,27 @@ class SampleResults:
         return int(np.sum(self.stats["diverging"])) if "diverging" in self.stats else 0
 
     def sampler_summary(self) -> dict[str, float]:
-        """A few numbers describing how the sampler did (NaN for statistics a run does not have,
-        e.g. a Laplace approximation loaded from a file)."""
+        """A few numbers describing how the sampler did.
+
+        NaN for statistics a run does not have (e.g. a Laplace approximation loaded from a file).
+
+        Returns
+        -------
+        dict of str to float
+            ``chains``, ``draws_per_chain``, ``wall_time_s``, ``time_per_chain_s``,
+            ``grad_evals_per_chain``, ``divergences``, ``mean_acceptance_rate``, ``mean_tree_depth``,
+            ``max_tree_depth_hits``, ``median_step_size``.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.uniform(-2, 2, 20)
+        >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+        >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=4, warmup=50, seed=0, progress=False)
+        >>> s = run.sampler_summary()
+        >>> s["chains"], s["draws_per_chain"]
+        (4, 1)
+        """
         s = self.stats
         n = max(self.n_chains, 1)
 
@@ -163,35 +219,208 @@ class SampleResults:
                 memory_budget: int = _scores.DEFAULT_MEMORY_BUDGET) -> "_scores.PredictiveSummary":
         """Posterior predictive at inputs ``x`` over all draws of all chains.
 
-        Returns a :class:`~symhmc.scores.PredictiveSummary`: ``mean`` and ``std`` (network spread
-        plus noise: ``sqrt(var_s f_s(x) + mean_s sigma_s^2)``) of shape ``(n_points,)``, and
-        ``quantiles[k]`` of the mixture predictive for ``probs[k]`` (``quantiles=()`` skips
-        them). Works in blocks of points, so memory stays below ``memory_budget`` bytes.
-        Same as ``scores.model_predictive_summary(results.model, results.flat_draws(), x, quantiles)``.
+        Works in blocks of points, so memory stays below ``memory_budget`` bytes. Same as
+        ``scores.model_predictive_summary(results.model, results.flat_draws(), x, quantiles)``.
+
+        Parameters
+        ----------
+        x : array_like, shape (n_points,) or (n_points, n_inputs)
+            Inputs.
+        quantiles : sequence of float, default (0.025, 0.25, 0.5, 0.75, 0.975)
+            Probabilities of the quantiles, strictly between 0 and 1; ``()`` skips them.
+        memory_budget : int, default 64 MiB
+            Bytes of float64 temporaries per block of test points.
+
+        Returns
+        -------
+        symhmc.scores.PredictiveSummary
+            ``mean`` and ``std`` (network spread plus noise: ``sqrt(var_s f_s(x) + mean_s
+            sigma_s^2)``) of shape ``(n_points,)``, and ``quantiles[k]`` of the mixture predictive for
+            ``probs[k]``.
+
+        Raises
+        ------
+        ValueError
+            If the results have no model (a raw target was sampled), the shapes of ``x`` and ``y``
+            do not fit the model, or an array holds NaN or infinity.
+        TypeError
+            If an array argument is not numeric.
+            Also if a quantile probability is not strictly between 0 and 1.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.uniform(-2, 2, 20)
+        >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+        >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=4, warmup=50, seed=0, progress=False)
+        >>> pred = run.predict(np.linspace(-2, 2, 5), quantiles=(0.05, 0.95))
+        >>> pred.mean.shape, pred.quantiles.shape
+        ((5,), (2, 5))
         """
         model = self._scoring_model("predict")
         return _scores.model_predictive_summary(model, self.flat_draws(), x, quantiles, memory_budget=memory_budget)
 
     def lppd(self, x, y, *, pointwise: bool = False, memory_budget: int = _scores.DEFAULT_MEMORY_BUDGET):
-        """Mean log pointwise predictive density on ``(x, y)`` and its standard error,
-        ``LPPD(mean, se)`` (per-point values with ``pointwise=True``); see :func:`symhmc.scores.lppd`."""
+        """Mean log pointwise predictive density on ``(x, y)`` and its standard error.
+
+        See :func:`symhmc.scores.lppd` for the definition.
+
+        Parameters
+        ----------
+        x : array_like, shape (n_points,) or (n_points, n_inputs)
+            Test inputs.
+        y : array_like, shape (n_points,) or (n_points, 1)
+            Test targets.
+        pointwise : bool, default False
+            Return the per-point values instead.
+        memory_budget : int, default 64 MiB
+            Bytes of float64 temporaries per block of test points.
+
+        Returns
+        -------
+        symhmc.scores.LPPD or ndarray of shape (n_points,)
+            ``LPPD(mean, se)``, or the per-point values with ``pointwise=True``.
+
+        Raises
+        ------
+        ValueError
+            If the results have no model (a raw target was sampled), the shapes of ``x`` and ``y``
+            do not fit the model, or an array holds NaN or infinity.
+        TypeError
+            If an array argument is not numeric.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.uniform(-2, 2, 20)
+        >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+        >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=4, warmup=50, seed=0, progress=False)
+        >>> score = run.lppd(x, y)
+        >>> bool(np.isclose(score.mean, run.lppd(x, y, pointwise=True).mean()))
+        True
+        """
         model = self._scoring_model("lppd")
         return _scores.model_lppd(model, self.flat_draws(), x, y, pointwise=pointwise, memory_budget=memory_budget)
 
     def rmse(self, x, y, *, memory_budget: int = _scores.DEFAULT_MEMORY_BUDGET) -> float:
-        """Root mean squared error of the predictive mean on ``(x, y)``."""
+        """Root mean squared error of the predictive mean on ``(x, y)``.
+
+        Parameters
+        ----------
+        x : array_like, shape (n_points,) or (n_points, n_inputs)
+            Test inputs.
+        y : array_like, shape (n_points,) or (n_points, 1)
+            Test targets.
+        memory_budget : int, default 64 MiB
+            Bytes of float64 temporaries per block of test points.
+
+        Returns
+        -------
+        float
+            The root mean squared error.
+
+        Raises
+        ------
+        ValueError
+            If the results have no model (a raw target was sampled), the shapes of ``x`` and ``y``
+            do not fit the model, or an array holds NaN or infinity.
+        TypeError
+            If an array argument is not numeric.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.uniform(-2, 2, 20)
+        >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+        >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=4, warmup=50, seed=0, progress=False)
+        >>> bool(run.rmse(x, y) >= 0)
+        True
+        """
         model = self._scoring_model("rmse")
         return _scores.model_rmse(model, self.flat_draws(), x, y, memory_budget=memory_budget)
 
     def coverage(self, x, y, levels: Sequence[float] = (0.5, 0.9, 0.95), *,
                  memory_budget: int = _scores.DEFAULT_MEMORY_BUDGET) -> dict[float, float]:
-        """Fraction of ``y`` inside the central predictive intervals, ``{level: fraction}``."""
+        """Fraction of ``y`` inside the central predictive intervals.
+
+        Parameters
+        ----------
+        x : array_like, shape (n_points,) or (n_points, n_inputs)
+            Test inputs.
+        y : array_like, shape (n_points,) or (n_points, 1)
+            Test targets.
+        levels : sequence of float, default (0.5, 0.9, 0.95)
+            Interval levels, each strictly between 0 and 1.
+        memory_budget : int, default 64 MiB
+            Bytes of float64 temporaries per block of test points.
+
+        Returns
+        -------
+        dict of float to float
+            ``{level: fraction}``.
+
+        Raises
+        ------
+        ValueError
+            If the results have no model (a raw target was sampled), the shapes of ``x`` and ``y``
+            do not fit the model, or an array holds NaN or infinity.
+        TypeError
+            If an array argument is not numeric.
+            Also if a level is not strictly between 0 and 1.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.uniform(-2, 2, 20)
+        >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+        >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=4, warmup=50, seed=0, progress=False)
+        >>> sorted(run.coverage(x, y, levels=(0.5, 0.9)))
+        [0.5, 0.9]
+        """
         model = self._scoring_model("coverage")
         return _scores.model_coverage(model, self.flat_draws(), x, y, levels, memory_budget=memory_budget)
 
     def crps(self, x, y, *, pointwise: bool = False, memory_budget: int = _scores.DEFAULT_MEMORY_BUDGET, **kwargs):
-        """Mean continuous ranked probability score on ``(x, y)`` and its standard error
-        (lower is better); keyword arguments as for :func:`symhmc.scores.crps_pointwise`."""
+        """Mean continuous ranked probability score on ``(x, y)`` and its standard error.
+
+        Lower is better; see :func:`symhmc.scores.crps_pointwise`.
+
+        Parameters
+        ----------
+        x : array_like, shape (n_points,) or (n_points, n_inputs)
+            Test inputs.
+        y : array_like, shape (n_points,) or (n_points, 1)
+            Test targets.
+        pointwise : bool, default False
+            Return the per-point values instead.
+        memory_budget : int, default 64 MiB
+            Bytes of float64 temporaries per block of test points.
+        **kwargs
+            ``n_pairs`` and ``seed``, as for :func:`symhmc.scores.crps_pointwise`.
+
+        Returns
+        -------
+        symhmc.scores.LPPD or ndarray of shape (n_points,)
+            ``(mean, se)``, or the per-point values with ``pointwise=True``.
+
+        Raises
+        ------
+        ValueError
+            If the results have no model (a raw target was sampled), the shapes of ``x`` and ``y``
+            do not fit the model, or an array holds NaN or infinity.
+        TypeError
+            If an array argument is not numeric.
+            Also if ``n_pairs`` is not a positive integer.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.uniform(-2, 2, 20)
+        >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+        >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=4, warmup=50, seed=0, progress=False)
+        >>> run.crps(x, y, pointwise=True).shape
+        (20,)
+        """
         model = self._scoring_model("crps")
         return _scores.model_crps(model, self.flat_draws(), x, y, pointwise=pointwise,
                                   memory_budget=memory_budget, **kwargs)
@@ -209,17 +438,53 @@ class SampleResults:
           outputs at ``x_test`` (or the training inputs when no test inputs are given; at most
           ``max_points`` evenly spaced points, fewer if the outputs would exceed 64 MB);
         * ``"weight_space"``: :func:`symhmc.diagnostics.weight_space` summary after
-          ``weight_method`` (``"canonicalize"``, ``"align"`` or ``"none"``);
+          ``weight_method``;
         * ``"test"`` (with ``x_test`` and ``y_test``): LPPD mean and standard error, RMSE.
 
-        ``superchains="auto"`` computes nested R-hat (the useful R-hat with one draw per chain)
-        over ``K`` superchains of consecutive chains, ``K`` a divisor of the number of chains
-        near its square root (chains that do not fit equal groups are left out, reported as
-        ``superchain_chains_dropped``); ``None`` skips it; an int or one label per chain is
-        passed to :func:`~symhmc.diagnostics.nested_rhat`.
+        Parameters
+        ----------
+        x_test : array_like, optional
+            Test inputs (default: the training inputs, for the function-space section).
+        y_test : array_like, optional
+            Test targets; with ``x_test`` adds the ``"test"`` section.
+        superchains : "auto", int, array_like or None, default "auto"
+            ``"auto"`` computes nested R-hat (the useful R-hat with one draw per chain) over ``K``
+            superchains of consecutive chains, ``K`` a divisor of the number of chains near its square
+            root (chains that do not fit equal groups are left out, reported as
+            ``superchain_chains_dropped``); ``None`` skips it; an int or one label per chain is passed
+            to :func:`~symhmc.diagnostics.nested_rhat`.
+        weight_method : {"canonicalize", "align", "none"}, default "canonicalize"
+            Symmetry removal before the weight-space statistics.
+        max_points : int, default 1000
+            Most inputs of the function-space section.
+        rhat_threshold : float, default 1.01
+            Threshold of ``frac_rhat_above``.
+        backend : {"auto", "arviz", "numpy"}, default "auto"
+            Backend of R-hat and ESS.
 
-        Returns a :class:`ResultsSummary`: a dict of the sections whose ``str()`` (and
-        ``.text``) is the table.
+        Returns
+        -------
+        ResultsSummary
+            A dict of the sections whose ``str()`` (and ``.text``) is the table.
+
+        Raises
+        ------
+        ValueError
+            If ``y_test`` is given without ``x_test``, ``max_points`` is not a positive integer,
+            ``weight_method``, ``superchains`` or ``backend`` is not one of the choices, the
+            results hold no chains, or the test data do not fit the model.
+        TypeError
+            If the test data are not numeric.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.uniform(-2, 2, 20)
+        >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+        >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=4, warmup=50, seed=0, progress=False)
+        >>> table = run.summary(x, y, backend="numpy")
+        >>> list(table)
+        ['sampler', 'function_space', 'weight_space', 'test']
         """
         return _summary(self, x_test, y_test, superchains=superchains, weight_method=weight_method,
                         max_points=max_points, rhat_threshold=rhat_threshold, backend=backend)
@@ -227,15 +492,53 @@ class SampleResults:
     # ----- files and interop --------------------------------------------------------------
     @property
     def data_fingerprint(self) -> str | None:
-        """sha256 of the float64 bytes of the training ``x`` then ``y`` (see
-        :func:`symhmc.io.data_fingerprint`); kept from the file when loaded without the data."""
+        """sha256 of the float64 bytes of the training ``x`` then ``y``, or None.
+
+        See :func:`symhmc.io.data_fingerprint`; kept from the file when loaded without the data.
+        """
         if self.x is not None and self.y is not None:
             return _io.data_fingerprint(self.x, self.y)
         return self._data_fingerprint
 
     def save(self, path, **kwargs):
-        """Write the results to ``path`` (netCDF, or ``.npz`` by suffix); see :func:`symhmc.io.save`.
-        Read them back with :func:`symhmc.load`."""
+        """Write the results to a file (netCDF, or ``.npz`` by suffix).
+
+        Read them back with :func:`symhmc.load`; see :func:`symhmc.io.save` for the formats.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            File to write; the suffix chooses the format.
+        **kwargs
+            Options of :func:`symhmc.io.save`.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+
+        Raises
+        ------
+        TypeError, ValueError
+            If an option is not supported, or the results could not be loaded back (see
+            :func:`symhmc.io.save`).
+        FileNotFoundError, IsADirectoryError
+            If the directory of ``path`` does not exist, or ``path`` is a directory.
+        ImportError
+            If the format needs an optional package that is not installed (netCDF needs xarray).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.uniform(-2, 2, 20)
+        >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+        >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=4, warmup=50, seed=0, progress=False)
+        >>> path = os.path.join(tempfile.mkdtemp(), "run.npz")
+        >>> _ = run.save(path)
+        >>> np.array_equal(symhmc.load(path).draws, run.draws)
+        True
+        """
         return _io.save(self, path, **kwargs)
 
     def to_arviz(self, *, log_likelihood: bool = False):

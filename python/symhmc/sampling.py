@@ -42,10 +42,81 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMU
                   checkpoint_every: float = DEFAULT_CHECKPOINT_EVERY, overwrite: bool = False,
                   executor=None, block_size: Union[int, None] = None, _model=None, _data=(None, None),
                   **sampler_options) -> SampleResults:
-    """Sample any compiled :class:`symhmc._core.Target` (see :func:`sample` for the arguments).
+    """Sample any compiled :class:`symhmc._core.Target` with many independent chains.
 
-    ``init='prior'`` and ``chains='auto'`` are only available through :func:`sample` (they need
-    the model).
+    The engine behind :func:`sample`, for targets that are not an :class:`~symhmc.MLP` posterior
+    (or a posterior built by ``model.posterior(x, y)``). ``init="prior"`` and ``chains="auto"``
+    are only available through :func:`sample` (they need the model).
+
+    Parameters
+    ----------
+    target : symhmc._core.Target
+        The compiled log density to sample.
+    chains : int or {"bound", "auto"}, default 64
+        Number of chains, or the ``"bound"`` rule (see :func:`sample`).
+    warmup : int, default {warmup}
+        Adaptation iterations per chain (0 disables adaptation).
+    draws : int, default {draws}
+        Draws kept per chain after warmup.
+    sampler : {"nuts", "hmc"}, default "nuts"
+        Multinomial NUTS, or static HMC.
+    seed : int or None, default None
+        Seed of all random streams; ``None`` draws fresh entropy.
+    threads : int or None, default None
+        Threads running chains in parallel (default: all); results do not depend on it.
+    init : {"uniform"}, ndarray or SampleResults, default "uniform"
+        Initial points, as for :func:`sample`.
+    progress : bool, default True
+        Show a progress bar.
+    bound : dict, optional
+        Arguments of the ``chains="bound"`` rule.
+    auto : dict, optional
+        Settings of the ``chains="auto"`` rule (:func:`sample` only).
+    first_chain : int, default 0
+        Index of the first chain's random stream.
+    checkpoint : str or os.PathLike, optional
+        Checkpoint file, as for :func:`sample`.
+    checkpoint_every : float, default {checkpoint_every:g}
+        Seconds between checkpoint writes.
+    overwrite : bool, default False
+        Replace an existing checkpoint file.
+    executor : concurrent.futures.Executor or dask.distributed.Client, optional
+        Needs a model: only through :func:`sample`.
+    block_size : int, optional
+        Chains per executor block.
+    _model : MLP or None, default None
+        Set by :func:`sample` (the model); leave it out.
+    _data : tuple of (ndarray or None), default (None, None)
+        Set by :func:`sample` (the checked training data); leave it out.
+    **sampler_options
+        Sampler settings, as for :func:`sample`.
+
+    Returns
+    -------
+    SampleResults
+        The draws, with ``model``, ``x`` and ``y`` set to ``None`` for a raw target.
+
+    Raises
+    ------
+    TypeError
+        If an argument has the wrong type (e.g. ``target`` not a compiled target, ``progress``
+        not a bool, an unknown sampler option, ``bound`` or ``auto``
+        not a dict of known keys).
+    ValueError
+        If an argument is out of range (e.g. ``x`` and ``y`` disagree or hold NaN, a negative
+        ``warmup``, an unknown ``sampler`` or chain rule, ``bound``/``auto`` with another
+        ``chains``, ``block_size`` without ``executor``, ``overwrite`` without ``checkpoint``),
+        or the log density or its gradient is not finite at an initial point.
+    symhmc.checkpoint.CheckpointMismatch
+        If ``checkpoint`` names a file of another run.
+
+    Examples
+    --------
+    >>> model = symhmc.MLP(hidden=(2,))
+    >>> target = model.posterior(np.linspace(-1, 1, 10), np.linspace(-1, 1, 10) ** 2)
+    >>> run = symhmc.sample_target(target, chains=4, warmup=50, seed=0, progress=False)
+    >>> run.draws.shape, run.model is None
+    ((4, 1, 8), True)
     """
     if not isinstance(target, _core.Target):
         raise TypeError(f"target must be a symhmc._core.Target, got {type(target).__name__}")
@@ -185,7 +256,7 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP,
         Training inputs ``(n, n_inputs)`` (1-D for one input) and targets ``(n,)`` or ``(n, n_outputs)``;
         finite real numbers (masked arrays are refused: fill or drop the masked values). The priors
         suit standardized data: values beyond 1e6 in magnitude give a ``RuntimeWarning``.
-    chains : int or {"bound", "auto"}
+    chains : int or {"bound", "auto"}, default 64
         Number of independent chains (the paper: 1274), or a rule choosing it:
 
         * ``"bound"``: :func:`symhmc.bounds.chains_needed` with the arguments in ``bound``
@@ -210,23 +281,23 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP,
 
         ``results.settings["chains"]`` is the number run and ``results.settings["chains_rule"]``
         how it was chosen.
-    warmup : int
-        Adaptation iterations per chain (0 disables adaptation; default {warmup}, the paper's).
-    draws : int
-        Draws kept per chain after warmup (default {draws}, the paper's).
-    sampler : {"nuts", "hmc"}
+    warmup : int, default {warmup}
+        Adaptation iterations per chain (0 disables adaptation; the default is the paper's).
+    draws : int, default {draws}
+        Draws kept per chain after warmup (the default is the paper's).
+    sampler : {"nuts", "hmc"}, default "nuts"
         Multinomial NUTS, or static HMC with ``n_steps`` leapfrog steps.
-    seed : int or None
+    seed : int or None, default None
         Seed of all random streams; ``None`` draws fresh entropy (recorded in ``results.seed``).
-    threads : int or None
+    threads : int or None, default None
         Threads running chains in parallel; ``None`` uses all. Results do not depend on it.
-    init : {"uniform", "prior"}, ndarray or SampleResults
+    init : {"uniform", "prior"}, ndarray or SampleResults, default "uniform"
         Initial points: uniform(-init_radius, init_radius) on every unconstrained coordinate
         (NumPyro's default), a draw from the prior, an array ``(chains, model.dim)``, or results
         whose draws are the starting points: chain ``c`` (counted from ``first_chain``) starts at
         flattened draw ``c mod n_draws`` -- with a :func:`symhmc.baselines.deep_ensemble`, at
         member ``c mod members`` (DEI-MCMC; ``results.settings["init"]`` is ``"deep_ensemble"``).
-    progress : bool
+    progress : bool, default True
         Show a progress bar (``tqdm.auto``: a widget in a notebook) over the iterations, warmup
         plus draws, of all chains, so that it moves and estimates the time left even for a few
         long chains; chains done and divergences are in its postfix. With ``chains="auto"`` one
@@ -237,8 +308,8 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP,
         Arguments of the ``chains="bound"`` rule (an error with any other ``chains``).
     auto : dict, optional
         Settings of the ``chains="auto"`` rule (an error with any other ``chains``).
-    first_chain : int
-        Index of the first chain's random stream (default 0): ``chains=64, first_chain=64``
+    first_chain : int, default 0
+        Index of the first chain's random stream: ``chains=64, first_chain=64``
         gives exactly chains 64..127 of a run with ``chains=128`` and the same seed.
     checkpoint : str or os.PathLike, optional
         A results file (``.npz``) holding the finished chains, written atomically at most every
@@ -248,9 +319,9 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP,
         another run (settings, seed, init, model or data differ) raises
         :class:`symhmc.checkpoint.CheckpointMismatch` naming what differs. See
         :mod:`symhmc.checkpoint`.
-    checkpoint_every : float
-        Seconds between checkpoint writes while chains run (default {checkpoint_every:g}).
-    overwrite : bool
+    checkpoint_every : float, default {checkpoint_every:g}
+        Seconds between checkpoint writes while chains run.
+    overwrite : bool, default False
         Start over, replacing an existing checkpoint file.
     executor : concurrent.futures.Executor or dask.distributed.Client, optional
         Run the chains in blocks on this executor (other processes or machines); the draws equal
@@ -265,6 +336,27 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP,
         {options}. Ranges are checked by the core; every value used is in ``results.settings``,
         with the warmup windows the core ran (``adaptation_windows``).
 
+    Returns
+    -------
+    SampleResults
+        The draws, sampler statistics and settings. On Ctrl-C (or SIGTERM, when ``sample`` runs
+        in the main thread) the finished chains are returned with ``partial=True`` (and a
+        warning); with ``chains="auto"``, those of every round so far.
+
+    Raises
+    ------
+    TypeError
+        If an argument has the wrong type (e.g. ``model`` not an :class:`~symhmc.MLP`, ``x``
+        not numeric, ``progress`` not a bool, an unknown sampler option, ``bound`` or ``auto``
+        not a dict of known keys).
+    ValueError
+        If an argument is out of range (e.g. ``x`` and ``y`` disagree or hold NaN, a negative
+        ``warmup``, an unknown ``sampler`` or chain rule, ``bound``/``auto`` with another
+        ``chains``, ``block_size`` without ``executor``, ``overwrite`` without ``checkpoint``),
+        or the log density or its gradient is not finite at an initial point.
+    symhmc.checkpoint.CheckpointMismatch
+        If ``checkpoint`` names a file of another run.
+
     Warns
     -----
     DataScaleWarning
@@ -272,12 +364,17 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP,
         > 3`` or a standard deviation outside ``[0.1, 10]``. The priors assume unit-scale data;
         standardize (the paper does) and transform the predictions back.
 
-    Returns
-    -------
-    SampleResults
-        On Ctrl-C (or SIGTERM, when ``sample`` runs in the main thread) the finished chains
-        are returned with ``partial=True`` (and a warning); with ``chains="auto"``, those of
-        every round so far.
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.uniform(-2, 2, 20)
+    >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+    >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=4, warmup=50, seed=0, progress=False)
+    >>> run.draws.shape   # (chains, draws per chain, model.dim)
+    (4, 1, 8)
+    >>> again = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=4, warmup=50, seed=0, progress=False)
+    >>> np.array_equal(run.draws, again.draws)   # reproducible bit for bit
+    True
     """
     from .model import MLP
 
@@ -294,8 +391,11 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP,
                          **sampler_options)
 
 
-# The defaults in the docstring are the core's, filled in once at import.
-if sample.__doc__:
-    sample.__doc__ = (sample.__doc__.replace("{options}", textwrap.fill(options_doc(), 92, subsequent_indent=" " * 8))
-                      .replace("{warmup}", str(DEFAULT_WARMUP)).replace("{draws}", str(DEFAULT_DRAWS))
-                      .replace("{checkpoint_every:g}", f"{DEFAULT_CHECKPOINT_EVERY:g}"))
+# The defaults in the docstrings are the core's, filled in once at import.
+for _documented in (sample, sample_target):
+    if _documented.__doc__:
+        _documented.__doc__ = (
+            _documented.__doc__.replace("{options}", textwrap.fill(options_doc(), 92, subsequent_indent=" " * 8))
+            .replace("{warmup}", str(DEFAULT_WARMUP)).replace("{draws}", str(DEFAULT_DRAWS))
+            .replace("{checkpoint_every:g}", f"{DEFAULT_CHECKPOINT_EVERY:g}"))
+del _documented

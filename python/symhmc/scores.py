@@ -51,7 +51,25 @@ _INV_SQRT_PI = 1.0 / math.sqrt(math.pi)
 
 
 class LPPD(NamedTuple):
-    """Mean log pointwise predictive density over the test points and its standard error."""
+    """Mean of a pointwise score over the test points and its standard error.
+
+    Returned by :func:`lppd` and :func:`crps` (and their ``model_*`` and
+    :class:`~symhmc.SampleResults` counterparts). A named tuple: it unpacks as ``mean, se``.
+
+    Attributes
+    ----------
+    mean : float
+        Mean over the test points.
+    se : float
+        Standard error of the mean, ``std(pointwise, ddof=1) / sqrt(n_points)`` (0 for one point).
+
+    Examples
+    --------
+    >>> score = symhmc.scores.LPPD(mean=-1.25, se=0.5)
+    >>> mean, se = score
+    >>> mean, se
+    (-1.25, 0.5)
+    """
 
     mean: float
     se: float
@@ -60,7 +78,25 @@ class LPPD(NamedTuple):
 class PredictiveSummary(NamedTuple):
     """Moments and quantiles of the mixture predictive at every point.
 
+    Returned by :func:`predictive_summary` and :func:`model_predictive_summary`;
     ``quantiles[k, i]`` is the ``probs[k]`` quantile at point ``i``.
+
+    Attributes
+    ----------
+    mean : ndarray, shape (n_points,)
+        Predictive mean.
+    std : ndarray, shape (n_points,)
+        Predictive standard deviation (network spread plus noise).
+    quantiles : ndarray, shape (n_probs, n_points)
+        Quantiles of the predictive mixture.
+    probs : ndarray, shape (n_probs,)
+        The probabilities of the quantiles.
+
+    Examples
+    --------
+    >>> s = symhmc.scores.predictive_summary(np.zeros((4, 3)), 1.0, quantiles=(0.5,))
+    >>> s.mean.shape, s.quantiles.shape
+    ((3,), (1, 3))
     """
 
     mean: np.ndarray
@@ -73,11 +109,45 @@ class PredictiveSummary(NamedTuple):
 # LPPD
 # ----------------------------------------------------------------------------------------------
 def lppd_pointwise(f, sigma, y, *, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> np.ndarray:
-    """Log predictive density of every test point, ``log (1/S) sum_s Normal(y_i | f_si, sigma_s)``.
+    """Log predictive density of every test point.
 
-    Computed with log-sum-exp over the draws, so it stays finite and exact even when every
-    density underflows in double precision (``y`` hundreds of sigma away); no point is dropped.
-    Returns an array ``(n_points,)``.
+    ``log (1/S) sum_s Normal(y_i | f[s, i], sigma[s]^2)``, computed with log-sum-exp over the draws,
+    so it stays finite and exact even when every density underflows in double precision (``y``
+    hundreds of sigma away); no point is dropped.
+
+    Parameters
+    ----------
+    f : array_like, shape (n_draws, n_points)
+        Network outputs at the test inputs, one row per posterior draw.
+    sigma : float or array_like, shape (n_draws,)
+        Noise standard deviation of every draw, or one positive number shared by all draws.
+    y : array_like, shape (n_points,) or (n_points, 1)
+        Test targets.
+    memory_budget : int, default 64 MiB
+        Bytes of float64 temporaries per block of test points.
+
+    Returns
+    -------
+    ndarray, shape (n_points,)
+        The log predictive density of each target.
+
+    Raises
+    ------
+    TypeError
+        If an array argument is not numeric, or ``memory_budget`` is not a number.
+    ValueError
+        If the shapes do not match, ``sigma`` is not positive, an array holds NaN or infinity,
+        or ``memory_budget`` is not positive.
+
+    See Also
+    --------
+    lppd : The mean and its standard error.
+
+    Examples
+    --------
+    >>> f = np.zeros((2, 3))
+    >>> np.round(symhmc.scores.lppd_pointwise(f, 1.0, [0.0, 1.0, 2.0]), 3)
+    array([-0.919, -1.419, -2.919])
     """
     f, s, y = _check_inputs(f, sigma, y)
     budget = _check_budget(memory_budget)
@@ -101,9 +171,40 @@ def _mean_se(values: np.ndarray) -> LPPD:
 def lppd(f, sigma, y, *, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> LPPD:
     """Mean test log pointwise predictive density and its standard error.
 
-    ``mean = (1/n) sum_i log (1/S) sum_s Normal(y_i | f[s, i], sigma[s])`` (paper, Section 6),
+    ``mean = (1/n) sum_i log (1/S) sum_s Normal(y_i | f[s, i], sigma[s]^2)`` (paper, Section 6),
     ``se = std_i(pointwise, ddof=1) / sqrt(n)``. Computed with log-sum-exp (see
-    :func:`lppd_pointwise` for the per-point values). Returns ``LPPD(mean, se)``.
+    :func:`lppd_pointwise` for the per-point values).
+
+    Parameters
+    ----------
+    f : array_like, shape (n_draws, n_points)
+        Network outputs at the test inputs, one row per posterior draw.
+    sigma : float or array_like, shape (n_draws,)
+        Noise standard deviation of every draw, or one positive number shared by all draws.
+    y : array_like, shape (n_points,) or (n_points, 1)
+        Test targets.
+    memory_budget : int, default 64 MiB
+        Bytes of float64 temporaries per block of test points.
+
+    Returns
+    -------
+    LPPD
+        ``LPPD(mean, se)``.
+
+    Raises
+    ------
+    TypeError
+        If an array argument is not numeric, or ``memory_budget`` is not a number.
+    ValueError
+        If the shapes do not match, ``sigma`` is not positive, an array holds NaN or infinity,
+        or ``memory_budget`` is not positive.
+
+    Examples
+    --------
+    >>> f = np.zeros((2, 3))
+    >>> score = symhmc.scores.lppd(f, 1.0, [0.0, 1.0, 2.0])
+    >>> round(score.mean, 3), round(score.se, 3)
+    (-1.752, 0.601)
     """
     return _mean_se(lppd_pointwise(f, sigma, y, memory_budget=memory_budget))
 
@@ -112,9 +213,36 @@ def lppd(f, sigma, y, *, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> LPPD:
 # point predictions, PIT and coverage
 # ----------------------------------------------------------------------------------------------
 def rmse(f, sigma=None, y=None) -> float:
-    """Root mean squared error of the predictive mean ``mean_s f[s, i]`` (``sigma`` is unused).
+    """Root mean squared error of the predictive mean ``mean_s f[s, i]``.
 
     Call as ``rmse(f, y=y)`` or ``rmse(f, sigma, y)`` (the same signature as the other scores).
+
+    Parameters
+    ----------
+    f : array_like, shape (n_draws, n_points)
+        Network outputs at the test inputs, one row per posterior draw.
+    sigma : float or array_like, shape (n_draws,), optional
+        Unused apart from its check (as for the other scores).
+    y : array_like, shape (n_points,) or (n_points, 1)
+        Test targets (required).
+
+    Returns
+    -------
+    float
+        The root mean squared error.
+
+    Raises
+    ------
+    TypeError
+        If ``y`` is not given, or an array is not numeric.
+    ValueError
+        If the shapes do not match, ``sigma`` is not positive, or an array holds NaN or infinity.
+
+    Examples
+    --------
+    >>> f = np.array([[0.0, 1.0], [2.0, 1.0]])   # predictive means 1 and 1
+    >>> symhmc.scores.rmse(f, y=[1.0, 3.0])
+    1.4142135623730951
     """
     if y is None:
         raise TypeError("rmse needs the targets y: call rmse(f, sigma, y) or rmse(f, y=y) "
@@ -127,7 +255,37 @@ def rmse(f, sigma=None, y=None) -> float:
 
 
 def pit(f, sigma, y, *, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> np.ndarray:
-    """Probability integral transform ``F_i(y_i)`` of every target under the mixture predictive."""
+    """Probability integral transform ``F_i(y_i)`` of every target under the mixture predictive.
+
+    Parameters
+    ----------
+    f : array_like, shape (n_draws, n_points)
+        Network outputs at the test inputs, one row per posterior draw.
+    sigma : float or array_like, shape (n_draws,)
+        Noise standard deviation of every draw, or one positive number shared by all draws.
+    y : array_like, shape (n_points,) or (n_points, 1)
+        Test targets.
+    memory_budget : int, default 64 MiB
+        Bytes of float64 temporaries per block of test points.
+
+    Returns
+    -------
+    ndarray, shape (n_points,)
+        Values in ``[0, 1]``; uniform over the points for a calibrated predictive.
+
+    Raises
+    ------
+    TypeError
+        If an array argument is not numeric, or ``memory_budget`` is not a number.
+    ValueError
+        If the shapes do not match, ``sigma`` is not positive, an array holds NaN or infinity,
+        or ``memory_budget`` is not positive.
+
+    Examples
+    --------
+    >>> symhmc.scores.pit(np.zeros((3, 2)), 1.0, [0.0, 10.0])
+    array([0.5, 1. ])
+    """
     f, s, y = _check_inputs(f, sigma, y)
     budget = _check_budget(memory_budget)
     n_draws, n_points = f.shape
@@ -149,7 +307,7 @@ def _coverage_from_pit(u: np.ndarray, levels: np.ndarray) -> dict[float, float]:
 
 def coverage(f, sigma, y, levels: Sequence[float] = (0.5, 0.9, 0.95), *,
              memory_budget: int = DEFAULT_MEMORY_BUDGET) -> dict[float, float]:
-    """Fraction of targets inside the central predictive intervals, ``{level: fraction}``.
+    """Fraction of targets inside the central predictive intervals.
 
     The central interval at level ``l`` is ``[Q((1-l)/2), Q((1+l)/2)]`` with ``Q`` the quantile
     function of the mixture predictive. The mixture CDF ``F`` of Gaussians with positive
@@ -157,6 +315,41 @@ def coverage(f, sigma, y, levels: Sequence[float] = (0.5, 0.9, 0.95), *,
     ``a <= F(y) <= b``: coverage is computed from the PIT values ``F_i(y_i)`` (:func:`pit`),
     which is exact and needs no root finding. (:func:`mixture_quantiles` gives the interval
     ends themselves, found by root finding on ``F``; the two agree.)
+
+    Parameters
+    ----------
+    f : array_like, shape (n_draws, n_points)
+        Network outputs at the test inputs, one row per posterior draw.
+    sigma : float or array_like, shape (n_draws,)
+        Noise standard deviation of every draw, or one positive number shared by all draws.
+    y : array_like, shape (n_points,) or (n_points, 1)
+        Test targets.
+    levels : sequence of float, default (0.5, 0.9, 0.95)
+        Interval levels, each strictly between 0 and 1.
+    memory_budget : int, default 64 MiB
+        Bytes of float64 temporaries per block of test points.
+
+    Returns
+    -------
+    dict of float to float
+        ``{level: fraction of targets inside}``.
+
+    Raises
+    ------
+    TypeError
+        If an array argument is not numeric, or ``memory_budget`` is not a number.
+    ValueError
+        If the shapes do not match, ``sigma`` is not positive, an array holds NaN or infinity,
+        or ``memory_budget`` is not positive.
+        Also if a level is not strictly between 0 and 1.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> f = rng.normal(size=(100, 5))   # 100 draws at 5 test points
+    >>> y = np.zeros(5)
+    >>> symhmc.scores.coverage(f, 1.0, y, levels=(0.5, 0.99))
+    {0.5: 1.0, 0.99: 1.0}
     """
     level_arr = _check_probs(levels, "levels")
     return _coverage_from_pit(pit(f, sigma, y, memory_budget=memory_budget), level_arr)
@@ -211,10 +404,42 @@ def _mixture_quantiles_block(f: np.ndarray, s: np.ndarray, probs: np.ndarray,
 
 
 def mixture_quantiles(f, sigma, probs, *, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> np.ndarray:
-    """Quantiles of the mixture predictive at every point, shape ``(len(probs), n_points)``.
+    """Quantiles of the mixture predictive at every point.
 
     Found by vectorised, bracketed Newton root finding on the mixture CDF (relative tolerance
     ``1e-12`` of the predictive scale).
+
+    Parameters
+    ----------
+    f : array_like, shape (n_draws, n_points)
+        Network outputs at the test inputs, one row per posterior draw.
+    sigma : float or array_like, shape (n_draws,)
+        Noise standard deviation of every draw, or one positive number shared by all draws.
+    probs : float or array_like of float
+        Probabilities, each strictly between 0 and 1.
+    memory_budget : int, default 64 MiB
+        Bytes of float64 temporaries per block of test points.
+
+    Returns
+    -------
+    ndarray, shape (len(probs), n_points)
+        ``out[k, i]`` is the ``probs[k]`` quantile at point ``i``.
+
+    Raises
+    ------
+    TypeError
+        If an array argument is not numeric, or ``memory_budget`` is not a number.
+    ValueError
+        If the shapes do not match, ``sigma`` is not positive, an array holds NaN or infinity,
+        or ``memory_budget`` is not positive.
+        Also if a probability is not strictly between 0 and 1.
+
+    Examples
+    --------
+    >>> q = symhmc.scores.mixture_quantiles(np.zeros((2, 1)), 1.0, [0.5, 0.975])
+    >>> np.round(q, 2)
+    array([[0.  ],
+           [1.96]])
     """
     f, s = _check_inputs(f, sigma)
     probs = _check_probs(probs, "probs")
@@ -234,7 +459,39 @@ def predictive_summary(f, sigma, quantiles: Sequence[float] | np.ndarray = (0.02
 
     ``mean_i = mean_s f[s, i]``, ``std_i = sqrt(var_s f[s, i] + mean_s sigma_s^2)`` (the exact
     mixture variance: network spread plus noise, ``var`` with ``ddof=0``), quantiles by
-    :func:`mixture_quantiles`. ``quantiles=()`` skips them.
+    :func:`mixture_quantiles`.
+
+    Parameters
+    ----------
+    f : array_like, shape (n_draws, n_points)
+        Network outputs at the test inputs, one row per posterior draw.
+    sigma : float or array_like, shape (n_draws,)
+        Noise standard deviation of every draw, or one positive number shared by all draws.
+    quantiles : sequence of float, default (0.025, 0.25, 0.5, 0.75, 0.975)
+        Probabilities of the quantiles, strictly between 0 and 1; ``()`` skips them.
+    memory_budget : int, default 64 MiB
+        Bytes of float64 temporaries per block of test points.
+
+    Returns
+    -------
+    PredictiveSummary
+        ``(mean, std, quantiles, probs)``.
+
+    Raises
+    ------
+    TypeError
+        If an array argument is not numeric, or ``memory_budget`` is not a number.
+    ValueError
+        If the shapes do not match, ``sigma`` is not positive, an array holds NaN or infinity,
+        or ``memory_budget`` is not positive.
+        Also if a quantile probability is not strictly between 0 and 1.
+
+    Examples
+    --------
+    >>> f = np.array([[-1.0], [1.0]])
+    >>> s = symhmc.scores.predictive_summary(f, 1.0, quantiles=(0.5,))
+    >>> s.mean, np.round(s.std, 4), np.round(s.quantiles, 4)
+    (array([0.]), array([1.4142]), array([[0.]]))
     """
     f, s = _check_inputs(f, sigma)
     q = _check_quantiles(quantiles)
@@ -273,6 +530,41 @@ def crps_pointwise(f, sigma, y, *, n_pairs: int = 2**15, seed=0,
     generator seeded by ``seed``): every draw is used equally, each shift's mean has the
     off-diagonal mean as its expectation, so the CRPS estimate is unbiased for the exact
     mixture CRPS, with a Monte Carlo error shrinking like ``1 / sqrt(K S)``.
+
+    Parameters
+    ----------
+    f : array_like, shape (n_draws, n_points)
+        Network outputs at the test inputs, one row per posterior draw.
+    sigma : float or array_like, shape (n_draws,)
+        Noise standard deviation of every draw, or one positive number shared by all draws.
+    y : array_like, shape (n_points,) or (n_points, 1)
+        Test targets.
+    n_pairs : int, default 32768
+        Most pair evaluations per point before the pairwise term is estimated.
+    seed : int or numpy.random.Generator or None, default 0
+        Seed of the shift choice when the pairwise term is estimated.
+    memory_budget : int, default 64 MiB
+        Bytes of float64 temporaries per block of test points.
+
+    Returns
+    -------
+    ndarray, shape (n_points,)
+        The CRPS of each target.
+
+    Raises
+    ------
+    TypeError
+        If an array argument is not numeric, or ``memory_budget`` is not a number.
+    ValueError
+        If the shapes do not match, ``sigma`` is not positive, an array holds NaN or infinity,
+        or ``memory_budget`` is not positive.
+        Also if ``n_pairs`` is not a positive integer.
+
+    Examples
+    --------
+    >>> c = symhmc.scores.crps_pointwise(np.zeros((1, 2)), 1.0, [0.0, 0.0])
+    >>> np.round(c, 4)   # one standard normal: (sqrt(2) - 1) / sqrt(pi)
+    array([0.2337, 0.2337])
     """
     f, s, y = _check_inputs(f, sigma, y)
     budget = _check_budget(memory_budget)
@@ -318,10 +610,42 @@ def crps_pointwise(f, sigma, y, *, n_pairs: int = 2**15, seed=0,
 
 
 def crps(f, sigma, y, **kwargs) -> LPPD:
-    """Mean CRPS over the test points and its standard error (``ddof=1``, as for :func:`lppd`).
+    """Mean CRPS over the test points and its standard error.
 
-    Returns ``LPPD(mean, se)`` (a ``(mean, se)`` named tuple); keyword arguments as for
-    :func:`crps_pointwise`.
+    The standard error is ``std(pointwise, ddof=1) / sqrt(n_points)``, as for :func:`lppd`.
+
+    Parameters
+    ----------
+    f : array_like, shape (n_draws, n_points)
+        Network outputs at the test inputs, one row per posterior draw.
+    sigma : float or array_like, shape (n_draws,)
+        Noise standard deviation of every draw, or one positive number shared by all draws.
+    y : array_like, shape (n_points,) or (n_points, 1)
+        Test targets.
+    **kwargs
+        ``n_pairs``, ``seed`` and ``memory_budget``, as for :func:`crps_pointwise`.
+
+    Returns
+    -------
+    LPPD
+        ``(mean, se)`` of the per-point CRPS (the same named tuple as :func:`lppd`).
+
+    Raises
+    ------
+    TypeError
+        If an array argument is not numeric, or ``memory_budget`` is not a number.
+    ValueError
+        If the shapes do not match, ``sigma`` is not positive, an array holds NaN or infinity,
+        or ``memory_budget`` is not positive.
+        Also if ``n_pairs`` is not a positive integer.
+    TypeError
+        If an unknown keyword argument is given.
+
+    Examples
+    --------
+    >>> score = symhmc.scores.crps(np.zeros((1, 2)), 1.0, [0.0, 0.0])
+    >>> round(score.mean, 4), score.se
+    (0.2337, 0.0)
     """
     return _mean_se(crps_pointwise(f, sigma, y, **kwargs))
 
@@ -349,9 +673,47 @@ def _model_blocks(model, params, x, memory_budget, n_temporaries):
 
 
 def model_outputs(model, params, x):
-    """``(f, sigma)`` for the array functions: ``f = model.predict(params, x)`` ``(n_draws, n_points)``
-    and ``sigma`` per draw (``exp(params[:, -1])`` when the model samples the noise scale, else
-    ``model.noise_std``). Holds all of ``f`` in memory: use the ``model_*`` scores for large cases.
+    """Network outputs and noise scales of a model's draws, for the array functions.
+
+    ``f = model.predict(params, x)`` and ``sigma`` per draw (``exp(params[:, -1])`` when the model
+    samples the noise scale, else ``model.noise_std``). Holds all of ``f`` in memory: use the
+    ``model_*`` scores for large cases.
+
+    Parameters
+    ----------
+    model : MLP
+        The network the draws belong to (one output).
+    params : array_like, shape (n_draws, dim)
+        Flat parameter vectors (``dim`` is ``model.n_params``, or ``model.dim`` with ``log sigma``
+        last when the model samples the noise scale).
+    x : array_like, shape (n_points,) or (n_points, n_inputs)
+        Test inputs.
+
+    Returns
+    -------
+    f : ndarray, shape (n_draws, n_points)
+        Network outputs.
+    sigma : ndarray, shape (n_draws,)
+        Noise standard deviation of every draw.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a :class:`symhmc.MLP` or an array argument is not numeric.
+    ValueError
+        If ``params`` does not fit the model, the model has several outputs, the shapes of ``x``
+        and ``y`` disagree, an array holds NaN or infinity, or a draw's noise scale is not
+        positive.
+
+    Examples
+    --------
+    >>> model = symhmc.MLP(hidden=(3,))
+    >>> params = np.random.default_rng(0).normal(size=(50, model.dim))   # 50 draws
+    >>> x = np.linspace(-1, 1, 8)
+    >>> y = np.sin(x)
+    >>> f, sigma = symhmc.scores.model_outputs(model, params, x)
+    >>> f.shape, sigma.shape
+    ((50, 8), (50,))
     """
     params, sigma, x = _model_setup(model, params, x)
     return np.asarray(model.predict(params, x), dtype=float).reshape(params.shape[0], -1), sigma
@@ -359,9 +721,48 @@ def model_outputs(model, params, x):
 
 def model_lppd(model, params, x, y, *, pointwise: bool = False,
                memory_budget: int = DEFAULT_MEMORY_BUDGET):
-    """:func:`lppd` of a model's posterior draws ``params`` ``(n_draws, dim)`` on test data.
+    """:func:`lppd` of a model's posterior draws on test data.
 
-    Returns ``LPPD(mean, se)``, or the per-point values when ``pointwise=True``.
+    Parameters
+    ----------
+    model : MLP
+        The network the draws belong to (one output).
+    params : array_like, shape (n_draws, dim)
+        Flat parameter vectors (``dim`` is ``model.n_params``, or ``model.dim`` with ``log sigma``
+        last when the model samples the noise scale).
+    x : array_like, shape (n_points,) or (n_points, n_inputs)
+        Test inputs.
+    y : array_like, shape (n_points,) or (n_points, 1)
+        Test targets.
+    pointwise : bool, default False
+        Return the per-point values instead of their mean and standard error.
+    memory_budget : int, default 64 MiB
+        Bytes of float64 temporaries per block of test points.
+
+    Returns
+    -------
+    LPPD or ndarray of shape (n_points,)
+        ``LPPD(mean, se)``, or the per-point values when ``pointwise=True``.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a :class:`symhmc.MLP` or an array argument is not numeric.
+    ValueError
+        If ``params`` does not fit the model, the model has several outputs, the shapes of ``x``
+        and ``y`` disagree, an array holds NaN or infinity, or a draw's noise scale is not
+        positive.
+
+    Examples
+    --------
+    >>> model = symhmc.MLP(hidden=(3,))
+    >>> params = np.random.default_rng(0).normal(size=(50, model.dim))   # 50 draws
+    >>> x = np.linspace(-1, 1, 8)
+    >>> y = np.sin(x)
+    >>> score = symhmc.scores.model_lppd(model, params, x, y)
+    >>> f, sigma = symhmc.scores.model_outputs(model, params, x)
+    >>> bool(np.isclose(score.mean, symhmc.scores.lppd(f, sigma, y).mean))
+    True
     """
     budget = _check_budget(memory_budget)
     params, sigma, x, y = _model_setup(model, params, x, y)
@@ -372,7 +773,46 @@ def model_lppd(model, params, x, y, *, pointwise: bool = False,
 
 
 def model_rmse(model, params, x, y, *, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> float:
-    """:func:`rmse` of a model's posterior draws on test data."""
+    """:func:`rmse` of a model's posterior draws on test data.
+
+    Parameters
+    ----------
+    model : MLP
+        The network the draws belong to (one output).
+    params : array_like, shape (n_draws, dim)
+        Flat parameter vectors (``dim`` is ``model.n_params``, or ``model.dim`` with ``log sigma``
+        last when the model samples the noise scale).
+    x : array_like, shape (n_points,) or (n_points, n_inputs)
+        Test inputs.
+    y : array_like, shape (n_points,) or (n_points, 1)
+        Test targets.
+    memory_budget : int, default 64 MiB
+        Bytes of float64 temporaries per block of test points.
+
+    Returns
+    -------
+    float
+        The root mean squared error of the predictive mean.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a :class:`symhmc.MLP` or an array argument is not numeric.
+    ValueError
+        If ``params`` does not fit the model, the model has several outputs, the shapes of ``x``
+        and ``y`` disagree, an array holds NaN or infinity, or a draw's noise scale is not
+        positive.
+
+    Examples
+    --------
+    >>> model = symhmc.MLP(hidden=(3,))
+    >>> params = np.random.default_rng(0).normal(size=(50, model.dim))   # 50 draws
+    >>> x = np.linspace(-1, 1, 8)
+    >>> y = np.sin(x)
+    >>> f, _ = symhmc.scores.model_outputs(model, params, x)
+    >>> bool(np.isclose(symhmc.scores.model_rmse(model, params, x, y), symhmc.scores.rmse(f, y=y)))
+    True
+    """
     budget = _check_budget(memory_budget)
     params, sigma, x, y = _model_setup(model, params, x, y)
     sq = 0.0
@@ -383,7 +823,49 @@ def model_rmse(model, params, x, y, *, memory_budget: int = DEFAULT_MEMORY_BUDGE
 
 def model_coverage(model, params, x, y, levels: Sequence[float] = (0.5, 0.9, 0.95), *,
                    memory_budget: int = DEFAULT_MEMORY_BUDGET) -> dict[float, float]:
-    """:func:`coverage` of a model's posterior draws on test data."""
+    """:func:`coverage` of a model's posterior draws on test data.
+
+    Parameters
+    ----------
+    model : MLP
+        The network the draws belong to (one output).
+    params : array_like, shape (n_draws, dim)
+        Flat parameter vectors (``dim`` is ``model.n_params``, or ``model.dim`` with ``log sigma``
+        last when the model samples the noise scale).
+    x : array_like, shape (n_points,) or (n_points, n_inputs)
+        Test inputs.
+    y : array_like, shape (n_points,) or (n_points, 1)
+        Test targets.
+    levels : sequence of float, default (0.5, 0.9, 0.95)
+        Interval levels, each strictly between 0 and 1.
+    memory_budget : int, default 64 MiB
+        Bytes of float64 temporaries per block of test points.
+
+    Returns
+    -------
+    dict of float to float
+        ``{level: fraction of targets inside}``.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a :class:`symhmc.MLP` or an array argument is not numeric.
+    ValueError
+        If ``params`` does not fit the model, the model has several outputs, the shapes of ``x``
+        and ``y`` disagree, an array holds NaN or infinity, or a draw's noise scale is not
+        positive.
+        Also if a level is not strictly between 0 and 1.
+
+    Examples
+    --------
+    >>> model = symhmc.MLP(hidden=(3,))
+    >>> params = np.random.default_rng(0).normal(size=(50, model.dim))   # 50 draws
+    >>> x = np.linspace(-1, 1, 8)
+    >>> y = np.sin(x)
+    >>> cov = symhmc.scores.model_coverage(model, params, x, y, levels=(0.5, 0.9))
+    >>> sorted(cov)
+    [0.5, 0.9]
+    """
     budget = _check_budget(memory_budget)
     level_arr = _check_probs(levels, "levels")
     params, sigma, x, y = _model_setup(model, params, x, y)
@@ -395,7 +877,50 @@ def model_coverage(model, params, x, y, levels: Sequence[float] = (0.5, 0.9, 0.9
 
 def model_crps(model, params, x, y, *, pointwise: bool = False,
                memory_budget: int = DEFAULT_MEMORY_BUDGET, **kwargs):
-    """:func:`crps` of a model's posterior draws on test data (``pointwise=True``: per point)."""
+    """:func:`crps` of a model's posterior draws on test data.
+
+    Parameters
+    ----------
+    model : MLP
+        The network the draws belong to (one output).
+    params : array_like, shape (n_draws, dim)
+        Flat parameter vectors (``dim`` is ``model.n_params``, or ``model.dim`` with ``log sigma``
+        last when the model samples the noise scale).
+    x : array_like, shape (n_points,) or (n_points, n_inputs)
+        Test inputs.
+    y : array_like, shape (n_points,) or (n_points, 1)
+        Test targets.
+    pointwise : bool, default False
+        Return the per-point values instead of their mean and standard error.
+    memory_budget : int, default 64 MiB
+        Bytes of float64 temporaries per block of test points.
+    **kwargs
+        ``n_pairs`` and ``seed``, as for :func:`crps_pointwise`.
+
+    Returns
+    -------
+    LPPD or ndarray of shape (n_points,)
+        ``LPPD(mean, se)``, or the per-point values when ``pointwise=True``.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a :class:`symhmc.MLP` or an array argument is not numeric.
+    ValueError
+        If ``params`` does not fit the model, the model has several outputs, the shapes of ``x``
+        and ``y`` disagree, an array holds NaN or infinity, or a draw's noise scale is not
+        positive.
+        Also if ``n_pairs`` is not a positive integer.
+
+    Examples
+    --------
+    >>> model = symhmc.MLP(hidden=(3,))
+    >>> params = np.random.default_rng(0).normal(size=(50, model.dim))   # 50 draws
+    >>> x = np.linspace(-1, 1, 8)
+    >>> y = np.sin(x)
+    >>> symhmc.scores.model_crps(model, params, x, y, pointwise=True).shape
+    (8,)
+    """
     budget = _check_budget(memory_budget)
     params, sigma, x, y = _model_setup(model, params, x, y)
     values = np.empty(x.shape[0])
@@ -407,7 +932,47 @@ def model_crps(model, params, x, y, *, pointwise: bool = False,
 def model_predictive_summary(model, params, x,
                              quantiles: Sequence[float] = (0.025, 0.25, 0.5, 0.75, 0.975), *,
                              memory_budget: int = DEFAULT_MEMORY_BUDGET) -> PredictiveSummary:
-    """:func:`predictive_summary` of a model's posterior draws at inputs ``x``, in blocks of points."""
+    """:func:`predictive_summary` of a model's posterior draws at inputs ``x``, in blocks of points.
+
+    Parameters
+    ----------
+    model : MLP
+        The network the draws belong to (one output).
+    params : array_like, shape (n_draws, dim)
+        Flat parameter vectors (``dim`` is ``model.n_params``, or ``model.dim`` with ``log sigma``
+        last when the model samples the noise scale).
+    x : array_like, shape (n_points,) or (n_points, n_inputs)
+        Test inputs.
+    quantiles : sequence of float, default (0.025, 0.25, 0.5, 0.75, 0.975)
+        Probabilities of the quantiles, strictly between 0 and 1; ``()`` skips them.
+    memory_budget : int, default 64 MiB
+        Bytes of float64 temporaries per block of test points.
+
+    Returns
+    -------
+    PredictiveSummary
+        ``(mean, std, quantiles, probs)``.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a :class:`symhmc.MLP` or an array argument is not numeric.
+    ValueError
+        If ``params`` does not fit the model, the model has several outputs, the shapes of ``x``
+        and ``y`` disagree, an array holds NaN or infinity, or a draw's noise scale is not
+        positive.
+        Also if a quantile probability is not strictly between 0 and 1.
+
+    Examples
+    --------
+    >>> model = symhmc.MLP(hidden=(3,))
+    >>> params = np.random.default_rng(0).normal(size=(50, model.dim))   # 50 draws
+    >>> x = np.linspace(-1, 1, 8)
+    >>> y = np.sin(x)
+    >>> s = symhmc.scores.model_predictive_summary(model, params, x, quantiles=(0.05, 0.95))
+    >>> s.mean.shape, s.quantiles.shape
+    ((8,), (2, 8))
+    """
     budget = _check_budget(memory_budget)
     params, sigma, x = _model_setup(model, params, x)
     n = x.shape[0]

@@ -16,8 +16,53 @@ __all__ = ["summary", "ResultsSummary"]
 
 def summary(results, x_test=None, y_test=None, *, superchains="auto", weight_method: str = "canonicalize",
             max_points: int = 1000, rhat_threshold: float = 1.01, backend: str = "auto") -> "ResultsSummary":
-    """The summary of ``results`` (a :class:`~symhmc.SampleResults`); see
-    :meth:`SampleResults.summary <symhmc.SampleResults.summary>` for the sections and arguments."""
+    """The one-table summary of a run; the function behind :meth:`symhmc.SampleResults.summary`.
+
+    See :meth:`SampleResults.summary <symhmc.SampleResults.summary>` for the sections.
+
+    Parameters
+    ----------
+    results : SampleResults
+        The run.
+    x_test : array_like, optional
+        Test inputs (default: the training inputs, for the function-space section).
+    y_test : array_like, optional
+        Test targets; with ``x_test`` adds the ``"test"`` section.
+    superchains : "auto", int, array_like or None, default "auto"
+        Superchains of the nested R-hat (``None`` skips it).
+    weight_method : {"canonicalize", "align", "none"}, default "canonicalize"
+        Symmetry removal before the weight-space statistics.
+    max_points : int, default 1000
+        Most inputs of the function-space section.
+    rhat_threshold : float, default 1.01
+        Threshold of ``frac_rhat_above``.
+    backend : {"auto", "arviz", "numpy"}, default "auto"
+        Backend of R-hat and ESS.
+
+    Returns
+    -------
+    ResultsSummary
+        A dict of the sections whose ``str()`` is the table.
+
+    Raises
+    ------
+    ValueError
+        If ``y_test`` is given without ``x_test``, ``max_points`` is not a positive integer,
+        ``weight_method``, ``superchains`` or ``backend`` is not one of the choices, the results
+        hold no chains, or the test data do not fit the model.
+    TypeError
+        If the test data are not numeric.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.uniform(-2, 2, 20)
+    >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+    >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=4, warmup=50, seed=0, progress=False)
+    >>> table = symhmc.summary.summary(run, superchains=2, backend="numpy")
+    >>> table["sampler"]["n_chains"], "test" in table
+    (4, False)
+    """
     if y_test is not None and x_test is None:
         raise ValueError("y_test was given without x_test")
     if isinstance(max_points, bool) or not isinstance(max_points, (int, np.integer)) or max_points < 1:
@@ -89,7 +134,28 @@ def summary(results, x_test=None, y_test=None, *, superchains="auto", weight_met
 
 
 class ResultsSummary(dict):
-    """The sections of :meth:`SampleResults.summary` (a dict of dicts); ``str()`` is the table."""
+    """The sections of :meth:`SampleResults.summary` (a dict of dicts); ``str()`` is the table.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        As for :class:`dict`.
+
+    Attributes
+    ----------
+    text : str
+        The table (the same as ``str()``).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.uniform(-2, 2, 20)
+    >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+    >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=4, warmup=50, seed=0, progress=False)
+    >>> table = run.summary(backend="numpy")
+    >>> print(table)  # doctest: +ELLIPSIS
+    symhmc results: 4 chains x 1 draws of 8 coordinates, sampler='nuts', ...
+    """
 
     text: str = ""
 
@@ -100,7 +166,23 @@ class ResultsSummary(dict):
         p.text(self.text)
 
     def to_json(self) -> str:
-        """The sections as JSON text (NaN written as ``null``)."""
+        """The sections as JSON text (NaN written as ``null``).
+
+        Returns
+        -------
+        str
+            A JSON object with one member per section.
+
+        Examples
+        --------
+        >>> import json
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.uniform(-2, 2, 20)
+        >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+        >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=4, warmup=50, seed=0, progress=False)
+        >>> sorted(json.loads(run.summary(backend="numpy").to_json()))
+        ['function_space', 'sampler', 'weight_space']
+        """
         def clean(v):
             if isinstance(v, dict):
                 return {str(k): clean(x) for k, x in v.items()}

@@ -47,9 +47,13 @@ DEFAULT_PATIENCE = 50
 class EnsembleResults(SampleResults):
     """A deep ensemble as :class:`~symhmc.SampleResults` (draws ``(members, 1, dim)``).
 
-    Extra attributes (kept by :meth:`save`; :func:`symhmc.load` gives back an
-    ``EnsembleResults``):
+    Returned by :func:`deep_ensemble`. The extra attributes are kept by :meth:`save`;
+    :func:`symhmc.load` gives back an ``EnsembleResults``.
 
+    Attributes
+    ----------
+    draws, stats, step_size, inv_mass, n_grad_evals, wall_time, settings, seed, partial, chain_ids, model, x, y, convergence : see SampleResults
+        As for :class:`~symhmc.SampleResults` (one "chain" of one draw per member).
     losses : ndarray, shape (members, epochs)
         Training loss ``-log p(params | data)`` before each update (NaN after a member stopped).
     val_losses : ndarray, shape (members, epochs) or (members, 0)
@@ -57,6 +61,16 @@ class EnsembleResults(SampleResults):
         prior included), empty without validation.
     best_epoch : ndarray, shape (members,)
         Number of updates behind each member's returned parameters.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.uniform(-2, 2, 20)
+    >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+    >>> model = symhmc.MLP(hidden=(2,))
+    >>> ens = symhmc.baselines.deep_ensemble(model, x, y, members=3, epochs=50, seed=0, progress=False)
+    >>> ens.members, ens.draws.shape, ens.losses.shape
+    (3, (3, 1, 8), (3, 50))
     """
 
     losses: np.ndarray
@@ -66,6 +80,8 @@ class EnsembleResults(SampleResults):
 
     @property
     def members(self) -> int:
+        """Number of ensemble members (the number of chains).
+        """
         return self.n_chains
 
     def lppd(self, x, y, *, pointwise: bool = False, moment_matched: bool = False,
@@ -76,6 +92,43 @@ class EnsembleResults(SampleResults):
         MCMC draws. ``moment_matched=True``: the single Gaussian matched to the ensemble's first
         two moments, as the paper's authors scored their ensembles (see
         :meth:`lppd_moment_matched`).
+
+        Parameters
+        ----------
+        x : array_like, shape (n_points,) or (n_points, n_inputs)
+            Test inputs.
+        y : array_like, shape (n_points,) or (n_points, 1)
+            Test targets.
+        pointwise : bool, default False
+            Return the per-point values instead.
+        moment_matched : bool, default False
+            Score the moment-matched Gaussian instead of the mixture.
+        memory_budget : int, default 64 MiB
+            Bytes of float64 temporaries per block of test points (mixture only).
+
+        Returns
+        -------
+        symhmc.scores.LPPD or ndarray of shape (n_points,)
+            ``LPPD(mean, se)``, or the per-point values with ``pointwise=True``.
+
+        Raises
+        ------
+        TypeError
+            If ``moment_matched`` is not a bool, or the data are not numeric.
+        ValueError
+            If the data do not fit the model or hold NaN or infinity.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.uniform(-2, 2, 20)
+        >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+        >>> model = symhmc.MLP(hidden=(2,))
+        >>> ens = symhmc.baselines.deep_ensemble(model, x, y, members=3, epochs=50, seed=0, progress=False)
+        >>> mixture = ens.lppd(x, y)
+        >>> matched = ens.lppd(x, y, moment_matched=True)
+        >>> bool(np.isfinite(mixture.mean) and np.isfinite(matched.mean))
+        True
         """
         if not isinstance(moment_matched, (bool, np.bool_)):
             raise TypeError(f"moment_matched must be True or False, got {moment_matched!r}")
@@ -84,12 +137,42 @@ class EnsembleResults(SampleResults):
         return super().lppd(x, y, pointwise=pointwise, memory_budget=memory_budget)
 
     def lppd_moment_matched(self, x, y, *, pointwise: bool = False):
-        """LPPD of the single Gaussian matched to the ensemble's first two moments: mean of the
-        member means, variance ``mean_m sigma_m^2 + var_m f_m(x)`` (population variance).
+        """LPPD of the single Gaussian matched to the ensemble's first two moments.
 
-        This is how the authors' code scored their deep ensembles; :meth:`lppd` scores the
-        equal-weight mixture of the members' Gaussians instead. Returns ``LPPD(mean, se)``
-        (per-point values with ``pointwise=True``); one output only.
+        Mean of the member means, variance ``mean_m sigma_m^2 + var_m f_m(x)`` (population
+        variance). This is how the authors' code scored their deep ensembles; :meth:`lppd` scores the
+        equal-weight mixture of the members' Gaussians instead.
+
+        Parameters
+        ----------
+        x : array_like, shape (n_points,) or (n_points, n_inputs)
+            Test inputs.
+        y : array_like, shape (n_points,) or (n_points, 1)
+            Test targets.
+        pointwise : bool, default False
+            Return the per-point values instead.
+
+        Returns
+        -------
+        symhmc.scores.LPPD or ndarray of shape (n_points,)
+            ``LPPD(mean, se)``, or the per-point values with ``pointwise=True``.
+
+        Raises
+        ------
+        ValueError
+            If the results have no model, the model has several outputs, or the data do not fit it.
+        TypeError
+            If the data are not numeric.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.uniform(-2, 2, 20)
+        >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+        >>> model = symhmc.MLP(hidden=(2,))
+        >>> ens = symhmc.baselines.deep_ensemble(model, x, y, members=3, epochs=50, seed=0, progress=False)
+        >>> ens.lppd_moment_matched(x, y, pointwise=True).shape
+        (20,)
         """
         model = self._scoring_model("lppd_moment_matched")
         if model.n_outputs != 1:
@@ -164,20 +247,23 @@ def deep_ensemble(model: MLP, x, y, *, members: int = 10, preset: PresetName = "
     Parameters
     ----------
     model : MLP
+        The network, priors and likelihood.
     x, y : array_like
         Training data, as for :func:`symhmc.sample`.
-    members : int
+    members : int, default 10
         Ensemble size (the paper: 10).
-    preset : {"paper-code", "paper"}
-        ``"paper-code"`` (default): RMSprop, learning rate 0.01, 500 epochs for one hidden layer
+    preset : {"paper-code", "paper"}, default "paper-code"
+        ``"paper-code"``: RMSprop, learning rate 0.01, 500 epochs for one hidden layer
         (f1), 1000 otherwise (f2). This is what produced the paper's deep-ensemble numbers: the
         authors' script passed the stated learning rate through ``int(1e-4)``, which is 0, and
         their optimiser fell back to its default 0.01. ``"paper"``: the same with the learning
         rate the paper states, 1e-4.
     optimizer : {"rmsprop", "adam"}, optional
+        Optimiser, overriding the preset.
     epochs : int, optional
+        Epochs (full-batch updates), overriding the preset.
     learning_rate : float, optional
-        Override the preset. Other optimiser constants are the core's defaults
+        Learning rate, overriding the preset. Other optimiser constants are the core's defaults
         (``symhmc._core.OptimizerSettings``: RMSprop rho 0.9, eps 1e-8 added outside the
         square root; Adam beta1 0.9, beta2 0.999, eps 1e-8).
     seed : int, optional
@@ -196,7 +282,7 @@ def deep_ensemble(model: MLP, x, y, *, members: int = 10, preset: PresetName = "
         epoch but never stops early). An error without ``validation``.
     init : array_like (members, dim), optional
         Starting points instead of the uniform draws.
-    progress : bool
+    progress : bool, default True
         Show a progress bar over the epochs of all members (members done in its postfix; a
         member stopped early counts in full). On Ctrl-C the members that finished training are
         returned with ``partial=True`` and a warning (``chain_ids`` says which); with none
@@ -210,6 +296,36 @@ def deep_ensemble(model: MLP, x, y, *, members: int = 10, preset: PresetName = "
         final log density (``energy`` its loss, ``n_steps`` its training gradient evaluations,
         ``diverging`` whether it stopped at a non-finite loss, ``acceptance_rate`` 0,
         ``step_size`` the learning rate); ``losses`` (members, epochs) the training curves.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a :class:`~symhmc.MLP`, the data or ``init`` are not numeric, an
+        integer argument is not an integer, ``progress`` is not a bool, or ``validation`` is
+        neither a fraction nor a pair.
+    ValueError
+        If the data do not fit the model, ``preset`` or ``optimizer`` is unknown, a count or the
+        learning rate is out of range, ``validation`` leaves no point on either side, ``patience``
+        is given without ``validation``, or ``init`` is not ``(members, dim)``.
+    KeyboardInterrupt
+        If interrupted before any member finished training.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.uniform(-2, 2, 20)
+    >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+    >>> model = symhmc.MLP(hidden=(2,))
+    >>> ens = symhmc.baselines.deep_ensemble(model, x, y, members=3, epochs=50, seed=0, progress=False)
+    >>> ens.draws.shape, ens.settings["optimizer"], ens.settings["learning_rate"]
+    ((3, 1, 8), 'rmsprop', 0.01)
+
+    Early stopping on a held-out quarter of the data:
+
+    >>> ens = symhmc.baselines.deep_ensemble(model, x, y, members=2, epochs=50, validation=0.25,
+    ...                                      patience=5, seed=0, progress=False)
+    >>> ens.val_losses.shape
+    (2, 50)
     """
     if not isinstance(model, MLP):
         raise TypeError(f"model must be a symhmc.MLP, got {type(model).__name__}")

@@ -31,30 +31,64 @@ DEFAULT_MAP_OPTIONS = {"maxiter": 15000, "maxfun": 30000, "ftol": 1e-12, "gtol":
 
 
 class HessianNotPositiveDefinite(np.linalg.LinAlgError, ValueError):
-    """The Hessian of the negative log posterior is not positive definite at an expansion point."""
+    """The Hessian of the negative log posterior is not positive definite at an expansion point.
+
+    Raised by :func:`laplace`; both a ``numpy.linalg.LinAlgError`` and a ``ValueError``. Its message
+    suggests ``hessian="ggn"``, a larger ``prior_precision`` or a point closer to a MAP.
+
+    Examples
+    --------
+    >>> model = symhmc.MLP(hidden=(2,), noise_std=0.1)
+    >>> x = np.linspace(-1, 1, 10)
+    >>> try:   # the full Hessian at a saddle point of the likelihood, no prior curvature
+    ...     symhmc.baselines.laplace(model, x, np.sin(3 * x), at=np.full(model.dim, 0.5),
+    ...                              prior_precision=1e-6, n_samples=10, seed=0)
+    ... except symhmc.baselines.HessianNotPositiveDefinite as exc:
+    ...     print(isinstance(exc, ValueError))
+    True
+    """
 
 
 class LaplaceResults(SampleResults):
     """A :class:`~symhmc.SampleResults` drawn from a (mixture of) Laplace approximation(s).
 
-    ``draws`` has shape ``(components, n_samples // components, dim)``: one "chain" per Gaussian,
-    so the scores average over the equal-weight mixture. Extra attributes (kept by
-    :meth:`save`; :func:`symhmc.load` gives back a ``LaplaceResults``):
+    Returned by :func:`laplace`. ``draws`` has shape ``(components, n_samples // components,
+    dim)``: one "chain" per Gaussian, so the scores average over the equal-weight mixture. The
+    extra attributes are kept by :meth:`save`; :func:`symhmc.load` gives back a
+    ``LaplaceResults``. The inherited scores use the sampled draws (the network evaluated at
+    Gaussian draws); :meth:`linearized_predictive` and :meth:`linearized_lppd` give the
+    linearized (GLM) predictive instead.
 
-    mean : ndarray (components, dim)
+    Parameters
+    ----------
+    **kwargs
+        The arguments of :class:`~symhmc.SampleResults`.
+
+    Attributes
+    ----------
+    mean : ndarray, shape (components, dim)
         The expansion points (MAP estimates).
-    cov : ndarray (components, dim, dim)
-        Covariance of every Gaussian, the inverse of :attr:`hessian`.
-    hessian : ndarray (components, dim, dim)
+    cov : ndarray, shape (components, dim, dim)
+        Covariance of every Gaussian, the inverse of ``hessian``.
+    hessian : ndarray, shape (components, dim, dim)
         Hessian of the negative log posterior used (with the prior precision below).
-    prior_precision : ndarray (components,)
+    prior_precision : ndarray, shape (components,)
         Precision of the N(0, 1/lambda) prior on the network parameters in every Gaussian.
-    log_marginal_likelihood : ndarray (components,)
+    log_marginal_likelihood : ndarray, shape (components,)
         Laplace estimate of the log evidence of every component at its prior precision.
+    draws, stats, step_size, inv_mass, n_grad_evals, wall_time, settings, seed, partial, chain_ids, model, x, y, convergence : see SampleResults
+        As for :class:`~symhmc.SampleResults` (one "chain" per Gaussian).
 
-    The inherited scores use the sampled draws (the network evaluated at Gaussian draws);
-    :meth:`linearized_predictive` and :meth:`linearized_lppd` give the linearized (GLM)
-    predictive instead.
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.uniform(-2, 2, 20)
+    >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+    >>> model = symhmc.MLP(hidden=(2,))
+    >>> ens = symhmc.baselines.deep_ensemble(model, x, y, members=3, epochs=50, seed=0, progress=False)
+    >>> la = symhmc.baselines.laplace(model, x, y, at=ens, hessian="ggn", n_samples=30, seed=0)
+    >>> la.n_components, la.draws.shape, la.cov.shape
+    (3, (3, 10, 8), (3, 8, 8))
     """
 
     _extra_arrays = ("mean", "cov", "hessian", "prior_precision", "log_marginal_likelihood")
@@ -70,11 +104,33 @@ class LaplaceResults(SampleResults):
 
     @property
     def n_components(self) -> int:
+        """Number of Gaussians in the mixture.
+        """
         return int(self.mean.shape[0])
 
     def sampler_summary(self) -> dict[str, float]:
-        """What the approximation cost and chose (there is no sampler: no acceptance rates, tree
-        depths or step sizes)."""
+        """What the approximation cost and chose.
+
+        There is no sampler: no acceptance rates, tree depths or step sizes.
+
+        Returns
+        -------
+        dict of str to float
+            ``components``, ``draws_per_component``, ``wall_time_s``, ``grad_evals_per_component``,
+            ``min_prior_precision``, ``max_prior_precision``, ``mean_log_marginal_likelihood``.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.uniform(-2, 2, 20)
+        >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+        >>> model = symhmc.MLP(hidden=(2,))
+        >>> ens = symhmc.baselines.deep_ensemble(model, x, y, members=3, epochs=50, seed=0, progress=False)
+        >>> la = symhmc.baselines.laplace(model, x, y, at=ens, hessian="ggn", n_samples=30, seed=0)
+        >>> s = la.sampler_summary()
+        >>> s["components"], s["draws_per_component"]
+        (3, 10)
+        """
         return {
             "components": self.n_components,
             "draws_per_component": self.n_draws,
@@ -92,9 +148,41 @@ class LaplaceResults(SampleResults):
         (``J_j`` by central differences of the batched outputs, as for ``hessian="ggn"``), so
         component ``j`` predicts ``Normal(f(theta_j, x), diag(J_j Sigma_j J_j^T) + sigma_j^2)``, with
         ``Sigma_j`` the network block of ``cov[j]`` and ``sigma_j`` the noise scale at ``theta_j``
-        (the uncertainty of ``log sigma`` is not propagated). Returns ``(mean, variance)``, each
-        ``(components, n_points)`` (``(components, n_points, n_outputs)`` for several outputs); the
-        variance includes the noise.
+        (the uncertainty of ``log sigma`` is not propagated).
+
+        Parameters
+        ----------
+        x : array_like, shape (n_points,) or (n_points, n_inputs)
+            Inputs.
+        threads : int, optional
+            Threads of the compiled core (default: all).
+
+        Returns
+        -------
+        mean : ndarray, shape (components, n_points)
+            Predictive mean of every component (``(components, n_points, n_outputs)`` for several
+            outputs).
+        variance : ndarray, shape (components, n_points)
+            Predictive variance, noise included (same shape as ``mean``).
+
+        Raises
+        ------
+        TypeError
+            If ``x`` is not numeric.
+        ValueError
+            If ``x`` does not fit the model or holds NaN or infinity.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.uniform(-2, 2, 20)
+        >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+        >>> model = symhmc.MLP(hidden=(2,))
+        >>> ens = symhmc.baselines.deep_ensemble(model, x, y, members=3, epochs=50, seed=0, progress=False)
+        >>> la = symhmc.baselines.laplace(model, x, y, at=ens, hessian="ggn", n_samples=30, seed=0)
+        >>> mean, variance = la.linearized_predictive(np.linspace(-2, 2, 5))
+        >>> mean.shape, bool(np.all(variance > 0))
+        ((3, 5), True)
         """
         model = self.model
         x = model.check_x(x)
@@ -109,9 +197,45 @@ class LaplaceResults(SampleResults):
         return mean.reshape(shape), var.reshape(shape)
 
     def linearized_lppd(self, x, y, *, pointwise: bool = False, threads: int | None = None):
-        """Mean log pointwise predictive density of the linearized predictive (the equal-weight
-        mixture of the components' Gaussians, see :meth:`linearized_predictive`) on ``(x, y)`` and its
-        standard error, ``LPPD(mean, se)`` (per-point values with ``pointwise=True``); one output."""
+        """Mean log pointwise predictive density of the linearized predictive and its standard error.
+
+        The predictive is the equal-weight mixture of the components' Gaussians of
+        :meth:`linearized_predictive`; one output only.
+
+        Parameters
+        ----------
+        x : array_like, shape (n_points,) or (n_points, n_inputs)
+            Test inputs.
+        y : array_like, shape (n_points,) or (n_points, 1)
+            Test targets.
+        pointwise : bool, default False
+            Return the per-point values instead.
+        threads : int, optional
+            Threads of the compiled core (default: all).
+
+        Returns
+        -------
+        symhmc.scores.LPPD or ndarray of shape (n_points,)
+            ``LPPD(mean, se)``, or the per-point values with ``pointwise=True``.
+
+        Raises
+        ------
+        ValueError
+            If the model has several outputs, or the data do not fit it or hold NaN or infinity.
+        TypeError
+            If the data are not numeric.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.uniform(-2, 2, 20)
+        >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+        >>> model = symhmc.MLP(hidden=(2,))
+        >>> ens = symhmc.baselines.deep_ensemble(model, x, y, members=3, epochs=50, seed=0, progress=False)
+        >>> la = symhmc.baselines.laplace(model, x, y, at=ens, hessian="ggn", n_samples=30, seed=0)
+        >>> la.linearized_lppd(x, y, pointwise=True).shape
+        (20,)
+        """
         from scipy.special import logsumexp  # noqa: PLC0415
 
         model = self.model
@@ -235,8 +359,10 @@ class _Evidence:
 def laplace(model: MLP, x, y, *, at=None, hessian: str = "full", prior_precision: float | None = None,
             n_samples: int = 1000, seed: int | None = None, threads: int | None = None,
             map_options: dict | None = None) -> LaplaceResults:
-    """Laplace approximation of the posterior of ``model`` on ``(x, y)``: ``N(theta*, H^-1)`` around
-    a MAP point ``theta*``, or an equal-weight mixture of such Gaussians around several points.
+    """Laplace approximation of the posterior of ``model`` on ``(x, y)``.
+
+    ``N(theta*, H^-1)`` around a MAP point ``theta*``, or an equal-weight mixture of such
+    Gaussians around several points.
 
     Parameters
     ----------
@@ -245,14 +371,14 @@ def laplace(model: MLP, x, y, *, at=None, hessian: str = "full", prior_precision
         when the noise scale is sampled).
     x, y : array_like
         Training data.
-    at : None, array (dim,) or (k, dim), or an object with ``.draws`` of shape (members, 1, dim)
+    at : array_like of shape (dim,) or (k, dim), EnsembleResults or None, default None
         Expansion point(s). ``None``: one MAP found here by ``scipy.optimize.minimize(method=
         "L-BFGS-B", jac=True)`` on the core's negative log posterior (with the model's own prior),
         from a start drawn uniformly in ``[-2, 2]^dim`` by the seeded generator (options
         :data:`DEFAULT_MAP_OPTIONS`, updated by ``map_options``). Several rows give one Gaussian
         per row (the mixture of Laplace approximations); a deep-ensemble result gives one Gaussian
         per member. The points are used as given (not re-optimised).
-    hessian : {"full", "ggn"}
+    hessian : {"full", "ggn"}, default "full"
         Curvature of ``-log posterior``. ``"full"``: central finite differences of the core's
         gradient, all ``2 dim`` points ``theta +- h_i e_i`` in one batched call, with
         ``h_i = eps^(1/3) max(1, |theta_i|)`` (:data:`~symhmc.baselines._hessian.FD_STEP`), then
@@ -261,7 +387,7 @@ def laplace(model: MLP, x, y, *, at=None, hessian: str = "full", prior_precision
         differences of the batched predictions) and ``sigma`` the noise scale at the point; when
         ``log sigma`` is sampled its diagonal entry is exact and its cross terms with the network
         parameters are zero (block diagonal; see :func:`~symhmc.baselines._hessian.ggn_hessian`).
-    prior_precision : float or None
+    prior_precision : float or None, default None
         Precision ``lambda`` of the N(0, 1/lambda) prior on the network weights and biases in the
         Laplace approximation: ``H = H_lik + lambda I`` on the network block (the ``log sigma``
         prior stays the model's HalfNormal). ``1 / model.prior_scale**2`` makes ``H`` the Hessian
@@ -272,14 +398,14 @@ def laplace(model: MLP, x, y, *, at=None, hessian: str = "full", prior_precision
         ``log10 lambda`` in :data:`PRIOR_PRECISION_RANGE` with one eigendecomposition. The MAP is
         not recomputed under the fitted prior, so the fitted lambda generally differs from
         ``1 / prior_scale**2`` while the mean is the MAP under ``prior_scale``.
-    n_samples : int
+    n_samples : int, default 1000
         Total draws; each of the ``k`` components gets ``n_samples // k``.
-    seed : int or None
+    seed : int or None, default None
         Seeds the MAP start and the draws (``None``: fresh entropy, recorded as ``results.seed``).
-    threads : int or None
+    threads : int or None, default None
         Threads of the core's batched evaluations (Hessian, Jacobian, log density of the draws;
         ``None``: all). The MAP search evaluates one point at a time on one thread.
-    map_options : dict or None
+    map_options : dict or None, default None
         Extra options of the L-BFGS-B MAP search.
 
     Returns
@@ -292,6 +418,32 @@ def laplace(model: MLP, x, y, *, at=None, hessian: str = "full", prior_precision
     ------
     HessianNotPositiveDefinite
         (a ``numpy.linalg.LinAlgError`` and ``ValueError``) when ``H`` is not positive definite.
+    TypeError
+        If ``model`` is not a :class:`~symhmc.MLP`, or an argument has the wrong type.
+    ValueError
+        If ``hessian`` is unknown, ``seed`` is not a non-negative integer, ``n_samples`` or
+        ``prior_precision`` is out of range or smaller than the number of components, the data
+        or the points ``at`` do not fit the model, or the log posterior is not finite at an
+        expansion point.
+
+    Examples
+    --------
+    One Gaussian around a MAP found by L-BFGS-B (slower: the MAP search and the prior fit):
+
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.uniform(-2, 2, 20)
+    >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+    >>> model = symhmc.MLP(hidden=(2,))
+    >>> la = symhmc.baselines.laplace(model, x, y, n_samples=40, seed=0)
+    >>> la.draws.shape, la.settings["map_converged"]
+    ((1, 40, 8), True)
+
+    The mixture of Laplace approximations around the members of a deep ensemble:
+
+    >>> ens = symhmc.baselines.deep_ensemble(model, x, y, members=3, epochs=50, seed=0, progress=False)
+    >>> mix = symhmc.baselines.laplace(model, x, y, at=ens, hessian="ggn", n_samples=30, seed=0)
+    >>> mix.draws.shape, mix.settings["method"]
+    ((3, 10, 8), 'laplace')
     """
     t0 = time.perf_counter()
     if not isinstance(model, MLP):
