@@ -59,6 +59,7 @@ def test_reports_per_point_z_and_sigma():
     assert np.isfinite(result.z_sigma)
     assert result.n_tests == 2 * len(GRID) + 1
     assert set(result.as_dict()) >= {"max_abs_z", "p_value", "indistinguishable"}
+    assert compare_predictive(fake_run(3), fake_run(4), GRID[:, 0]).max_abs_z == result.max_abs_z  # 1-D inputs
 
 
 def test_two_sampler_runs_of_the_same_posterior_agree():

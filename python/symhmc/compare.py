@@ -149,7 +149,7 @@ def compare_predictive(a, b, x, *, alpha: float = DEFAULT_ALPHA, n_bootstrap: in
     ----------
     a, b : SampleResults
         Two runs of the same model (same architecture), each with at least 2 chains.
-    x : array_like, shape (n_points, n_features)
+    x : array_like, shape (n_points, n_features) or (n_points,)
         Inputs at which to compare, e.g. a grid over the training inputs' range.
     alpha : float, default 0.01
         Level of the test that decides :attr:`PredictiveComparison.indistinguishable`.
@@ -199,7 +199,7 @@ def compare_predictive(a, b, x, *, alpha: float = DEFAULT_ALPHA, n_bootstrap: in
     ma, mb = getattr(a, "model", None), getattr(b, "model", None)
     if ma is not None and mb is not None and tuple(ma.widths) != tuple(mb.widths):
         raise ValueError(f"a and b must be runs of the same architecture, got widths {ma.widths} and {mb.widths}")
-    x = as_float_array(x, "x", ndim=(2,))
+    x = (ma or mb).check_x(x) if (ma or mb) is not None else as_float_array(x, "x", ndim=(2,))
     fa, sa = _run_outputs(a, x, "a")
     fb, sb = _run_outputs(b, x, "b")
     if (sa is None) != (sb is None):
