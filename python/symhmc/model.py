@@ -34,7 +34,7 @@ def gaussian_logpdf(y, mean, sigma):
 def _dtype_name(dtype) -> str:
     """``dtype`` as "float64" or "float32" (a NumPy float type or its name is accepted)."""
     try:
-        name = np.dtype(dtype).name
+        name = None if dtype is None else np.dtype(dtype).name  # np.dtype(None) would be float64
     except TypeError:
         name = None
     if name not in DTYPES:
