@@ -80,6 +80,25 @@ def test_float32_sums_carry_into_float64_over_many_rows():
     np.testing.assert_allclose(lp32, lp64, rtol=2e-6)
 
 
+@pytest.mark.parametrize("name", ["f1", "f2"])
+def test_float32_gradient_stays_finite_for_a_tiny_noise_scale(name):
+    """1 / sigma^2 = e^90 is beyond float32 range: it is applied in float64, as in float64."""
+    model, model32, x, y, theta = _case(name, "tanh")
+    theta[:, -1] = -45.0
+    lp64, g64 = model.log_prob_and_grad(theta, x, y)
+    lp32, g32 = model32.log_prob_and_grad(theta, x, y)
+    assert np.all(np.isfinite(g32)) and np.all(np.isfinite(lp32))
+    np.testing.assert_allclose(lp32, lp64, rtol=1e-5)
+
+
+def test_float32_rejects_data_beyond_float32_range():
+    x, y = np.array([0.0, 1e39]), np.zeros(2)
+    with pytest.warns(RuntimeWarning), pytest.raises(ValueError, match="float32 range"):
+        symhmc.MLP(dtype="float32").posterior(x, y)
+    with pytest.warns(RuntimeWarning):
+        symhmc.MLP().posterior(x, y)  # float64 holds it
+
+
 @pytest.mark.parametrize("bad", ["float16", "int32", "double precision", None, 3])
 def test_bad_dtype_raises_naming_dtype(bad):
     with pytest.raises(ValueError, match="dtype"):

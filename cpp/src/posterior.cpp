@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <type_traits>
 
@@ -32,7 +33,10 @@ class BnnEvaluator : public GradientEvaluator {
       offsets_.w2 = layout.weight_offset(1);
       offsets_.b2 = layout.bias_offset(1);
     }
-    if constexpr (!std::is_same_v<T, double>) theta_.resize(layout.n_params());
+    if constexpr (!std::is_same_v<T, double>) {
+      theta_.resize(layout.n_params());
+      lik_grad_.resize(layout.n_params());
+    }
   }
 
   double log_density_and_gradient(const double* q, double* grad) override {
@@ -83,7 +87,15 @@ class BnnEvaluator : public GradientEvaluator {
         ssr = k.fused_one_hidden_f32(layout.activation(), theta, offsets_, layout.n_inputs(), layout.fan_out(0),
                                      x.feature(0), x.stride, yd.feature(0), N, inv_var, grad);
     }
-    const T inv_var_t = T(inv_var);
+    // float32 leaves 1 / sigma^2 out of the rows (it may exceed float range when sigma is tiny)
+    // and scales the summed gradient in double below.
+    constexpr bool kFloat64 = std::is_same_v<T, double>;
+    const T d_scale = kFloat64 ? T(inv_var) : T(1);
+    double* lik_grad = grad;
+    if constexpr (!kFloat64) {
+      std::fill(lik_grad_.begin(), lik_grad_.end(), 0.0);
+      lik_grad = lik_grad_.data();
+    }
     for (std::size_t row0 = 0; row0 < (fused_ ? 0 : N); row0 += B) {
       const std::size_t n = std::min(B, N - row0);
       const T* out = mlp_.forward(theta, x, row0, n);
@@ -96,12 +108,16 @@ class BnnEvaluator : public GradientEvaluator {
         for (std::size_t i = 0; i < n; ++i) {
           const T r = y[i] - f[i];
           s += r * r;
-          d[i] = r * inv_var_t;
+          d[i] = r * d_scale;
         }
         for (std::size_t i = n; i < B; ++i) d[i] = T(0);
         ssr += s;
       }
-      mlp_.backward(theta, x, row0, n, d_out_.data(), grad);
+      mlp_.backward(theta, x, row0, n, d_out_.data(), lik_grad);
+    }
+    if constexpr (!kFloat64) {
+      if (!fused_)
+        for (std::size_t i = 0; i < P; ++i) grad[i] += inv_var * lik_grad_[i];
     }
     const double n_obs = double(N) * n_out;
     lp += -0.5 * ssr * inv_var - n_obs * (log_sigma + kHalfLog2Pi);
@@ -128,7 +144,8 @@ class BnnEvaluator : public GradientEvaluator {
   const BnnPosterior& post_;
   BasicMlpWorkspace<T> mlp_;
   std::vector<T> d_out_;
-  std::vector<T> theta_;  // theta cast to T (float32 only)
+  std::vector<T> theta_;           // theta cast to T (float32 only)
+  std::vector<double> lik_grad_;   // likelihood gradient before the 1 / sigma^2 (float32 only)
   bool fused_ = false;
   kernels::OneHiddenOffsets offsets_;
 };
@@ -154,6 +171,11 @@ BnnPosterior::BnnPosterior(Layout layout, const double* x, const double* y, std:
   x_ = FeatureMajor(x, n_points, layout_.n_inputs());
   y_ = FeatureMajor(y, n_points, layout_.n_outputs());
   if (settings_.float32) {
+    const double most = std::numeric_limits<float>::max();
+    for (std::size_t i = 0; i < n_points * std::size_t(layout_.n_inputs()); ++i)
+      if (std::fabs(x[i]) > most) throw std::invalid_argument("x holds values beyond the float32 range");
+    for (std::size_t i = 0; i < n_points * std::size_t(layout_.n_outputs()); ++i)
+      if (std::fabs(y[i]) > most) throw std::invalid_argument("y holds values beyond the float32 range");
     x_f32_ = BasicFeatureMajor<float>(x, n_points, layout_.n_inputs());
     y_f32_ = BasicFeatureMajor<float>(y, n_points, layout_.n_outputs());
   }
