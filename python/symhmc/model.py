@@ -68,7 +68,8 @@ class MLP:
         data rows are carried in float64, and positions, momenta, energies, the prior and the
         returned log density and gradient stay float64. Log densities and gradients then agree
         with float64 to within 1e-5 and 1e-4 relative (typically 1e-7); draws differ from the
-        float64 ones. Predictions are float64.
+        float64 ones. Predictions are float64. Keep float64 for the Laplace baseline, whose
+        Hessian is a finite difference of gradients.
 
     Raises
     ------
