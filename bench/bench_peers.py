@@ -3,10 +3,11 @@
     python bench/bench_peers.py [--repeats 15] [--numpyro-chains 2]
 
 1. The log-posterior gradient of f1 on izmailov and f2 on concrete, one thread: JAX jit
-   (float32 and float64) beside symhmc's core (float64), as ratios.
+   (float32 and float64) beside symhmc's core (float64 and the opt-in float32), as ratios.
 2. NUTS with the paper's settings (1024 warmup, 1 draw) on izmailov f1: NumPyro running chains
    one after another (as the paper did) beside symhmc running the same number of chains on one
-   thread, per chain and per gradient, for both of symhmc's mass-matrix adaptations.
+   thread, per chain and per gradient, for both of symhmc's mass-matrix adaptations (float64) and
+   for Stan adaptation in float32.
 
 Absolute times depend on the CPU (the JSON records it); the ratios are the result.
 """
@@ -14,6 +15,7 @@ Absolute times depend on the CPU (the JSON records it); the ratios are the resul
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import time
 
@@ -63,7 +65,10 @@ def gradient_row(label, model, data, repeats):
     batch = 2000 if model.dim < 100 else 100
     stack = np.tile(theta, (batch, 1))
     core_us = median_time(lambda: post.log_density(stack, 1, True), repeats=repeats) / batch * 1e6
-    row = {"case": label, "dim": model.dim, "n_rows": int(x.shape[0]), "symhmc_f64_us": core_us}
+    post32 = dataclasses.replace(model, dtype="float32").posterior(x, y)
+    core32_us = median_time(lambda: post32.log_density(stack, 1, True), repeats=repeats) / batch * 1e6
+    row = {"case": label, "dim": model.dim, "n_rows": int(x.shape[0]), "symhmc_f64_us": core_us,
+           "symhmc_f32_us": core32_us}
     for dtype in ("float32", "float64"):
         jax.config.update("jax_enable_x64", dtype == "float64")
         grad = jax.value_and_grad(jax_log_posterior(model, jnp.asarray(x, dtype), jnp.asarray(y, dtype)))
@@ -80,6 +85,9 @@ def gradient_row(label, model, data, repeats):
         row[f"jax_jit_{dtype}_us"] = us
         row[f"ratio_vs_jax_{dtype}"] = us / core_us
     jax.config.update("jax_enable_x64", False)
+    row["ratio_symhmc_f32_vs_jax_float32"] = row["jax_jit_float32_us"] / core32_us
+    print(f"{label:30s} symhmc f32 {core32_us:8.2f} us (JAX f32 / this: {row['ratio_symhmc_f32_vs_jax_float32']:.2f}x)",
+          flush=True)
     print(f"{label:30s} symhmc f64 {core_us:8.2f} us | JAX f32 {row['jax_jit_float32_us']:8.2f} us "
           f"({row['ratio_vs_jax_float32']:.2f}x) | JAX f64 {row['jax_jit_float64_us']:8.2f} us "
           f"({row['ratio_vs_jax_float64']:.2f}x)", flush=True)
@@ -125,8 +133,8 @@ def main() -> None:
         nuts["numpyro_sequential"] = {"chains": args.numpyro_chains, "median_s_per_chain": sec,
                                       "median_grads_per_chain": grads}
         print(f"NumPyro NUTS, one chain at a time: {sec:.2f} s/chain, {grads:.0f} gradients/chain", flush=True)
-    for adaptation in ("stan", "gradient"):
-        r = symhmc.sample(f1, izmailov.x_train, izmailov.y_train, chains=args.symhmc_chains, seed=0, threads=1,
+    for adaptation, dtype in (("stan", "float64"), ("gradient", "float64"), ("stan", "float32")):
+        r = symhmc.sample(dataclasses.replace(f1, dtype=dtype), izmailov.x_train, izmailov.y_train, chains=args.symhmc_chains, seed=0, threads=1,
                           progress=False, adaptation=adaptation)
         per_chain = r.wall_time / r.n_chains
         entry = {"chains": r.n_chains, "threads": 1, "s_per_chain": per_chain,
@@ -135,8 +143,8 @@ def main() -> None:
                  "max_tree_depth_fraction": float(np.mean(r.stats["tree_depth"] >= 10))}
         if "numpyro_sequential" in nuts:
             entry["speedup_vs_numpyro_per_chain"] = nuts["numpyro_sequential"]["median_s_per_chain"] / per_chain
-        nuts[f"symhmc_{adaptation}"] = entry
-        print(f"symhmc NUTS ({adaptation} adaptation), 1 thread: {per_chain:.3f} s/chain, "
+        nuts[f"symhmc_{adaptation}" + ("_float32" if dtype == "float32" else "")] = entry
+        print(f"symhmc NUTS ({adaptation} adaptation, {dtype}), 1 thread: {per_chain:.3f} s/chain, "
               f"{entry['grads_per_chain']:.0f} gradients/chain, {entry['us_per_grad']:.2f} us/gradient"
               + (f", {entry['speedup_vs_numpyro_per_chain']:.1f}x NumPyro" if "speedup_vs_numpyro_per_chain" in entry
                  else ""), flush=True)

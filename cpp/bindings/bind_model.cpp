@@ -45,7 +45,9 @@ void bind_model(py::module_& m) {
   py::class_<BnnPosterior, Target, std::shared_ptr<BnnPosterior>>(m, "Posterior")
       .def(py::init([](const std::vector<std::int64_t>& widths, const std::string& activation, const DoubleArray& x,
                        const DoubleArray& y, double prior_scale, std::optional<double> noise_std,
-                       double noise_prior_scale) {
+                       double noise_prior_scale, const std::string& dtype) {
+             if (dtype != "float64" && dtype != "float32")
+               throw py::value_error("dtype must be 'float64' or 'float32', got '" + dtype + "'");
              require_ndim(x, 2, "x");
              require_ndim(y, 2, "y");
              Layout layout = make_layout(widths, activation);
@@ -59,11 +61,13 @@ void bind_model(py::module_& m) {
              s.sample_noise = !noise_std.has_value();
              s.noise_std = noise_std.value_or(1.0);
              s.noise_prior_scale = noise_prior_scale;
+             s.float32 = dtype == "float32";
              return std::make_shared<BnnPosterior>(std::move(layout), x.data(), y.data(), x.shape(0), s);
            }),
            py::arg("widths"), py::arg("activation"), py::arg("x"), py::arg("y"), py::arg("prior_scale") = 1.0,
-           py::arg("noise_std") = py::none(), py::arg("noise_prior_scale") = 1.0)
+           py::arg("noise_std") = py::none(), py::arg("noise_prior_scale") = 1.0, py::arg("dtype") = "float64")
       .def_property_readonly("n_params", [](const BnnPosterior& p) { return p.layout().n_params(); })
+      .def_property_readonly("dtype", [](const BnnPosterior& p) { return p.settings().float32 ? "float32" : "float64"; })
       .def_property_readonly("n_points", &BnnPosterior::n_points);
 
   m.def(

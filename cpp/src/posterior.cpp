@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
+#include <type_traits>
 
 #include "detail/kernels.hpp"
 #include "detail/parallel.hpp"
@@ -13,11 +15,14 @@ namespace {
 constexpr double kHalfLog2Pi = 0.91893853320467274178;
 constexpr std::size_t kBlockRows = 256;  // rows per pass: keeps a layer's activations in L1/L2
 
+// T is the likelihood's arithmetic: double, or float with settings().float32 (then theta is cast
+// to float once per evaluation, and row sums reach double every block of at most kBlockRows rows).
+template <class T>
 class BnnEvaluator : public GradientEvaluator {
  public:
   explicit BnnEvaluator(const BnnPosterior& post)
       : post_(post), mlp_(post.layout(), std::min(kBlockRows, post.n_points())),
-        d_out_(std::size_t(post.layout().n_outputs()) * mlp_.block_rows(), 0.0) {
+        d_out_(std::size_t(post.layout().n_outputs()) * mlp_.block_rows(), T(0)) {
     const Layout& layout = post.layout();
     fused_ = layout.n_hidden_layers() == 1 && layout.n_outputs() == 1 &&
              layout.fan_out(0) <= kernels::kFusedMaxAccumulators / (layout.n_inputs() + 2) &&
@@ -28,6 +33,10 @@ class BnnEvaluator : public GradientEvaluator {
       offsets_.w2 = layout.weight_offset(1);
       offsets_.b2 = layout.bias_offset(1);
     }
+    if constexpr (!std::is_same_v<T, double>) {
+      theta_.resize(layout.n_params());
+      lik_grad_.resize(layout.n_params());
+    }
   }
 
   double log_density_and_gradient(const double* q, double* grad) override {
@@ -37,6 +46,8 @@ class BnnEvaluator : public GradientEvaluator {
     const std::size_t N = post_.n_points();
     const std::int64_t n_out = layout.n_outputs();
     const std::size_t B = mlp_.block_rows();
+    const BasicFeatureMajor<T>& x = data_x();
+    const BasicFeatureMajor<T>& yd = data_y();
 
     double log_sigma, sigma;
     if (set.sample_noise) {
@@ -57,31 +68,56 @@ class BnnEvaluator : public GradientEvaluator {
     }
     double lp = -0.5 * sum_sq * inv_prior_var - double(P) * (std::log(set.prior_scale) + kHalfLog2Pi);
 
+    const T* theta = nullptr;
+    if constexpr (std::is_same_v<T, double>) {
+      theta = q;
+    } else {
+      for (std::size_t i = 0; i < P; ++i) theta_[i] = T(q[i]);
+      theta = theta_.data();
+    }
+
     // Likelihood: one fused pass for small one-hidden-layer networks, else block by block.
     double ssr = 0.0;
     if (fused_) {
-      ssr = kernels::table().fused_one_hidden(layout.activation(), q, offsets_, layout.n_inputs(), layout.fan_out(0),
-                                              post_.x().feature(0), post_.x().stride, post_.y().feature(0), N,
-                                              inv_var, grad);
+      const kernels::Table& k = kernels::table();
+      if constexpr (std::is_same_v<T, double>)
+        ssr = k.fused_one_hidden(layout.activation(), theta, offsets_, layout.n_inputs(), layout.fan_out(0),
+                                 x.feature(0), x.stride, yd.feature(0), N, inv_var, grad);
+      else
+        ssr = k.fused_one_hidden_f32(layout.activation(), theta, offsets_, layout.n_inputs(), layout.fan_out(0),
+                                     x.feature(0), x.stride, yd.feature(0), N, inv_var, grad);
+    }
+    // float32 leaves 1 / sigma^2 out of the rows (it may exceed float range when sigma is tiny)
+    // and scales the summed gradient in double below.
+    constexpr bool kFloat64 = std::is_same_v<T, double>;
+    const T d_scale = kFloat64 ? T(inv_var) : T(1);
+    double* lik_grad = grad;
+    if constexpr (!kFloat64) {
+      std::fill(lik_grad_.begin(), lik_grad_.end(), 0.0);
+      lik_grad = lik_grad_.data();
     }
     for (std::size_t row0 = 0; row0 < (fused_ ? 0 : N); row0 += B) {
       const std::size_t n = std::min(B, N - row0);
-      const double* out = mlp_.forward(q, post_.x(), row0, n);
+      const T* out = mlp_.forward(theta, x, row0, n);
       for (std::int64_t o = 0; o < n_out; ++o) {
-        const double* y = post_.y().feature(o) + row0;
-        const double* f = out + std::size_t(o) * B;
-        double* d = d_out_.data() + std::size_t(o) * B;
-        double s = 0.0;
+        const T* y = yd.feature(o) + row0;
+        const T* f = out + std::size_t(o) * B;
+        T* d = d_out_.data() + std::size_t(o) * B;
+        T s = 0;
 #pragma omp simd reduction(+ : s)
         for (std::size_t i = 0; i < n; ++i) {
-          const double r = y[i] - f[i];
+          const T r = y[i] - f[i];
           s += r * r;
-          d[i] = r * inv_var;
+          d[i] = r * d_scale;
         }
-        for (std::size_t i = n; i < B; ++i) d[i] = 0.0;
+        for (std::size_t i = n; i < B; ++i) d[i] = T(0);
         ssr += s;
       }
-      mlp_.backward(q, post_.x(), row0, n, d_out_.data(), grad);
+      mlp_.backward(theta, x, row0, n, d_out_.data(), lik_grad);
+    }
+    if constexpr (!kFloat64) {
+      if (!fused_)
+        for (std::size_t i = 0; i < P; ++i) grad[i] += inv_var * lik_grad_[i];
     }
     const double n_obs = double(N) * n_out;
     lp += -0.5 * ssr * inv_var - n_obs * (log_sigma + kHalfLog2Pi);
@@ -96,9 +132,20 @@ class BnnEvaluator : public GradientEvaluator {
   }
 
  private:
+  const BasicFeatureMajor<T>& data_x() const {
+    if constexpr (std::is_same_v<T, double>) return post_.x();
+    else return post_.x_f32();
+  }
+  const BasicFeatureMajor<T>& data_y() const {
+    if constexpr (std::is_same_v<T, double>) return post_.y();
+    else return post_.y_f32();
+  }
+
   const BnnPosterior& post_;
-  MlpWorkspace mlp_;
-  std::vector<double> d_out_;
+  BasicMlpWorkspace<T> mlp_;
+  std::vector<T> d_out_;
+  std::vector<T> theta_;           // theta cast to T (float32 only)
+  std::vector<double> lik_grad_;   // likelihood gradient before the 1 / sigma^2 (float32 only)
   bool fused_ = false;
   kernels::OneHiddenOffsets offsets_;
 };
@@ -123,10 +170,20 @@ BnnPosterior::BnnPosterior(Layout layout, const double* x, const double* y, std:
     if (!std::isfinite(y[i])) throw std::invalid_argument("y contains NaN or infinity");
   x_ = FeatureMajor(x, n_points, layout_.n_inputs());
   y_ = FeatureMajor(y, n_points, layout_.n_outputs());
+  if (settings_.float32) {
+    const double most = std::numeric_limits<float>::max();
+    for (std::size_t i = 0; i < n_points * std::size_t(layout_.n_inputs()); ++i)
+      if (std::fabs(x[i]) > most) throw std::invalid_argument("x holds values beyond the float32 range");
+    for (std::size_t i = 0; i < n_points * std::size_t(layout_.n_outputs()); ++i)
+      if (std::fabs(y[i]) > most) throw std::invalid_argument("y holds values beyond the float32 range");
+    x_f32_ = BasicFeatureMajor<float>(x, n_points, layout_.n_inputs());
+    y_f32_ = BasicFeatureMajor<float>(y, n_points, layout_.n_outputs());
+  }
 }
 
 std::unique_ptr<GradientEvaluator> BnnPosterior::make_evaluator() const {
-  return std::make_unique<BnnEvaluator>(*this);
+  if (settings_.float32) return std::make_unique<BnnEvaluator<float>>(*this);
+  return std::make_unique<BnnEvaluator<double>>(*this);
 }
 
 void predict_batch(const Layout& layout, const double* params, std::size_t n_vectors, std::size_t params_stride,

@@ -41,8 +41,13 @@ class Posterior(Target):
         prior_scale: SupportsFloat = 1.0,
         noise_std: SupportsFloat | None = None,
         noise_prior_scale: SupportsFloat = 1.0,
+        dtype: str = "float64",
     ) -> None:
-        """Posterior of the network with layer widths and activation on data x (n, in), y (n, out)."""
+        """Posterior of the network with layer widths and activation on data x (n, in), y (n, out);
+        dtype "float32" runs the likelihood in float32 (sums, log density and gradient in float64)."""
+    @property
+    def dtype(self) -> str:
+        """Arithmetic of the likelihood: "float64" or "float32"."""
     @property
     def n_params(self) -> int:
         """Number of network weights and biases."""

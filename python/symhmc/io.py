@@ -210,9 +210,12 @@ def _model_spec(model):
 
     if not isinstance(model, MLP):
         raise TypeError(f"results.model must be a symhmc.MLP (or None) to be saved, got {type(model).__name__}")
-    return {"class": "MLP", "hidden": list(model.hidden), "activation": model.activation,
+    spec = {"class": "MLP", "hidden": list(model.hidden), "activation": model.activation,
             "n_inputs": model.n_inputs, "n_outputs": model.n_outputs, "prior_scale": model.prior_scale,
             "noise_std": model.noise_std, "noise_prior_scale": model.noise_prior_scale}
+    if model.dtype != "float64":  # optional field: float64 specs stay as before
+        spec["dtype"] = model.dtype
+    return spec
 
 
 def _model_from_spec(spec, where: str):
@@ -224,7 +227,7 @@ def _model_from_spec(spec, where: str):
 
     if not isinstance(spec, dict) or spec.get("class") != "MLP":
         raise ValueError(f"{where}: model: unknown model spec {spec!r:.200}")
-    if set(spec) != _MODEL_FIELDS:
+    if set(spec) - {"dtype"} != _MODEL_FIELDS:
         raise ValueError(f"{where}: model: the spec must have the fields {sorted(_MODEL_FIELDS)}, "
                          f"got {sorted(spec)}")
     if not isinstance(spec["hidden"], list):

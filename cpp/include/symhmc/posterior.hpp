@@ -19,6 +19,10 @@ struct PosteriorSettings {
   bool sample_noise = true;
   double noise_std = 1.0;          // used when !sample_noise
   double noise_prior_scale = 1.0;  // used when sample_noise
+  // Opt-in float32 likelihood: data, weights, activations and products in float32 (twice the SIMD
+  // lanes), sums over rows carried in float64; the prior, the returned log density and gradient
+  // stay float64.
+  bool float32 = false;
 };
 
 class BnnPosterior : public Target {
@@ -34,10 +38,14 @@ class BnnPosterior : public Target {
   std::size_t n_points() const { return x_.n_rows; }
   const FeatureMajor& x() const { return x_; }
   const FeatureMajor& y() const { return y_; }
+  // The float32 copies of x and y (empty unless settings().float32).
+  const BasicFeatureMajor<float>& x_f32() const { return x_f32_; }
+  const BasicFeatureMajor<float>& y_f32() const { return y_f32_; }
 
  private:
   Layout layout_;
   FeatureMajor x_, y_;
+  BasicFeatureMajor<float> x_f32_, y_f32_;
   PosteriorSettings settings_;
 };
 

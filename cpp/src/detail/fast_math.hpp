@@ -30,8 +30,14 @@ constexpr int kLanes = 2;
 typedef double vdouble __attribute__((vector_size(kLanes * 8)));
 typedef std::int64_t vint __attribute__((vector_size(kLanes * 8)));
 typedef std::uint64_t vuint __attribute__((vector_size(kLanes * 8)));
+// float32 vectors fill the same registers with twice the lanes.
+constexpr int kFloatLanes = 2 * kLanes;
+typedef float vfloat __attribute__((vector_size(kLanes * 8)));
+typedef std::int32_t vint32 __attribute__((vector_size(kLanes * 8)));
+typedef std::uint32_t vuint32 __attribute__((vector_size(kLanes * 8)));
 
 inline vdouble vbroadcast(double a) { return vdouble{} + a; }
+inline vfloat vbroadcast(float a) { return vfloat{} + a; }
 
 inline vdouble vtanh(vdouble x) {
   const vuint sign_mask = vuint{} + 0x8000000000000000ULL;
@@ -74,6 +80,54 @@ inline vdouble vtanh(vdouble x) {
   const vdouble num = small ? x * (qr + z * pr) : big_num;
   const vdouble den = small ? qr : e + 1.0;
   return num / den;
+}
+
+// tanh in float32 (a few ulp of float): the same scheme as the double version with shorter
+// polynomials, Cephes' tanhf below |x| < 0.625.
+inline vfloat vtanh(vfloat x) {
+  const vuint32 sign_mask = vuint32{} + 0x80000000U;
+  const vfloat ax = (vfloat)((vuint32)x & ~sign_mask);
+  const vfloat ac = ax < 9.0f ? ax : vbroadcast(9.0f);  // tanh(9) == 1 in float
+  // e = exp(2 ac) = 2^n exp(r), |r| <= ln2/2, degree-7 Taylor polynomial (truncation below 1e-8).
+  const vfloat y = 2.0f * ac;
+  const float shifter = 12582912.0f;  // 1.5 * 2^23
+  vfloat kd = y * 1.44269504f + shifter;
+  const vuint32 ki = (vuint32)kd;
+  kd -= shifter;
+  const vfloat r = (y - kd * 0.693359375f) - kd * -2.12194440e-4f;
+  const vfloat r2 = r * r;
+  const vfloat r4 = r2 * r2;
+  const vfloat p01 = 1.0f + r;
+  const vfloat p23 = 1.0f / 2.0f + r * (1.0f / 6.0f);
+  const vfloat p45 = 1.0f / 24.0f + r * (1.0f / 120.0f);
+  const vfloat p67 = 1.0f / 720.0f + r * (1.0f / 5040.0f);
+  const vfloat p = (p01 + r2 * p23) + r4 * (p45 + r2 * p67);
+  const vfloat e = p * (vfloat)((ki << 23) + 0x3F800000U);
+  const vfloat z = x * x;
+  const vfloat pr =
+      ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z + 1.33314422036e-1f) * z -
+       3.33332819422e-1f) * z;
+  const vint32 small = ax < 0.625f;
+  const vfloat big_num = (vfloat)((vuint32)(e - 1.0f) | ((vuint32)x & sign_mask));
+  const vfloat num = small ? x + x * pr : big_num;
+  const vfloat den = small ? vbroadcast(1.0f) : e + 1.0f;
+  return num / den;
+}
+
+inline void tanh_inplace(float* x, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + kFloatLanes <= n; i += kFloatLanes) {
+    vfloat v;
+    std::memcpy(&v, x + i, sizeof v);
+    v = vtanh(v);
+    std::memcpy(x + i, &v, sizeof v);
+  }
+  if (i < n) {
+    vfloat v{};
+    std::memcpy(&v, x + i, (n - i) * sizeof(float));
+    v = vtanh(v);
+    std::memcpy(x + i, &v, (n - i) * sizeof(float));
+  }
 }
 
 inline void tanh_inplace(double* x, std::size_t n) {

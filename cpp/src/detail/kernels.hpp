@@ -24,28 +24,41 @@ struct OneHiddenOffsets {
   std::size_t w1 = 0, b1 = 0, w2 = 0, b2 = 0;
 };
 
+// The per-layer kernels over one scalar type T: double, or float for the opt-in float32 arithmetic
+// (twice the SIMD lanes; gradient sums leave each call in double).
+template <class T>
+struct LayerKernels {
+  // Z (out x n) = W (out x in, row-major) * A (in x n) + b
+  void (*affine)(const T* W, const T* b, Index in, Index out, const T* A, std::size_t a_stride, T* Z,
+                 std::size_t z_stride, std::size_t n);
+  // gb += row sums of D (out x n); gW (out x in) += D * A^T
+  void (*accumulate_gradient)(const T* D, std::size_t d_stride, Index out, const T* A, std::size_t a_stride,
+                              Index in, std::size_t n, double* gW, double* gb);
+  // Dn (in x n) = W^T * D
+  void (*backpropagate)(const T* W, Index in, Index out, const T* D, std::size_t d_stride, T* Dn,
+                        std::size_t dn_stride, std::size_t n);
+  // z[i] = activation(z[i])
+  void (*activate)(Activation activation, T* z, std::size_t n);
+  // d[i] *= activation'(pre-activation), from the activation's output a[i]
+  void (*activation_derivative)(Activation activation, const T* a, T* d, std::size_t n);
+};
+
 struct Table {
   const char* name;  // its SYMHMC_KERNELS name: "baseline", "avx2" or "avx512"
   const char* isa;   // the instruction set it was compiled for, e.g. "x86-64-v3"
-  // Z (out x n) = W (out x in, row-major) * A (in x n) + b
-  void (*affine)(const double* W, const double* b, Index in, Index out, const double* A, std::size_t a_stride, double* Z,
-                 std::size_t z_stride, std::size_t n);
-  // gb += row sums of D (out x n); gW (out x in) += D * A^T
-  void (*accumulate_gradient)(const double* D, std::size_t d_stride, Index out, const double* A, std::size_t a_stride,
-                              Index in, std::size_t n, double* gW, double* gb);
-  // Dn (in x n) = W^T * D
-  void (*backpropagate)(const double* W, Index in, Index out, const double* D, std::size_t d_stride, double* Dn,
-                        std::size_t dn_stride, std::size_t n);
-  // z[i] = activation(z[i])
-  void (*activate)(Activation activation, double* z, std::size_t n);
-  // d[i] *= activation'(pre-activation), from the activation's output a[i]
-  void (*activation_derivative)(Activation activation, const double* a, double* d, std::size_t n);
+  LayerKernels<double> f64;
+  LayerKernels<float> f32;
   // One hidden layer, one output, the whole pass in registers: given theta with W1, b1, w2, b2
   // at the offsets `at`, and feature-major x (n_in rows of stride) and y, adds
   // d/dtheta of -0.5 * inv_var * sum (y - f)^2 into grad and returns the residual sum of squares.
   double (*fused_one_hidden)(Activation activation, const double* theta, const OneHiddenOffsets& at, Index n_in,
                              Index hidden, const double* x,
                              std::size_t stride, const double* y, std::size_t n, double inv_var, double* grad);
+  // The same in float32 (theta, x and y as float copies; stride a multiple of 16), with the sums
+  // carried into float64 every few hundred rows; grad and the returned sum are float64.
+  double (*fused_one_hidden_f32)(Activation activation, const float* theta, const OneHiddenOffsets& at, Index n_in,
+                                 Index hidden, const float* x, std::size_t stride, const float* y, std::size_t n,
+                                 double inv_var, double* grad);
 };
 
 // Largest hidden width * (n_inputs + 2) handled by fused_one_hidden (its accumulators live on the stack).
