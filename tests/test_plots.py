@@ -132,5 +132,5 @@ def test_bad_arguments_name_themselves(run_1d, tmp_path):
 def test_missing_matplotlib_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
-    with pytest.raises(ImportError, match=r"symhmc\[plot\]"):
+    with pytest.raises(ImportError, match=r"pip install 'symhmc\[plot\]'"):
         plots.equioutput_count()

@@ -55,7 +55,6 @@ def write_figures(results, folder, *, fmt: str = "png", dpi: float = 100, quiet:
             progress_print(f"symhmc: {stem} skipped: {exc}", quiet=quiet)
             continue
         written.append(path)
-        progress_print(f"drew {path}", quiet=quiet)
     return written
 
 
@@ -98,6 +97,9 @@ def plot_command(args, parser) -> int:
     paths = write_figures(results, folder, fmt=args.format, dpi=args.dpi, quiet=args.json)
     if args.json:
         print(to_json({"figures": [str(p) for p in paths]}))
+    else:
+        for path in paths:
+            print(f"wrote {path}")
     if not paths:
         raise CommandError("no figure could be drawn from this run")
     return EXIT_OK

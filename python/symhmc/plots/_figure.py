@@ -15,7 +15,7 @@ def _matplotlib():
         import matplotlib
         from matplotlib.figure import Figure  # noqa: F401  (checks the submodule is usable)
     except ImportError as exc:
-        raise ImportError('symhmc.plots needs matplotlib: pip install "symhmc[plot]"') from exc
+        raise ImportError("symhmc.plots needs matplotlib: pip install 'symhmc[plot]'") from exc
     return matplotlib
 
 

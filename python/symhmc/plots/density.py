@@ -79,7 +79,7 @@ def density_by_chains(results, counts=PAPER_COUNTS, *, x=None, y=None, points: i
         acc.add(results.draws[done:g])  # chains are added once: the densities build on each other
         done = g
         dens = acc.density()
-        ax.pcolormesh(grid, acc.y_grid, dens.T, shading="auto", cmap="magma")
+        ax.pcolormesh(grid, acc.y_grid, dens.T, shading="auto", cmap="magma", rasterized=True)  # one image in SVG
         if xd is not None:
             ax.scatter(xd[:, 0], yd, s=3, color="c", alpha=0.6)
         ax.set_title(f"{g} chain{'s' if g > 1 else ''}")

@@ -62,7 +62,8 @@ def predictive_band(results, x=None, y=None, *, points: int = 200, path=None, fi
         ax.scatter(xd[:, 0], yd, s=8, color="k", alpha=0.7, label="data", zorder=3)
     ax.set_xlabel("x")
     ax.set_ylabel("y")
-    ax.set_title(f"posterior predictive ({results.n_chains} chains x {results.n_draws} draws)")
+    draws = "draw" if results.n_draws == 1 else "draws"
+    ax.set_title(f"posterior predictive ({results.n_chains} chains x {results.n_draws} {draws})")
     ax.legend(loc="best", fontsize="small")
     return finish(fig, path)
 
