@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Callable
 
 from ._common import EXIT_OK, CommandError, positive_float, progress_print, to_json
 
 RESULTS_FILE = "results.npz"
 
 
-def _figures(results) -> list[tuple[str, object]]:
+def _figures(results) -> list[tuple[str, Callable[[Path, float], object]]]:
     """(file stem, function of path) for every figure that fits the run's model."""
     from .. import plots
 
     model = results.model
-    out = []
+    out: list[tuple[str, Callable[[Path, float], object]]] = []
     if model.n_inputs == 1:
         out.append(("predictive_band", lambda p, dpi: plots.predictive_band(results, path=p, dpi=dpi)))
     elif model.n_inputs == 2:

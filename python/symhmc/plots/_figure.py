@@ -30,7 +30,7 @@ def _size_arg(figsize) -> tuple[float, float]:
 
 
 def _dpi_arg(dpi) -> float:
-    if isinstance(dpi, bool) or not isinstance(dpi, numbers.Real) or not dpi > 0:
+    if isinstance(dpi, bool) or not isinstance(dpi, numbers.Real) or not float(dpi) > 0:
         raise ValueError(f"dpi must be a positive number, got {dpi!r}")
     return float(dpi)
 

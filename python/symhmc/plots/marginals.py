@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from typing import Literal
 
 import numpy as np
 
@@ -46,8 +47,8 @@ def _mode_labels(aligned, model, k, seed):
         return None
 
 
-def pairwise_marginals(source, model=None, *, coords=None, labels=None, k=None, method: str = "match",
-                       max_samples: int = 2000, seed: int = 0, path=None, figsize=None, dpi: float = 100):
+def pairwise_marginals(source, model=None, *, coords=None, labels=None, k=None,
+                       method: Literal["match", "paper"] = "match", max_samples: int = 2000, seed: int = 0, path=None, figsize=None, dpi: float = 100):
     """Scatter plots of parameter pairs of the raw draws (top row) and the aligned draws (bottom row).
 
     Parameters

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 from .._validation import positive_int
 from ._figure import finish, new_figure
 
 
-def equioutput_count(widths=range(1, 17), depths=(1, 2, 3), *, activation: str = "tanh", path=None,
+def equioutput_count(widths=range(1, 17), depths=(1, 2, 3), *, activation: Literal["tanh", "relu"] = "tanh", path=None,
                      figsize=(6.0, 4.0), dpi: float = 100):
     """log10 of the number of equioutput transforms ``|E|`` against the width of the hidden layers.
 
