@@ -1,6 +1,6 @@
 """Command line of symhmc.
 
-    symhmc demo                                  f1 on the paper's sinusoidal data, 128 chains
+    symhmc demo                                  f1 on the paper's sinusoidal data (128 chains, 256 warmup)
     symhmc run izmailov [--hidden 16 16 16] [--chains 1274|bound|auto] [--output DIR] [--json]
     symhmc run my.csv --target price             a CSV file (standardized, split 80/20)
     symhmc bound [--modes 3] [--prob 0.99] [--probs p1 p2 ...]

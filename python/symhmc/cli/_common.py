@@ -109,7 +109,7 @@ def sampler_options(args) -> dict:
 def add_run_settings(p: argparse.ArgumentParser, chains: int, warmup: int = DEFAULT_WARMUP) -> None:
     """Chains, warmup, draws, seed, threads and the chain-count rules of ``run`` and ``demo``."""
     group = p.add_argument_group("chains and iterations")
-    group.add_argument("--chains", type=chains_value, default=chains,
+    group.add_argument("--chains", type=chains_value, default=chains, metavar="N|bound|auto",
                        help=f"a number of independent chains, 'bound' (--modes/--prob/--bound-method) or 'auto' "
                             f"(rounds until the predictive density settles) (default {chains})")
     group.add_argument("--warmup", type=positive_int, default=warmup,

@@ -43,9 +43,11 @@ def _add_common(p: argparse.ArgumentParser, chains: int, warmup: int = DEFAULT_W
 
 def add_parsers(sub) -> None:
     """The ``demo`` and ``run`` subcommands."""
-    demo = sub.add_parser("demo", help=f"f1 on the paper's sinusoidal data ({DEMO_CHAINS} chains, a few seconds)",
+    demo = sub.add_parser("demo",
+                          help=f"f1 on the paper's sinusoidal data ({DEMO_CHAINS} chains, {DEMO_WARMUP} warmup)",
                           description=f"Sample the paper's network f1 on its sinusoidal data with {DEMO_CHAINS} "
-                                      "chains and report the test LPPD; every flag of 'run' works here too.")
+                                      "chains and report the test LPPD; the flags are those of 'run' (without DATA "
+                                      "and --target).")
     _add_common(demo, DEMO_CHAINS, DEMO_WARMUP)
     demo.set_defaults(handler=run_command, parser=demo, data=DEMO_DATA, target=None)
     run = sub.add_parser("run", help="sample a paper data set or a CSV file",
