@@ -48,7 +48,8 @@ def _mode_labels(aligned, model, k, seed):
 
 
 def pairwise_marginals(source, model=None, *, coords=None, labels=None, k=None,
-                       method: Literal["match", "paper"] = "match", max_samples: int = 2000, seed: int = 0, path=None, figsize=None, dpi: float = 100):
+                       method: Literal["match", "paper"] = "match", max_samples: int = 2000, seed: int = 0,
+                       path=None, figsize=None, dpi: float = 100):
     """Scatter plots of parameter pairs of the raw draws (top row) and the aligned draws (bottom row).
 
     Parameters
