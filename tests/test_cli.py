@@ -111,6 +111,17 @@ def test_run_chains_bound_and_auto(monkeypatch, capsys):
     assert "need --chains bound" in _usage_error(capsys, ["run", "izmailov", "--modes", "4", *TINY])
 
 
+def test_run_chain_rules_end_to_end(capsys):
+    assert cli.main(["run", "izmailov", "--chains", "bound", "--modes", "1", "--bound-method", "exact", *TINY[2:],
+                     "--json"]) == 0
+    rule = json.loads(capsys.readouterr().out)["settings"]["chains_rule"]
+    assert rule["rule"] == "bound" and rule["chains"] == 1  # one mode: the first chain visits it
+    assert cli.main(["run", "izmailov", "--chains", "auto", "--round-size", "2", "--max-chains", "4", *TINY[2:],
+                     "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["settings"]["chains_rule"]["rule"] == "auto" and doc["settings"]["chains"] == 4  # two rounds to compare
+
+
 def test_run_on_a_csv_file(tmp_path, capsys):
     rng = np.random.default_rng(0)
     x = rng.uniform(-2, 2, (60, 2))
