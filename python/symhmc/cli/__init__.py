@@ -1,0 +1,74 @@
+"""Command line of symhmc.
+
+    symhmc demo                                  f1 on the paper's sinusoidal data (128 chains, 256 warmup)
+    symhmc run izmailov [--hidden 16 16 16] [--chains 1274|bound|auto] [--output DIR] [--json]
+    symhmc run my.csv --target price             a CSV file (standardized, split 80/20)
+    symhmc bound [--modes 3] [--prob 0.99] [--probs p1 p2 ...]
+    symhmc plot DIR/results.npz                  the figures of a saved run
+    symhmc COMMAND --help                        every flag of a command
+
+Exit codes: 0 done, 1 failure while running, 2 bad usage, 130 interrupted (Ctrl-C; the chains
+that finished are reported and saved).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .. import __version__
+from . import bound, plot, run
+from ._common import EXIT_FAILURE, EXIT_INTERRUPTED, CommandError
+
+__all__ = ["main", "build_parser"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``symhmc`` parser with its subcommands."""
+    parser = argparse.ArgumentParser(prog="symhmc", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"symhmc {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run.add_parsers(sub)
+    bound.add_parser(sub)
+    plot.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code (argparse exits with 2 on bad usage).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 done, 1 a failure while running, 130 interrupted.
+
+    Raises
+    ------
+    SystemExit
+        With code 2 for bad usage (the message names the flag), 0 for ``--help`` and ``--version``.
+
+    Examples
+    --------
+    >>> main(["bound", "--json"])  # doctest: +SKIP
+    0
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args, args.parser)
+    except KeyboardInterrupt:
+        print("symhmc: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (CommandError, ImportError, OSError, RuntimeError, ValueError, TypeError) as exc:
+        print(f"symhmc: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
