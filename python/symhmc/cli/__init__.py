@@ -5,6 +5,7 @@
     symhmc run my.csv --target price             a CSV file (standardized, split 80/20)
     symhmc bound [--modes 3] [--prob 0.99] [--probs p1 p2 ...]
     symhmc plot DIR/results.npz                  the figures of a saved run
+    symhmc reproduce [--quick] [--out DIR]       the paper's table, cell by cell, resumable
     symhmc COMMAND --help                        every flag of a command
 
 Exit codes: 0 done, 1 failure while running, 2 bad usage, 130 interrupted (Ctrl-C; the chains
@@ -17,6 +18,7 @@ import argparse
 import sys
 
 from .. import __version__
+from ..reproduce import command as reproduce
 from . import bound, plot, run
 from ._common import EXIT_FAILURE, EXIT_INTERRUPTED, CommandError
 
@@ -32,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_parsers(sub)
     bound.add_parser(sub)
     plot.add_parser(sub)
+    repro = reproduce.add_parser(sub)
+    repro.set_defaults(handler=lambda args, _parser: reproduce.run(args), parser=repro)
     return parser
 
 
