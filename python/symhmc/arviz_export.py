@@ -110,11 +110,15 @@ def to_arviz(results, *, weights: str = "raw", posterior_predictive=None, log_li
         network outputs and ``sigma``, with a seeded generator) and the pointwise
         ``log_likelihood`` of the training data (for ``az.loo``). ``None`` (default): whenever
         the model and the training data are known; ``True``: required (raises otherwise).
-    pool_chains : "auto", True or False
-        ``True`` puts all chains on the ``draw`` dimension of a single chain (coordinate
-        ``chain_id`` along ``draw`` says where each draw came from): the layout in which ArviZ's
-        R-hat, ESS and ``loo`` are defined when each chain has fewer than 4 draws. ``"auto"``
-        pools exactly then; ``False`` keeps one ArviZ chain per chain.
+    pool_chains : "auto", True, False or int
+        ``True`` pools the chains, in order, into ``K`` ArviZ chains (superchains of
+        consecutive chains): ``K`` is the divisor of the number of chains nearest its square
+        root that leaves every ArviZ chain at least 4 draws (1 when none does); an int sets
+        ``K`` (a divisor of the number of chains). The coordinate ``chain_id`` ``(chain,
+        draw)`` keeps where each draw came from. This is the layout in which ArviZ's R-hat and
+        ESS are defined when each chain has fewer than 4 draws (R-hat then compares
+        superchains, as nested R-hat does). ``"auto"`` pools exactly then; ``False`` keeps one
+        ArviZ chain per chain.
     seed : None, int or numpy Generator
         For the posterior predictive draws; ``None`` derives it from ``results.seed``.
     container : {"auto", "InferenceData", "DataTree"}

@@ -2,10 +2,15 @@
 
 Two formats hold the same content:
 
-* **netCDF** (any path not ending in ``.npz``; the default): one xarray ``Dataset`` written with
-  the first netCDF engine xarray finds (``netCDF4``, ``h5netcdf`` or ``scipy``). Needs
-  ``xarray`` and a netCDF engine, and h5py to read netCDF-4 (``pip install 'symhmc[arviz]'``);
-  they are imported only when a netCDF file is written or read.
+* **netCDF** (any path not ending in ``.npz``; the default): symhmc's arrays and attributes in
+  the root group of a file written with the first netCDF engine xarray finds (``netCDF4``,
+  ``h5netcdf`` or ``scipy``); with a netCDF-4 engine, also the ArviZ groups (``posterior``,
+  ``sample_stats``, ``observed_data``, ``constant_data``, ``posterior_predictive``,
+  ``log_likelihood``; see :mod:`symhmc._file_groups`) as netCDF groups, so that
+  ``arviz.from_netcdf`` reads the file (``save(..., arviz_groups=False)`` leaves them out).
+  The root group's dimensions are prefixed ``symhmc_`` so that they never clash with the
+  groups'. Needs ``xarray`` and a netCDF engine, and h5py to read netCDF-4
+  (``pip install 'symhmc[arviz]'``); they are imported only when a netCDF file is written or read.
 * **npz** (paths ending in ``.npz``, or ``format="npz"``): a NumPy zip archive, always
   available; its members are stored uncompressed.
 
@@ -59,6 +64,11 @@ naming the path and the field:
   total can only come from a compressed or unwritten array, e.g. 2 GiB of zeros in a 2 MB
   file). Only then are the values read, then the checksum and the training-data fingerprint
   are verified. The memory a load takes is therefore of the order of the file's size.
+* The ArviZ groups of a netCDF-4 file are listed in ``meta["arviz_groups"]`` (each variable's
+  dtype and shape, and a digest of the group's values), which the checksum covers: a group not
+  listed, or a listed group with other variables, shapes or values, is refused, headers first
+  and within the same byte budget. A listed group that was removed is accepted, since the run
+  is rebuilt from the root arrays alone.
 * netCDF-4 (HDF5) files are inspected with h5py before any netCDF library opens them, since
   those follow links and read external storage: every link must be a plain (hard) link, no
   dataset may keep its values in other files (external storage, virtual datasets) or use a

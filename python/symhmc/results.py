@@ -249,9 +249,9 @@ class SampleResults:
             Network weights in ``posterior`` as sampled or with the symmetry removed.
         posterior_predictive, log_likelihood : None, True or False
             Include these groups (``None``: whenever the model and training data are known).
-        pool_chains : "auto", True or False
-            Put all chains on the ``draw`` dimension of one chain (``"auto"``: when each chain
-            has fewer than 4 draws, so that ArviZ's R-hat, ESS and ``loo`` are defined).
+        pool_chains : "auto", True, False or int
+            Pool consecutive chains into fewer, longer ArviZ chains (``"auto"``: when each
+            chain has fewer than 4 draws, so that ArviZ's R-hat and ESS are defined).
         seed : None, int or numpy Generator
             For the posterior predictive draws (``None``: from ``results.seed``).
         container : {"auto", "InferenceData", "DataTree"}
