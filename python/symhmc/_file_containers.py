@@ -132,16 +132,22 @@ def _write_netcdf(tmp: Path, arrays, attrs, engine=None, groups=None) -> None:
     variables = {name: (_dims(name, a.shape, sizes), a) for name, a in arrays.items()}
     ds = xr.Dataset(variables, attrs=attrs)
     encoding = {name: {"_FillValue": None} for name in arrays}
+    groups = groups or {}
+    group_encoding = {name: {v: {"_FillValue": None} for v in g.variables} for name, g in groups.items()}
     try:
+        if groups and hasattr(xr, "DataTree"):  # one pass over the file (xarray 2024.10 and later)
+            tree = xr.DataTree.from_dict({"/": ds, **{f"/{name}": g for name, g in groups.items()}})
+            tree.to_netcdf(tmp, engine=engine,
+                           encoding={"/": encoding, **{f"/{n}": e for n, e in group_encoding.items()}})
+            return
         ds.to_netcdf(tmp, encoding=encoding, engine=engine)
     except ValueError as exc:
         if "engine" in str(exc).lower():
             raise ImportError(f"no netCDF engine is installed ({exc}): pip install h5netcdf (or "
                               "'symhmc[arviz]'), or save to a path ending in '.npz'") from None
         raise
-    for name, group in (groups or {}).items():
-        group.to_netcdf(tmp, mode="a", group=name, engine=engine,
-                        encoding={v: {"_FillValue": None} for v in group.variables})
+    for name, group in groups.items():
+        group.to_netcdf(tmp, mode="a", group=name, engine=engine, encoding=group_encoding[name])
 
 
 def _write_npz(tmp: Path, arrays, attrs, engine=None) -> None:
@@ -405,30 +411,43 @@ class _NetcdfFile:
         self._path = p
         # netCDF-3 files have no groups
         self.groups = set(_check_hdf5(p, size, where)) if hdf5 else set()
+        self._groups: dict | None = None
         self._ds = self._xr.open_dataset(p, **_lazy_open_options(self._xr))
         self.attrs = dict(self._ds.attrs)
 
     def close(self) -> None:
         self._ds.close()
+        for ds in (self._groups or {}).values():
+            ds.close()
+
+    def _group(self, group: str):
+        """The netCDF group ``group`` (a path such as ``"/posterior"``) opened lazily; all groups
+        are opened in one pass where xarray can (``open_groups``), and closed with the file."""
+        if self._groups is None:
+            options = _lazy_open_options(self._xr)
+            if hasattr(self._xr, "open_groups"):
+                self._groups = self._xr.open_groups(self._path, **options)
+            else:
+                self._groups = {g: self._xr.open_dataset(self._path, group=g, **options) for g in self.groups}
+        return self._groups[group]
 
     @_guarded
     def group_headers(self, group: str) -> dict[str, tuple[np.dtype, tuple[int, ...]]]:
         """dtype and shape of every variable (coordinates included) of the netCDF group
-        ``group`` (a path such as ``"/posterior"``), from the file's metadata only."""
-        with self._xr.open_dataset(self._path, group=group, **_lazy_open_options(self._xr)) as ds:
-            return {name: (np.dtype(v.dtype), tuple(int(n) for n in v.shape)) for name, v in ds.variables.items()}
+        ``group``, from the file's metadata only."""
+        return {name: (np.dtype(v.dtype), tuple(int(n) for n in v.shape))
+                for name, v in self._group(group).variables.items()}
 
     @_guarded
     def read_group(self, group: str) -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
         """Every variable of the netCDF group ``group`` as ``(dims, values)``; bool variables
         (stored as int8 tagged ``dtype="bool"``) come back as bool."""
         out = {}
-        with self._xr.open_dataset(self._path, group=group, **_lazy_open_options(self._xr)) as ds:
-            for name, v in ds.variables.items():
-                values = np.asarray(v.values)
-                if v.attrs.get("dtype") == "bool" and values.dtype.kind in "iu":
-                    values = values.astype(bool)
-                out[name] = (tuple(v.dims), values)
+        for name, v in self._group(group).variables.items():
+            values = np.asarray(v.values)
+            if v.attrs.get("dtype") == "bool" and values.dtype.kind in "iu":
+                values = values.astype(bool)
+            out[name] = (tuple(v.dims), values)
         return out
 
     def names(self) -> set[str]:
