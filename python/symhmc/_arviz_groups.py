@@ -146,8 +146,9 @@ def arviz_groups(results, *, weights: str = "raw", posterior_predictive=None, lo
         posterior["sigma"] = (("chain", "draw"), np.array(results.sigma, dtype=float))
     else:
         posterior["theta"] = (("chain", "draw", "coordinate"), drawn)
-    groups = {"posterior": posterior,
-              "sample_stats": {k: (("chain", "draw"), np.array(v)) for k, v in results.stats.items()}}
+    groups: dict[str, dict[str, tuple[tuple[str, ...], np.ndarray]]] = {
+        "posterior": posterior,
+        "sample_stats": {k: (("chain", "draw"), np.array(v)) for k, v in results.stats.items()}}
     if has_data:
         y_cols = np.asarray(results.y).reshape(np.shape(results.y)[0], -1).shape[1]
         dims_of_y = ("obs_id",) if y_cols == 1 else ("obs_id", "y_dim")

@@ -104,9 +104,10 @@ def _fits(stored: np.dtype, recorded: np.dtype) -> bool:
 def verify_groups(box, listed: dict, root_bytes: int, where: str) -> None:
     """Check the ArviZ groups of the opened file ``box`` against ``listed`` (from
     :func:`parse_groups_meta`): no group that is not listed; in each listed group present,
-    exactly the listed variables with their recorded shapes and dtypes, no more bytes (root arrays included) than the file holds; then read them and compare
-    digests. Raises ``ValueError`` naming the group."""
-    present = getattr(box, "groups", set())
+    exactly the listed variables with their recorded shapes and dtypes, no more bytes (root
+    arrays included) than the file holds; then read them and compare digests. Raises
+    ``ValueError`` naming the group."""
+    present: set[str] = getattr(box, "groups", set())
     wanted = {f"/{name}" for name in listed}
     if box.kind != "netcdf" and listed:
         raise ValueError(f"{where}: meta['arviz_groups'] lists groups, which only netCDF files hold")
