@@ -66,7 +66,7 @@ def _weights(results, weights: str) -> np.ndarray:
         return np.array(results.draws)
     if results.model is None:
         raise ValueError(f"weights={weights!r} needs a network model (results.model is None)")
-    from . import symmetry  # noqa: PLC0415  (scikit-learn-free, but heavy to import)
+    from . import symmetry  # noqa: PLC0415  (imported when symmetry removal is asked for)
 
     if weights == "canonical":
         return symmetry.canonicalize(results.draws, results.model)
