@@ -6,6 +6,7 @@ Datasets (also written by :func:`symhmc.save` into netCDF files) and picks the c
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import warnings
 
@@ -40,13 +41,14 @@ def arviz_major_version() -> int | None:
     True
     """
     if importlib.util.find_spec("arviz") is not None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import arviz  # noqa: PLC0415
-        try:
-            return 0 if int(str(arviz.__version__).split(".")[0]) == 0 else 1
-        except ValueError:
-            return 1
+        try:  # from the installed metadata: importing ArviZ 0.x takes seconds
+            major = importlib.metadata.version("arviz").split(".")[0]
+        except importlib.metadata.PackageNotFoundError:  # a source tree on the path
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                import arviz  # noqa: PLC0415
+            major = str(arviz.__version__).split(".")[0]
+        return 0 if major == "0" else 1
     return 1 if importlib.util.find_spec("arviz_base") is not None else None
 
 
