@@ -232,9 +232,10 @@ def test_to_arviz_groups_names_shapes(run_draws):
     az = pytest.importorskip("arviz")
     r = run_draws
     idata = r.to_arviz()
-    assert set(idata.groups()) == {"posterior", "sample_stats", "observed_data", "constant_data"}
+    assert set(idata.groups()) == {"posterior", "sample_stats", "observed_data", "constant_data",
+                                   "posterior_predictive", "log_likelihood"}
     post = idata.posterior
-    assert set(post.data_vars) == {"W0", "b0", "W1", "b1", "sigma"}
+    assert set(post.data_vars) == {"W0", "b0", "W1", "b1", "sigma", "f"}
     assert post["W0"].dims == ("chain", "draw", "W0_out", "W0_in") and post["W0"].shape == (4, 10, 3, 1)
     assert post["b0"].dims == ("chain", "draw", "W0_out") and post["b0"].shape == (4, 10, 3)
     assert post["W1"].shape == (4, 10, 1, 3) and post["b1"].shape == (4, 10, 1)
@@ -255,7 +256,7 @@ def test_to_arviz_groups_names_shapes(run_draws):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        table = az.summary(idata)
+        table = az.summary(idata, var_names=["~f"])
     assert len(table) == r.model.dim
     assert "W0[0, 0]" in table.index and "sigma" in table.index
     assert np.all(np.isfinite(table["r_hat"].values))
@@ -269,7 +270,7 @@ def test_to_arviz_plot_trace_and_loo(run_draws):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    idata = run_draws.to_arviz(log_likelihood=True)
+    idata = run_draws.to_arviz()  # log_likelihood is included by default
     assert idata.log_likelihood["y"].shape == (4, 10, run_draws.x.shape[0])
     f = run_draws.model.predict(run_draws.flat_draws(), run_draws.x).reshape(4, 10, -1)
     sig = run_draws.sigma[..., None]
@@ -291,8 +292,10 @@ def test_to_arviz_partial_chain_ids_and_raw_target(run):
                         step_size=r.step_size[[1, 5]], inv_mass=r.inv_mass[[1, 5]],
                         n_grad_evals=r.n_grad_evals[[1, 5]], wall_time=1.0, settings=r.settings, seed=0,
                         partial=True, chain_ids=np.array([1, 5]))
-    idata = sub.to_arviz()
+    idata = sub.to_arviz(pool_chains=False)
     assert list(idata.posterior["chain"].values) == [1, 5]
+    # one draw per chain: pooled by default, chain_id keeps the chain of every draw
+    assert list(sub.to_arviz().posterior["chain_id"].values.ravel()) == [1, 5]
     assert set(idata.posterior.data_vars) == {"theta"}
     assert idata.posterior["theta"].dims == ("chain", "draw", "coordinate")
     assert "observed_data" not in idata.groups()

@@ -23,6 +23,10 @@ import numpy as np
 
 _ATTRS_KEY = "__symhmc_attrs__"  # npz member holding the JSON attributes
 _NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf", ".cdf", ".h5", ".hdf5")
+# Dimension names of symhmc's own arrays in the root group of a netCDF file. They carry a
+# prefix so that they never clash with the ArviZ groups' "chain", "draw", ... (xarray's DataTree,
+# which ArviZ 1.x reads files into, requires a child's dimensions to agree with its parent's).
+_ROOT_DIM_PREFIX = "symhmc_"
 _DIMS = {
     "draws": ("chain", "draw", "coordinate"),
     "step_size": ("chain",),
@@ -107,22 +111,43 @@ def _dims(name: str, shape: tuple[int, ...], sizes: dict[str, int]) -> tuple[str
         dims = tuple(f"{name}_dim{i}" for i in range(len(shape)))
     for d, n in zip(dims, shape):
         sizes[d] = n
-    return dims
+    return tuple(_ROOT_DIM_PREFIX + d for d in dims)
 
 
-def _write_netcdf(tmp: Path, arrays, attrs, engine=None) -> None:
+def netcdf_groups_supported(engine=None) -> bool:
+    """Whether netCDF files written with ``engine`` can hold groups: netCDF-4 (netCDF4 or
+    h5netcdf), not netCDF-3 (``"scipy"``)."""
+    import importlib.util  # noqa: PLC0415
+
+    if engine is not None:
+        return engine in ("netcdf4", "h5netcdf")
+    return any(importlib.util.find_spec(m) is not None for m in ("netCDF4", "h5netcdf"))
+
+
+def _write_netcdf(tmp: Path, arrays, attrs, engine=None, groups=None) -> None:
+    """symhmc's arrays and attributes in the root group, then each of ``groups`` (name ->
+    ``xarray.Dataset``, the ArviZ groups) as a netCDF-4 group of that name."""
     xr = _import_xarray()
     sizes: dict[str, int] = {}
     variables = {name: (_dims(name, a.shape, sizes), a) for name, a in arrays.items()}
     ds = xr.Dataset(variables, attrs=attrs)
     encoding = {name: {"_FillValue": None} for name in arrays}
+    groups = groups or {}
+    group_encoding = {name: {v: {"_FillValue": None} for v in g.variables} for name, g in groups.items()}
     try:
+        if groups and hasattr(xr, "DataTree"):  # one pass over the file (xarray 2024.10 and later)
+            tree = xr.DataTree.from_dict({"/": ds, **{f"/{name}": g for name, g in groups.items()}})
+            tree.to_netcdf(tmp, engine=engine,
+                           encoding={"/": encoding, **{f"/{n}": e for n, e in group_encoding.items()}})
+            return
         ds.to_netcdf(tmp, encoding=encoding, engine=engine)
     except ValueError as exc:
         if "engine" in str(exc).lower():
             raise ImportError(f"no netCDF engine is installed ({exc}): pip install h5netcdf (or "
                               "'symhmc[arviz]'), or save to a path ending in '.npz'") from None
         raise
+    for name, group in groups.items():
+        group.to_netcdf(tmp, mode="a", group=name, engine=engine, encoding=group_encoding[name])
 
 
 def _write_npz(tmp: Path, arrays, attrs, engine=None) -> None:
@@ -332,12 +357,13 @@ def _check_hdf5_dataset(dset, path: str, size: int, where: str) -> None:
         raise _BadFile(f"{where}: HDF5 dataset {path!r} declares {nbytes} bytes, more than the file's {size}")
 
 
-def _check_hdf5(p: Path, size: int, where: str) -> None:
+def _check_hdf5(p: Path, size: int, where: str) -> list[str]:
     """Walk every link of the HDF5 file ``p`` with h5py, without following any: refuse soft and
     external links, external or virtual storage, unknown filters, and datasets declaring more
     bytes than the file holds. Run before a netCDF library opens the file, which would follow
-    links and read external storage."""
+    links and read external storage. Returns the paths of the file's groups."""
     h5py = _import_h5py()
+    groups: list[str] = []
     with h5py.File(p, "r") as f:
         stack: list[tuple[Any, str]] = [(f, "")]
         seen = {f.id}
@@ -357,8 +383,10 @@ def _check_hdf5(p: Path, size: int, where: str) -> None:
                     raise _BadFile(f"{where}: more than {_MAX_HDF5_OBJECTS} HDF5 objects")
                 if isinstance(obj, h5py.Group):
                     stack.append((obj, path))
+                    groups.append(path)
                 elif isinstance(obj, h5py.Dataset):
                     _check_hdf5_dataset(obj, path, size, where)
+    return groups
 
 
 def _lazy_open_options(xr) -> dict[str, Any]:
@@ -379,14 +407,48 @@ class _NetcdfFile:
 
     def __init__(self, p: Path, size: int, hdf5: bool, where: str):
         self.size, self.where, self.kind = size, where, "netcdf"
-        xr = _import_xarray()
-        if hdf5:
-            _check_hdf5(p, size, where)
-        self._ds = xr.open_dataset(p, **_lazy_open_options(xr))
+        self._xr = _import_xarray()
+        self._path = p
+        # netCDF-3 files have no groups
+        self.groups = set(_check_hdf5(p, size, where)) if hdf5 else set()
+        self._groups: dict | None = None
+        self._ds = self._xr.open_dataset(p, **_lazy_open_options(self._xr))
         self.attrs = dict(self._ds.attrs)
 
     def close(self) -> None:
         self._ds.close()
+        for ds in (self._groups or {}).values():
+            ds.close()
+
+    def _group(self, group: str):
+        """The netCDF group ``group`` (a path such as ``"/posterior"``) opened lazily; all groups
+        are opened in one pass where xarray can (``open_groups``), and closed with the file."""
+        if self._groups is None:
+            options = _lazy_open_options(self._xr)
+            if hasattr(self._xr, "open_groups"):
+                self._groups = self._xr.open_groups(self._path, **options)
+            else:
+                self._groups = {g: self._xr.open_dataset(self._path, group=g, **options) for g in self.groups}
+        return self._groups[group]
+
+    @_guarded
+    def group_headers(self, group: str) -> dict[str, tuple[np.dtype, tuple[int, ...]]]:
+        """dtype and shape of every variable (coordinates included) of the netCDF group
+        ``group``, from the file's metadata only."""
+        return {name: (np.dtype(v.dtype), tuple(int(n) for n in v.shape))
+                for name, v in self._group(group).variables.items()}
+
+    @_guarded
+    def read_group(self, group: str) -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
+        """Every variable of the netCDF group ``group`` as ``(dims, values)``; bool variables
+        (stored as int8 tagged ``dtype="bool"``) come back as bool."""
+        out = {}
+        for name, v in self._group(group).variables.items():
+            values = np.asarray(v.values)
+            if v.attrs.get("dtype") == "bool" and values.dtype.kind in "iu":
+                values = values.astype(bool)
+            out[name] = (tuple(v.dims), values)
+        return out
 
     def names(self) -> set[str]:
         return set(self._ds.variables)

@@ -1,75 +1,174 @@
-"""Conversion of a run to an ``arviz.InferenceData``
-(:meth:`SampleResults.to_arviz <symhmc.SampleResults.to_arviz>`)."""
+"""Conversion of a run to ArviZ (:meth:`SampleResults.to_arviz <symhmc.SampleResults.to_arviz>`):
+an ``arviz.InferenceData`` for ArviZ 0.x, an ``xarray.DataTree`` for ArviZ 1.x (``arviz-base``).
+
+The groups themselves come from :mod:`symhmc._arviz_groups`; this module turns them into xarray
+Datasets (also written by :func:`symhmc.save` into netCDF files) and picks the container."""
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
 import warnings
 
-import numpy as np
-
+from ._arviz_groups import arviz_groups
 from ._tagged_json import _dumps
-from .model import gaussian_logpdf
 
-__all__ = ["to_arviz"]
+__all__ = ["to_arviz", "arviz_datasets", "arviz_major_version"]
+
+_CONTAINERS = ("auto", "InferenceData", "DataTree")
 
 
-def to_arviz(results, *, log_likelihood: bool = False):
-    """``results`` (a :class:`~symhmc.SampleResults`) as an ``arviz.InferenceData``; see
-    :meth:`SampleResults.to_arviz <symhmc.SampleResults.to_arviz>` for the groups."""
+def _import_xarray():
+    try:
+        import xarray as xr  # noqa: PLC0415
+    except ImportError:
+        raise ImportError("to_arviz needs xarray and ArviZ: pip install 'symhmc[arviz]'") from None
+    return xr
+
+
+def arviz_major_version() -> int | None:
+    """The major version of the installed ArviZ: 0 or 1 (``arviz`` 1.x, or ``arviz-base``
+    alone), ``None`` without either.
+
+    Returns
+    -------
+    int or None
+
+    Examples
+    --------
+    >>> from symhmc.arviz_export import arviz_major_version
+    >>> arviz_major_version() in (0, 1, None)
+    True
+    """
+    if importlib.util.find_spec("arviz") is not None:
+        try:  # from the installed metadata: importing ArviZ 0.x takes seconds
+            major = importlib.metadata.version("arviz").split(".")[0]
+        except importlib.metadata.PackageNotFoundError:  # a source tree on the path
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                import arviz  # noqa: PLC0415
+            major = str(arviz.__version__).split(".")[0]
+        return 0 if major == "0" else 1
+    return 1 if importlib.util.find_spec("arviz_base") is not None else None
+
+
+def _attrs(results, weights: str, pooled: bool) -> dict:
+    from . import __version__  # noqa: PLC0415
+
+    attrs = {"inference_library": "symhmc", "inference_library_version": __version__,
+             "sampler": str(results.settings.get("sampler")), "seed": str(results.seed),
+             "wall_time_s": float(results.wall_time), "partial": int(results.partial), "weights": weights,
+             "chain_layout": "pooled" if pooled else "chains"}
+    try:
+        attrs["settings_json"] = _dumps(results.settings, "results.settings")
+    except TypeError:
+        pass
+    return attrs
+
+
+def arviz_datasets(results, *, weights: str = "raw", posterior_predictive=None, log_likelihood=None,
+                   pool_chains="auto", seed=None) -> dict:
+    """The groups of :func:`to_arviz` as a dict of ``xarray.Dataset`` (group name -> Dataset).
+
+    Needs xarray only. Parameters, returns and errors as for :func:`to_arviz`, whose groups
+    these are before they are put into a container.
+
+    Examples
+    --------
+    >>> import symhmc
+    >>> from symhmc.arviz_export import arviz_datasets
+    >>> x, y = symhmc.datasets.load("f1", n=20, seed=0)  # doctest: +SKIP
+    >>> sorted(arviz_datasets(res))  # doctest: +SKIP
+    ['constant_data', 'log_likelihood', 'observed_data', 'posterior', 'posterior_predictive', 'sample_stats']
+    """
+    xr = _import_xarray()
+    built = arviz_groups(results, weights=weights, posterior_predictive=posterior_predictive,
+                         log_likelihood=log_likelihood, pool_chains=pool_chains, seed=seed)
+    attrs = _attrs(results, weights, built.pooled)
+    out = {}
+    for name, variables in built.groups.items():
+        used = {d for dims, _ in variables.values() for d in dims}
+        coords = {k: v for k, v in built.coords.items() if set(v[0]) <= used}
+        out[name] = xr.Dataset(dict(variables), coords=coords, attrs=dict(attrs))
+    return out
+
+
+def to_arviz(results, *, weights: str = "raw", posterior_predictive=None, log_likelihood=None,
+             pool_chains="auto", seed=None, container: str = "auto"):
+    """``results`` as ArviZ data: an ``arviz.InferenceData`` (ArviZ 0.x) or an
+    ``xarray.DataTree`` (ArviZ 1.x / ``arviz-base``).
+
+    Parameters
+    ----------
+    results : SampleResults
+    weights : {"raw", "canonical", "aligned"}
+        The network weights in ``posterior``: as sampled, mapped to the canonical representative
+        of their symmetry class (:func:`symhmc.symmetry.canonicalize`), or relabelled to line up
+        across draws (:func:`symhmc.symmetry.align`). Raw weights carry every symmetric copy of
+        a mode, so their means, R-hat and ESS say nothing; use canonical or aligned weights, or
+        the function-space variable ``f``, for diagnostics.
+    posterior_predictive, log_likelihood : None, True or False
+        Include the ``posterior_predictive`` group (``y`` drawn at the training inputs from the
+        network outputs and ``sigma``, with a seeded generator) and the pointwise
+        ``log_likelihood`` of the training data (for ``az.loo``). ``None`` (default): whenever
+        the model and the training data are known; ``True``: required (raises otherwise).
+    pool_chains : "auto", True, False or int
+        ``True`` pools the chains, in order, into ``K`` ArviZ chains (superchains of
+        consecutive chains): ``K`` is the divisor of the number of chains nearest its square
+        root that leaves every ArviZ chain at least 4 draws (1 when none does); an int sets
+        ``K`` (a divisor of the number of chains). The coordinate ``chain_id`` ``(chain,
+        draw)`` keeps where each draw came from. This is the layout in which ArviZ's R-hat and
+        ESS are defined when each chain has fewer than 4 draws (R-hat then compares
+        superchains, as nested R-hat does). ``"auto"`` pools exactly then; ``False`` keeps one
+        ArviZ chain per chain.
+    seed : None, int or numpy Generator
+        For the posterior predictive draws; ``None`` derives it from ``results.seed``.
+    container : {"auto", "InferenceData", "DataTree"}
+        ``"auto"``: ``InferenceData`` with ArviZ 0.x installed, ``DataTree`` otherwise.
+
+    Returns
+    -------
+    arviz.InferenceData or xarray.DataTree
+        Groups ``posterior`` (``W{l}`` with dims ``("chain", "draw", "W{l}_out", "W{l}_in")``,
+        ``b{l}`` ``(..., "W{l}_out")``, ``sigma``, and ``f``, the network output at the
+        training inputs ``("chain", "draw", "obs_id")``; ``theta`` for a raw target),
+        ``sample_stats``, ``observed_data`` ``y``, ``constant_data`` ``x``,
+        ``posterior_predictive`` ``y`` and ``log_likelihood`` ``y``. Arrays are copies.
+
+    Raises
+    ------
+    ImportError
+        Without xarray, or without ArviZ for ``container="InferenceData"``.
+    ValueError
+        For an unknown ``weights`` or ``container``, or a required group that cannot be built.
+    TypeError
+        For flags that are not booleans.
+
+    Examples
+    --------
+    >>> idata = res.to_arviz(weights="canonical")  # doctest: +SKIP
+    >>> az.summary(idata, var_names=["f"])  # doctest: +SKIP
+    """
+    if not isinstance(container, str) or container not in _CONTAINERS:
+        raise ValueError(f"container must be one of {_CONTAINERS}, got {container!r}")
+    datasets = arviz_datasets(results, weights=weights, posterior_predictive=posterior_predictive,
+                              log_likelihood=log_likelihood, pool_chains=pool_chains, seed=seed)
+    if container == "auto":
+        container = "InferenceData" if arviz_major_version() == 0 else "DataTree"
+    attrs = dict(next(iter(datasets.values())).attrs)
+    if container == "DataTree":
+        xr = _import_xarray()
+        tree = xr.DataTree.from_dict({f"/{name}": ds for name, ds in datasets.items()})
+        tree.attrs.update(attrs)
+        return tree
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             import arviz as az  # noqa: PLC0415
     except ImportError:
-        raise ImportError("to_arviz needs ArviZ: pip install 'symhmc[arviz]' (or 'arviz<1')") from None
-    if not isinstance(log_likelihood, (bool, np.bool_)):
-        raise TypeError(f"log_likelihood must be True or False, got {log_likelihood!r}")
-    posterior: dict[str, np.ndarray] = {}
-    dims: dict[str, list[str]] = {}
-    if results.model is not None:
-        for layer, (W, b) in enumerate(results.model.unpack(results.theta)):
-            posterior[f"W{layer}"] = np.array(W)
-            posterior[f"b{layer}"] = np.array(b)
-            dims[f"W{layer}"] = [f"W{layer}_out", f"W{layer}_in"]
-            dims[f"b{layer}"] = [f"W{layer}_out"]
-        posterior["sigma"] = np.array(results.sigma, dtype=float)
-    else:
-        posterior["theta"] = np.array(results.draws)
-        dims["theta"] = ["coordinate"]
-    stats = {k: np.array(v) for k, v in results.stats.items()}
-    observed = constant = loglik = None
-    if results.x is not None and results.y is not None:
-        x = np.asarray(results.x, dtype=float)
-        y = np.asarray(results.y, dtype=float)
-        x = x.reshape(x.shape[0], -1)
-        y_obs = y.reshape(y.shape[0], -1)
-        one = y_obs.shape[1] == 1
-        observed = {"y": y_obs[:, 0].copy() if one else y_obs.copy()}
-        constant = {"x": x.copy()}
-        dims["y"] = ["obs_id"] if one else ["obs_id", "y_dim"]
-        dims["x"] = ["obs_id", "x_dim"]
-        if log_likelihood:
-            if results.model is None:
-                raise ValueError("log_likelihood=True needs a model (results.model is None)")
-            if not one:
-                raise ValueError("log_likelihood=True needs a model with one output")
-            ll = results.model.predict(results.flat_draws(), x).reshape(results.n_chains, results.n_draws, -1)
-            sigma = results.sigma
-            assert sigma is not None  # None only without a model, excluded above
-            loglik = {"y": gaussian_logpdf(y_obs[:, 0], ll, sigma[..., None])}
-    elif log_likelihood:
-        raise ValueError("log_likelihood=True needs the training data (results.x and results.y are None)")
-    from . import __version__  # noqa: PLC0415
-    attrs = {"inference_library": "symhmc", "inference_library_version": __version__,
-             "sampler": str(results.settings.get("sampler")), "seed": str(results.seed),
-             "wall_time_s": results.wall_time, "partial": int(results.partial)}
-    try:
-        attrs["settings_json"] = _dumps(results.settings, "results.settings")
-    except TypeError:
-        pass
+        raise ImportError("container='InferenceData' needs ArviZ 0.x: pip install 'symhmc[arviz]'") from None
+    if not hasattr(az, "InferenceData"):
+        raise ImportError("container='InferenceData' needs ArviZ 0.x; ArviZ 1.x uses container='DataTree'")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return az.from_dict(posterior=posterior, sample_stats=stats, observed_data=observed,
-                            constant_data=constant, log_likelihood=loglik, dims=dims,
-                            coords={"chain": np.asarray(results.chain_ids)}, attrs=dict(attrs),
-                            posterior_attrs=dict(attrs), sample_stats_attrs=dict(attrs))
+        return az.InferenceData(attrs=attrs, **datasets)

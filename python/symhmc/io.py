@@ -2,10 +2,15 @@
 
 Two formats hold the same content:
 
-* **netCDF** (any path not ending in ``.npz``; the default): one xarray ``Dataset`` written with
-  the first netCDF engine xarray finds (``netCDF4``, ``h5netcdf`` or ``scipy``). Needs
-  ``xarray`` and a netCDF engine, and h5py to read netCDF-4 (``pip install 'symhmc[arviz]'``);
-  they are imported only when a netCDF file is written or read.
+* **netCDF** (any path not ending in ``.npz``; the default): symhmc's arrays and attributes in
+  the root group of a file written with the first netCDF engine xarray finds (``netCDF4``,
+  ``h5netcdf`` or ``scipy``); with a netCDF-4 engine, also the ArviZ groups (``posterior``,
+  ``sample_stats``, ``observed_data``, ``constant_data``, ``posterior_predictive``,
+  ``log_likelihood``; see :mod:`symhmc._file_groups`) as netCDF groups, so that
+  ``arviz.from_netcdf`` reads the file (``save(..., arviz_groups=False)`` leaves them out).
+  The root group's dimensions are prefixed ``symhmc_`` so that they never clash with the
+  groups'. Needs ``xarray`` and a netCDF engine, and h5py to read netCDF-4
+  (``pip install 'symhmc[arviz]'``); they are imported only when a netCDF file is written or read.
 * **npz** (paths ending in ``.npz``, or ``format="npz"``): a NumPy zip archive, always
   available; its members are stored uncompressed.
 
@@ -59,6 +64,11 @@ naming the path and the field:
   total can only come from a compressed or unwritten array, e.g. 2 GiB of zeros in a 2 MB
   file). Only then are the values read, then the checksum and the training-data fingerprint
   are verified. The memory a load takes is therefore of the order of the file's size.
+* The ArviZ groups of a netCDF-4 file are listed in ``meta["arviz_groups"]`` (each variable's
+  dtype and shape, and a digest of the group's values), which the checksum covers: a group not
+  listed, or a listed group with other variables, shapes or values, is refused, headers first
+  and within the same byte budget. A listed group that was removed is accepted, since the run
+  is rebuilt from the root arrays alone.
 * netCDF-4 (HDF5) files are inspected with h5py before any netCDF library opens them, since
   those follow links and read external storage: every link must be a plain (hard) link, no
   dataset may keep its values in other files (external storage, virtual datasets) or use a
@@ -83,7 +93,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._file_containers import _BadFile, _check_path, _open_container, _write_netcdf, _write_npz
+from ._file_containers import (_BadFile, _check_path, _open_container, _write_netcdf, _write_npz,
+                               netcdf_groups_supported)
+from ._file_groups import build_groups, describe_groups, parse_groups_meta, verify_groups
 from ._tagged_json import _dec, _dumps, _loads, parse_dtype, parse_shape
 
 __all__ = ["save", "load", "data_fingerprint", "FORMAT_NAME", "FORMAT_VERSION"]
@@ -324,9 +336,10 @@ def _data_info(results, arrays, store_data, max_data_bytes) -> dict[str, Any]:
             "y_shape": list(y.shape)}
 
 
-def _collect(results, store_data, max_data_bytes) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    """The arrays and the JSON attributes describing ``results``, checked against the rules
-    :func:`load` applies, so that every file written can be read back."""
+def _collect(results, store_data, max_data_bytes, groups=None) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """The arrays and the JSON attributes describing ``results`` (and the ArviZ ``groups``
+    written with them), checked against the rules :func:`load` applies, so that every file
+    written can be read back."""
     from . import __version__  # noqa: PLC0415
 
     if not isinstance(results.stats, dict):
@@ -370,6 +383,8 @@ def _collect(results, store_data, max_data_bytes) -> tuple[dict[str, np.ndarray]
         "arrays": {name: {"dtype": a.dtype.str, "shape": list(a.shape)} for name, a in arrays.items()},
         "data": data_info,
     }
+    if groups:
+        meta["arviz_groups"] = describe_groups(groups)
     attrs = {
         "symhmc_format": FORMAT_NAME,
         "symhmc_format_version": str(FORMAT_VERSION),
@@ -405,7 +420,7 @@ def _current_umask() -> int:
 
 
 def save(results, path, *, format: str | None = None, store_data="auto",
-         max_data_bytes: int = DEFAULT_MAX_DATA_BYTES, engine: str | None = None) -> Path:
+         max_data_bytes: int = DEFAULT_MAX_DATA_BYTES, engine: str | None = None, arviz_groups: bool = True) -> Path:
     """Write ``results`` (a :class:`~symhmc.SampleResults`) to ``path``; see the module docstring.
 
     Parameters
@@ -423,6 +438,13 @@ def save(results, path, *, format: str | None = None, store_data="auto",
         netCDF only: the xarray engine (``"h5netcdf"``, ``"netcdf4"``, ``"scipy"`` for
         netCDF-3); ``None`` lets xarray choose. With netCDF-3, integer arrays are stored as
         32-bit and restored to their recorded dtype on load.
+    arviz_groups : bool
+        netCDF-4 only (ignored for npz and netCDF-3): also write the ArviZ groups
+        (``posterior``, ``sample_stats``, ``observed_data``, ``constant_data``,
+        ``posterior_predictive``, ``log_likelihood``, as :meth:`~symhmc.SampleResults.to_arviz`
+        builds them with its defaults) as netCDF groups, so that ``arviz.from_netcdf(path)``
+        reads the run. symhmc's own arrays and metadata stay in the root group, which ArviZ
+        does not read as a group.
 
     Returns the path written. Raises ``TypeError`` or ``ValueError`` for results that could not
     be loaded back (an array of another dtype, or shapes that disagree with ``draws`` or the model).
@@ -442,7 +464,10 @@ def save(results, path, *, format: str | None = None, store_data="auto",
         raise IsADirectoryError(f"path {str(p)!r} is a directory")
     if engine is not None and (format != "netcdf" or not isinstance(engine, str)):
         raise ValueError(f"engine must be None or an xarray netCDF engine name (netCDF only), got {engine!r}")
-    arrays, attrs = _collect(results, store_data, int(max_data_bytes))
+    if not isinstance(arviz_groups, (bool, np.bool_)):
+        raise TypeError(f"arviz_groups must be True or False, got {arviz_groups!r}")
+    groups = build_groups(results) if arviz_groups and format == "netcdf" and netcdf_groups_supported(engine) else None
+    arrays, attrs = _collect(results, store_data, int(max_data_bytes), groups)
     directory = p.parent if str(p.parent) else Path(".")
     if not directory.is_dir():
         raise FileNotFoundError(f"path {str(p)!r}: directory {str(directory)!r} does not exist")
@@ -450,7 +475,10 @@ def save(results, path, *, format: str | None = None, store_data="auto",
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        (_write_npz if format == "npz" else _write_netcdf)(tmp, arrays, attrs, engine)
+        if format == "npz":
+            _write_npz(tmp, arrays, attrs)
+        else:
+            _write_netcdf(tmp, arrays, attrs, engine, groups)
         # mkstemp creates the file 0600; give it what any newly created file would get.
         os.chmod(tmp, 0o666 & ~_current_umask())
         _fsync(tmp)  # the data reach the disk before the rename makes them the file
@@ -481,6 +509,7 @@ class _Metadata(NamedTuple):
     arrays: dict[str, tuple[np.dtype, tuple[int, ...]]]
     data: dict[str, Any]
     checksum: str
+    arviz_groups: dict
 
 
 def _text_attr(attrs: dict, key: str, where: str) -> str:
@@ -604,7 +633,8 @@ def _meta_fields(meta, version: int, where: str) -> dict[str, Any]:
             "stat_keys": _str_list(_meta_get(meta, "stat_keys", where), where, "meta['stat_keys']"),
             "kind": kind, "extra_names": extra_names,
             "arrays": _arrays_meta(_meta_get(meta, "arrays", where), where),
-            "data": _data_meta(_meta_get(meta, "data", where), where), "checksum": checksum}
+            "data": _data_meta(_meta_get(meta, "data", where), where), "checksum": checksum,
+            "arviz_groups": parse_groups_meta(meta.get("arviz_groups"), where)}
 
 
 def _read_metadata(attrs: dict, where: str) -> _Metadata:
@@ -771,8 +801,9 @@ def load(path, *, data=None):
             _check_members(box, doc, where)
             arrays = _read_arrays(box, doc, where)
             texts = {key: _text_attr(box.attrs, key, where) for key in _COVERED_ATTRS}
+            _verify(doc, texts, arrays, where)  # the metadata are trusted from here on
+            verify_groups(box, doc.arviz_groups, sum(a.nbytes for a in arrays.values()), where)
     except _BadFile as exc:  # a plain ValueError for the caller
         raise ValueError(str(exc)) from None
-    _verify(doc, texts, arrays, where)
     x, y = _attach_data(data, doc, arrays.get("train_x"), arrays.get("train_y"), where)
     return _build(doc, arrays, x, y)

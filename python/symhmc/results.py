@@ -541,20 +541,40 @@ class SampleResults:
         """
         return _io.save(self, path, **kwargs)
 
-    def to_arviz(self, *, log_likelihood: bool = False):
-        """The run as an ``arviz.InferenceData`` (needs ArviZ 0.x).
+    def to_arviz(self, *, weights: str = "raw", posterior_predictive=None, log_likelihood=None,
+                 pool_chains="auto", seed=None, container: str = "auto"):
+        """The run as ArviZ data: ``arviz.InferenceData`` (ArviZ 0.x) or ``xarray.DataTree``
+        (ArviZ 1.x); see :func:`symhmc.arviz_export.to_arviz` for the groups and options.
 
-        Groups: ``posterior`` with, for an MLP, per-layer weights ``W{l}`` (dims ``("chain",
-        "draw", "W{l}_out", "W{l}_in")``), biases ``b{l}`` (``("chain", "draw", "W{l}_out")``,
-        the same neurons as the weights' rows) and ``sigma`` (``("chain", "draw")``; constant
-        when the noise scale is fixed), or ``theta`` (``coordinate``) for a raw target;
-        ``sample_stats`` (``results.stats`` under their ArviZ names); ``observed_data`` ``y``
-        and ``constant_data`` ``x`` (dim ``obs_id``) when the training data are known; and, with
-        ``log_likelihood=True``, ``log_likelihood`` ``y`` (``("chain", "draw", "obs_id")``, for
-        ``az.loo``/``az.waic``). The ``chain`` coordinate holds ``chain_ids``. Weights are
-        copies, so the InferenceData does not share memory with the results.
+        Parameters
+        ----------
+        weights : {"raw", "canonical", "aligned"}
+            Network weights in ``posterior`` as sampled or with the symmetry removed.
+        posterior_predictive, log_likelihood : None, True or False
+            Include these groups (``None``: whenever the model and training data are known).
+        pool_chains : "auto", True, False or int
+            Pool consecutive chains into fewer, longer ArviZ chains (``"auto"``: when each
+            chain has fewer than 4 draws, so that ArviZ's R-hat and ESS are defined).
+        seed : None, int or numpy Generator
+            For the posterior predictive draws (``None``: from ``results.seed``).
+        container : {"auto", "InferenceData", "DataTree"}
+
+        Returns
+        -------
+        arviz.InferenceData or xarray.DataTree
+
+        Raises
+        ------
+        ImportError, ValueError, TypeError
+            As :func:`symhmc.arviz_export.to_arviz`.
+
+        Examples
+        --------
+        >>> idata = res.to_arviz(weights="canonical")  # doctest: +SKIP
+        >>> az.loo(idata)  # doctest: +SKIP
         """
-        return _to_arviz(self, log_likelihood=log_likelihood)
+        return _to_arviz(self, weights=weights, posterior_predictive=posterior_predictive,
+                         log_likelihood=log_likelihood, pool_chains=pool_chains, seed=seed, container=container)
 
     def __repr__(self) -> str:
         what = "target" if self.model is None else repr(self.model)
