@@ -382,8 +382,9 @@ class MLP:
         return params, single
 
     def posterior(self, x, y) -> "_core.Posterior":
-        """The compiled posterior target for data ``(x, y)``, as the samplers use it, in the
-        model's :attr:`dtype` arithmetic.
+        """The compiled posterior target for data ``(x, y)``, as the samplers use it.
+
+        It computes in the model's :attr:`dtype` arithmetic.
 
         Warns (:class:`~symhmc.DataScaleWarning`, a ``RuntimeWarning``) when ``x`` or ``y`` holds values
         beyond 1e6 in magnitude, far from the standardized scale the priors suit.
