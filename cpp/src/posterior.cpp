@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 
+#include "detail/fused_mlp_shape.hpp"
 #include "detail/kernels.hpp"
 #include "detail/parallel.hpp"
 
@@ -28,6 +31,11 @@ class BnnEvaluator : public GradientEvaluator {
       offsets_.w2 = layout.weight_offset(1);
       offsets_.b2 = layout.bias_offset(1);
     }
+    // SYMHMC_FUSED_MLP=0 keeps deeper networks on the layer-by-layer path (for comparisons)
+    const char* fused_mlp_env = std::getenv("SYMHMC_FUSED_MLP");
+    fused_mlp_ = !(fused_mlp_env && std::strcmp(fused_mlp_env, "0") == 0) &&
+                 kernels::fused_mlp_shape(layout, &mlp_shape_);
+    if (fused_mlp_) fused_mlp_scratch_.assign(kernels::fused_mlp_scratch_size(mlp_shape_), 0.0);
   }
 
   double log_density_and_gradient(const double* q, double* grad) override {
@@ -64,7 +72,11 @@ class BnnEvaluator : public GradientEvaluator {
                                               post_.x().feature(0), post_.x().stride, post_.y().feature(0), N,
                                               inv_var, grad);
     }
-    for (std::size_t row0 = 0; row0 < (fused_ ? 0 : N); row0 += B) {
+    if (fused_mlp_) {
+      ssr = kernels::table().fused_mlp(layout.activation(), q, mlp_shape_, post_.x().feature(0), post_.x().stride,
+                                       post_.y().feature(0), N, inv_var, grad, fused_mlp_scratch_.data());
+    }
+    for (std::size_t row0 = 0; row0 < (fused_ || fused_mlp_ ? 0 : N); row0 += B) {
       const std::size_t n = std::min(B, N - row0);
       const double* out = mlp_.forward(q, post_.x(), row0, n);
       for (std::int64_t o = 0; o < n_out; ++o) {
@@ -101,6 +113,9 @@ class BnnEvaluator : public GradientEvaluator {
   std::vector<double> d_out_;
   bool fused_ = false;
   kernels::OneHiddenOffsets offsets_;
+  bool fused_mlp_ = false;
+  kernels::MlpShape mlp_shape_;
+  std::vector<double> fused_mlp_scratch_;
 };
 
 }  // namespace
