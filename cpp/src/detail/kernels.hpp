@@ -29,7 +29,7 @@ struct OneHiddenOffsets {
 // wide, and one output (detail/fused_mlp_shape.hpp decides).
 constexpr int kFusedMlpMaxLayers = 8;
 constexpr Index kFusedMlpMaxWidth = 32;
-constexpr std::size_t kFusedMlpTileRows = 32;  // rows per tile: every layer's activations stay in L1
+constexpr std::size_t kFusedMlpTileRows = 64;  // rows per tile (f2: 25 KB of activations, near L1)
 struct MlpShape {
   int n_layers = 0;  // weight layers
   Index width[kFusedMlpMaxLayers + 1] = {};
