@@ -5,6 +5,7 @@
 #ifndef __AVX512F__
 #define __AVX512F__ 1
 #endif
+#define SYMHMC_KERNEL_GENERIC_LANES 1  // vectors wider than the registers: no register constraints
 #define SYMHMC_KERNEL_NS lanes8
 #define SYMHMC_KERNEL_ISA "8 generic lanes"
 #include "kernels_impl.inc"
