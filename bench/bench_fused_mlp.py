@@ -6,8 +6,8 @@ One thread. Each round times, one after another, symhmc's fused kernel (the defa
 with at least two hidden layers of width <= 32 and one output), the layer-by-layer path it replaces
 (SYMHMC_FUSED_MLP=0) and JAX jit float32 (and float64), each on a batch of `batch` gradients
 evaluated in one call (lax.map on the JAX side), so that Python's call overhead is spread thin.
-Interleaving the contenders round by round lets a shared, noisy machine slow all of them alike;
-the medians over rounds and their ratios are the result. Both wall and CPU (process) time are
+Interleaving the contenders round by round (in rotating order) lets a shared, noisy machine slow
+all of them alike; the medians over rounds and their ratios are the result. Both wall and CPU (process) time are
 recorded: CPU time is less sensitive to other processes taking the core.
 """
 
@@ -105,8 +105,12 @@ def main() -> None:
 
     wall = {k: [] for k in contenders}
     cpu = {k: [] for k in contenders}
-    for _ in range(args.rounds):
-        for name, fn in contenders.items():
+    names = list(contenders)
+    for r in range(args.rounds):
+        # the order rotates, so that no contender always follows the same one (JAX's threads may
+        # still be winding down after its call)
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            fn = contenders[name]
             w0, c0 = time.perf_counter(), time.process_time()
             fn()
             wall[name].append((time.perf_counter() - w0) / args.batch * 1e6)
