@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 #include <type_traits>
 
+#include "detail/fused_mlp_shape.hpp"
 #include "detail/kernels.hpp"
 #include "detail/parallel.hpp"
 
@@ -37,6 +40,12 @@ class BnnEvaluator : public GradientEvaluator {
       theta_.resize(layout.n_params());
       lik_grad_.resize(layout.n_params());
     }
+    // SYMHMC_FUSED_MLP=0 keeps deeper networks on the layer-by-layer path (for comparisons); the
+    // fused kernel is float64 only
+    const char* fused_mlp_env = std::getenv("SYMHMC_FUSED_MLP");
+    fused_mlp_ = std::is_same_v<T, double> && !(fused_mlp_env && std::strcmp(fused_mlp_env, "0") == 0) &&
+                 kernels::fused_mlp_shape(layout, &mlp_shape_);
+    if (fused_mlp_) fused_mlp_scratch_.assign(kernels::fused_mlp_scratch_size(mlp_shape_), 0.0);
   }
 
   double log_density_and_gradient(const double* q, double* grad) override {
@@ -96,7 +105,12 @@ class BnnEvaluator : public GradientEvaluator {
       std::fill(lik_grad_.begin(), lik_grad_.end(), 0.0);
       lik_grad = lik_grad_.data();
     }
-    for (std::size_t row0 = 0; row0 < (fused_ ? 0 : N); row0 += B) {
+    if constexpr (kFloat64) {
+      if (fused_mlp_)
+        ssr = kernels::table().fused_mlp(layout.activation(), theta, mlp_shape_, x.feature(0), x.stride,
+                                         yd.feature(0), N, inv_var, grad, fused_mlp_scratch_.data());
+    }
+    for (std::size_t row0 = 0; row0 < (fused_ || fused_mlp_ ? 0 : N); row0 += B) {
       const std::size_t n = std::min(B, N - row0);
       const T* out = mlp_.forward(theta, x, row0, n);
       for (std::int64_t o = 0; o < n_out; ++o) {
@@ -148,6 +162,9 @@ class BnnEvaluator : public GradientEvaluator {
   std::vector<double> lik_grad_;   // likelihood gradient before the 1 / sigma^2 (float32 only)
   bool fused_ = false;
   kernels::OneHiddenOffsets offsets_;
+  bool fused_mlp_ = false;
+  kernels::MlpShape mlp_shape_;
+  std::vector<double> fused_mlp_scratch_;
 };
 
 }  // namespace

@@ -186,7 +186,8 @@ void bnn_gradients() {
       {1, 3, 1},     // one hidden layer, one output (the fused kernel)
       {2, 16, 1},    // one hidden layer too wide for the fused kernel
       {3, 4, 2},     // one hidden layer, two outputs
-      {2, 5, 4, 1},  // two hidden layers
+      {2, 5, 4, 1},  // two hidden layers (the fused narrow-MLP kernel)
+      {3, 16, 9, 16, 1},  // three hidden layers, as f2 (fused narrow-MLP kernel)
       {2, 3, 3, 3},  // two hidden layers, three outputs
   };
   Worst worst;

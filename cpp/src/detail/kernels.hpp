@@ -43,6 +43,19 @@ struct LayerKernels {
   void (*activation_derivative)(Activation activation, const T* a, T* d, std::size_t n);
 };
 
+// fused_mlp's networks: weight layer l maps width[l] to width[l + 1] inputs, its W and b start at
+// w[l] and b[l] in the flat vector; at least two hidden layers, each at most kFusedMlpMaxWidth
+// wide, and one output (detail/fused_mlp_shape.hpp decides).
+constexpr int kFusedMlpMaxLayers = 8;
+constexpr Index kFusedMlpMaxWidth = 32;
+constexpr std::size_t kFusedMlpTileRows = 64;  // rows per tile (f2: 25 KB of activations, near L1)
+struct MlpShape {
+  int n_layers = 0;  // weight layers
+  Index width[kFusedMlpMaxLayers + 1] = {};
+  std::size_t w[kFusedMlpMaxLayers] = {}, b[kFusedMlpMaxLayers] = {};
+  std::size_t n_params = 0;
+};
+
 struct Table {
   const char* name;  // its SYMHMC_KERNELS name: "baseline", "avx2" or "avx512"
   const char* isa;   // the instruction set it was compiled for, e.g. "x86-64-v3"
@@ -59,6 +72,12 @@ struct Table {
   double (*fused_one_hidden_f32)(Activation activation, const float* theta, const OneHiddenOffsets& at, Index n_in,
                                  Index hidden, const float* x, std::size_t stride, const float* y, std::size_t n,
                                  double inv_var, double* grad);
+  // A network of MlpShape, tile by tile of kFusedMlpTileRows rows through all layers and back: as
+  // fused_one_hidden (adds into grad, returns the residual sum of squares), with `scratch` of
+  // fused_mlp_scratch_size(shape) doubles (detail/fused_mlp_shape.hpp).
+  double (*fused_mlp)(Activation activation, const double* theta, const MlpShape& shape, const double* x,
+                      std::size_t stride, const double* y, std::size_t n, double inv_var, double* grad,
+                      double* scratch);
 };
 
 // Largest hidden width * (n_inputs + 2) handled by fused_one_hidden (its accumulators live on the stack).

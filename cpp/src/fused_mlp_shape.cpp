@@ -1,0 +1,39 @@
+#include "detail/fused_mlp_shape.hpp"
+
+namespace symhmc {
+namespace kernels {
+namespace {
+
+constexpr std::size_t kMaxLanes = 8;  // doubles per vector of the widest table (AVX-512)
+
+}  // namespace
+
+bool fused_mlp_shape(const Layout& layout, MlpShape* shape) {
+  const int L = layout.n_weight_layers();
+  if (layout.n_hidden_layers() < 2 || L > kFusedMlpMaxLayers || layout.n_outputs() != 1) return false;
+  for (int l = 1; l < L; ++l)
+    if (layout.fan_in(l) > kFusedMlpMaxWidth) return false;
+  MlpShape s;
+  s.n_layers = L;
+  for (int l = 0; l <= L; ++l) s.width[l] = layout.widths()[std::size_t(l)];
+  for (int l = 0; l < L; ++l) {
+    s.w[l] = layout.weight_offset(l);
+    s.b[l] = layout.bias_offset(l);
+  }
+  s.n_params = layout.n_params();
+  *shape = s;
+  return true;
+}
+
+std::size_t fused_mlp_scratch_size(const MlpShape& shape) {
+  // one tile matrix per layer's output, two for the deltas, one vector per parameter
+  std::size_t rows = 0;
+  Index max_width = 1;
+  for (int l = 0; l < shape.n_layers; ++l) rows += std::size_t(shape.width[l + 1]);
+  for (int l = 1; l < shape.n_layers; ++l) max_width = shape.width[l] > max_width ? shape.width[l] : max_width;
+  rows += 2 * std::size_t(max_width);
+  return rows * kFusedMlpTileRows + shape.n_params * kMaxLanes;
+}
+
+}  // namespace kernels
+}  // namespace symhmc
