@@ -6,8 +6,8 @@
    (float32 and float64) beside symhmc's core (float64 and the opt-in float32), as ratios.
 2. NUTS with the paper's settings (1024 warmup, 1 draw) on izmailov f1: NumPyro running chains
    one after another (as the paper did) beside symhmc running the same number of chains on one
-   thread, per chain and per gradient, for both of symhmc's mass-matrix adaptations (float64) and
-   for Stan adaptation in float32.
+   thread, per chain and per gradient: the paper's settings in float64, each lever alone (gradient
+   adaptation, float32), both, and the fast settings (float32, gradient adaptation, 256 warmup).
 
 Absolute times depend on the CPU (the JSON records it); the ratios are the result.
 """
@@ -133,9 +133,14 @@ def main() -> None:
         nuts["numpyro_sequential"] = {"chains": args.numpyro_chains, "median_s_per_chain": sec,
                                       "median_grads_per_chain": grads}
         print(f"NumPyro NUTS, one chain at a time: {sec:.2f} s/chain, {grads:.0f} gradients/chain", flush=True)
-    for adaptation, dtype in (("stan", "float64"), ("gradient", "float64"), ("stan", "float32")):
-        r = symhmc.sample(dataclasses.replace(f1, dtype=dtype), izmailov.x_train, izmailov.y_train, chains=args.symhmc_chains, seed=0, threads=1,
-                          progress=False, adaptation=adaptation)
+    # (adaptation, dtype, warmup): the paper's settings in float64, each lever alone, and the fast
+    # settings of bench_paper.py (float32, gradient adaptation, 256 warmup; see bench_warmup.py).
+    variants = (("stan", "float64", 1024), ("gradient", "float64", 1024), ("stan", "float32", 1024),
+                ("gradient", "float32", 1024), ("gradient", "float32", 256))
+    for adaptation, dtype, warmup in variants:
+        r = symhmc.sample(dataclasses.replace(f1, dtype=dtype), izmailov.x_train, izmailov.y_train,
+                          chains=args.symhmc_chains, warmup=warmup, seed=0, threads=1, progress=False,
+                          adaptation=adaptation)
         per_chain = r.wall_time / r.n_chains
         entry = {"chains": r.n_chains, "threads": 1, "s_per_chain": per_chain,
                  "grads_per_chain": float(r.n_grad_evals.mean()),
@@ -143,8 +148,10 @@ def main() -> None:
                  "max_tree_depth_fraction": float(np.mean(r.stats["tree_depth"] >= 10))}
         if "numpyro_sequential" in nuts:
             entry["speedup_vs_numpyro_per_chain"] = nuts["numpyro_sequential"]["median_s_per_chain"] / per_chain
-        nuts[f"symhmc_{adaptation}" + ("_float32" if dtype == "float32" else "")] = entry
-        print(f"symhmc NUTS ({adaptation} adaptation, {dtype}), 1 thread: {per_chain:.3f} s/chain, "
+        entry.update(adaptation=adaptation, dtype=dtype, warmup=warmup)
+        nuts[f"symhmc_{adaptation}" + ("_float32" if dtype == "float32" else "")
+             + ("" if warmup == 1024 else f"_warmup{warmup}")] = entry
+        print(f"symhmc NUTS ({adaptation} adaptation, {dtype}, warmup {warmup}), 1 thread: {per_chain:.3f} s/chain, "
               f"{entry['grads_per_chain']:.0f} gradients/chain, {entry['us_per_grad']:.2f} us/gradient"
               + (f", {entry['speedup_vs_numpyro_per_chain']:.1f}x NumPyro" if "speedup_vs_numpyro_per_chain" in entry
                  else ""), flush=True)
