@@ -92,14 +92,20 @@ def recovered(info, E, truth) -> float:
 
 def recovered_per_layer(info, E, truth, part: str = "both") -> list:
     """Per hidden layer: fraction of draws whose composed transform restricted to that layer
-    (its signs and permutation, or only its ``part`` = "signs") is its mode's most common one."""
+    (its signs and permutation, or with ``part="signs"`` only the sign each original neuron
+    received) is its mode's most common one."""
     comp = info.transform.compose(E)
     out = []
     for p, sg in zip(comp.perms, comp.signs):
         good = 0
         for c in np.unique(truth):
             idx = np.flatnonzero(truth == c)
-            keys = (tuple(sg[g]) if part == "signs" else tuple(p[g]) + tuple(sg[g]) for g in idx)
+            if part == "signs":  # sign given to each original neuron, wherever it was moved to
+                by_neuron = np.empty_like(sg)
+                np.put_along_axis(by_neuron, p, sg, axis=1)
+                keys = (tuple(by_neuron[g]) for g in idx)
+            else:
+                keys = (tuple(p[g]) + tuple(sg[g]) for g in idx)
             good += Counter(keys).most_common(1)[0][1]
         out.append(good / len(truth))
     return out

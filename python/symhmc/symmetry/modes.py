@@ -354,7 +354,7 @@ def find_modes(samples, model: MLP, k: int | None = None, *, method: str = "loca
     sizes = np.bincount(labels, minlength=k)
     gap = float(gaps[k - 1]) if k - 1 < len(gaps) else float("nan")
     ratio = _gap_ratio(gaps, k, cap)
-    clear = bool(ratio >= min_gap_ratio or n_comp == k)
+    clear = bool(ratio >= min_gap_ratio or (k >= 2 and n_comp == k))
     cap_hit = bool(from_gap and k == cap and cap > 1)
     within, between = _distances(X, labels, seed)
     if from_gap and cap_hit:
