@@ -134,3 +134,9 @@ def test_labels_keep_the_leading_shape_and_bad_input():
         S.find_modes(X, F1, min_gap_ratio=0.0)
     with pytest.raises(ValueError, match="x"):
         S.find_modes(X, F1, space="function", x_grid=np.zeros((5, 3)))
+
+
+def test_components_at_the_cap_are_not_a_cap_hit():
+    X, truth = separated_modes(F1, (40, 40, 40), seed=8)
+    m = no_mode_warning(lambda: S.find_modes(X, F1, max_k=3))
+    assert m.k == 3 and m.n_components == 3 and not m.cap_hit and same_partition(truth, m.labels)

@@ -68,7 +68,8 @@ class Modes:
     n_components : int
         Connected components of the similarity graph (as many eigenvalues are 0).
     cap_hit : bool
-        ``k`` was chosen by the eigengap and equals its cap (``max_k``, or fewer with few samples).
+        ``k`` was chosen by the eigengap and equals its cap (``max_k``, or fewer with few
+        samples); never when ``k`` is the number of connected components.
     within_distance, between_distance : float
         Mean Euclidean distance between two samples of the same mode and of different modes, in
         the space that was clustered (nan when undefined); well separated modes have
@@ -339,9 +340,10 @@ def find_modes(samples, model: MLP, k: int | None = None, *, method: str = "loca
     k_chosen, gaps, cap = _pick_k(eig, max_k)
     n_comp, comp_sizes = _components(A)
     from_gap = k is None
+    # Groups that no similarity links are modes by themselves; tiny ones may be outliers.
+    by_components = from_gap and 2 <= n_comp <= cap and comp_sizes.min() > n_neighbors
     if k is None:
-        # Groups that no similarity links are modes by themselves; tiny ones may be outliers.
-        k = n_comp if 2 <= n_comp <= cap and comp_sizes.min() > n_neighbors else k_chosen
+        k = n_comp if by_components else k_chosen
     if k == 1:
         labels = np.zeros(N, dtype=np.intp)
     else:
@@ -355,7 +357,7 @@ def find_modes(samples, model: MLP, k: int | None = None, *, method: str = "loca
     gap = float(gaps[k - 1]) if k - 1 < len(gaps) else float("nan")
     ratio = _gap_ratio(gaps, k, cap)
     clear = bool(ratio >= min_gap_ratio or (k >= 2 and n_comp == k))
-    cap_hit = bool(from_gap and k == cap and cap > 1)
+    cap_hit = bool(from_gap and not by_components and k == cap and cap > 1)
     within, between = _distances(X, labels, seed)
     if from_gap and cap_hit:
         warnings.warn(f"find_modes: k = {k} is the largest allowed (max_k = {max_k}); the eigengap keeps "
