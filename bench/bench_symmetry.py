@@ -19,7 +19,10 @@ paper's permutation step took about 14 s for 1274 f1 draws.
 code runs it; "pooled": our earlier reading) on the same scrambled f1 and f2 draws and also
 reports the recovered fraction per hidden layer (a draw's layer counts as recovered when its
 composed transform restricted to that layer is its mode's most common one), which shows
-where a failure starts; saved as bench/results/symmetry_recovery.json.
+where a failure starts; also on unscrambled draws (already aligned), and the authors'
+relabelling loop alone on aligned draws with their per-slot standardization and with pooled
+standardization (the fraction of draws keeping their correct labels); saved as
+bench/results/symmetry_recovery.json.
 Prints a summary and saves JSON (command, versions, build) to bench/results/.
 """
 
@@ -142,6 +145,25 @@ def bench_align(name: str, model: MLP, sizes, method: str, seed: int, variant: s
             "details": {k: v for k, v in info.details.items() if k != "svm_loss"}}
 
 
+def relabel_keeps_aligned(model: MLP, n: int, seed: int = 1) -> dict:
+    """The authors' relabelling loop on aligned draws (first hidden layer): fraction of draws that
+    keep the correct (identity) labels, with per-slot and with pooled standardization."""
+    from symhmc.symmetry import _paper_authors as PA
+    from symhmc.symmetry._layers import _neuron_vectors, _unpack_copy
+
+    X, *_ = synthetic(model, (n,), seed)
+    F = _neuron_vectors(_unpack_copy(model, X), 0)
+    M = F.shape[1]
+    out = {"case": f"hidden {model.hidden}", "draws": n}
+    for name, axis in (("per_slot", 0), ("pooled", (0, 1))):
+        sd = F.std(axis=axis)
+        Z = ((F - F.mean(axis=axis)) / np.where(sd > 0, sd, 1.0)).reshape(n * M, -1)
+        labels, changed, _ = PA._relabel(*PA._symmetric_knn_affinity(Z, min(1024, n * M - 1)), n, M, 256,
+                                         np.random.default_rng(seed))
+        out[name] = {"kept_fraction": float(np.mean(np.all(labels == np.arange(M), axis=1))), "rounds": len(changed)}
+    return out
+
+
 def recovery(f1: MLP, f2: MLP, quick: bool, f2_draws: int) -> int:
     report = {"unit": "recovered: fraction of draws mapped back by one transform per mode; seconds of one run",
               "align": []}
@@ -149,7 +171,8 @@ def recovery(f1: MLP, f2: MLP, quick: bool, f2_draws: int) -> int:
     f2_sizes = (min(f2_draws, 100),) if quick else (f2_draws,)
     # Last case: only the last hidden layer scrambled (the lower layers' frames are the truth's),
     # which separates the reverse-order design from the rest of the algorithm.
-    cases = [("f1", f1, f1_sizes, None), ("f2", f2, f2_sizes, None), ("f2", f2, f2_sizes, (2,))]
+    cases = [("f1", f1, f1_sizes, None), ("f1", f1, f1_sizes, ()), ("f2", f2, f2_sizes, None),
+             ("f2", f2, f2_sizes, (2,))]
     for name, model, sizes, layers in cases:
         for variant in ("authors", "pooled"):
             r = bench_align(name, model, sizes, "paper", seed=1, variant=variant, scrambled_layers=layers)
@@ -161,6 +184,13 @@ def recovery(f1: MLP, f2: MLP, quick: bool, f2_draws: int) -> int:
                   f"{[round(v, 4) for v in r['signs_recovered_per_layer']]}), spread after/truth "
                   f"{r['spread_after_over_truth']:.3g}, iterations {r['details']['iterations_per_layer']}, "
                   f"max |dpred| {r['max_abs_prediction_change']:.1e}", flush=True)
+    report["relabel_on_aligned_draws"] = []
+    for model in (f1, MLP(hidden=(8,), n_inputs=2), MLP(hidden=(16,))):
+        r = relabel_keeps_aligned(model, 100 if quick else 300)
+        report["relabel_on_aligned_draws"].append(r)
+        print(f"authors' relabelling on aligned draws, {r['case']}: kept correct labels per-slot standardization "
+              f"{r['per_slot']['kept_fraction']:.3f} ({r['per_slot']['rounds']} rounds), pooled "
+              f"{r['pooled']['kept_fraction']:.3f} ({r['pooled']['rounds']} rounds)", flush=True)
     save("symmetry_recovery_quick" if quick else "symmetry_recovery", report)
     return 0
 
