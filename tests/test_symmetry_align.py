@@ -150,6 +150,21 @@ def test_align_paper_authors_variant_recovers_scrambled_f1_copies():
     assert recovered_fraction(pinfo, E) >= 0.99 and pinfo.changed[-1] == 0 and pinfo.changed[-2] > 0
 
 
+def test_align_paper_variants_on_already_aligned_draws():
+    """Draws that arrive aligned: the pooled variant keeps them; the authors' variant does not,
+    because standardizing per slot maps every aligned slot's cloud onto the same standard blob
+    (bench_symmetry.py --recovery measures this on f2's lower layers)."""
+    model, n = MLP(hidden=(3,)), 150
+    X = reference_cloud(model, n, seed=31)
+    ident = S.identity_transform(model, n)
+    _, pooled = S.align(X, model, method="paper", variant="pooled", return_info=True)
+    assert recovered_fraction(pooled, ident) == 1.0
+    _, authors = S.align(X, model, method="paper", variant="authors", return_info=True)
+    print(f"\n[align paper] aligned input kept: pooled {recovered_fraction(pooled, ident):.3f}, "
+          f"authors {recovered_fraction(authors, ident):.3f}")
+    assert recovered_fraction(authors, ident) < 0.9
+
+
 @pytest.mark.slow
 def test_align_paper_f2_reported():
     model, n = MLP(hidden=(16, 16, 16)), 300

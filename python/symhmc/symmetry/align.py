@@ -92,7 +92,10 @@ def align(samples, model: MLP, method: Literal["match", "paper"] = "match", *,
         among all other neurons, the own draw's included; similarity ``exp(-|a - b| / 2)`` on the
         plain distance; graph symmetrized; a random half of all samples updated per round;
         stops after 8 consecutive rounds without a change (a quiet round is already a fixed
-        point, so this only costs 7 rounds). ``"pooled"``: our earlier reading of the paper:
+        point, so this only costs 7 rounds). Per-slot standardization suits scrambled draws
+        (every slot a mixture of neurons) but maps the slots of draws that arrive aligned onto
+        one standard blob each, so the relabelling then scrambles them (f1 draws given aligned:
+        about 20 % keep their labels). ``"pooled"``: our earlier reading of the paper:
         SVM by full-batch Adam (``svm_steps`` = 300 steps, ``restarts`` = 10); neuron vectors
         standardized pooled over slots; neighbours only from other samples (``k`` capped at
         the number of samples - 1); similarity ``exp(-|a - b|^2 / 2)``; graph not symmetrized;
