@@ -60,7 +60,7 @@ def main(argv=None) -> int:
             r = one(theta, model, method=method, max_k=max_k, space="function", x_grid=grid)
             rows.append({"space": "function", "align": None, "method": method, "max_k": max_k, **r})
     for r in rows:
-        print(f"{r['space']:8s} align={str(r['align']):13s} method={r['method']:5s} max_k={r['max_k']:2d}: "
+        print(f"{r['space']:8s} align={r['align']!s:13s} method={r['method']:5s} max_k={r['max_k']:2d}: "
               f"k={r['k']:2d} gap ratio {r['gap_ratio']:.2f} components {r['n_components']} sizes {r['sizes']} "
               f"between/within {r['between_distance'] / r['within_distance']:.2f} "
               f"warned={bool(r['warning'])}", flush=True)

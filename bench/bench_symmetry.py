@@ -69,7 +69,8 @@ def synthetic(model: MLP, sizes, seed: int, noise: float = 0.1, scrambled_layers
     E = S.random_transform(model, seed=seed + 1, size=len(X))
     if scrambled_layers is not None:
         keep = [h not in scrambled_layers for h in range(len(model.hidden))]
-        E = S.Transform(tuple(np.broadcast_to(np.arange(p.shape[-1]), p.shape) if k else p for p, k in zip(E.perms, keep)),
+        ident = [np.broadcast_to(np.arange(p.shape[-1]), p.shape) for p in E.perms]
+        E = S.Transform(tuple(i if k else p for i, p, k in zip(ident, E.perms, keep)),
                         tuple(np.ones_like(sg) if k else sg for sg, k in zip(E.signs, keep)))
     return X, np.array(truth), E, S.apply_transform(X, model, E)
 
@@ -134,7 +135,8 @@ def bench_align(name: str, model: MLP, sizes, method: str, seed: int, variant: s
                                    within_mode_spread(X, truth, model))
     canon = within_mode_spread(S.canonicalize(Y, model), truth, model)
     return {"case": name, "method": method, "variant": variant,
-            "scrambled_layers": "all" if scrambled_layers is None else list(scrambled_layers), "draws": int(len(Y)), "modes": len(sizes), "seconds": seconds,
+            "scrambled_layers": "all" if scrambled_layers is None else list(scrambled_layers),
+            "draws": int(len(Y)), "modes": len(sizes), "seconds": seconds,
             "recovered_fraction": recovered(info, E, truth),
             "recovered_per_layer": recovered_per_layer(info, E, truth),
             "signs_recovered_per_layer": recovered_per_layer(info, E, truth, "signs"), "n_iterations": info.n_iterations,

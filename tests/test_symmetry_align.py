@@ -145,7 +145,7 @@ def test_align_paper_authors_variant_recovers_scrambled_f1_copies():
     np.testing.assert_allclose(model.predict(A, x), model.predict(Y, x), rtol=1e-12, atol=1e-12)
     # a quiet round is a fixed point: the authors' loop ends with 8 of them
     assert info.converged and info.changed[-8:] == [0] * 8 and info.changed[-9] > 0
-    pooled, pinfo = S.align(Y, model, method="paper", variant="pooled", return_info=True)
+    _, pinfo = S.align(Y, model, method="paper", variant="pooled", return_info=True)
     assert pinfo.details["variant"] == "pooled" and pinfo.details["k"] == n - 1
     assert recovered_fraction(pinfo, E) >= 0.99 and pinfo.changed[-1] == 0 and pinfo.changed[-2] > 0
 
