@@ -88,8 +88,9 @@ def align(samples, model: MLP, method: Literal["match", "paper"] = "match", *,
     variant : {"authors", "pooled"}
         paper: ``"authors"`` (default) runs it as the authors' public code does: SVM by SGD
         (batches of 16, ``svm_steps`` = 32 epochs, learning rate 0.1 times 0.8 per epoch,
-        ``restarts`` = 2); neuron vectors standardized per slot; the ``k`` neighbours searched
-        among all other neurons, the own draw's included; similarity ``exp(-|a - b| / 2)`` on the
+        ``restarts`` = 2; both variants fit the SVM to the raw neuron vectors); for the k-NN
+        graph, neuron vectors standardized per slot; the ``k`` neighbours searched among all
+        other neurons, the own draw's included (``k`` capped at their number); similarity ``exp(-|a - b| / 2)`` on the
         plain distance; graph symmetrized; a random half of all samples updated per round;
         stops after 8 consecutive rounds without a change (a quiet round is already a fixed
         point, so this only costs 7 rounds). Per-slot standardization suits scrambled draws
