@@ -156,7 +156,7 @@ def relabel_keeps_aligned(model: MLP, n: int, seed: int = 1) -> dict:
     X, *_ = synthetic(model, (n,), seed)
     F = _neuron_vectors(_unpack_copy(model, X), 0)
     M = F.shape[1]
-    out = {"case": f"hidden {model.hidden}", "draws": n}
+    out = {"case": f"hidden {model.hidden}, {model.n_inputs} inputs", "draws": n}
     for name, axis in (("per_slot", 0), ("pooled", (0, 1))):
         sd = F.std(axis=axis)
         Z = ((F - F.mean(axis=axis)) / np.where(sd > 0, sd, 1.0)).reshape(n * M, -1)
@@ -187,7 +187,7 @@ def recovery(f1: MLP, f2: MLP, quick: bool, f2_draws: int) -> int:
                   f"{r['spread_after_over_truth']:.3g}, iterations {r['details']['iterations_per_layer']}, "
                   f"max |dpred| {r['max_abs_prediction_change']:.1e}", flush=True)
     report["relabel_on_aligned_draws"] = []
-    for model in (f1, MLP(hidden=(8,), n_inputs=2), MLP(hidden=(16,))):
+    for model in (f1, MLP(hidden=(8,), n_inputs=2), MLP(hidden=(16,), n_inputs=8)):
         r = relabel_keeps_aligned(model, 100 if quick else 300)
         report["relabel_on_aligned_draws"].append(r)
         print(f"authors' relabelling on aligned draws, {r['case']}: kept correct labels per-slot standardization "
