@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 
 import numpy as np
@@ -127,13 +128,51 @@ def test_align_paper_on_a_scrambled_cloud(model, n, minimum):
     np.testing.assert_allclose(model.predict(A, x), model.predict(Y, x), rtol=1e-12, atol=1e-12)
 
 
+def test_align_paper_authors_variant_recovers_scrambled_f1_copies():
+    """The authors' variant (the default of method="paper") on copies of one f1 network, each
+    under its own random transform: every copy goes back to one representative, outputs unchanged."""
+    model, n = MLP(hidden=(3,)), 200
+    X = reference_cloud(model, n, seed=21)
+    E = S.random_transform(model, seed=22, size=n)
+    Y = S.apply_transform(X, model, E)
+    A, info = S.align(Y, model, method="paper", return_info=True)
+    assert info.details["variant"] == "authors"
+    assert info.details["k"] == n * 3 - 1  # neighbours from the own draw count too
+    assert len(info.details["svm_loss"]) == 1
+    assert recovered_fraction(info, E) >= 0.99
+    assert spread(A, model) < 1.1 * spread(X, model)
+    x = np.random.default_rng(0).normal(size=(9, model.n_inputs))
+    np.testing.assert_allclose(model.predict(A, x), model.predict(Y, x), rtol=1e-12, atol=1e-12)
+    # a quiet round is a fixed point: the authors' loop ends with 8 of them
+    assert info.converged and info.changed[-8:] == [0] * 8 and info.changed[-9] > 0
+    _, pinfo = S.align(Y, model, method="paper", variant="pooled", return_info=True)
+    assert pinfo.details["variant"] == "pooled" and pinfo.details["k"] == n - 1
+    assert recovered_fraction(pinfo, E) >= 0.99 and pinfo.changed[-1] == 0 and pinfo.changed[-2] > 0
+
+
+def test_align_paper_variants_on_already_aligned_draws():
+    """Draws that arrive aligned: the pooled variant keeps them; the authors' variant does not,
+    because standardizing per slot maps every aligned slot's cloud onto the same standard blob
+    (bench_symmetry.py --recovery measures this on f2's lower layers)."""
+    model, n = MLP(hidden=(3,)), 150
+    X = reference_cloud(model, n, seed=31)
+    ident = S.identity_transform(model, n)
+    _, pooled = S.align(X, model, method="paper", variant="pooled", return_info=True)
+    assert recovered_fraction(pooled, ident) == 1.0
+    _, authors = S.align(X, model, method="paper", variant="authors", return_info=True)
+    print(f"\n[align paper] aligned input kept: pooled {recovered_fraction(pooled, ident):.3f}, "
+          f"authors {recovered_fraction(authors, ident):.3f}")
+    assert recovered_fraction(authors, ident) < 0.9
+
+
 @pytest.mark.slow
 def test_align_paper_f2_reported():
     model, n = MLP(hidden=(16, 16, 16)), 300
     X = reference_cloud(model, n, seed=11)
     E = S.random_transform(model, seed=12, size=n)
     Y = S.apply_transform(X, model, E)
-    A, info = S.align(Y, model, method="paper", return_info=True)
+    # The pooled variant keeps this test short; bench_symmetry.py --recovery runs both variants on f2.
+    A, info = S.align(Y, model, method="paper", variant="pooled", return_info=True)
     print(f"\n[align paper] f2: recovered {recovered_fraction(info, E):.3f}, spread truth {spread(X, model):.3g} "
           f"scrambled {spread(Y, model):.3g} aligned {spread(A, model):.3g}")
     assert spread(A, model) <= spread(Y, model)
@@ -157,6 +196,10 @@ def test_align_is_deterministic():
     Y = S.apply_transform(reference_cloud(model, 80, seed=5), model, S.random_transform(model, seed=6, size=80))
     for method in ("match", "paper"):
         np.testing.assert_array_equal(S.align(Y, model, method=method), S.align(Y, model, method=method))
+    for variant in ("authors", "pooled"):
+        a = S.align(Y, model, method="paper", variant=variant, seed=3, return_info=True)[1]
+        b = S.align(Y, model, method="paper", variant=variant, seed=3, return_info=True)[1]
+        assert a.changed == b.changed and a.details["svm_loss"] == b.details["svm_loss"]
 
 
 def test_align_bad_input():
@@ -178,6 +221,10 @@ def test_align_bad_input():
         S.align(Y, m, method="paper", C=-1.0)
     with pytest.raises(ValueError, match="init"):
         S.align(Y, m, init="random")
+    with pytest.raises(ValueError, match="variant"):
+        S.align(Y, m, method="paper", variant="mine")
+    with pytest.raises(ValueError, match="restarts"):
+        S.align(Y, m, method="paper", restarts=0)
 
 
 # ----- modes -----------------------------------------------------------------------------------
@@ -216,7 +263,9 @@ def test_find_modes_after_align_end_to_end():
     model = MLP(hidden=(3,))
     X, truth = three_modes(model, 60, seed=2)
     Y = S.apply_transform(X, model, S.random_transform(model, seed=3, size=len(X)))
-    raw = S.find_modes(Y, model, max_k=10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", S.ModeWarning)  # scrambled copies: whatever the spectrum says
+        raw = S.find_modes(Y, model, max_k=10)
     aligned = S.align(Y, model, method="match")
     modes = S.find_modes(aligned, model)
     print(f"\n[find_modes] k on scrambled draws {raw.k}, after align {modes.k}")

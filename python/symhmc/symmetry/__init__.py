@@ -19,19 +19,20 @@ Data-driven removal
 -------------------
 :func:`align` relabels samples so that the posterior looks unimodal per mode
 (``method="match"``: exact assignment to a running template; ``method="paper"``: the paper's
-unsupervised SVM + greedy k-NN relabelling), and :func:`find_modes` clusters aligned samples
-into functionally different modes (spectral clustering, scikit-learn).
+unsupervised SVM + greedy k-NN relabelling, as the authors' code runs it or our pooled variant),
+and :func:`find_modes` clusters aligned samples (or their predictions) into functionally
+different modes (spectral clustering, scikit-learn), with the evidence for their number.
 
-Modules: :mod:`.transforms` (the exact tools), :mod:`.align` (with its two methods in
-``_match`` and ``_paper``), :mod:`.modes` (:func:`find_modes`); every public name is
-re-exported here.
+Modules: :mod:`.transforms` (the exact tools), :mod:`.align` (with its methods in ``_match``,
+``_paper_authors`` and ``_paper``), :mod:`.modes` (:func:`find_modes`, with ``_spectral``);
+every public name is re-exported here.
 
 Parameter vectors may end in ``log sigma`` (length ``model.dim``); it is never changed. Every
 function accepts any leading shape, e.g. the ``(chain, draw, dim)`` arrays of a sampling run.
 """
 
 from .align import AlignInfo, align
-from .modes import Modes, ModeSummary, find_modes
+from .modes import Modes, ModeSummary, ModeWarning, find_modes
 from .transforms import (Transform, apply_transform, canonicalize, cardinality, identity_transform,
                          random_transform)
 
@@ -47,4 +48,5 @@ __all__ = [
     "find_modes",
     "Modes",
     "ModeSummary",
+    "ModeWarning",
 ]

@@ -1,5 +1,6 @@
-"""``align(method="paper")``: the paper's supplement B -- sign flips from an unsupervised SVM,
-then greedy constrained k-NN relabelling, layer by layer from the last to the first."""
+"""``align(method="paper", variant="pooled")``: the paper's supplement B as we first read it --
+sign flips from an unsupervised SVM, then greedy constrained k-NN relabelling, layer by layer
+from the last to the first (``_paper_authors`` holds the variant the authors' code runs)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Data-driven symmetry removal: :func:`align` relabels the neurons of posterior samples
 consistently, by exact matching to a template (``_match``) or the paper's SVM + k-NN
-relabelling (``_paper``)."""
+relabelling (as its authors' code runs it: ``_paper_authors``; our pooled variant: ``_paper``)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from ._checks import _check_model, _check_params, _seed_arg
 from ._layers import _unpack_copy
 from ._match import _align_match
 from ._paper import _align_paper
+from ._paper_authors import SVM_EPOCHS, SVM_RESTARTS, _align_paper_authors
 from .transforms import Transform, canonicalize, identity_transform
 
 
@@ -53,7 +54,8 @@ class AlignInfo:
 
 def align(samples, model: MLP, method: Literal["match", "paper"] = "match", *,
           max_iter: int = 100, init: Literal["canonical", "none"] = "canonical", pivot: int = 0,
-          k: int = 1024, iterations: int = 256, C: float = 1.0, restarts: int = 10, svm_steps: int = 300,
+          k: int = 1024, iterations: int = 256, C: float = 1.0, restarts: int | None = None,
+          svm_steps: int | None = None, variant: Literal["authors", "pooled"] = "authors",
           seed=0, return_info: bool = False):
     """Remove the symmetry from posterior samples by relabelling neurons consistently.
 
@@ -76,14 +78,30 @@ def align(samples, model: MLP, method: Literal["match", "paper"] = "match", *,
         distance to the template, so it converges (to a local optimum, as in k-means).
         ``"paper"``: the paper's supplement B: for every hidden layer from the last to the first,
         sign flips from an unsupervised linear SVM through the origin (odd activations only;
-        loss ``1/2 |beta|^2 + C sum max(0, 1 - |beta^T phi|)``, ``restarts`` random starts,
-        ``svm_steps`` Adam steps each, lowest loss kept), then greedy constrained k-NN
-        relabelling on the standardized neuron vectors (Gaussian similarity
-        ``exp(-|a - b|^2 / 2)``, ``k`` neighbours from other samples, capped at the number of
-        samples - 1; each neuron's votes normalised to label probabilities; per round a random
-        half of the samples whose labels would change takes the new labels, as in the authors'
-        code, which stops the synchronous updates from oscillating; at most ``iterations``
-        rounds, stopping early when no label would change).
+        loss ``1/2 |beta|^2 + C sum max(0, 1 - |beta^T phi|)`` over the neuron vectors (incoming
+        weights, bias, outgoing weights) of all slots, ``restarts`` random starts, lowest loss
+        kept; every neuron with ``beta^T phi < 0`` is flipped), then greedy constrained k-NN
+        relabelling (Gaussian similarity on a ``k``-NN graph of standardized neuron vectors; each
+        neuron's votes per label normalised to probabilities; the (neuron, label) pair with the
+        highest probability is fixed first; per round a random half of the samples takes the
+        new labels; at most ``iterations`` rounds). ``variant`` picks how:
+    variant : {"authors", "pooled"}
+        paper: ``"authors"`` (default) runs it as the authors' public code does: SVM by SGD
+        (batches of 16, ``svm_steps`` = 32 epochs, learning rate 0.1 times 0.8 per epoch,
+        ``restarts`` = 2; both variants fit the SVM to the raw neuron vectors); for the k-NN
+        graph, neuron vectors standardized per slot; the ``k`` neighbours searched among all
+        other neurons, the own draw's included (``k`` capped at their number); similarity ``exp(-|a - b| / 2)`` on the
+        plain distance; graph symmetrized; a random half of all samples updated per round;
+        stops after 8 consecutive rounds without a change (a quiet round is already a fixed
+        point, so this only costs 7 rounds). Per-slot standardization suits scrambled draws
+        (every slot a mixture of neurons) but maps the slots of draws that arrive aligned onto
+        one standard blob each, so the relabelling then scrambles them (f1 draws given aligned:
+        about 20 % keep their labels). ``"pooled"``: our earlier reading of the paper:
+        SVM by full-batch Adam (``svm_steps`` = 300 steps, ``restarts`` = 10); neuron vectors
+        standardized pooled over slots; neighbours only from other samples (``k`` capped at
+        the number of samples - 1); similarity ``exp(-|a - b|^2 / 2)``; graph not symmetrized;
+        a random half of the samples whose labels would change is updated; stops at the first
+        quiet round. ``bench/bench_symmetry.py`` compares the two on scrambled f1 and f2 draws.
     max_iter : int
         match: maximal number of sweeps.
     init : {"canonical", "none"}
@@ -91,16 +109,36 @@ def align(samples, model: MLP, method: Literal["match", "paper"] = "match", *,
     pivot : int
         match: index (into the flattened samples) of the first template.
     k, iterations, C, restarts, svm_steps :
-        paper: hyperparameters (k = 1024 and I = 256 as in the paper; C, restarts and
-        svm_steps are ours: the paper does not report them).
+        paper: hyperparameters (k = 1024 and I = 256 as in the paper and the authors' code,
+        C = 1 as in their code). ``restarts`` and ``svm_steps`` (SGD epochs for ``"authors"``,
+        Adam steps for ``"pooled"``) default to the variant's values given above.
     seed :
-        paper: random starts of the SVM.
+        paper: SVM starts and batch order, and which samples are updated each round; equal
+        seeds give equal results.
     return_info : bool
         Also return an :class:`AlignInfo` with the transform applied to every sample.
 
     Returns
     -------
     aligned : array like ``samples``, or ``(aligned, info)``.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not an :class:`~symhmc.MLP` or ``seed`` has the wrong type.
+    ValueError
+        If ``samples`` has the wrong last axis, or ``method``, ``variant``, ``init``, ``pivot``
+        or a hyperparameter is invalid (the message names it).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from symhmc import MLP, symmetry
+    >>> model = MLP(hidden=(3,))
+    >>> theta = np.random.default_rng(0).normal(size=(50, model.dim))
+    >>> aligned, info = symmetry.align(theta, model, method="paper", return_info=True)
+    >>> aligned.shape, info.details["variant"]
+    ((50, 11), 'authors')
     """
     model = _check_model(model)
     samples = _check_params(samples, model, "samples")
@@ -112,8 +150,11 @@ def align(samples, model: MLP, method: Literal["match", "paper"] = "match", *,
     k = positive_int(k, "k")
     iterations = positive_int(iterations, "iterations")
     C = positive_float(C, "C")
-    restarts = positive_int(restarts, "restarts")
-    svm_steps = positive_int(svm_steps, "svm_steps")
+    if variant not in ("authors", "pooled"):
+        raise ValueError(f"variant must be 'authors' or 'pooled', got {variant!r}")
+    authors = variant == "authors"
+    restarts = positive_int((SVM_RESTARTS if authors else 10) if restarts is None else restarts, "restarts")
+    svm_steps = positive_int((SVM_EPOCHS if authors else 300) if svm_steps is None else svm_steps, "svm_steps")
     rng = _seed_arg(seed)
     lead = samples.shape[:-1]
     flat = samples.reshape(-1, samples.shape[-1])
@@ -138,9 +179,13 @@ def align(samples, model: MLP, method: Literal["match", "paper"] = "match", *,
         if method == "match":
             changed, converged = _align_match(layers, model, tr_perms, tr_signs, max_iter, pivot)
             details = {}
+        elif authors:
+            changed, converged, details = _align_paper_authors(layers, model, tr_perms, tr_signs, k, iterations,
+                                                               C, restarts, svm_steps, rng)
         else:
             changed, converged, details = _align_paper(layers, model, tr_perms, tr_signs, k, iterations, C,
                                                        restarts, svm_steps, rng)
+            details["variant"] = "pooled"
     n_iter = len(changed)
 
     transform = Transform(tuple(tr_perms), tuple(tr_signs))

@@ -1,15 +1,27 @@
-"""Functionally different modes: spectral clustering of aligned samples (:func:`find_modes`)."""
+"""Functionally different modes: spectral clustering of aligned samples or of their predictions
+(:func:`find_modes`), reported with the evidence for the number of modes."""
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import positive_float, positive_int
+from .._validation import as_float_array, positive_float, positive_int
 from ..model import MLP
+from . import _spectral
 from ._checks import _check_model, _check_params
+
+#: Default ``min_gap_ratio``: the chosen eigengap must be at least this many times the next largest.
+MIN_GAP_RATIO = 2.0
+#: Pairwise distances for the within/between evidence use at most this many samples.
+DISTANCE_SAMPLE = 1000
+
+
+class ModeWarning(UserWarning):
+    """The number of modes :func:`find_modes` chose is not well supported by the spectrum."""
 
 
 @dataclass
@@ -26,60 +38,285 @@ class ModeSummary:
 
 @dataclass
 class Modes:
-    """Result of :func:`find_modes`: ``labels`` has the samples' leading shape."""
+    """Result of :func:`find_modes`: the modes and the evidence for their number.
+
+    Attributes
+    ----------
+    k : int
+        Number of modes.
+    labels : ndarray of int
+        Mode of every sample (the samples' leading shape); modes numbered by decreasing size.
+    probabilities : ndarray (k,)
+        Share of the samples in every mode (sums to 1): an estimate of the probability that a
+        chain lands in it, ready for :meth:`chains_needed`.
+    sizes : ndarray (k,)
+        Samples per mode.
+    eigenvalues : ndarray
+        Smallest eigenvalues of the normalized graph Laplacian, ascending (``max_k + 1`` of them
+        when there are enough samples).
+    gaps : ndarray
+        ``gaps[i] = eigenvalues[i + 1] - eigenvalues[i]``: a gap after ``i + 1`` eigenvalues
+        near 0 suggests ``i + 1`` modes.
+    gap : float
+        The gap after ``k`` eigenvalues.
+    gap_ratio : float
+        ``gap`` over the largest other gap among the candidates ``1 .. max_k`` (inf if all other
+        gaps are 0).
+    clear_gap : bool
+        ``gap_ratio >= min_gap_ratio``, or the graph falls apart into exactly ``k`` connected
+        components.
+    n_components : int
+        Connected components of the similarity graph (as many eigenvalues are 0).
+    cap_hit : bool
+        ``k`` was chosen by the eigengap and equals its cap (``max_k``, or fewer with few
+        samples); never when ``k`` is the number of connected components.
+    within_distance, between_distance : float
+        Mean Euclidean distance between two samples of the same mode and of different modes, in
+        the space that was clustered (nan when undefined); well separated modes have
+        ``between_distance`` several times ``within_distance``.
+    k_from_eigengap : bool
+        ``k`` was chosen by the eigengap (not passed in).
+    method, space : str
+        How and where the samples were clustered.
+    summaries : list of ModeSummary
+        Size, mean, std and medoid of every mode in parameter space.
+    """
 
     k: int
     labels: np.ndarray
     summaries: list
     eigenvalues: np.ndarray
     k_from_eigengap: bool
+    probabilities: np.ndarray
+    sizes: np.ndarray
+    gaps: np.ndarray
+    gap: float
+    gap_ratio: float
+    clear_gap: bool
+    cap_hit: bool
+    within_distance: float
+    between_distance: float
+    n_components: int
+    method: str
+    space: str
+
+    def chains_needed(self, p: float = 0.99, method: str = "markov") -> int:
+        """Chains needed to visit every found mode with probability ``p``, when a chain lands in
+        mode j with probability ``probabilities[j]`` (:func:`symhmc.bounds.chains_needed`).
+
+        Parameters
+        ----------
+        p : float, default 0.99
+            Required probability, strictly between 0 and 1.
+        method : {"markov", "exact", "union"}, default "markov"
+            The bound, as in :func:`symhmc.bounds.chains_needed`.
+
+        Returns
+        -------
+        int
+            The number of chains (modes that k-means left empty are not counted).
+
+        Raises
+        ------
+        ValueError
+            If ``p`` or ``method`` is invalid.
+
+        Examples
+        --------
+        >>> modes.chains_needed(0.99, method="exact")  # doctest: +SKIP
+        54
+        """
+        from ..bounds import chains_needed
+
+        probs = self.probabilities[self.probabilities > 0]
+        return chains_needed(p=p, probs=probs, method=method)
 
 
-def find_modes(samples, model: MLP, k: int | None = None, *, n_neighbors: int = 4, max_k: int = 10,
-               bandwidth: float | None = None, standardize: bool = False, include_noise: bool = False,
-               seed: int = 0) -> Modes:
-    """Cluster aligned samples into functionally different modes (PAPER.md section 5.3).
+def _features(samples, model, space, x_grid, include_noise):
+    """The vectors to cluster: network parameters (plus log sigma), or predictions on ``x_grid``."""
+    flat = samples.reshape(-1, samples.shape[-1])
+    if space == "weights":
+        return flat if include_noise else flat[:, :model.n_params]
+    if x_grid is None:
+        raise ValueError("x_grid is required for space='function': the inputs to predict at "
+                         "(e.g. a grid over the data's range, or the training inputs)")
+    x_grid = model.check_x(as_float_array(x_grid, "x_grid"))
+    pred = model.predict(flat, x_grid).reshape(flat.shape[0], -1)
+    if include_noise and flat.shape[1] == model.dim:
+        pred = np.concatenate([pred, flat[:, model.n_params:]], axis=1)
+    return pred
 
-    Spectral clustering as in the paper: symmetric ``n_neighbors``-NN graph (4 in the paper) with
-    Gaussian similarity, normalized Laplacian, k-means on the spectral embedding
-    (scikit-learn's ``SpectralClustering`` on the precomputed affinity). ``k=None`` picks the
-    number of modes by the largest eigengap of the normalized Laplacian among ``1 .. max_k``.
+
+def _standardized(X: np.ndarray) -> np.ndarray:
+    sd = X.std(axis=0)
+    return (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+
+
+def _pick_k(eig: np.ndarray, max_k: int):
+    """Largest eigengap among 1 .. cap modes; returns (k, gaps, cap)."""
+    gaps = np.diff(eig)
+    cap = min(max_k, len(gaps))
+    k = int(np.argmax(gaps[:cap])) + 1 if cap > 0 else 1
+    return k, gaps, cap
+
+
+def _components(A):
+    """Number of connected components of the affinity graph and their sizes."""
+    from scipy.sparse.csgraph import connected_components
+
+    n, lab = connected_components(A, directed=False)
+    return n, np.bincount(lab, minlength=n)
+
+
+def _gap_ratio(gaps: np.ndarray, k: int, cap: int) -> float:
+    if k > len(gaps):
+        return float("nan")
+    others = np.delete(gaps[:max(cap, k)], k - 1)
+    nxt = float(np.max(others)) if others.size else 0.0
+    return float("inf") if nxt <= 0 else float(gaps[k - 1] / nxt)
+
+
+def _distances(X: np.ndarray, labels: np.ndarray, seed: int):
+    """Mean distance between samples of the same mode and of different modes (on a subsample)."""
+    from scipy.spatial.distance import pdist, squareform
+
+    idx = np.arange(X.shape[0])
+    if idx.size > DISTANCE_SAMPLE:
+        idx = np.sort(np.random.default_rng(seed).choice(idx, DISTANCE_SAMPLE, replace=False))
+    D = squareform(pdist(X[idx]))
+    same = labels[idx, None] == labels[None, idx]
+    off = ~np.eye(idx.size, dtype=bool)
+    within, between = D[same & off], D[~same]
+    return (float(within.mean()) if within.size else float("nan"),
+            float(between.mean()) if between.size else float("nan"))
+
+
+def _summaries(flat: np.ndarray, labels: np.ndarray, k: int) -> list:
+    out = []
+    for c in range(k):
+        members = np.flatnonzero(labels == c)
+        if len(members) == 0:  # k-means may leave a cluster empty
+            nan = np.full(flat.shape[1], np.nan)
+            out.append(ModeSummary(size=0, fraction=0.0, mean=nan, std=nan.copy(), medoid=-1))
+            continue
+        mean = flat[members].mean(axis=0)
+        medoid = int(members[np.argmin(np.sum((flat[members] - mean) ** 2, axis=1))])
+        out.append(ModeSummary(size=len(members), fraction=len(members) / len(labels), mean=mean,
+                               std=flat[members].std(axis=0), medoid=medoid))
+    return out
+
+
+def find_modes(samples, model: MLP, k: int | None = None, *, method: str = "local", space: str = "weights",
+               x_grid=None, n_neighbors: int = 4, max_k: int = 10, bandwidth: float | None = None,
+               standardize: bool | None = None, include_noise: bool = False,
+               min_gap_ratio: float = MIN_GAP_RATIO, seed: int = 0) -> Modes:
+    """Cluster samples into functionally different modes and report the evidence for their number.
+
+    Spectral clustering (PAPER.md section 5.3): a symmetric ``n_neighbors``-NN graph with
+    Gaussian similarity, its normalized Laplacian, k-means on the spectral embedding. ``k=None``
+    takes the number of connected components of the graph when it falls apart into 2 .. ``max_k``
+    of them, each with more than ``n_neighbors`` samples (no similarity links them: the
+    eigengap after them is infinite in ratio to the 0 gaps before, however elongated the modes
+    are); otherwise the number with the largest eigengap among ``1 .. max_k``. That choice is
+    trusted only with a clear gap: the chosen gap is at least ``min_gap_ratio`` times every other
+    gap among the candidates, or the graph falls apart into exactly ``k`` connected components.
+    Otherwise, or when ``k`` reaches its cap ``max_k`` (raising
+    ``max_k`` would likely raise ``k`` too), a :class:`ModeWarning` says so.
 
     Parameters
     ----------
     samples : array (..., n_params or dim)
-        Aligned samples (run :func:`align` first: raw samples cluster into symmetric copies).
-    bandwidth : float or None
-        ``None`` (default): locally scaled similarity ``exp(-d_ij^2 / (s_i s_j))``, ``s_i`` the
-        distance from sample i to its ``n_neighbors``-th neighbour (Zelnik-Manor & Perona), which
-        makes the eigengap insensitive to the scale of the parameters. A float gives
-        ``exp(-d^2 / (2 bandwidth^2))``; the paper's ``exp(-d^2/2)`` is ``bandwidth=1``.
-    standardize : bool
-        Standardize every coordinate first (off by default: all weights share one prior scale,
-        and standardizing would make the within-mode geometry depend on where the other modes are).
-    include_noise : bool
+        In weight space, aligned samples (run :func:`align` first: raw samples cluster into
+        symmetric copies); in function space any samples.
+    model : MLP
+        The network the samples belong to.
+    k : int, optional
+        Number of modes; ``None`` chooses it by the eigengap.
+    method : {"local", "paper"}
+        ``"local"`` (default): locally scaled similarity (see ``bandwidth``), no standardization,
+        scikit-learn's ``SpectralClustering``. ``"paper"``: the authors' code (their
+        interpretability notebook): every coordinate standardized, 4-NN graph, similarity
+        ``exp(-d/2)`` on the plain distance, normalized Laplacian, k-means on the first ``k``
+        eigenvectors started from the embedding's first ``k`` rows (``max_iter=1000``,
+        ``tol=1e-6``, one run). They set ``k = 3`` by hand; here ``k=None`` uses the eigengap of
+        their Laplacian. Their start depends on the order of the samples (their runs kept one
+        draw per chain, so the first rows came from different chains): if the first ``k``
+        samples share a mode, k-means may split one mode and merge others (on three well
+        separated synthetic modes, starting from ``k`` random rows found them in 10 of 20
+        seeds). Use it to reproduce the paper, ``"local"`` otherwise.
+    space : {"weights", "function"}
+        Cluster parameter vectors, or the networks' predictions at ``x_grid`` (symmetric copies
+        predict the same, so no alignment is needed).
+    x_grid : array (n_points, n_inputs), optional
+        Inputs for ``space="function"`` (required there), e.g. a grid over the data's range or
+        the training inputs.
+    n_neighbors : int, default 4
+        Neighbours per sample in the graph (4 in the paper).
+    max_k : int, default 10
+        Largest number of modes the eigengap may choose.
+    bandwidth : float, optional
+        ``"local"`` only. ``None``: similarity ``exp(-d_ij^2 / (s_i s_j))``, ``s_i`` the distance
+        from sample i to its ``n_neighbors``-th neighbour (Zelnik-Manor & Perona), insensitive to
+        the parameters' scale. A float gives ``exp(-d^2 / (2 bandwidth^2))``.
+    standardize : bool, optional
+        Standardize every coordinate first; default: ``True`` for ``"paper"`` (as the authors
+        did), ``False`` for ``"local"`` (all weights share one prior scale).
+    include_noise : bool, default False
         Also cluster on ``log sigma`` when present.
+    min_gap_ratio : float, default 2.0
+        What counts as a clear eigengap (see above).
+    seed : int, default 0
+        Seeds k-means (and the subsample for the distance evidence).
 
-    Requires scikit-learn (``pip install symhmc[sklearn]``).
+    Returns
+    -------
+    Modes
+        ``k``, ``labels`` and ``probabilities`` with the evidence: ``eigenvalues``, ``gaps``,
+        ``gap``, ``gap_ratio``, ``clear_gap``, ``cap_hit``, ``sizes``, ``within_distance`` and
+        ``between_distance``; ``result.chains_needed(p)`` turns the probabilities into a chain count.
+
+    Raises
+    ------
+    ValueError
+        If an argument is invalid (the message names it), or ``x_grid`` is missing for
+        ``space="function"``.
+    TypeError
+        If ``model`` is not an :class:`~symhmc.MLP`.
+    ImportError
+        If scikit-learn is not installed.
+
+    Warns
+    -----
+    ModeWarning
+        When ``k`` was chosen by the eigengap and hit its cap or has no clear gap.
+
+    Examples
+    --------
+    >>> from symhmc import symmetry
+    >>> modes = symmetry.find_modes(aligned, model)                      # doctest: +SKIP
+    >>> modes.k, modes.gap_ratio, modes.probabilities                    # doctest: +SKIP
+    >>> modes.chains_needed(0.99, method="exact")                        # doctest: +SKIP
+    >>> symmetry.find_modes(res.theta, model, space="function", x_grid=x)  # doctest: +SKIP
     """
     model = _check_model(model)
     samples = _check_params(samples, model, "samples")
+    if method not in ("local", "paper"):
+        raise ValueError(f"method must be 'local' or 'paper', got {method!r}")
+    if space not in ("weights", "function"):
+        raise ValueError(f"space must be 'weights' or 'function', got {space!r}")
     try:
-        from sklearn.cluster import SpectralClustering
-        from sklearn.neighbors import kneighbors_graph
+        import sklearn  # noqa: F401
     except ImportError:  # pragma: no cover - depends on the environment
         raise ImportError("find_modes needs scikit-learn: pip install 'symhmc[sklearn]' "
                           "(or pip install scikit-learn)") from None
-    from scipy.sparse import coo_matrix, csgraph
-    from scipy.sparse.linalg import eigsh
-
     lead = samples.shape[:-1]
-    X = samples.reshape(-1, samples.shape[-1])
-    if not include_noise:
-        X = X[:, :model.n_params]
-    N = X.shape[0]
+    flat = samples.reshape(-1, samples.shape[-1])
+    N = flat.shape[0]
     n_neighbors = positive_int(n_neighbors, "n_neighbors")
     max_k = positive_int(max_k, "max_k")
+    min_gap_ratio = positive_float(min_gap_ratio, "min_gap_ratio")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     if N < 3:
         raise ValueError(f"samples must hold at least 3 vectors for clustering, got {N}")
     if n_neighbors >= N:
@@ -90,55 +327,47 @@ def find_modes(samples, model: MLP, k: int | None = None, *, n_neighbors: int = 
             raise ValueError(f"k must be at most the number of samples ({N}), got {k}")
     if bandwidth is not None:
         bandwidth = positive_float(bandwidth, "bandwidth")
+    if standardize is None:
+        standardize = method == "paper"
+
+    X = _features(samples, model, space, x_grid, include_noise)
     if standardize:
-        sd = X.std(axis=0)
-        X = (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
-
-    D = kneighbors_graph(X, n_neighbors, mode="distance", include_self=False).tocoo()
-    if bandwidth is None:
-        scale = np.zeros(N)
-        np.maximum.at(scale, D.row, D.data)  # distance to the n_neighbors-th neighbour
-        scale = np.where(scale > 0, scale, 1.0)
-        weights = np.exp(-(D.data ** 2) / (scale[D.row] * scale[D.col]))
-    else:
-        weights = np.exp(-0.5 * (D.data / bandwidth) ** 2)
-    A = coo_matrix((weights, (D.row, D.col)), shape=(N, N)).tocsr()
-    A = A.maximum(A.T).tocsr()
-
-    n_eig = min(max_k + 1, N - 1)
-    lap = csgraph.laplacian(A, normed=True)
-    if N <= 2000:
-        eig = np.linalg.eigvalsh(lap.toarray())[:n_eig]
-    else:
-        eig = np.sort(eigsh(lap, k=n_eig, sigma=-1e-3, which="LM", return_eigenvectors=False))
-    eig = np.clip(eig, 0.0, None)
+        X = _standardized(X)
+    paper = method == "paper"
+    A = _spectral.affinity_paper(X, n_neighbors) if paper else _spectral.affinity_local(X, n_neighbors, bandwidth)
+    n_eig = max(max_k, k or 0) + 1
+    eig, vec = _spectral.smallest_eigenpairs(A, n_eig, vectors=paper)
+    k_chosen, gaps, cap = _pick_k(eig, max_k)
+    n_comp, comp_sizes = _components(A)
     from_gap = k is None
+    # Groups that no similarity links are modes by themselves; tiny ones may be outliers.
+    by_components = from_gap and 2 <= n_comp <= cap and comp_sizes.min() > n_neighbors
     if k is None:
-        gaps = np.diff(eig[:max_k + 1]) if len(eig) > 1 else np.array([0.0])
-        k = int(np.argmax(gaps)) + 1
+        k = n_comp if by_components else k_chosen
     if k == 1:
         labels = np.zeros(N, dtype=np.intp)
     else:
-        sc = SpectralClustering(n_clusters=k, affinity="precomputed", random_state=seed, assign_labels="kmeans")
-        with warnings.catch_warnings():
-            # Well separated modes give a disconnected graph: exactly the case we want to find.
-            warnings.filterwarnings("ignore", message="Graph is not fully connected")
-            labels = sc.fit_predict(A)
+        labels = _spectral.labels_paper(vec, k, seed) if paper else _spectral.labels_local(A, k, seed)
         # Number modes by decreasing size (deterministic output).
         order = np.argsort(-np.bincount(labels, minlength=k), kind="stable")
         relabel = np.empty(k, dtype=np.intp)
         relabel[order] = np.arange(k)
         labels = relabel[labels]
-    flat = samples.reshape(-1, samples.shape[-1])
-    summaries = []
-    for c in range(k):
-        members = np.flatnonzero(labels == c)
-        if len(members) == 0:  # k-means may leave a cluster empty
-            nan = np.full(flat.shape[1], np.nan)
-            summaries.append(ModeSummary(size=0, fraction=0.0, mean=nan, std=nan.copy(), medoid=-1))
-            continue
-        mean = flat[members].mean(axis=0)
-        medoid = int(members[np.argmin(np.sum((flat[members] - mean) ** 2, axis=1))])
-        summaries.append(ModeSummary(size=len(members), fraction=len(members) / N, mean=mean,
-                                     std=flat[members].std(axis=0), medoid=medoid))
-    return Modes(k=k, labels=labels.reshape(lead), summaries=summaries, eigenvalues=eig, k_from_eigengap=from_gap)
+    sizes = np.bincount(labels, minlength=k)
+    gap = float(gaps[k - 1]) if k - 1 < len(gaps) else float("nan")
+    ratio = _gap_ratio(gaps, k, cap)
+    clear = bool(ratio >= min_gap_ratio or (k >= 2 and n_comp == k))
+    cap_hit = bool(from_gap and not by_components and k == cap and cap > 1)
+    within, between = _distances(X, labels, seed)
+    if from_gap and cap_hit:
+        warnings.warn(f"find_modes: k = {k} is the largest allowed (max_k = {max_k}); the eigengap keeps "
+                      "growing with k, so the samples may hold more modes or no clear cluster structure "
+                      "(see result.eigenvalues)", ModeWarning, stacklevel=2)
+    elif from_gap and not clear:
+        warnings.warn(f"find_modes: no clear eigengap: the gap after k = {k} eigenvalues is only {ratio:.2f} "
+                      f"times the next largest (min_gap_ratio = {min_gap_ratio:g}); the number of modes is "
+                      "uncertain (see result.eigenvalues and result.gaps)", ModeWarning, stacklevel=2)
+    return Modes(k=k, labels=labels.reshape(lead), summaries=_summaries(flat, labels, k), eigenvalues=eig,
+                 k_from_eigengap=from_gap, probabilities=sizes / N, sizes=sizes, gaps=gaps, gap=gap,
+                 gap_ratio=ratio, clear_gap=clear, cap_hit=cap_hit, within_distance=within,
+                 between_distance=between, n_components=int(n_comp), method=method, space=space)
