@@ -27,12 +27,15 @@ def _import_xarray():
 
 
 def arviz_major_version() -> int | None:
-    """The major version of the installed ArviZ: 0 or 1 (``arviz`` 1.x, or ``arviz-base``
-    alone), ``None`` without either.
+    """The major version of the installed ArviZ (``arviz`` or ``arviz-base``), None without it.
+
+    Read from the installed package's metadata where possible, since importing ArviZ 0.x takes
+    seconds.
 
     Returns
     -------
     int or None
+        0 for ArviZ 0.x; 1 for ArviZ 1.x or ``arviz-base`` alone; None without either.
 
     Examples
     --------
@@ -70,16 +73,50 @@ def arviz_datasets(results, *, weights: str = "raw", posterior_predictive=None, 
                    pool_chains="auto", seed=None) -> dict:
     """The groups of :func:`to_arviz` as a dict of ``xarray.Dataset`` (group name -> Dataset).
 
-    Needs xarray only. Parameters, returns and errors as for :func:`to_arviz`, whose groups
-    these are before they are put into a container.
+    Needs xarray only: these are the groups of :func:`to_arviz` before they are put into a
+    container.
+
+    Parameters
+    ----------
+    results : SampleResults
+        The run to convert.
+    weights : {"raw", "canonical", "aligned"}, default "raw"
+        The network weights in ``posterior``, as for :func:`to_arviz`.
+    posterior_predictive : None, True or False, default None
+        Include the ``posterior_predictive`` group, as for :func:`to_arviz`.
+    log_likelihood : None, True or False, default None
+        Include the ``log_likelihood`` group, as for :func:`to_arviz`.
+    pool_chains : "auto", True, False or int, default "auto"
+        Pool consecutive chains into fewer ArviZ chains, as for :func:`to_arviz`.
+    seed : None, int or numpy Generator, default None
+        For the posterior predictive draws (``None``: derived from ``results.seed``).
+
+    Returns
+    -------
+    dict of str to xarray.Dataset
+        Group name -> Dataset, each with symhmc's attributes (library, version, settings).
+
+    Raises
+    ------
+    ImportError
+        Without xarray.
+    ValueError
+        For an unknown ``weights``, or a required group that cannot be built.
+    TypeError
+        For flags that are not booleans.
 
     Examples
     --------
-    >>> import symhmc
     >>> from symhmc.arviz_export import arviz_datasets
-    >>> x, y = symhmc.datasets.load("f1", n=20, seed=0)  # doctest: +SKIP
-    >>> sorted(arviz_datasets(res))  # doctest: +SKIP
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.uniform(-2, 2, 20)
+    >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+    >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=4, warmup=50, seed=0, progress=False)
+    >>> groups = arviz_datasets(run)
+    >>> sorted(groups)
     ['constant_data', 'log_likelihood', 'observed_data', 'posterior', 'posterior_predictive', 'sample_stats']
+    >>> dict(groups["posterior"]["f"].sizes)  # 4 one-draw chains pooled into one ArviZ chain
+    {'chain': 1, 'draw': 4, 'obs_id': 20}
     """
     xr = _import_xarray()
     built = arviz_groups(results, weights=weights, posterior_predictive=posterior_predictive,
@@ -95,24 +132,27 @@ def arviz_datasets(results, *, weights: str = "raw", posterior_predictive=None, 
 
 def to_arviz(results, *, weights: str = "raw", posterior_predictive=None, log_likelihood=None,
              pool_chains="auto", seed=None, container: str = "auto"):
-    """``results`` as ArviZ data: an ``arviz.InferenceData`` (ArviZ 0.x) or an
-    ``xarray.DataTree`` (ArviZ 1.x / ``arviz-base``).
+    """Convert ``results`` to ArviZ data.
+
+    An ``arviz.InferenceData`` for ArviZ 0.x, an ``xarray.DataTree`` for ArviZ 1.x
+    (``arviz-base``).
 
     Parameters
     ----------
     results : SampleResults
-    weights : {"raw", "canonical", "aligned"}
+        The run to convert (with its model and, for the predictive groups, training data).
+    weights : {"raw", "canonical", "aligned"}, default "raw"
         The network weights in ``posterior``: as sampled, mapped to the canonical representative
         of their symmetry class (:func:`symhmc.symmetry.canonicalize`), or relabelled to line up
         across draws (:func:`symhmc.symmetry.align`). Raw weights carry every symmetric copy of
         a mode, so their means, R-hat and ESS say nothing; use canonical or aligned weights, or
         the function-space variable ``f``, for diagnostics.
-    posterior_predictive, log_likelihood : None, True or False
+    posterior_predictive, log_likelihood : None, True or False, default None
         Include the ``posterior_predictive`` group (``y`` drawn at the training inputs from the
         network outputs and ``sigma``, with a seeded generator) and the pointwise
         ``log_likelihood`` of the training data (for ``az.loo``). ``None`` (default): whenever
         the model and the training data are known; ``True``: required (raises otherwise).
-    pool_chains : "auto", True, False or int
+    pool_chains : "auto", True, False or int, default "auto"
         ``True`` pools the chains, in order, into ``K`` ArviZ chains (superchains of
         consecutive chains): ``K`` is the divisor of the number of chains nearest its square
         root that leaves every ArviZ chain at least 4 draws (1 when none does); an int sets
@@ -121,9 +161,9 @@ def to_arviz(results, *, weights: str = "raw", posterior_predictive=None, log_li
         ESS are defined when each chain has fewer than 4 draws (R-hat then compares
         superchains, as nested R-hat does). ``"auto"`` pools exactly then; ``False`` keeps one
         ArviZ chain per chain.
-    seed : None, int or numpy Generator
+    seed : None, int or numpy Generator, default None
         For the posterior predictive draws; ``None`` derives it from ``results.seed``.
-    container : {"auto", "InferenceData", "DataTree"}
+    container : {"auto", "InferenceData", "DataTree"}, default "auto"
         ``"auto"``: ``InferenceData`` with ArviZ 0.x installed, ``DataTree`` otherwise.
 
     Returns
@@ -146,8 +186,16 @@ def to_arviz(results, *, weights: str = "raw", posterior_predictive=None, log_li
 
     Examples
     --------
-    >>> idata = res.to_arviz(weights="canonical")  # doctest: +SKIP
-    >>> az.summary(idata, var_names=["f"])  # doctest: +SKIP
+    >>> from symhmc.arviz_export import to_arviz
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.uniform(-2, 2, 20)
+    >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+    >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=4, warmup=50, seed=0, progress=False)
+    >>> tree = to_arviz(run, weights="canonical", container="DataTree")
+    >>> sorted(tree.children)
+    ['constant_data', 'log_likelihood', 'observed_data', 'posterior', 'posterior_predictive', 'sample_stats']
+    >>> tree["posterior"]["W0"].dims
+    ('chain', 'draw', 'W0_out', 'W0_in')
     """
     if not isinstance(container, str) or container not in _CONTAINERS:
         raise ValueError(f"container must be one of {_CONTAINERS}, got {container!r}")

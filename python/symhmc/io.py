@@ -171,6 +171,29 @@ def data_fingerprint(x, y) -> str:
     Independent of the array shapes (``(n,)`` and ``(n, 1)`` give the same bytes), so
     ``results.data_fingerprint == data_fingerprint(x, y)`` checks that ``x, y`` are the data a
     run was sampled on.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Inputs and targets (any shape; converted to float64).
+
+    Returns
+    -------
+    str
+        64 lower-case hexadecimal digits.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` or ``y`` is a masked array or not numeric.
+
+    Examples
+    --------
+    >>> from symhmc.io import data_fingerprint
+    >>> x = np.linspace(-1, 1, 5)
+    >>> fp = data_fingerprint(x, np.sin(x))
+    >>> len(fp), fp == data_fingerprint(x[:, None], np.sin(x))
+    (64, True)
     """
     h = hashlib.sha256()
     for name, a in (("x", x), ("y", y)):
@@ -425,20 +448,24 @@ def save(results, path, *, format: str | None = None, store_data="auto",
 
     Parameters
     ----------
+    results : SampleResults
+        The run to write (also ``EnsembleResults`` and ``LaplaceResults`` of the baselines).
     path : str or os.PathLike
         Destination; an existing file is replaced (atomically: a crash never leaves a
         half-written file under ``path``). The file gets the permissions the umask allows
         (``0o666 & ~umask``), as ``open(path, "w")`` would give it.
-    format : {"netcdf", "npz"} or None
+    format : {"netcdf", "npz"} or None, default None
         ``None``: ``"npz"`` when ``path`` ends in ``.npz``, else ``"netcdf"``.
-    store_data : "auto", True or False
+    store_data : "auto", True or False, default "auto"
         Store the training data (``"auto"``: when ``x`` and ``y`` take at most
         ``max_data_bytes``). Their fingerprint is stored in every case.
-    engine : str or None
+    max_data_bytes : int, default 16 MiB
+        The most bytes of training data ``store_data="auto"`` stores.
+    engine : str or None, default None
         netCDF only: the xarray engine (``"h5netcdf"``, ``"netcdf4"``, ``"scipy"`` for
         netCDF-3); ``None`` lets xarray choose. With netCDF-3, integer arrays are stored as
         32-bit and restored to their recorded dtype on load.
-    arviz_groups : bool
+    arviz_groups : bool, default True
         netCDF-4 only (ignored for npz and netCDF-3): also write the ArviZ groups
         (``posterior``, ``sample_stats``, ``observed_data``, ``constant_data``,
         ``posterior_predictive``, ``log_likelihood``, as :meth:`~symhmc.SampleResults.to_arviz`
@@ -446,8 +473,32 @@ def save(results, path, *, format: str | None = None, store_data="auto",
         reads the run. symhmc's own arrays and metadata stay in the root group, which ArviZ
         does not read as a group.
 
-    Returns the path written. Raises ``TypeError`` or ``ValueError`` for results that could not
-    be loaded back (an array of another dtype, or shapes that disagree with ``draws`` or the model).
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a bad argument, or results that could not be loaded back (an array of another
+        dtype, or shapes that disagree with ``draws`` or the model).
+    IsADirectoryError
+        If ``path`` is a directory.
+    ImportError
+        If netCDF is asked for without xarray.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from symhmc.io import save
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.uniform(-2, 2, 20)
+    >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+    >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=4, warmup=50, seed=0, progress=False)
+    >>> path = save(run, os.path.join(tempfile.mkdtemp(), "run.npz"))
+    >>> path.name, symhmc.load(path).draws.shape == run.draws.shape
+    ('run.npz', True)
     """
     if not isinstance(results, _sample_results_type()):
         raise TypeError(f"results must be a symhmc.SampleResults, got {type(results).__name__}")
@@ -782,12 +833,45 @@ def load(path, *, data=None):
     """Read a :class:`~symhmc.SampleResults` written by :meth:`~symhmc.SampleResults.save`.
 
     The format (netCDF or npz) is recognised from the file's first bytes, not its name.
-    ``data``: optionally the training data ``(x, y)``, checked against the stored fingerprint
-    and attached when the file does not hold them. Never unpickles; checks the metadata and
-    every array's header before reading any value (see the module docstring). Raises
-    ``ValueError`` naming the path (and the field) for a truncated, corrupted, foreign or
-    crafted file, ``FileNotFoundError`` when it does not exist, and ``ImportError`` when a
-    netCDF file is read without xarray (or a netCDF-4 file without h5py).
+    Never unpickles; checks the metadata and every array's header before reading any value
+    (see the module docstring).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to read.
+    data : tuple of (array_like, array_like) or None, default None
+        Optionally the training data ``(x, y)``, checked against the stored fingerprint and
+        attached when the file does not hold them.
+
+    Returns
+    -------
+    SampleResults
+        The run as saved (or ``EnsembleResults`` / ``LaplaceResults`` for a baseline's file).
+
+    Raises
+    ------
+    ValueError
+        Naming the path (and the field) for a truncated, corrupted, foreign or crafted file, or
+        ``data`` that do not match the stored fingerprint.
+    TypeError
+        If ``data`` is not a pair.
+    FileNotFoundError
+        If ``path`` does not exist.
+    ImportError
+        If a netCDF file is read without xarray (or a netCDF-4 file without h5py).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.uniform(-2, 2, 20)
+    >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+    >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=4, warmup=50, seed=0, progress=False)
+    >>> path = run.save(os.path.join(tempfile.mkdtemp(), "run.npz"), store_data=False)
+    >>> back = symhmc.load(path, data=(x, y))
+    >>> np.array_equal(back.draws, run.draws), back.data_fingerprint == run.data_fingerprint
+    (True, True)
     """
     p = _check_path(path, must_exist=True)
     if data is not None and not (isinstance(data, (tuple, list)) and len(data) == 2):

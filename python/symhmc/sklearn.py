@@ -220,6 +220,16 @@ class BNNRegressor(RegressorMixin, BaseEstimator):
         -------
         self : BNNRegressor
             The fitted estimator.
+
+        Examples
+        --------
+        >>> from symhmc import BNNRegressor
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.uniform(-2, 2, size=(30, 1))
+        >>> y = 300 + 50 * np.sin(2 * X[:, 0]) + rng.normal(scale=5, size=30)
+        >>> reg = BNNRegressor(chains=4, warmup=50, seed=0).fit(X, y)
+        >>> reg.n_features_in_, reg.results_.n_chains
+        (1, 4)
         """
         X, y = _sk_validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=np.float64)
         y2 = y.reshape(y.shape[0], -1)
@@ -270,6 +280,17 @@ class BNNRegressor(RegressorMixin, BaseEstimator):
             Predictive mean (the shape of ``y`` in :meth:`fit`).
         y_std : ndarray of the same shape
             Predictive standard deviation; only with ``return_std=True``.
+
+        Examples
+        --------
+        >>> from symhmc import BNNRegressor
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.uniform(-2, 2, size=(30, 1))
+        >>> y = 300 + 50 * np.sin(2 * X[:, 0]) + rng.normal(scale=5, size=30)
+        >>> reg = BNNRegressor(chains=4, warmup=50, seed=0).fit(X, y)
+        >>> mean, std = reg.predict(X[:2], return_std=True)
+        >>> mean.shape, bool(200 < mean.mean() < 400), bool(np.all(std > 0))  # in the units of y
+        ((2,), True, True)
         """
         xs = self._standardized_x(X)
         params = self.results_.flat_draws()
@@ -306,6 +327,16 @@ class BNNRegressor(RegressorMixin, BaseEstimator):
         -------
         y_samples : ndarray of shape (n_samples_X, n_samples) or (n_samples_X, n_outputs, n_samples)
             The samples; the second shape when ``y`` was 2-D in :meth:`fit`.
+
+        Examples
+        --------
+        >>> from symhmc import BNNRegressor
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.uniform(-2, 2, size=(30, 1))
+        >>> y = 300 + 50 * np.sin(2 * X[:, 0]) + rng.normal(scale=5, size=30)
+        >>> reg = BNNRegressor(chains=4, warmup=50, seed=0).fit(X, y)
+        >>> reg.sample_y(X[:2], n_samples=3, random_state=0).shape
+        (2, 3)
         """
         n_samples = positive_int(n_samples, "n_samples")
         xs = self._standardized_x(X)

@@ -11,9 +11,22 @@ import numpy as np
 class Dataset:
     """A standardized train/test split that remembers how it was scaled.
 
-    ``x`` arrays are (n, n_features), ``y`` arrays (n,), all in standardized units. ``x_mean``,
-    ``x_std`` (n_features,) and ``y_mean``, ``y_std`` (floats) are the column means and standard
-    deviations (ddof=0) over all rows of the raw data; None when the scaling is not known.
+    ``x`` arrays are (n, n_features), ``y`` arrays (n,), all in standardized units.
+
+    Attributes
+    ----------
+    name : str
+        The data set's name.
+    x_train, x_test : numpy.ndarray
+        Standardized inputs, shape (n, n_features).
+    y_train, y_test : numpy.ndarray
+        Standardized targets, shape (n,).
+    x_mean, x_std : numpy.ndarray or None
+        Column means and standard deviations (ddof=0) of the raw inputs over all rows, shape
+        (n_features,); None when the scaling is not known.
+    y_mean, y_std : float or None
+        Mean and standard deviation (ddof=0) of the raw target over all rows; None when the
+        scaling is not known.
 
     Examples
     --------
@@ -36,6 +49,7 @@ class Dataset:
 
     @property
     def n_features(self) -> int:
+        """Number of input columns."""
         return self.x_train.shape[1]
 
     def _scaling(self) -> tuple[np.ndarray, np.ndarray, float, float]:
@@ -69,6 +83,13 @@ class Dataset:
         ------
         ValueError
             If the shape does not match or the scaling is unknown.
+
+        Examples
+        --------
+        >>> from symhmc.datasets import from_arrays
+        >>> ds = from_arrays(np.arange(10.0), 2 * np.arange(10.0) + 1, seed=0)
+        >>> ds.scale_x([0.0, 4.5, 9.0]).round(3).ravel()
+        array([-1.567,  0.   ,  1.567])
         """
         x_mean, x_std, _, _ = self._scaling()
         return (self._as_x(x_raw, "x_raw") - x_mean) / x_std
@@ -76,10 +97,27 @@ class Dataset:
     def unscale_x(self, x) -> np.ndarray:
         """Standardized inputs -> original units: ``x * x_std + x_mean`` (shape (n, n_features)).
 
+        Parameters
+        ----------
+        x : array_like
+            Inputs in standardized units; shape (n,) is accepted for one feature.
+
+        Returns
+        -------
+        numpy.ndarray
+            The inputs in original units, shape (n, n_features).
+
         Raises
         ------
         ValueError
             If the shape does not match or the scaling is unknown.
+
+        Examples
+        --------
+        >>> from symhmc.datasets import from_arrays
+        >>> ds = from_arrays(np.arange(10.0), 2 * np.arange(10.0) + 1, seed=0)
+        >>> ds.unscale_x(ds.scale_x([2.0, 7.0])).ravel()
+        array([2., 7.])
         """
         x_mean, x_std, _, _ = self._scaling()
         return self._as_x(x, "x") * x_std + x_mean
@@ -87,10 +125,27 @@ class Dataset:
     def scale_y(self, y_raw) -> np.ndarray:
         """Raw targets -> standardized units: ``(y_raw - y_mean) / y_std``.
 
+        Parameters
+        ----------
+        y_raw : array_like
+            Targets in original units (any shape).
+
+        Returns
+        -------
+        numpy.ndarray
+            The targets in standardized units, same shape.
+
         Raises
         ------
         ValueError
             If the scaling is unknown.
+
+        Examples
+        --------
+        >>> from symhmc.datasets import from_arrays
+        >>> ds = from_arrays(np.arange(10.0), 2 * np.arange(10.0) + 1, seed=0)
+        >>> float(ds.scale_y(10.0))  # the mean of 2 x + 1 over x = 0..9
+        0.0
         """
         _, _, y_mean, y_std = self._scaling()
         return (np.asarray(y_raw, dtype=float) - y_mean) / y_std
@@ -117,6 +172,13 @@ class Dataset:
         -----
         A spread (a predictive standard deviation, the noise scale sigma) maps with
         :meth:`unscale_y_spread`, without the shift.
+
+        Examples
+        --------
+        >>> from symhmc.datasets import from_arrays
+        >>> ds = from_arrays(np.arange(10.0), 2 * np.arange(10.0) + 1, seed=0)
+        >>> float(ds.unscale_y(0.0))
+        10.0
         """
         _, _, y_mean, y_std = self._scaling()
         return np.asarray(y, dtype=float) * y_std + y_mean
@@ -124,10 +186,27 @@ class Dataset:
     def unscale_y_spread(self, sd) -> np.ndarray:
         """A standard deviation in standardized units -> original units: ``sd * y_std``.
 
+        Parameters
+        ----------
+        sd : array_like
+            Standard deviations in standardized units (any shape).
+
+        Returns
+        -------
+        numpy.ndarray
+            The same spreads in the target's original units (not shifted by ``y_mean``).
+
         Raises
         ------
         ValueError
             If the scaling is unknown.
+
+        Examples
+        --------
+        >>> from symhmc.datasets import from_arrays
+        >>> ds = from_arrays(np.arange(10.0), 2 * np.arange(10.0) + 1, seed=0)
+        >>> float(ds.unscale_y_spread(1.0)) == ds.y_std
+        True
         """
         _, _, _, y_std = self._scaling()
         return np.asarray(sd, dtype=float) * y_std

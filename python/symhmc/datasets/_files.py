@@ -19,7 +19,17 @@ import numpy as np
 
 
 class ChecksumError(OSError):
-    """A data file's contents differ from the checksum recorded in the package's manifest."""
+    """A data file's contents differ from the checksum recorded in the package's manifest.
+
+    Raised by :func:`symhmc.datasets.load` instead of returning altered data; an ``OSError``,
+    so code that handles unreadable files handles it too.
+
+    Examples
+    --------
+    >>> from symhmc.datasets import ChecksumError
+    >>> issubclass(ChecksumError, OSError)
+    True
+    """
 
 
 def _package_file(file_name: str):

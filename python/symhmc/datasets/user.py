@@ -146,8 +146,12 @@ def from_csv(path: str | os.PathLike, target: str | int = -1, *, delimiter: str 
         The target column: its name (needs a header row) or index (negative counts from the end).
     delimiter : str or None, default ","
         Column separator; None splits on any whitespace (the paper's ``.data`` files).
-    test_fraction, test_indices, seed
-        As in :func:`from_arrays`.
+    test_fraction : float, default 0.2
+        Share of rows held out at random, as in :func:`from_arrays`.
+    test_indices : sequence of int, optional
+        Rows held out instead of a random split, as in :func:`from_arrays`.
+    seed : int or None, default 0
+        Seed of the random split, as in :func:`from_arrays`.
 
     Returns
     -------

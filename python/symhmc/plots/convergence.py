@@ -45,11 +45,14 @@ def kl_convergence(source, *, x=None, step=1, path=None, figsize=(6.0, 4.0), dpi
     path : str or os.PathLike, optional
         Save the figure there (``.png`` or ``.svg``).
     figsize : (float, float), default (6, 4)
+        Inches; a PNG is ``figsize * dpi`` pixels.
     dpi : float, default 100
+        Dots per inch of the figure and of a saved PNG.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The figure (also written to ``path`` when given).
 
     Raises
     ------
@@ -60,7 +63,16 @@ def kl_convergence(source, *, x=None, step=1, path=None, figsize=(6.0, 4.0), dpi
 
     Examples
     --------
-    >>> fig = kl_convergence(results, path="kl.png")  # doctest: +SKIP
+    >>> import os, tempfile
+    >>> from symhmc.plots import kl_convergence
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.uniform(-2, 2, 20)
+    >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+    >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=4, warmup=50, seed=0, progress=False)
+    >>> path = os.path.join(tempfile.mkdtemp(), "kl.png")
+    >>> fig = kl_convergence(run, path=path)
+    >>> len(fig.axes), os.path.getsize(path) > 0
+    (1, True)
     """
     chains, kl, tol = _curve(source, x, step)
     fig, axes = new_figure(figsize, dpi)

@@ -46,11 +46,14 @@ def density_by_chains(results, counts=PAPER_COUNTS, *, x=None, y=None, points: i
     path : str or os.PathLike, optional
         Save the figure there (``.png`` or ``.svg``).
     figsize : (float, float), default (12, 3.2)
+        Inches; a PNG is ``figsize * dpi`` pixels.
     dpi : float, default 100
+        Dots per inch of the figure and of a saved PNG.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The figure (also written to ``path`` when given).
 
     Raises
     ------
@@ -61,7 +64,14 @@ def density_by_chains(results, counts=PAPER_COUNTS, *, x=None, y=None, points: i
 
     Examples
     --------
-    >>> fig = density_by_chains(results, path="ppd_by_chains.png")  # doctest: +SKIP
+    >>> from symhmc.plots import density_by_chains
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.uniform(-2, 2, 20)
+    >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+    >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=4, warmup=50, seed=0, progress=False)
+    >>> fig = density_by_chains(run, counts=(1, 4), points=30)
+    >>> len(fig.axes) >= 2
+    True
     """
     from ..ppd import PredictiveDensity
 

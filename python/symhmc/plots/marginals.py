@@ -27,7 +27,24 @@ def _samples_and_model(source, model):
 
 
 def parameter_names(model) -> list[str]:
-    """``W1[i,j]``, ``b1[i]``, ... in the order of the flat parameter vector (layers from 1)."""
+    """Names of a model's parameters in the order of its flat parameter vector.
+
+    Parameters
+    ----------
+    model : MLP
+        The network; its layers are numbered from 1.
+
+    Returns
+    -------
+    list of str
+        ``W1[i,j]`` (row ``i``, column ``j``), then ``b1[i]``, then the next layer's.
+
+    Examples
+    --------
+    >>> from symhmc.plots import parameter_names
+    >>> parameter_names(symhmc.MLP(hidden=(2,), n_inputs=1))
+    ['W1[0,0]', 'W1[1,0]', 'b1[0]', 'b1[1]', 'W2[0,0]', 'W2[0,1]', 'b2[0]']
+    """
     names = []
     for layer, (out, inp) in enumerate(model.layer_shapes, start=1):
         names += [f"W{layer}[{i},{j}]" for i in range(out) for j in range(inp)]
@@ -76,12 +93,14 @@ def pairwise_marginals(source, model=None, *, coords=None, labels=None, k=None,
     path : str or os.PathLike, optional
         Save the figure there (``.png`` or ``.svg``).
     figsize : (float, float), optional
-        Default: 2.4 inches per pair wide, 5 inches high.
+        Inches. Default: 2.4 inches per pair wide, 5 inches high.
     dpi : float, default 100
+        Dots per inch of the figure and of a saved PNG.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The figure (also written to ``path`` when given).
 
     Raises
     ------
@@ -92,7 +111,14 @@ def pairwise_marginals(source, model=None, *, coords=None, labels=None, k=None,
 
     Examples
     --------
-    >>> fig = pairwise_marginals(results, k=3, path="marginals.png")  # doctest: +SKIP
+    >>> from symhmc.plots import pairwise_marginals
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.uniform(-2, 2, 20)
+    >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+    >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=4, warmup=50, seed=0, progress=False)
+    >>> fig = pairwise_marginals(run, coords=[0, 1], labels=np.zeros((4, 1), dtype=int))
+    >>> len(fig.axes)
+    2
     """
     from ..symmetry import align
 

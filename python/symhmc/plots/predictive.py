@@ -28,10 +28,12 @@ def predictive_band(results, x=None, y=None, *, points: int = 200, path=None, fi
     figsize : (float, float), default (6, 4)
         Inches; the PNG is ``figsize * dpi`` pixels.
     dpi : float, default 100
+        Dots per inch of the figure and of a saved PNG.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The figure (also written to ``path`` when given).
 
     Raises
     ------
@@ -42,7 +44,14 @@ def predictive_band(results, x=None, y=None, *, points: int = 200, path=None, fi
 
     Examples
     --------
-    >>> fig = predictive_band(results, path="band.png")  # doctest: +SKIP
+    >>> from symhmc.plots import predictive_band
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.uniform(-2, 2, 20)
+    >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+    >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=4, warmup=50, seed=0, progress=False)
+    >>> fig = predictive_band(run, points=50)
+    >>> len(fig.axes)
+    1
     """
     results = check_results(results)
     if results.model.n_inputs != 1:
@@ -84,11 +93,14 @@ def predictive_contour(results, x=None, y=None, *, points: int = 60, path=None, 
     path : str or os.PathLike, optional
         Save the figure there (``.png`` or ``.svg``).
     figsize : (float, float), default (9, 4)
+        Inches; a PNG is ``figsize * dpi`` pixels.
     dpi : float, default 100
+        Dots per inch of the figure and of a saved PNG.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The figure (also written to ``path`` when given).
 
     Raises
     ------
@@ -99,7 +111,15 @@ def predictive_contour(results, x=None, y=None, *, points: int = 60, path=None, 
 
     Examples
     --------
-    >>> fig = predictive_contour(results, path="contour.png")  # doctest: +SKIP
+    >>> from symhmc.plots import predictive_contour
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.uniform(-2, 2, (20, 2))
+    >>> y = np.sin(x[:, 0]) * x[:, 1] + 0.1 * rng.normal(size=20)
+    >>> run = symhmc.sample(symhmc.MLP(hidden=(2,), n_inputs=2), x, y, chains=4, warmup=50, seed=0,
+    ...                     progress=False)
+    >>> fig = predictive_contour(run, points=20)
+    >>> len(fig.axes) >= 2
+    True
     """
     results = check_results(results)
     if results.model.n_inputs != 2:

@@ -20,19 +20,23 @@ def equioutput_count(widths=range(1, 17), depths=(1, 2, 3), *, activation: Liter
 
     Parameters
     ----------
-    widths : iterable of int, default 1..16
-        Hidden layer widths on the x axis.
+    widths : iterable of int, optional
+        Hidden layer widths on the x axis (default 1 to 16).
     depths : iterable of int, default (1, 2, 3)
         Numbers of hidden layers, one line each.
     activation : {"tanh", "relu"}, default "tanh"
+        Activation of the hidden layers (it decides which transforms leave the output unchanged).
     path : str or os.PathLike, optional
         Save the figure there (``.png`` or ``.svg``).
     figsize : (float, float), default (6, 4)
+        Inches; a PNG is ``figsize * dpi`` pixels.
     dpi : float, default 100
+        Dots per inch of the figure and of a saved PNG.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The figure (also written to ``path`` when given).
 
     Raises
     ------
@@ -44,7 +48,12 @@ def equioutput_count(widths=range(1, 17), depths=(1, 2, 3), *, activation: Liter
 
     Examples
     --------
-    >>> fig = equioutput_count(path="transforms.png")  # doctest: +SKIP
+    >>> import os, tempfile
+    >>> from symhmc.plots import equioutput_count
+    >>> path = os.path.join(tempfile.mkdtemp(), "transforms.svg")
+    >>> fig = equioutput_count(widths=range(1, 5), depths=(1, 2), path=path)
+    >>> len(fig.axes[0].lines) >= 2, os.path.exists(path)
+    (True, True)
     """
     from ..model import MLP
     from ..symmetry import cardinality

@@ -37,6 +37,7 @@ def agrees(lppd, se, paper_lppd, paper_se, n_se: float = AGREEMENT_SES) -> bool 
 
     Examples
     --------
+    >>> from symhmc.reproduce import agrees
     >>> agrees(0.78, 0.06, 0.79, 0.06)
     True
     >>> agrees(0.50, 0.03, 0.79, 0.06)

@@ -128,9 +128,11 @@ def run_cell(spec: CellSpec, *, threads: int | None = None, checkpoint: str | os
 
     Examples
     --------
-    >>> from symhmc.reproduce.settings import cells_for
-    >>> spec = cells_for("quick", datasets=["izmailov"], methods=["de"])[0]
-    >>> cell = run_cell(spec, threads=1)  # doctest: +SKIP
+    >>> from symhmc.reproduce import cells_for, run_cell
+    >>> spec = cells_for("quick", datasets=["izmailov"], methods=["la"])[0]
+    >>> cell = run_cell(spec, threads=1)
+    >>> cell["method"], cell["paper_lppd"], cell["agrees"]
+    ('la', 0.53, True)
     """
     if not isinstance(spec, CellSpec):
         raise TypeError(f"spec must be a CellSpec, got {type(spec).__name__}")

@@ -73,6 +73,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
     Examples
     --------
+    >>> import argparse
+    >>> from symhmc.reproduce import add_parser
     >>> parser = argparse.ArgumentParser(prog="symhmc")
     >>> _ = add_parser(parser.add_subparsers(dest="command"))
     >>> parser.parse_args(["reproduce", "--quick"]).quick
@@ -126,6 +128,21 @@ def run(args: argparse.Namespace) -> int:
         0 when every cell finished, 1 when some cell failed (the others are saved), 2 when
         cells were saved with other settings (nothing is run unless ``--rerun-changed``), 130
         when interrupted (finished cells and chains are saved).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from symhmc.reproduce import run
+    >>> from symhmc.reproduce.command import build_parser
+    >>> out = tempfile.mkdtemp()
+    >>> args = build_parser().parse_args(["--quick", "--datasets", "izmailov", "--methods", "la",
+    ...                                   "--threads", "1", "--out", out])
+    >>> run(args)
+    1 cells, saved in .../cells
+    [1/1] f1 izmailov la: running {...}
+    [1/1] f1 izmailov la: LPPD ... paper 0.53 (0.07) agrees, ... s
+    done in ... s: .../paper_table.md, .../paper_table.json
+    0
     """
     specs = cells_for("quick" if args.quick else "full", datasets=args.datasets, archs=args.arch,
                       methods=args.methods, seed=args.seed, max_chains_f2=args.max_chains_f2)
@@ -179,12 +196,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse ``argv`` (default ``sys.argv[1:]``) and run; returns the exit code.
+    """Parse ``argv`` and run the reproduction (``python -m symhmc.reproduce``).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit code, as :func:`run` returns it.
+
+    Raises
+    ------
+    SystemExit
+        With code 2 for bad usage, 0 for ``--help``.
 
     Examples
     --------
-    >>> main(["--quick", "--datasets", "izmailov", "--methods", "de", "--out", "/tmp/x"])  # doctest: +SKIP
+    >>> import os, tempfile
+    >>> from symhmc.reproduce import main
+    >>> out = tempfile.mkdtemp()
+    >>> main(["--quick", "--datasets", "izmailov", "--methods", "la", "--threads", "1", "--out", out])
+    1 cells, saved in ...
     0
+    >>> sorted(os.listdir(out))
+    ['cells', 'paper_table.json', 'paper_table.md']
     """
     args = build_parser().parse_args(argv)
     return args.func(args)

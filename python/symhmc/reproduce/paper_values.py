@@ -62,6 +62,7 @@ def paper_value(dataset: str, arch: str, method: str) -> tuple[float | None, flo
 
     Examples
     --------
+    >>> from symhmc.reproduce import paper_value
     >>> paper_value("izmailov", "f1", "mcmc")
     (0.79, 0.06)
     >>> paper_value("izmailov", "f1", "de")

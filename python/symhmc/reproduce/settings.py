@@ -57,8 +57,28 @@ def cell_key(arch: str, dataset: str, method: str, variant: str | None = None) -
 class CellSpec:
     """One cell: a method on a data set with a network, and everything that fixes its result.
 
-    ``settings`` is what the store compares to decide whether a saved cell can be reused;
-    ``note`` says how the settings differ from the paper's.
+    Parameters
+    ----------
+    dataset : str
+        A data set of the paper's table (:data:`PAPER_TABLE_DATASETS`).
+    arch : str
+        The network, ``"f1"`` or ``"f2"``.
+    method : str
+        One of :data:`METHODS`.
+    settings : dict
+        What fixes the result (chains, warmup, seed, ...); the store compares it to decide
+        whether a saved cell can be reused.
+    variant : str or None, default None
+        Tells apart two cells of one method (``"exact_quantile"``: the 54-chain cell).
+    note : str, default ""
+        How the settings differ from the paper's.
+
+    Examples
+    --------
+    >>> from symhmc.reproduce import CellSpec
+    >>> spec = CellSpec("izmailov", "f1", "mcmc", settings=dict(chains=4, warmup=50, draws=1, seed=0))
+    >>> spec.key, spec.label
+    ('f1_izmailov_mcmc', 'f1 izmailov mcmc')
     """
 
     dataset: str
@@ -75,6 +95,7 @@ class CellSpec:
 
     @property
     def label(self) -> str:
+        """Human-readable name of the cell for progress messages: ``f1 izmailov mcmc (exact_quantile)``."""
         return f"{self.arch} {self.dataset} {self.method}" + (f" ({self.variant})" if self.variant else "")
 
 
@@ -88,17 +109,19 @@ def cells_for(preset: str = "full", *, datasets=None, archs=None, methods=None, 
 
     Parameters
     ----------
-    preset : {"full", "quick"}
+    preset : {"full", "quick"}, default "full"
+        The paper's settings, or small runs of a few minutes.
     datasets, archs, methods : sequence of str, optional
         Defaults: all nine data sets, f1 and f2, all methods (``quick``: izmailov and sinusoidal, f1).
-    seed : int
+    seed : int, default 0
         Seed of every cell (so the 54-chain cell's chains are the first 54 of the 1274-chain cell).
-    max_chains_f2 : int
+    max_chains_f2 : int, default 16
         Cap on the chains of f2's many-chain and DEI-MCMC cells.
 
     Returns
     -------
     list of CellSpec
+        The cells in the order they are run.
 
     Raises
     ------
@@ -107,6 +130,7 @@ def cells_for(preset: str = "full", *, datasets=None, archs=None, methods=None, 
 
     Examples
     --------
+    >>> from symhmc.reproduce import cells_for
     >>> [c.key for c in cells_for("quick", datasets=["izmailov"], methods=["mcmc"])]
     ['f1_izmailov_mcmc_exact_quantile', 'f1_izmailov_mcmc']
     """

@@ -14,7 +14,22 @@ from .settings import CellSpec, cell_key
 
 
 class SettingsChanged(ValueError):
-    """A saved cell was run with other settings than the ones asked for now."""
+    """A saved cell was run with other settings than the ones asked for now.
+
+    Raised by :meth:`CellStore.finished`; a ``ValueError``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from symhmc.reproduce import CellSpec, CellStore, SettingsChanged
+    >>> store = CellStore(tempfile.mkdtemp())
+    >>> _ = store.save(dict(dataset="izmailov", arch="f1", method="la", settings={"seed": 0}))
+    >>> try:
+    ...     store.finished(CellSpec("izmailov", "f1", "la", settings={"seed": 1}))
+    ... except SettingsChanged as exc:
+    ...     print("seed: 0 saved, 1 now" in str(exc))
+    True
+    """
 
 
 def _jsonable(value: Any) -> Any:
@@ -62,8 +77,15 @@ class CellStore:
 
     Examples
     --------
-    >>> store = CellStore("paper_reproduction")  # doctest: +SKIP
-    >>> store.finished(spec)                      # the saved cell, or None  # doctest: +SKIP
+    >>> import tempfile
+    >>> from symhmc.reproduce import CellSpec, CellStore
+    >>> store = CellStore(tempfile.mkdtemp())
+    >>> spec = CellSpec("izmailov", "f1", "la", settings={"seed": 0})
+    >>> store.finished(spec) is None  # nothing saved yet
+    True
+    >>> _ = store.save(dict(dataset="izmailov", arch="f1", method="la", settings={"seed": 0}, lppd=0.5))
+    >>> store.finished(spec)["lppd"]
+    0.5
     """
 
     def __init__(self, root: str | os.PathLike):
@@ -71,21 +93,81 @@ class CellStore:
         self.cells_dir = self.root / "cells"
 
     def path(self, spec: CellSpec) -> Path:
-        """The cell's JSON file."""
+        """The cell's JSON file (whether or not it exists yet).
+
+        Parameters
+        ----------
+        spec : CellSpec
+            The cell.
+
+        Returns
+        -------
+        pathlib.Path
+            ``root/cells/KEY.json``.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from symhmc.reproduce import CellSpec, CellStore
+        >>> store = CellStore(tempfile.mkdtemp())
+        >>> spec = CellSpec("izmailov", "f1", "la", settings={"seed": 0})
+        >>> store.path(spec).name
+        'f1_izmailov_la.json'
+        """
         return self.cells_dir / f"{spec.key}.json"
 
     def checkpoint_path(self, spec: CellSpec) -> Path:
-        """The sampler checkpoint of the cell (its finished chains while it runs); creates its folder."""
+        """The sampler checkpoint of the cell (its finished chains while it runs); creates its folder.
+
+        Parameters
+        ----------
+        spec : CellSpec
+            The cell.
+
+        Returns
+        -------
+        pathlib.Path
+            ``root/cells/KEY.checkpoint.npz`` (the folder exists afterwards, the file need not).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from symhmc.reproduce import CellSpec, CellStore
+        >>> store = CellStore(tempfile.mkdtemp())
+        >>> spec = CellSpec("izmailov", "f1", "la", settings={"seed": 0})
+        >>> path = store.checkpoint_path(spec)
+        >>> path.name, path.parent.is_dir()
+        ('f1_izmailov_la.checkpoint.npz', True)
+        """
         self.cells_dir.mkdir(parents=True, exist_ok=True)
         return self.cells_dir / f"{spec.key}.checkpoint.npz"
 
     def finished(self, spec: CellSpec) -> dict | None:
         """The saved cell when it was run with ``spec``'s settings, else None when there is none.
 
+        Parameters
+        ----------
+        spec : CellSpec
+            The cell asked for.
+
+        Returns
+        -------
+        dict or None
+            The saved cell, as :func:`~symhmc.reproduce.run_cell` returned it, or None.
+
         Raises
         ------
         SettingsChanged
             If a saved cell exists with other settings, naming what differs.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from symhmc.reproduce import CellSpec, CellStore
+        >>> store = CellStore(tempfile.mkdtemp())
+        >>> spec = CellSpec("izmailov", "f1", "la", settings={"seed": 0})
+        >>> store.finished(spec) is None
+        True
         """
         path = self.path(spec)
         if not path.is_file():
@@ -98,7 +180,32 @@ class CellStore:
         return cell
 
     def save(self, cell: dict) -> Path:
-        """Write a finished cell atomically; returns its path."""
+        """Write a finished cell atomically.
+
+        Parameters
+        ----------
+        cell : dict
+            As :func:`~symhmc.reproduce.run_cell` returns it; needs at least ``dataset``,
+            ``arch``, ``method`` and ``settings`` (and ``variant`` when the cell has one).
+
+        Returns
+        -------
+        pathlib.Path
+            The JSON file written.
+
+        Raises
+        ------
+        ValueError
+            If ``cell`` lacks one of the keys above.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from symhmc.reproduce import CellStore
+        >>> store = CellStore(tempfile.mkdtemp())
+        >>> store.save(dict(dataset="izmailov", arch="f1", method="la", settings={"seed": 0})).name
+        'f1_izmailov_la.json'
+        """
         missing = [k for k in ("dataset", "arch", "method", "settings") if k not in cell]
         if missing:
             raise ValueError(f"cell: missing keys {missing}")
@@ -107,7 +214,22 @@ class CellStore:
         return path
 
     def all_cells(self) -> list[dict]:
-        """Every saved cell (unordered; :func:`symhmc.reproduce.table.ordered` sorts them)."""
+        """Every saved cell (unordered; :func:`symhmc.reproduce.table.ordered` sorts them).
+
+        Returns
+        -------
+        list of dict
+            The cells read from ``root/cells/*.json``; empty when none is saved.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from symhmc.reproduce import CellStore
+        >>> store = CellStore(tempfile.mkdtemp())
+        >>> _ = store.save(dict(dataset="izmailov", arch="f1", method="la", settings={"seed": 0}))
+        >>> [cell["method"] for cell in store.all_cells()]
+        ['la']
+        """
         cells = []
         for path in sorted(self.cells_dir.glob("*.json")):
             with open(path) as fh:

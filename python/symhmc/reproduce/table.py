@@ -79,6 +79,15 @@ def markdown(cells: list[dict]) -> str:
     Returns
     -------
     str
+        A title, a legend and, per network, one row per data set and one column per method.
+
+    Examples
+    --------
+    >>> from symhmc.reproduce import markdown
+    >>> cell = dict(dataset="izmailov", arch="f1", method="mcmc", lppd=0.80, se=0.06, paper_lppd=0.79,
+    ...             paper_se=0.06, agrees=True, chains=32, draws=1, warmup=200, seconds=13.6)
+    >>> print(markdown([cell]).splitlines()[6])
+    | data | MCMC |
     """
     lines = ["# The paper's table, reproduced", "",
              "Test LPPD (standard error): ours / the paper's (supplement Table 3; – where the paper has no "
@@ -122,13 +131,25 @@ def write_tables(out_dir: str | os.PathLike, cells: list[dict]) -> tuple[Path, P
 
     Parameters
     ----------
-    out_dir : path
+    out_dir : str or os.PathLike
+        The reproduction folder.
     cells : list of dict
+        Cells as :func:`symhmc.reproduce.cell_runner.run_cell` returns them.
 
     Returns
     -------
     (Path, Path)
         The JSON and markdown files.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from symhmc.reproduce import write_tables
+    >>> cell = dict(dataset="izmailov", arch="f1", method="mcmc", lppd=0.80, se=0.06, paper_lppd=0.79,
+    ...             paper_se=0.06, agrees=True, chains=32, draws=1, warmup=200, seconds=13.6)
+    >>> json_path, md_path = write_tables(tempfile.mkdtemp(), [cell])
+    >>> json_path.name, md_path.name
+    ('paper_table.json', 'paper_table.md')
     """
     out = Path(out_dir)
     json_path, md_path = out / JSON_NAME, out / MARKDOWN_NAME
