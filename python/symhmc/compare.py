@@ -199,7 +199,8 @@ def compare_predictive(a, b, x, *, alpha: float = DEFAULT_ALPHA, n_bootstrap: in
     ma, mb = getattr(a, "model", None), getattr(b, "model", None)
     if ma is not None and mb is not None and tuple(ma.widths) != tuple(mb.widths):
         raise ValueError(f"a and b must be runs of the same architecture, got widths {ma.widths} and {mb.widths}")
-    x = (ma or mb).check_x(x) if (ma or mb) is not None else as_float_array(x, "x", ndim=(2,))
+    model = ma if ma is not None else mb
+    x = model.check_x(x) if model is not None else as_float_array(x, "x", ndim=(2,))
     fa, sa = _run_outputs(a, x, "a")
     fb, sb = _run_outputs(b, x, "b")
     if (sa is None) != (sb is None):

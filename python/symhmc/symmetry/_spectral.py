@@ -58,9 +58,11 @@ def smallest_eigenpairs(A, n_eig: int, vectors: bool):
         return np.clip(np.linalg.eigvalsh(lap.toarray())[:n_eig], 0.0, None), None
     # Shift-invert just below 0 finds the smallest eigenvalues of the PSD Laplacian quickly.
     out = eigsh(lap, k=n_eig, sigma=-1e-3, which="LM", return_eigenvectors=vectors)
-    val, vec = out if vectors else (out, None)
+    if not vectors:
+        return np.clip(np.sort(out), 0.0, None), None
+    val, vec = out
     order = np.argsort(val)
-    return np.clip(val[order], 0.0, None), (vec[:, order] if vectors else None)
+    return np.clip(val[order], 0.0, None), vec[:, order]
 
 
 def labels_local(A, k: int, seed: int) -> np.ndarray:
