@@ -270,3 +270,16 @@ def test_an_ensemble_interrupted_while_training_stops_the_cell(method, tiny_quic
     spec = settings.cells_for("quick", datasets=["izmailov"], methods=[method])[0]
     with pytest.raises(KeyboardInterrupt):
         cell_runner.run_cell(spec, threads=2)
+
+
+def test_cells_patterns_select_cells(tmp_path, capsys):
+    from symhmc.reproduce.command import build_parser, run as run_reproduce
+
+    out = tmp_path / "out"
+    args = build_parser().parse_args(["--quick", "--datasets", "izmailov", "--cells", "f1_*_la", "--threads", "1",
+                                      "--out", str(out)])
+    assert run_reproduce(args) == 0
+    assert sorted(p.name for p in (out / "cells").glob("*.json")) == ["f1_izmailov_la.json"]
+    args = build_parser().parse_args(["--quick", "--cells", "f9_*", "--out", str(out)])
+    assert run_reproduce(args) == 2
+    assert "--cells" in capsys.readouterr().err

@@ -9,6 +9,7 @@ skipping those already saved, then write the table.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import sys
 import time
 
@@ -45,6 +46,9 @@ def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--arch", nargs="+", choices=tuple(ARCHS), help="networks (default: f1 f2; --quick: f1)")
     p.add_argument("--methods", nargs="+", choices=METHODS, metavar="METHOD",
                    help=f"methods (default: all): {', '.join(METHODS)}")
+    p.add_argument("--cells", nargs="+", metavar="PATTERN", default=None,
+                   help="only the cells whose name ARCH_DATASET_METHOD[_VARIANT] matches one of these shell "
+                        "patterns, e.g. 'f1_*_exact_quantile' 'f1_*_la'")
     p.add_argument("--out", default=DEFAULT_OUT, help=f"folder of the cells and tables (default {DEFAULT_OUT})")
     p.add_argument("--threads", type=_count(1), default=None, help="threads (default: all cores)")
     p.add_argument("--seed", type=_count(0), default=0, help="seed of every cell (default 0)")
@@ -146,6 +150,11 @@ def run(args: argparse.Namespace) -> int:
     """
     specs = cells_for("quick" if args.quick else "full", datasets=args.datasets, archs=args.arch,
                       methods=args.methods, seed=args.seed, max_chains_f2=args.max_chains_f2)
+    if getattr(args, "cells", None):
+        specs = [spec for spec in specs if any(fnmatch.fnmatchcase(spec.key, pattern) for pattern in args.cells)]
+        if not specs:
+            print(f"symhmc reproduce: error: argument --cells: no cell matches {args.cells}", file=sys.stderr)
+            return EXIT_USAGE
     store = CellStore(args.out)
     changed = _changed_cells(store, specs)
     if changed and not args.rerun_changed:
