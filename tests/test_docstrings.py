@@ -76,7 +76,7 @@ MODULES: dict[str, list[str] | None] = {
     "symhmc.reproduce": None,
     "symhmc.cli": None,
     "symhmc.sklearn": None,
-    # "symhmc.symmetry": None,  # added after the mode-finding changes land
+    "symhmc.symmetry": None,
 }
 
 #: Optional packages a module's examples need: without them its objects are still checked by
