@@ -282,6 +282,31 @@ def cardinality(model: MLP) -> int:
       them, form a finite subgroup and can still be applied.)
 
     A network without hidden layers has exactly one (the identity).
+
+    Parameters
+    ----------
+    model : MLP
+        The network architecture (hidden widths and activation).
+
+    Returns
+    -------
+    int
+        ``|E|``, exact (no overflow: a Python int).
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not an :class:`~symhmc.MLP`.
+    ValueError
+        If ``model`` has identity activations and a hidden layer (infinitely many transforms).
+
+    Examples
+    --------
+    >>> from symhmc import MLP, symmetry
+    >>> symmetry.cardinality(MLP(hidden=(3,)))
+    48
+    >>> symmetry.cardinality(MLP(hidden=(3,), activation="relu"))
+    6
     """
     model = _check_model(model)
     if model.activation == "identity" and model.hidden:
@@ -297,7 +322,34 @@ def cardinality(model: MLP) -> int:
 
 
 def identity_transform(model: MLP, size: int | Sequence[int] | None = None) -> Transform:
-    """The identity transform (a batch of ``size`` copies when given)."""
+    """The identity transform of ``model`` (a batch of ``size`` copies when given).
+
+    Parameters
+    ----------
+    model : MLP
+        The network whose hidden widths the transform acts on.
+    size : int or tuple of int, optional
+        Batch shape; ``None`` gives a single transform.
+
+    Returns
+    -------
+    Transform
+        Identity permutations and ``+1`` signs, batch shape ``size``.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not an :class:`~symhmc.MLP` or ``size`` is not None, an int or a tuple.
+    ValueError
+        If an entry of ``size`` is not positive.
+
+    Examples
+    --------
+    >>> from symhmc import MLP, symmetry
+    >>> t = symmetry.identity_transform(MLP(hidden=(3, 2)), size=(2, 5))
+    >>> t.batch_shape, t.widths, bool(t.is_identity().all())
+    ((2, 5), (3, 2), True)
+    """
     model = _check_model(model)
     shape = _size_shape(size)
     perms = tuple(np.broadcast_to(np.arange(m), (*shape, m)).copy() for m in model.hidden)
@@ -317,8 +369,42 @@ def _size_shape(size) -> tuple[int, ...]:
 
 
 def random_transform(model: MLP, seed=None, size: int | Sequence[int] | None = None) -> Transform:
-    """Uniformly random equioutput transform(s): a random permutation of every hidden layer and,
-    for odd activations (tanh, identity), independent random signs; ``size`` gives a batch."""
+    """Draw uniformly random equioutput transforms of ``model``.
+
+    Every hidden layer gets a random permutation and, for odd activations (tanh, identity),
+    independent random signs (relu: all ``+1``).
+
+    Parameters
+    ----------
+    model : MLP
+        The network whose hidden widths the transforms act on.
+    seed : None, int, SeedSequence or numpy.random.Generator, optional
+        Random source; equal seeds give equal transforms.
+    size : int or tuple of int, optional
+        Batch shape; ``None`` gives a single transform.
+
+    Returns
+    -------
+    Transform
+        Batch shape ``size``.
+
+    Raises
+    ------
+    TypeError
+        If ``model``, ``seed`` or ``size`` has the wrong type.
+    ValueError
+        If ``seed`` is negative or an entry of ``size`` is not positive.
+
+    Examples
+    --------
+    >>> from symhmc import MLP, symmetry
+    >>> model = MLP(hidden=(4,))
+    >>> t = symmetry.random_transform(model, seed=0, size=3)
+    >>> t.batch_shape, t.perms[0].shape
+    ((3,), (3, 4))
+    >>> bool(t.equals(symmetry.random_transform(model, seed=0, size=3)).all())
+    True
+    """
     model = _check_model(model)
     rng = _seed_arg(seed)
     shape = _size_shape(size)
@@ -337,6 +423,42 @@ def apply_transform(params, model: MLP, transform: Transform, *, threads: int | 
     ``transform`` is a single transform (applied to every vector) or a batch whose batch shape
     equals ``params.shape[:-1]`` (one transform per vector). A trailing ``log sigma`` is copied.
     The result predicts exactly what ``params`` predicts (entries are only moved and negated).
+
+    Parameters
+    ----------
+    params : array_like (..., n_params or dim)
+        Parameter vectors of ``model``, any leading shape.
+    model : MLP
+        The network the vectors belong to.
+    transform : Transform
+        One transform, or a batch of batch shape ``params.shape[:-1]``.
+    threads : int, optional
+        Threads of the compiled core (default: all); the GIL is released.
+
+    Returns
+    -------
+    ndarray
+        The transformed vectors, same shape as ``params``.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not an :class:`~symhmc.MLP` or ``transform`` not a :class:`Transform`.
+    ValueError
+        If ``params`` has the wrong last axis, or ``transform`` the wrong widths or batch shape.
+
+    Examples
+    --------
+    >>> from symhmc import MLP, symmetry
+    >>> model = MLP(hidden=(3,))
+    >>> theta = np.random.default_rng(0).normal(size=(4, model.dim))
+    >>> t = symmetry.random_transform(model, seed=1, size=4)
+    >>> moved = symmetry.apply_transform(theta, model, t)
+    >>> x = np.linspace(-1, 1, 5)
+    >>> moved.shape, np.allclose(model.predict(moved, x), model.predict(theta, x))
+    ((4, 11), True)
+    >>> np.allclose(symmetry.apply_transform(moved, model, t.inverse()), theta)
+    True
     """
     model = _check_model(model)
     params = _check_params(params, model)
@@ -371,15 +493,44 @@ def canonicalize(params, model: MLP, *, normalize: bool = False, threads: int | 
 
     Parameters
     ----------
-    params : array (..., n_params or dim)
+    params : array_like (..., n_params or dim)
         Any leading shape, e.g. ``(chain, draw, dim)``; a trailing ``log sigma`` is copied.
-    normalize : bool
+    model : MLP
+        The network the vectors belong to (tanh or relu hidden layers).
+    normalize : bool, default False
         relu only (ignored for tanh).
     threads : int or None
         OpenMP threads (None: all available); the GIL is released.
-    return_transform : bool
+    return_transform : bool, default False
         Also return the :class:`Transform` applied (batch shape ``params.shape[:-1]``; for relu
         with ``normalize`` the rescaling is not part of it).
+
+    Returns
+    -------
+    canonical : ndarray
+        The canonical representatives, same shape as ``params``.
+    transform : Transform
+        Only with ``return_transform=True``: maps every input vector to its representative.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not an :class:`~symhmc.MLP` or ``normalize`` not a bool.
+    ValueError
+        If ``params`` has the wrong last axis, or ``model`` has identity activations.
+
+    Examples
+    --------
+    >>> from symhmc import MLP, symmetry
+    >>> model = MLP(hidden=(3,))
+    >>> theta = np.random.default_rng(0).normal(size=model.dim)
+    >>> copies = symmetry.apply_transform(np.tile(theta, (5, 1)), model,
+    ...                                   symmetry.random_transform(model, seed=0, size=5))
+    >>> canon, t = symmetry.canonicalize(copies, model, return_transform=True)
+    >>> np.allclose(canon, canon[0]), t.batch_shape
+    (True, (5,))
+    >>> np.allclose(symmetry.apply_transform(copies, model, t), canon)
+    True
     """
     model = _check_model(model)
     params = _check_params(params, model)
