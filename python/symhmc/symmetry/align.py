@@ -38,9 +38,37 @@ def _blas_single_thread():
 class AlignInfo:
     """What :func:`align` did.
 
-    ``transform`` maps every input sample to its aligned version (batch shape = the samples'
-    leading shape); ``n_iterations`` counts sweeps (match) or relabelling iterations summed over
-    layers (paper); ``changed`` lists how many samples changed in each sweep / iteration.
+    Returned by ``align(..., return_info=True)``.
+
+    Attributes
+    ----------
+    method : str
+        ``"match"`` or ``"paper"``.
+    transform : Transform
+        Maps every input sample to its aligned version (batch shape = the samples' leading
+        shape).
+    n_iterations : int
+        Sweeps (match) or relabelling iterations summed over layers (paper).
+    converged : bool
+        Whether the last sweep / every layer's relabelling ended without a change.
+    seconds : float
+        Wall-clock time of the alignment.
+    changed : list of int
+        How many samples changed their labels in each sweep / iteration.
+    details : dict
+        Method-specific diagnostics (paper: ``variant``, ``svm_loss``, ``k``,
+        ``iterations_per_layer``; empty for match).
+
+    Examples
+    --------
+    >>> from symhmc import MLP, symmetry
+    >>> model = MLP(hidden=(3,))
+    >>> theta = np.random.default_rng(0).normal(size=(6, model.dim))
+    >>> aligned, info = symmetry.align(theta, model, return_info=True)
+    >>> info.method, info.converged, info.transform.batch_shape
+    ('match', True, (6,))
+    >>> np.allclose(symmetry.apply_transform(theta, model, info.transform), aligned)
+    True
     """
 
     method: str
@@ -65,8 +93,10 @@ def align(samples, model: MLP, method: Literal["match", "paper"] = "match", *,
 
     Parameters
     ----------
-    samples : array (..., n_params or dim)
+    samples : array_like (..., n_params or dim)
         E.g. ``(chain, draw, dim)``; a trailing ``log sigma`` is copied.
+    model : MLP
+        The network the samples belong to.
     method : {"match", "paper"}
         ``"match"``: start from :func:`canonicalize` (``init="canonical"``), then repeatedly
         relabel every sample's hidden neurons, layer by layer from the last to the first, to a
@@ -102,25 +132,35 @@ def align(samples, model: MLP, method: Literal["match", "paper"] = "match", *,
         the number of samples - 1); similarity ``exp(-|a - b|^2 / 2)``; graph not symmetrized;
         a random half of the samples whose labels would change is updated; stops at the first
         quiet round. ``bench/bench_symmetry.py`` compares the two on scrambled f1 and f2 draws.
-    max_iter : int
+    max_iter : int, default 100
         match: maximal number of sweeps.
     init : {"canonical", "none"}
         match: start from the canonical representatives or from the samples as given.
-    pivot : int
+    pivot : int, default 0
         match: index (into the flattened samples) of the first template.
-    k, iterations, C, restarts, svm_steps :
-        paper: hyperparameters (k = 1024 and I = 256 as in the paper and the authors' code,
-        C = 1 as in their code). ``restarts`` and ``svm_steps`` (SGD epochs for ``"authors"``,
-        Adam steps for ``"pooled"``) default to the variant's values given above.
-    seed :
+    k : int, default 1024
+        paper: neighbours in the k-NN graph (as in the paper and the authors' code).
+    iterations : int, default 256
+        paper: maximal relabelling rounds per layer (``I`` in the paper).
+    C : float, default 1.0
+        paper: SVM regularisation (as in the authors' code).
+    restarts : int, optional
+        paper: random SVM starts; default: the variant's value given above.
+    svm_steps : int, optional
+        paper: SGD epochs (``"authors"``) or Adam steps (``"pooled"``); default: the variant's
+        value given above.
+    seed : None, int, SeedSequence or numpy.random.Generator, default 0
         paper: SVM starts and batch order, and which samples are updated each round; equal
         seeds give equal results.
-    return_info : bool
+    return_info : bool, default False
         Also return an :class:`AlignInfo` with the transform applied to every sample.
 
     Returns
     -------
-    aligned : array like ``samples``, or ``(aligned, info)``.
+    aligned : ndarray
+        The aligned samples, same shape as ``samples``.
+    info : AlignInfo
+        Only with ``return_info=True``.
 
     Raises
     ------
@@ -132,9 +172,21 @@ def align(samples, model: MLP, method: Literal["match", "paper"] = "match", *,
 
     Examples
     --------
-    >>> import numpy as np
+    Copies of one network, scrambled by random symmetries, line up again:
+
     >>> from symhmc import MLP, symmetry
     >>> model = MLP(hidden=(3,))
+    >>> theta = np.random.default_rng(0).normal(size=model.dim)
+    >>> scrambled = symmetry.apply_transform(np.tile(theta, (8, 1)), model,
+    ...                                      symmetry.random_transform(model, seed=1, size=8))
+    >>> bool(np.allclose(scrambled, scrambled[0]))
+    False
+    >>> aligned = symmetry.align(scrambled, model)
+    >>> bool(np.allclose(aligned, aligned[0]))
+    True
+
+    The paper's relabelling, with the diagnostics:
+
     >>> theta = np.random.default_rng(0).normal(size=(50, model.dim))
     >>> aligned, info = symmetry.align(theta, model, method="paper", return_info=True)
     >>> aligned.shape, info.details["variant"]

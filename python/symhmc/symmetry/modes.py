@@ -21,13 +21,54 @@ DISTANCE_SAMPLE = 1000
 
 
 class ModeWarning(UserWarning):
-    """The number of modes :func:`find_modes` chose is not well supported by the spectrum."""
+    """The number of modes :func:`find_modes` chose is not well supported by the spectrum.
+
+    Examples
+    --------
+    Samples without cluster structure give no clear eigengap:
+
+    >>> import warnings
+    >>> from symhmc import MLP, symmetry
+    >>> model = MLP(hidden=(3,))
+    >>> noise = np.random.default_rng(0).normal(size=(60, model.dim))
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     modes = symmetry.find_modes(noise, model)
+    >>> modes.k, modes.clear_gap, caught[0].category.__name__
+    (1, False, 'ModeWarning')
+    """
 
 
 @dataclass
 class ModeSummary:
-    """One functionally different mode: its size and the mean / std of its (aligned) samples;
-    ``medoid`` indexes the flattened samples (the member closest to the mode's mean)."""
+    """One functionally different mode: its size and the mean / std of its (aligned) samples.
+
+    Attributes
+    ----------
+    size : int
+        Samples in the mode (0 if k-means left it empty).
+    fraction : float
+        ``size`` over the number of samples.
+    mean, std : ndarray (n_params or dim,)
+        Per-coordinate mean and standard deviation of the mode's samples (nan when empty).
+    medoid : int
+        Index into the flattened samples of the member closest to the mode's mean (-1 when
+        empty).
+
+    Examples
+    --------
+    >>> from symhmc import MLP, symmetry
+    >>> model = MLP(hidden=(3,))
+    >>> rng = np.random.default_rng(0)
+    >>> centers = rng.normal(size=(2, model.dim))     # two networks: 30 and 10 noisy copies
+    >>> theta = np.repeat(centers, [30, 10], axis=0) + 0.01 * rng.normal(size=(40, model.dim))
+    >>> scrambled = symmetry.apply_transform(theta, model,
+    ...                                      symmetry.random_transform(model, seed=1, size=40))
+    >>> modes = symmetry.find_modes(symmetry.align(scrambled, model), model)
+    >>> second = modes.summaries[1]
+    >>> second.size, second.fraction, second.mean.shape, int(modes.labels[second.medoid])
+    (10, 0.25, (11,), 1)
+    """
 
     size: int
     fraction: float
@@ -80,6 +121,21 @@ class Modes:
         How and where the samples were clustered.
     summaries : list of ModeSummary
         Size, mean, std and medoid of every mode in parameter space.
+
+    Examples
+    --------
+    >>> from symhmc import MLP, symmetry
+    >>> model = MLP(hidden=(3,))
+    >>> rng = np.random.default_rng(0)
+    >>> centers = rng.normal(size=(2, model.dim))     # two networks: 30 and 10 noisy copies
+    >>> theta = np.repeat(centers, [30, 10], axis=0) + 0.01 * rng.normal(size=(40, model.dim))
+    >>> scrambled = symmetry.apply_transform(theta, model,
+    ...                                      symmetry.random_transform(model, seed=1, size=40))
+    >>> modes = symmetry.find_modes(symmetry.align(scrambled, model), model)
+    >>> modes.k, modes.sizes, modes.probabilities, modes.clear_gap
+    (2, array([30, 10]), array([0.75, 0.25]), True)
+    >>> bool(modes.between_distance > 10 * modes.within_distance)
+    True
     """
 
     k: int
@@ -101,8 +157,10 @@ class Modes:
     space: str
 
     def chains_needed(self, p: float = 0.99, method: str = "markov") -> int:
-        """Chains needed to visit every found mode with probability ``p``, when a chain lands in
-        mode j with probability ``probabilities[j]`` (:func:`symhmc.bounds.chains_needed`).
+        """Chains needed to visit every found mode with probability ``p``.
+
+        A chain is assumed to land in mode j with probability ``probabilities[j]``; the bound is
+        :func:`symhmc.bounds.chains_needed`.
 
         Parameters
         ----------
@@ -123,8 +181,18 @@ class Modes:
 
         Examples
         --------
-        >>> modes.chains_needed(0.99, method="exact")  # doctest: +SKIP
-        54
+        Two modes holding 75 % and 25 % of the samples:
+
+        >>> from symhmc import MLP, symmetry
+        >>> model = MLP(hidden=(3,))
+        >>> rng = np.random.default_rng(0)
+        >>> centers = rng.normal(size=(2, model.dim))     # two networks: 30 and 10 noisy copies
+        >>> theta = np.repeat(centers, [30, 10], axis=0) + 0.01 * rng.normal(size=(40, model.dim))
+        >>> scrambled = symmetry.apply_transform(theta, model,
+        ...                                      symmetry.random_transform(model, seed=1, size=40))
+        >>> modes = symmetry.find_modes(symmetry.align(scrambled, model), model)
+        >>> modes.chains_needed(0.99, method="exact")
+        17
         """
         from ..bounds import chains_needed
 
@@ -292,11 +360,26 @@ def find_modes(samples, model: MLP, k: int | None = None, *, method: str = "loca
 
     Examples
     --------
-    >>> from symhmc import symmetry
-    >>> modes = symmetry.find_modes(aligned, model)                      # doctest: +SKIP
-    >>> modes.k, modes.gap_ratio, modes.probabilities                    # doctest: +SKIP
-    >>> modes.chains_needed(0.99, method="exact")                        # doctest: +SKIP
-    >>> symmetry.find_modes(res.theta, model, space="function", x_grid=x)  # doctest: +SKIP
+    Noisy copies of two networks (30 and 10), scrambled by random symmetries, aligned first:
+
+    >>> from symhmc import MLP, symmetry
+    >>> model = MLP(hidden=(3,))
+    >>> rng = np.random.default_rng(0)
+    >>> centers = rng.normal(size=(2, model.dim))     # two networks: 30 and 10 noisy copies
+    >>> theta = np.repeat(centers, [30, 10], axis=0) + 0.01 * rng.normal(size=(40, model.dim))
+    >>> scrambled = symmetry.apply_transform(theta, model,
+    ...                                      symmetry.random_transform(model, seed=1, size=40))
+    >>> modes = symmetry.find_modes(symmetry.align(scrambled, model), model)
+    >>> modes.k, modes.probabilities, modes.clear_gap
+    (2, array([0.75, 0.25]), True)
+    >>> modes.chains_needed(0.99, method="exact")
+    17
+
+    In function space the scrambled samples need no alignment:
+
+    >>> x = np.linspace(-2, 2, 7)
+    >>> symmetry.find_modes(scrambled, model, space="function", x_grid=x).sizes
+    array([30, 10])
     """
     model = _check_model(model)
     samples = _check_params(samples, model, "samples")
