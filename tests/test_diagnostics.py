@@ -275,3 +275,20 @@ def test_sampler_health_bad_input():
         diagnostics.sampler_health({"diverging": np.zeros((2, 2), bool)}, max_tree_depth=10)
     with pytest.raises(ValueError, match="acceptance_rate"):
         diagnostics.sampler_health({"acceptance_rate": np.array([[np.nan, 1.0]])})
+
+
+def test_perfectly_mixed_one_draw_chains_are_not_flagged_for_their_count():
+    # Independent draws: nested R-hat sits near sqrt(1 + 1/M) (M chains per superchain), above a
+    # plain 1.01; the summaries compare it with the threshold times that reference.
+    rng = np.random.default_rng(0)
+    f = rng.normal(size=(64, 1, 40))
+    out = diagnostics.function_space(f, superchains=8, backend="numpy")
+    reference = diagnostics.nested_rhat_reference(64, 1, 8)
+    assert reference == pytest.approx(np.sqrt(1 + 1 / 8))
+    assert np.median(out["nested_rhat"]) > 1.01  # what a fixed threshold would have flagged
+    assert out["summary"]["nested_rhat_reference"] == pytest.approx(reference)
+    assert out["summary"]["frac_rhat_above"] < 0.5
+    # a superchain stuck elsewhere is still flagged
+    f[:8] += 3.0
+    stuck = diagnostics.function_space(f, superchains=8, backend="numpy")
+    assert stuck["summary"]["frac_rhat_above"] == 1.0

@@ -29,7 +29,7 @@ from .convergence import _MIN_DRAWS, _check_backend, arviz_available, ess_bulk, 
 from .ppd import ppd_convergence  # noqa: F401  (the paper's PPD convergence curve, also offered here)
 
 __all__ = [
-    "rhat", "ess_bulk", "ess_tail", "nested_rhat", "function_space", "sampler_health",
+    "rhat", "ess_bulk", "ess_tail", "nested_rhat", "nested_rhat_reference", "function_space", "sampler_health",
     "format_table", "arviz_available", "weight_space", "parameter_names",
 ]
 
@@ -118,7 +118,9 @@ def function_space(f, *, superchains=None, rhat_threshold: float = 1.01, backend
     if superchains is not None:
         out["nested_rhat"] = np.atleast_1d(nested_rhat(arr, superchains))
         summary["max_nested_rhat"], summary["argmax_nested_rhat"] = _worst(out["nested_rhat"], True)
-        check = np.where(np.isnan(check), out["nested_rhat"], check)
+        reference = nested_rhat_reference(n_chains, n_draws, superchains)
+        summary["nested_rhat_reference"] = reference
+        check = np.where(np.isnan(check), out["nested_rhat"] / reference, check)
     summary["frac_rhat_above"] = float(np.mean(check > rhat_threshold))
     if n_draws < _MIN_DRAWS:
         summary["note"] = (f"split R-hat and ESS need at least {_MIN_DRAWS} draws per chain "
@@ -131,6 +133,44 @@ def function_space(f, *, superchains=None, rhat_threshold: float = 1.01, backend
 # sampler health
 # ----------------------------------------------------------------------------------------------
 _STAT_NAMES = ("diverging", "tree_depth", "acceptance_rate", "step_size", "n_steps")
+
+
+def nested_rhat_reference(n_chains: int, n_draws: int, superchains) -> float:
+    """The nested R-hat that perfectly mixed chains give: ``sqrt(1 + 1 / (M * N))``.
+
+    With ``M`` chains of ``N`` draws per superchain, independent draws from the target make
+    the superchain means vary by ``sigma^2 / (M N)`` around each other while the spread inside a
+    superchain is ``sigma^2``, so nested R-hat sits near this value rather than near 1 (about
+    1.06 for 64 one-draw chains in 8 superchains). The summaries flag nested R-hat above
+    ``rhat_threshold`` times this reference, so that a healthy run of many one-draw chains is
+    not flagged for its chain count alone.
+
+    Parameters
+    ----------
+    n_chains : int
+        Number of chains.
+    n_draws : int
+        Draws per chain.
+    superchains : int or array_like
+        The number of superchains (equal groups of consecutive chains) or one label per chain.
+
+    Returns
+    -------
+    float
+        ``sqrt(1 + 1 / (M * N))`` with ``M`` the number of chains per superchain.
+
+    Examples
+    --------
+    >>> round(symhmc.diagnostics.nested_rhat_reference(64, 1, 8), 4)
+    1.0607
+    >>> round(symhmc.diagnostics.nested_rhat_reference(1274, 1, np.repeat(np.arange(26), 49)), 4)
+    1.0102
+    """
+    if np.ndim(superchains) == 0:
+        per_superchain = n_chains / int(superchains)
+    else:
+        per_superchain = n_chains / len(np.unique(np.asarray(superchains)))
+    return float(np.sqrt(1.0 + 1.0 / (per_superchain * n_draws)))
 
 
 def _check_stat(value, name: str) -> np.ndarray:
@@ -356,6 +396,7 @@ def _weight_stats(arr: np.ndarray, superchains, backend: str) -> dict[str, np.nd
     }
     if superchains is not None:
         out["nested_rhat"] = np.atleast_1d(nested_rhat(arr, superchains))
+        out["nested_rhat_reference"] = np.asarray(nested_rhat_reference(arr.shape[0], arr.shape[1], superchains))
     return out
 
 
@@ -372,7 +413,9 @@ def _weight_summary(values: dict[str, np.ndarray], names: list[str], rhat_thresh
         summary[arg + "_name"] = None if idx is None else names[idx]
     check = values["rhat"]
     if "nested_rhat" in values:
-        check = np.where(np.isnan(check), values["nested_rhat"], check)
+        reference = float(values.get("nested_rhat_reference", 1.0))
+        summary["nested_rhat_reference"] = reference
+        check = np.where(np.isnan(check), values["nested_rhat"] / reference, check)
     summary["frac_rhat_above"] = float(np.mean(check > rhat_threshold))
     if n_draws < _MIN_DRAWS:
         summary["note"] = (f"split R-hat and ESS need at least {_MIN_DRAWS} draws per chain "
