@@ -283,3 +283,17 @@ def test_cells_patterns_select_cells(tmp_path, capsys):
     args = build_parser().parse_args(["--quick", "--cells", "f9_*", "--out", str(out)])
     assert run_reproduce(args) == 2
     assert "--cells" in capsys.readouterr().err
+
+
+def test_cell_files_get_the_umask_permissions(tmp_path):
+    import os
+    import stat
+
+    from symhmc.reproduce.store import write_json_atomic
+
+    old = os.umask(0o022)
+    try:
+        write_json_atomic(tmp_path / "cell.json", {"a": 1})
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "cell.json").stat().st_mode) == 0o644

@@ -10,6 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..io import _current_umask
+
 from .settings import CellSpec, cell_key
 
 
@@ -55,6 +57,8 @@ def write_json_atomic(path: str | os.PathLike, payload: Any) -> None:
         with os.fdopen(fd, "w") as fh:
             json.dump(_jsonable(payload), fh, indent=1, allow_nan=False)
             fh.write("\n")
+        # mkstemp creates the file 0600; give it what any newly created file would get.
+        os.chmod(tmp, 0o666 & ~_current_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
