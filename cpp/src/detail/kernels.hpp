@@ -78,6 +78,12 @@ struct Table {
   double (*fused_mlp)(Activation activation, const double* theta, const MlpShape& shape, const double* x,
                       std::size_t stride, const double* y, std::size_t n, double inv_var, double* grad,
                       double* scratch);
+  // The same in float32 (theta, x and y as float copies, x padded to whole float vectors), with the
+  // lane sums carried into float64 every few hundred rows; `scratch` of fused_mlp_f32_scratch_size(shape)
+  // doubles; inv_var is applied to the float64 sums, grad and the returned sum are float64.
+  double (*fused_mlp_f32)(Activation activation, const float* theta, const MlpShape& shape, const float* x,
+                          std::size_t stride, const float* y, std::size_t n, double inv_var, double* grad,
+                          double* scratch);
 };
 
 // Largest hidden width * (n_inputs + 2) handled by fused_one_hidden (its accumulators live on the stack).
