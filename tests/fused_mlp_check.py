@@ -15,7 +15,8 @@ import numpy as np
 import symhmc
 
 # (hidden, n_inputs, activation, n_rows, noise_std): widths <= 32, 2-3 hidden layers; row counts
-# below one tile (kFusedMlpTileRows = 64 rows) and one AVX-512 vector, and not multiples of the tile or vector width
+# below one tile (kFusedMlpTileRows = 64 rows; 128 in float32) and one AVX-512 vector, and not
+# multiples of the tile or vector width
 CASES = [
     ((16, 16, 16), 8, "tanh", 77, None),
     ((16, 16), 8, "tanh", 5, None),

@@ -45,8 +45,9 @@ std::size_t fused_mlp_scratch_size(const MlpShape& shape) {
 }
 
 std::size_t fused_mlp_f32_scratch_size(const MlpShape& shape) {
-  // two double vectors per parameter, then the tile matrices and one vector per parameter in float
-  const std::size_t floats = tile_matrix_rows(shape) * kFusedMlpTileRows + shape.n_params * 2 * kMaxLanes;
+  // two double vectors per parameter, then the tile matrices (twice the rows of float64's in the
+  // same bytes) and one vector per parameter in float
+  const std::size_t floats = tile_matrix_rows(shape) * 2 * kFusedMlpTileRows + shape.n_params * 2 * kMaxLanes;
   return 2 * shape.n_params * kMaxLanes + (floats + 1) / 2;
 }
 

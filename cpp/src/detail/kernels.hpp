@@ -48,7 +48,8 @@ struct LayerKernels {
 // wide, and one output (detail/fused_mlp_shape.hpp decides).
 constexpr int kFusedMlpMaxLayers = 8;
 constexpr Index kFusedMlpMaxWidth = 32;
-constexpr std::size_t kFusedMlpTileRows = 64;  // rows per tile (f2: 25 KB of activations, near L1)
+// rows per tile (f2: 25 KB of activations, near L1); fused_mlp_f32's tiles hold twice the rows in as many bytes
+constexpr std::size_t kFusedMlpTileRows = 64;
 struct MlpShape {
   int n_layers = 0;  // weight layers
   Index width[kFusedMlpMaxLayers + 1] = {};
