@@ -73,7 +73,8 @@ def check_float32(model, x, y, theta, lp64, g64, scale, idx):
     for i, k in enumerate(idx):
         e = np.zeros(model.dim)
         e[k] = h
-        fd[i] = (log_density(model, post32, theta + e, True)[0] - log_density(model, post32, theta - e, True)[0]) / (2 * h)
+        fd[i] = (log_density(model, post32, theta + e, True)[0]
+                 - log_density(model, post32, theta - e, True)[0]) / (2 * h)
     # the truncation error of the step, measured on the float64 log density with the same step
     post64 = model.posterior(x, y)
     fd64 = np.empty(idx.size)
