@@ -21,8 +21,8 @@ from sampling_helpers import chain_mean_se
 from test_linear_regression import exact_posterior, sampled_noise_posterior_moments
 from test_samplers_gaussian import Z_TOL, check_moments
 
-# (hidden, n_inputs): f1 (one hidden layer of 3, the fused kernel), f2 (two of 16, the layer
-# kernels) and linear regression (no hidden layer).
+# (hidden, n_inputs): f1 (one hidden layer of 3, the fused kernel), f2 (two of 16, the fused
+# narrow-MLP kernel; SYMHMC_FUSED_MLP=0 gives the layer kernels) and linear regression (no hidden layer).
 NETWORKS = {"f1": ((3,), 1), "f2": ((16, 16), 8), "linear": ((), 2)}
 ACTIVATIONS = ("tanh", "relu", "identity")
 
@@ -77,6 +77,28 @@ def test_float32_sums_carry_into_float64_over_many_rows():
     model, model32, x, y, theta = _case("f1", "tanh", noise_std=0.5, n=50_000, seed=4)
     lp64 = model.log_prob(theta, x, y)
     lp32 = model32.log_prob(theta, x, y)
+    np.testing.assert_allclose(lp32, lp64, rtol=2e-6)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_float32_fused_mlp_matches_float32_layer_kernels(activation, monkeypatch):
+    """f2 in float32: the fused narrow-MLP kernel and the layer kernels (SYMHMC_FUSED_MLP=0, read
+    when a call builds its evaluators) agree at float32 tolerance, and differ by rounding."""
+    _, model32, x, y, theta = _case("f2", activation, noise_std=0.7)
+    lp_fused, g_fused = model32.log_prob_and_grad(theta, x, y)
+    monkeypatch.setenv("SYMHMC_FUSED_MLP", "0")
+    lp_layers, g_layers = model32.log_prob_and_grad(theta, x, y)
+    np.testing.assert_allclose(lp_fused, lp_layers, rtol=1e-5)
+    for a, b in zip(g_fused, g_layers):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4 * np.max(np.abs(b)))
+    assert not np.array_equal(g_fused, g_layers)
+
+
+def test_float32_fused_mlp_sums_carry_into_float64_over_many_rows():
+    """As for f1, with f2's fused narrow-MLP kernel: 50,000 rows keep ~1e-6 of the log density."""
+    model, model32, x, y, theta = _case("f2", "tanh", noise_std=0.5, n=50_000, seed=4)
+    lp64 = model.log_prob(theta[:2], x, y)
+    lp32 = model32.log_prob(theta[:2], x, y)
     np.testing.assert_allclose(lp32, lp64, rtol=2e-6)
 
 

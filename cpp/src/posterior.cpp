@@ -40,12 +40,14 @@ class BnnEvaluator : public GradientEvaluator {
       theta_.resize(layout.n_params());
       lik_grad_.resize(layout.n_params());
     }
-    // SYMHMC_FUSED_MLP=0 keeps deeper networks on the layer-by-layer path (for comparisons); the
-    // fused kernel is float64 only
+    // SYMHMC_FUSED_MLP=0 keeps deeper networks on the layer-by-layer path (for comparisons)
     const char* fused_mlp_env = std::getenv("SYMHMC_FUSED_MLP");
-    fused_mlp_ = std::is_same_v<T, double> && !(fused_mlp_env && std::strcmp(fused_mlp_env, "0") == 0) &&
+    fused_mlp_ = !(fused_mlp_env && std::strcmp(fused_mlp_env, "0") == 0) &&
                  kernels::fused_mlp_shape(layout, &mlp_shape_);
-    if (fused_mlp_) fused_mlp_scratch_.assign(kernels::fused_mlp_scratch_size(mlp_shape_), 0.0);
+    if (fused_mlp_)
+      fused_mlp_scratch_.assign(std::is_same_v<T, double> ? kernels::fused_mlp_scratch_size(mlp_shape_)
+                                                          : kernels::fused_mlp_f32_scratch_size(mlp_shape_),
+                                0.0);
   }
 
   double log_density_and_gradient(const double* q, double* grad) override {
@@ -105,10 +107,14 @@ class BnnEvaluator : public GradientEvaluator {
       std::fill(lik_grad_.begin(), lik_grad_.end(), 0.0);
       lik_grad = lik_grad_.data();
     }
-    if constexpr (kFloat64) {
-      if (fused_mlp_)
+    if (fused_mlp_) {
+      // both add inv_var times the likelihood gradient into grad (float32 in double, at the end)
+      if constexpr (kFloat64)
         ssr = kernels::table().fused_mlp(layout.activation(), theta, mlp_shape_, x.feature(0), x.stride,
                                          yd.feature(0), N, inv_var, grad, fused_mlp_scratch_.data());
+      else
+        ssr = kernels::table().fused_mlp_f32(layout.activation(), theta, mlp_shape_, x.feature(0), x.stride,
+                                             yd.feature(0), N, inv_var, grad, fused_mlp_scratch_.data());
     }
     for (std::size_t row0 = 0; row0 < (fused_ || fused_mlp_ ? 0 : N); row0 += B) {
       const std::size_t n = std::min(B, N - row0);
@@ -130,7 +136,7 @@ class BnnEvaluator : public GradientEvaluator {
       mlp_.backward(theta, x, row0, n, d_out_.data(), lik_grad);
     }
     if constexpr (!kFloat64) {
-      if (!fused_)
+      if (!fused_ && !fused_mlp_)
         for (std::size_t i = 0; i < P; ++i) grad[i] += inv_var * lik_grad_[i];
     }
     const double n_obs = double(N) * n_out;

@@ -16,6 +16,8 @@ bool fused_mlp_shape(const Layout& layout, MlpShape* shape);
 
 // Doubles of scratch fused_mlp needs for this shape on any instruction set.
 std::size_t fused_mlp_scratch_size(const MlpShape& shape);
+// Doubles of scratch fused_mlp_f32 needs for this shape on any instruction set.
+std::size_t fused_mlp_f32_scratch_size(const MlpShape& shape);
 
 }  // namespace kernels
 }  // namespace symhmc

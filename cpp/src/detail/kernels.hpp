@@ -48,7 +48,8 @@ struct LayerKernels {
 // wide, and one output (detail/fused_mlp_shape.hpp decides).
 constexpr int kFusedMlpMaxLayers = 8;
 constexpr Index kFusedMlpMaxWidth = 32;
-constexpr std::size_t kFusedMlpTileRows = 64;  // rows per tile (f2: 25 KB of activations, near L1)
+// rows per tile (f2: 25 KB of activations, near L1); fused_mlp_f32's tiles hold twice the rows in as many bytes
+constexpr std::size_t kFusedMlpTileRows = 64;
 struct MlpShape {
   int n_layers = 0;  // weight layers
   Index width[kFusedMlpMaxLayers + 1] = {};
@@ -78,6 +79,12 @@ struct Table {
   double (*fused_mlp)(Activation activation, const double* theta, const MlpShape& shape, const double* x,
                       std::size_t stride, const double* y, std::size_t n, double inv_var, double* grad,
                       double* scratch);
+  // The same in float32 (theta, x and y as float copies, x padded to whole float vectors), with the
+  // lane sums carried into float64 every few hundred rows; `scratch` of fused_mlp_f32_scratch_size(shape)
+  // doubles; inv_var is applied to the float64 sums, grad and the returned sum are float64.
+  double (*fused_mlp_f32)(Activation activation, const float* theta, const MlpShape& shape, const float* x,
+                          std::size_t stride, const float* y, std::size_t n, double inv_var, double* grad,
+                          double* scratch);
 };
 
 // Largest hidden width * (n_inputs + 2) handled by fused_one_hidden (its accumulators live on the stack).
