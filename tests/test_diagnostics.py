@@ -292,3 +292,9 @@ def test_perfectly_mixed_one_draw_chains_are_not_flagged_for_their_count():
     f[:8] += 3.0
     stuck = diagnostics.function_space(f, superchains=8, backend="numpy")
     assert stuck["summary"]["frac_rhat_above"] == 1.0
+
+
+@pytest.mark.parametrize("args", [(64, 1, 0), (64, 1, 1), (64, 1, 65), (1, 1, 2), (64, 0, 8)])
+def test_nested_rhat_reference_rejects_impossible_layouts(args):
+    with pytest.raises(ValueError, match="superchains|n_chains"):
+        diagnostics.nested_rhat_reference(*args)

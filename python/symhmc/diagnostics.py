@@ -159,6 +159,11 @@ def nested_rhat_reference(n_chains: int, n_draws: int, superchains) -> float:
     float
         ``sqrt(1 + 1 / (M * N))`` with ``M`` the number of chains per superchain.
 
+    Raises
+    ------
+    ValueError
+        If there are fewer than 2 chains or 1 draw, or not between 2 and ``n_chains`` superchains.
+
     Examples
     --------
     >>> round(symhmc.diagnostics.nested_rhat_reference(64, 1, 8), 4)
@@ -166,10 +171,12 @@ def nested_rhat_reference(n_chains: int, n_draws: int, superchains) -> float:
     >>> round(symhmc.diagnostics.nested_rhat_reference(1274, 1, np.repeat(np.arange(26), 49)), 4)
     1.0102
     """
-    if np.ndim(superchains) == 0:
-        per_superchain = n_chains / int(superchains)
-    else:
-        per_superchain = n_chains / len(np.unique(np.asarray(superchains)))
+    if int(n_chains) < 2 or int(n_draws) < 1:
+        raise ValueError(f"n_chains must be >= 2 and n_draws >= 1, got {n_chains!r} and {n_draws!r}")
+    count = int(superchains) if np.ndim(superchains) == 0 else len(np.unique(np.asarray(superchains)))
+    if not 2 <= count <= n_chains:
+        raise ValueError(f"superchains must give between 2 and n_chains ({n_chains}) superchains, got {superchains!r}")
+    per_superchain = n_chains / count
     return float(np.sqrt(1.0 + 1.0 / (per_superchain * n_draws)))
 
 
