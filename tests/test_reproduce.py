@@ -297,3 +297,47 @@ def test_cell_files_get_the_umask_permissions(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "cell.json").stat().st_mode) == 0o644
+
+
+# ----- the fast preset --------------------------------------------------------------------------
+
+def test_fast_preset_keeps_the_papers_chain_counts_and_states_its_sampler_settings():
+    fast = {c.key: c for c in settings.cells_for("fast", datasets=["yacht"])}
+    full = {c.key: c for c in settings.cells_for("full", datasets=["yacht"])}
+    assert fast.keys() == full.keys()
+    main = fast["f1_yacht_mcmc"]
+    assert main.settings == dict(chains=1274, warmup=256, draws=1, seed=0, adaptation="gradient", dtype="float32")
+    assert "float32" in main.note and "warmup 256" in main.note and "gradient" in main.note
+    exact = fast["f1_yacht_mcmc_exact_quantile"]
+    assert exact.settings["chains"] == 54 and "exact 0.99-quantile" in exact.note and "float32" in exact.note
+    assert "warmup 256" not in fast["f1_yacht_dei_mcmc"].note  # DEI-MCMC's short warmup is its design
+    assert fast["f1_yacht_dei_mcmc"].settings["dtype"] == "float32"
+    for key in ("f1_yacht_de", "f1_yacht_la", "f1_yacht_mola", "f2_yacht_la"):
+        assert fast[key].settings == full[key].settings  # baselines are the same runs
+    assert "dtype" not in full["f1_yacht_mcmc"].settings  # cells saved before float32 still match
+    assert fast["f2_yacht_mcmc"].settings["chains"] == settings.DEFAULT_MAX_CHAINS_F2
+
+
+@pytest.fixture
+def tiny_full_and_fast(monkeypatch):
+    monkeypatch.setitem(settings.PRESETS["full"], "f1", dict(TINY))
+    monkeypatch.setitem(settings.PRESETS["fast"], "f1", dict(TINY, warmup=30, adaptation="gradient", dtype="float32"))
+    monkeypatch.setattr(settings, "EXACT_QUANTILE_CHAINS", 6)
+
+
+def test_fast_run_keeps_cells_saved_with_the_papers_settings_and_runs_the_rest_in_float32(
+        tmp_path, tiny_full_and_fast, capsys):
+    common = ["--arch", "f1", "--datasets", "izmailov", "--methods", "mcmc", "--threads", "2", "--out", str(tmp_path)]
+    assert command.main([*common, "--cells", "*_exact_quantile"]) == 0
+    paper_cell = (tmp_path / "cells" / "f1_izmailov_mcmc_exact_quantile.json").read_text()
+    capsys.readouterr()
+    assert command.main(["--fast", *common]) == 0
+    out = capsys.readouterr().out
+    assert "f1 izmailov mcmc (exact_quantile): saved, skipped" in out
+    assert (tmp_path / "cells" / "f1_izmailov_mcmc_exact_quantile.json").read_text() == paper_cell
+    fast_cell = json.loads((tmp_path / "cells" / "f1_izmailov_mcmc.json").read_text())
+    assert fast_cell["settings"]["dtype"] == "float32" and fast_cell["warmup"] == 30
+    assert "float32" in fast_cell["note"] and math.isfinite(fast_cell["lppd"])
+    with pytest.raises(SystemExit):
+        command.main(["--fast", "--quick", *common])
+    assert "not allowed with" in capsys.readouterr().err

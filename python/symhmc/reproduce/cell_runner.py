@@ -137,7 +137,7 @@ def run_cell(spec: CellSpec, *, threads: int | None = None, checkpoint: str | os
     if not isinstance(spec, CellSpec):
         raise TypeError(f"spec must be a CellSpec, got {type(spec).__name__}")
     data = datasets.load(DATASET_NAMES[spec.dataset], data_dir)
-    model = MLP(hidden=ARCHS[spec.arch], n_inputs=data.n_features)
+    model = MLP(hidden=ARCHS[spec.arch], n_inputs=data.n_features, dtype=spec.settings.get("dtype", "float64"))
     with warnings.catch_warnings():
         # An interrupted cell raises KeyboardInterrupt below, which says so already.
         warnings.filterwarnings("ignore", message="(sampling|training) was interrupted", category=RuntimeWarning)

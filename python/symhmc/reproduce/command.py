@@ -4,6 +4,10 @@ skipping those already saved, then write the table.
     symhmc reproduce --quick                      # minutes: izmailov and sinusoidal, f1, small runs
     symhmc reproduce --datasets izmailov --arch f1 --methods mcmc de
     symhmc reproduce --out paper_reproduction     # everything with the paper's settings (hours)
+    symhmc reproduce --fast --out paper_reproduction   # the paper's chain counts, fast sampler settings
+
+With --fast, the sampler cells use float32, gradient adaptation and 256 warmup (the warmup study's
+fast settings); cells already saved with the paper's settings are kept.
 """
 
 from __future__ import annotations
@@ -39,8 +43,12 @@ def _count(minimum: int):
 
 def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the ``reproduce`` flags to ``p`` and make :func:`run` its handler (``args.func``)."""
-    p.add_argument("--quick", action="store_true",
-                   help="small runs (a few minutes): by default izmailov and sinusoidal, f1 only")
+    preset = p.add_mutually_exclusive_group()
+    preset.add_argument("--quick", action="store_true",
+                        help="small runs (a few minutes): by default izmailov and sinusoidal, f1 only")
+    preset.add_argument("--fast", action="store_true",
+                        help="the paper's chain counts with the fast sampler settings (float32, gradient "
+                             "adaptation, 256 warmup); cells saved with the paper's settings are kept")
     p.add_argument("--datasets", nargs="+", choices=PAPER_TABLE_DATASETS, metavar="NAME",
                    help=f"data sets (default: all nine): {', '.join(PAPER_TABLE_DATASETS)}")
     p.add_argument("--arch", nargs="+", choices=tuple(ARCHS), help="networks (default: f1 f2; --quick: f1)")
@@ -95,12 +103,24 @@ def _print_cell(cell: dict, prefix: str) -> None:
     print(f"{prefix} {ours}{paper}{mark}, {cell['seconds']:.1f} s", flush=True)
 
 
-def _changed_cells(store: CellStore, specs) -> list[str]:
+def _saved(store: CellStore, spec, paper_spec=None):
+    """The saved cell of ``spec``, or of ``paper_spec`` (the same cell with the paper's settings,
+    which ``--fast`` accepts); None when neither is saved; SettingsChanged when a saved cell
+    matches neither."""
+    try:
+        return store.finished(spec)
+    except SettingsChanged:
+        if paper_spec is None:
+            raise
+        return store.finished(paper_spec)
+
+
+def _changed_cells(store: CellStore, specs, paper_specs: dict) -> list[str]:
     """Why each saved cell that was run with other settings differs (empty when none)."""
     changed = []
     for spec in specs:
         try:
-            store.finished(spec)
+            _saved(store, spec, paper_specs.get(spec.key))
         except SettingsChanged as exc:
             changed.append(str(exc))
     return changed
@@ -148,15 +168,18 @@ def run(args: argparse.Namespace) -> int:
     done in ... s: .../paper_table.md, .../paper_table.json
     0
     """
-    specs = cells_for("quick" if args.quick else "full", datasets=args.datasets, archs=args.arch,
-                      methods=args.methods, seed=args.seed, max_chains_f2=args.max_chains_f2)
+    preset = "quick" if args.quick else "fast" if getattr(args, "fast", False) else "full"
+    choice = dict(datasets=args.datasets, archs=args.arch, methods=args.methods, seed=args.seed,
+                  max_chains_f2=args.max_chains_f2)
+    specs = cells_for(preset, **choice)
+    paper_specs = {spec.key: spec for spec in cells_for("full", **choice)} if preset == "fast" else {}
     if getattr(args, "cells", None):
         specs = [spec for spec in specs if any(fnmatch.fnmatchcase(spec.key, pattern) for pattern in args.cells)]
         if not specs:
             print(f"symhmc reproduce: error: argument --cells: no cell matches {args.cells}", file=sys.stderr)
             return EXIT_USAGE
     store = CellStore(args.out)
-    changed = _changed_cells(store, specs)
+    changed = _changed_cells(store, specs, paper_specs)
     if changed and not args.rerun_changed:
         print("symhmc reproduce: error: cells in --out were run with other settings:\n  " + "\n  ".join(changed)
               + "\nuse another --out, delete those files, or pass --rerun-changed", file=sys.stderr)
@@ -167,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
         for i, spec in enumerate(specs, 1):
             prefix = f"[{i}/{len(specs)}] {spec.label}:"
             try:
-                done = store.finished(spec)
+                done = _saved(store, spec, paper_specs.get(spec.key))
             except SettingsChanged:  # only reached with --rerun-changed
                 done = None
             if done is not None:

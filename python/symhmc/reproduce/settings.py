@@ -1,5 +1,6 @@
-"""What each cell of the table runs: the presets (``full``: the paper's settings; ``quick``: a few
-minutes on a laptop) and the list of cells for a choice of data sets, networks and methods."""
+"""What each cell of the table runs: the presets (``full``: the paper's settings; ``fast``: the
+paper's chain counts with the documented fast sampler settings; ``quick``: a few minutes on a
+laptop) and the list of cells for a choice of data sets, networks and methods."""
 
 from __future__ import annotations
 
@@ -31,6 +32,15 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
         # adaptation, and the chain count capped by max_chains_f2.
         "f2": dict(chains=PAPER_CHAINS, warmup=1024, adaptation="gradient", single_chain_draws=PAPER_CHAINS,
                    dei_chains=PAPER_CHAINS, dei_warmup=128, exact_quantile=False),
+    },
+    # The paper's chain counts with the fast settings of the warmup study
+    # (bench/results/warmup_study.json): float32 likelihood, gradient adaptation, 256 warmup.
+    # Deep ensembles and Laplace cells are the same as in "full".
+    "fast": {
+        "f1": dict(chains=PAPER_CHAINS, warmup=256, adaptation="gradient", dtype="float32",
+                   single_chain_draws=PAPER_CHAINS, dei_chains=PAPER_CHAINS, dei_warmup=128, exact_quantile=True),
+        "f2": dict(chains=PAPER_CHAINS, warmup=256, adaptation="gradient", dtype="float32",
+                   single_chain_draws=PAPER_CHAINS, dei_chains=PAPER_CHAINS, dei_warmup=128, exact_quantile=False),
     },
     "quick": {
         "f1": dict(chains=32, warmup=200, adaptation="stan", single_chain_draws=32, dei_chains=32, dei_warmup=64,
@@ -99,8 +109,30 @@ class CellSpec:
         return f"{self.arch} {self.dataset} {self.method}" + (f" ({self.variant})" if self.variant else "")
 
 
+def _sampler_settings(p: dict, **settings) -> dict:
+    """A sampler cell's settings; ``dtype`` only when it is not float64, so that cells saved
+    before float32 existed still match."""
+    dtype = p.get("dtype", "float64")
+    return dict(settings, adaptation=p["adaptation"], **({"dtype": dtype} if dtype != "float64" else {}))
+
+
 def _mcmc_settings(p: dict, chains: int, seed: int) -> dict:
-    return dict(chains=chains, warmup=p["warmup"], draws=1, adaptation=p["adaptation"], seed=seed)
+    return _sampler_settings(p, chains=chains, warmup=p["warmup"], draws=1, seed=seed)
+
+
+def _sampler_note(p: dict, preset: str, warmup: bool = True) -> list[str]:
+    """How a preset's sampler differs from the paper's."""
+    if preset == "quick":
+        notes = ["quick settings, not the paper's"]
+    elif warmup and p["warmup"] != 1024:
+        notes = [f"warmup {p['warmup']} (the paper: 1024)"]
+    else:
+        notes = []
+    if p.get("dtype", "float64") != "float64":
+        notes.append(f"{p['dtype']} likelihood (the paper: float64)")
+    if p["adaptation"] != "stan":
+        notes.append(f"{p['adaptation']} mass-matrix adaptation (the paper: windowed, Stan's)")
+    return notes
 
 
 def cells_for(preset: str = "full", *, datasets=None, archs=None, methods=None, seed: int = 0,
@@ -109,8 +141,9 @@ def cells_for(preset: str = "full", *, datasets=None, archs=None, methods=None, 
 
     Parameters
     ----------
-    preset : {"full", "quick"}, default "full"
-        The paper's settings, or small runs of a few minutes.
+    preset : {"full", "fast", "quick"}, default "full"
+        The paper's settings; the paper's chain counts with the fast sampler settings (float32,
+        gradient adaptation, 256 warmup); or small runs of a few minutes.
     datasets, archs, methods : sequence of str, optional
         Defaults: all nine data sets, f1 and f2, all methods (``quick``: izmailov and sinusoidal, f1).
     seed : int, default 0
@@ -153,28 +186,29 @@ def cells_for(preset: str = "full", *, datasets=None, archs=None, methods=None, 
     for arch in archs:
         p = PRESETS[preset][arch]
         chains, dei_chains = p["chains"], p["dei_chains"]
-        notes = ["quick settings, not the paper's"] if preset == "quick" else []
-        if p["adaptation"] != "stan":
-            notes.append(f"{p['adaptation']} mass-matrix adaptation (the paper: windowed, Stan's)")
-        base_note = "; ".join(notes)
+        sampler_notes = _sampler_note(p, preset)
+        cap_notes = []
         if arch == "f2" and chains > max_chains_f2:
             chains, dei_chains = max_chains_f2, min(dei_chains, max_chains_f2)
-            notes.insert(0, f"{chains} of the paper's {PAPER_CHAINS} chains (max_chains_f2: f2 chains run "
-                            "to the maximum tree depth)")
-        note = "; ".join(notes)
+            cap_notes = [f"{chains} of the paper's {PAPER_CHAINS} chains (max_chains_f2: f2 chains run "
+                         "to the maximum tree depth)"]
+        note = "; ".join(cap_notes + sampler_notes)
+        # DEI-MCMC is not the paper's method: its short warmup is its design, not a deviation.
+        dei_note = "; ".join(cap_notes + _sampler_note(p, preset, warmup=False))
         for method in (m for m in order if m in methods):
             for data in datasets:
                 cell = dict(dataset=data, arch=arch, method=method)
                 if method == "mcmc":
                     if p["exact_quantile"]:
                         cells.append(CellSpec(**cell, settings=_mcmc_settings(p, EXACT_QUANTILE_CHAINS, seed),
-                                              variant=EXACT_QUANTILE, note=note or "the exact 0.99-quantile "
-                                              "chain count (3 modes), not the Markov bound"))
+                                              variant=EXACT_QUANTILE, note="; ".join(
+                                              ["the exact 0.99-quantile chain count (3 modes), not the Markov "
+                                               "bound"] + sampler_notes)))
                     cells.append(CellSpec(**cell, settings=_mcmc_settings(p, chains, seed), note=note))
                 elif method == "mcmc_single_chain":
-                    settings = dict(chains=1, warmup=p["warmup"], draws=p["single_chain_draws"],
-                                    adaptation=p["adaptation"], seed=seed)
-                    cells.append(CellSpec(**cell, settings=settings, note=base_note))
+                    settings = _sampler_settings(p, chains=1, warmup=p["warmup"], draws=p["single_chain_draws"],
+                                                 seed=seed)
+                    cells.append(CellSpec(**cell, settings=settings, note="; ".join(sampler_notes)))
                 elif method == "de":
                     cells.append(CellSpec(**cell, settings=dict(ENSEMBLE, seed=seed)))
                 elif method == "la":
@@ -182,7 +216,7 @@ def cells_for(preset: str = "full", *, datasets=None, archs=None, methods=None, 
                 elif method == "mola":
                     cells.append(CellSpec(**cell, settings=dict(LAPLACE, ensemble=ENSEMBLE, seed=seed)))
                 else:  # dei_mcmc
-                    settings = dict(chains=dei_chains, warmup=p["dei_warmup"], draws=1, adaptation=p["adaptation"],
-                                    ensemble=ENSEMBLE, seed=seed)
-                    cells.append(CellSpec(**cell, settings=settings, note=note))
+                    settings = _sampler_settings(p, chains=dei_chains, warmup=p["dei_warmup"], draws=1,
+                                                 ensemble=ENSEMBLE, seed=seed)
+                    cells.append(CellSpec(**cell, settings=settings, note=dei_note))
     return cells
