@@ -128,7 +128,8 @@ def test_init_options():
     (dict(warmup=-1), ValueError, "warmup"),
     (dict(draws=0), ValueError, "draws"),
     (dict(sampler="mala"), ValueError, "sampler"),
-    (dict(seed=-3), TypeError, "seed"),
+    (dict(seed=-3), ValueError, "seed"),
+    (dict(seed=1.5), TypeError, "seed"),
     (dict(seed="abc"), TypeError, "seed"),
     (dict(threads=0), ValueError, "threads"),
     (dict(init="zeros"), ValueError, "init"),
@@ -293,3 +294,18 @@ def test_interrupt_stops_inside_a_long_transition(sampler):
     timer.join()
     assert time.perf_counter() - start < 1.5
     assert not out["finished"].any()
+
+
+@pytest.mark.parametrize("seed, exc", [(1.5, TypeError), (True, TypeError), ("0", TypeError), (-1, ValueError)])
+def test_every_seeded_function_rejects_a_bad_seed_the_same_way(seed, exc):
+    from symhmc.baselines import laplace
+    from symhmc.symmetry import find_modes
+
+    x, y = sinusoid()
+    calls = {"sample": lambda: quick(seed=seed),
+             "laplace": lambda: laplace(MODEL, x, y, n_samples=5, seed=seed),
+             "find_modes": lambda: find_modes(np.random.default_rng(0).normal(size=(20, MODEL.dim)), MODEL, seed=seed)}
+    for name, call in calls.items():
+        with pytest.raises(exc, match="seed") as info:
+            call()
+        assert ("integer" in str(info.value)) == (exc is TypeError), name

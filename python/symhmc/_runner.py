@@ -6,7 +6,6 @@ interrupt flag, the chains of one call run locally or in blocks on an executor a
 from __future__ import annotations
 
 import contextlib
-import numbers
 import signal
 import threading
 import time
@@ -16,15 +15,12 @@ import numpy as np
 
 from . import _core
 from ._progress import ChainBar
-from ._validation import as_float_array
+from ._validation import as_float_array, seed_arg
 
 
 def _seed_sequence(seed) -> np.random.SeedSequence:
-    if seed is None:
-        return np.random.SeedSequence()
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise TypeError(f"seed must be None or a non-negative integer, got {seed!r}")
-    return np.random.SeedSequence(int(seed))
+    seed = seed_arg(seed)
+    return np.random.SeedSequence() if seed is None else np.random.SeedSequence(seed)
 
 
 def _entropy(ss: np.random.SeedSequence) -> int:

@@ -95,6 +95,19 @@ def positive_int(value, name: str, *, minimum: int = 1, maximum: int | None = No
     return value
 
 
+def seed_arg(seed, name: str = "seed", *, allow_none: bool = True) -> int | None:
+    """A seed as an int >= 0 (or None when allowed): TypeError for another type, ValueError below 0,
+    the same message from every function that takes one."""
+    if seed is None and allow_none:
+        return None
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
+        kinds = "None or an integer" if allow_none else "an integer"
+        raise TypeError(f"{name} must be {kinds} >= 0, got {type(seed).__name__} {seed!r}")
+    if seed < 0:
+        raise ValueError(f"{name} must be >= 0, got {seed}")
+    return int(seed)
+
+
 def threads_arg(threads) -> int:
     """``None`` means all available threads (0 for the core)."""
     if threads is None:

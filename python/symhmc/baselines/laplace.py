@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import as_float_array, positive_float, positive_int, threads_arg
+from .._validation import as_float_array, positive_float, positive_int, seed_arg, threads_arg
 from .. import scores as _scores
 from ..model import MLP, gaussian_logpdf
 from ..results import SampleResults
@@ -454,11 +454,9 @@ def laplace(model: MLP, x, y, *, at=None, hessian: str = "full", prior_precision
     if prior_precision is not None:
         prior_precision = positive_float(prior_precision, "prior_precision")
     nthreads = threads_arg(threads)
+    seed = seed_arg(seed)
     if seed is None:
         seed = int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
-    elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
-    seed = int(seed)
     x = model.check_x(x)
     y = model.check_y(y, x.shape[0])
     target = model.posterior(x, y)

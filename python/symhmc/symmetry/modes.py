@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import as_float_array, positive_float, positive_int
+from .._validation import as_float_array, positive_float, positive_int, seed_arg
 from ..model import MLP
 from . import _spectral
 from ._checks import _check_model, _check_params
@@ -398,8 +397,7 @@ def find_modes(samples, model: MLP, k: int | None = None, *, method: str = "loca
     n_neighbors = positive_int(n_neighbors, "n_neighbors")
     max_k = positive_int(max_k, "max_k")
     min_gap_ratio = positive_float(min_gap_ratio, "min_gap_ratio")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = seed_arg(seed, allow_none=False)
     if N < 3:
         raise ValueError(f"samples must hold at least 3 vectors for clustering, got {N}")
     if n_neighbors >= N:
