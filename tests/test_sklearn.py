@@ -215,6 +215,17 @@ def test_docstring_example_runs():
 
 
 # ----- errors -----------------------------------------------------------------------------
+def test_float32_fit_predicts_like_float64(fitted):
+    reg64, x, y = fitted
+    reg32 = BNNRegressor(chains=8, warmup=200, seed=0, threads=2, dtype="float32").fit(x, y)
+    assert reg32.model_.dtype == "float32" and reg32.get_params()["dtype"] == "float32"
+    mean64, sd64 = reg64.predict(X_GRID, return_std=True)
+    mean32 = reg32.predict(X_GRID)
+    # Both fit the sinusoid; their means differ by less than the predictive spread.
+    assert np.sqrt(np.mean((mean32 - truth(X_GRID)) ** 2)) < 0.3 * SCALE
+    assert np.max(np.abs(mean32 - mean64)) < 2 * np.max(sd64)
+
+
 def test_bad_input_raises():
     x, y = sinusoid(n=20)
     reg = BNNRegressor(**QUICK)
@@ -243,6 +254,7 @@ def test_bad_input_raises():
     (dict(activation="sigmoid"), ValueError, "activation"),
     (dict(warmup=-1), ValueError, "warmup"),
     (dict(sampler="hmc", max_tree_depth=5), TypeError, "max_tree_depth"),
+    (dict(dtype="float16"), ValueError, "dtype"),
 ])
 def test_bad_parameters_raise_at_fit_naming_them(params, error, match):
     x, y = sinusoid(n=10)
