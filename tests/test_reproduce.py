@@ -338,6 +338,8 @@ def test_fast_run_keeps_cells_saved_with_the_papers_settings_and_runs_the_rest_i
     fast_cell = json.loads((tmp_path / "cells" / "f1_izmailov_mcmc.json").read_text())
     assert fast_cell["settings"]["dtype"] == "float32" and fast_cell["warmup"] == 30
     assert "float32" in fast_cell["note"] and math.isfinite(fast_cell["lppd"])
+    row = next(line for line in (tmp_path / "paper_table.md").read_text().splitlines() if "| izmailov |" in line)
+    assert "4×1, warmup 30, float32" in row and "6×1, warmup 50," in row
     with pytest.raises(SystemExit):
         command.main(["--fast", "--quick", *common])
     assert "not allowed with" in capsys.readouterr().err

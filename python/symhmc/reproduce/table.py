@@ -42,6 +42,8 @@ def _usage(cell: dict) -> str:
         runs = f"{cell['draws']} draws"
     else:
         runs = f"{cell['chains']}×{cell['draws']}, warmup {cell['warmup']}"
+        dtype = (cell.get("settings") or {}).get("dtype")
+        runs += f", {dtype}" if dtype else ""
     return f"{runs}, {cell['seconds']:.0f} s" if cell.get("seconds") is not None else runs
 
 
