@@ -291,12 +291,17 @@ def test_cell_files_get_the_umask_permissions(tmp_path):
 
     from symhmc.reproduce.store import write_json_atomic
 
+    cell = dict(dataset="izmailov", arch="f1", method="mcmc", lppd=0.80, se=0.06, paper_lppd=0.79,
+                paper_se=0.06, agrees=True, chains=32, draws=1, warmup=200, seconds=13.6)
     old = os.umask(0o022)
     try:
         write_json_atomic(tmp_path / "cell.json", {"a": 1})
+        table.write_tables(tmp_path, [cell])
     finally:
         os.umask(old)
-    assert stat.S_IMODE((tmp_path / "cell.json").stat().st_mode) == 0o644
+    for name in ("cell.json", "paper_table.json", "paper_table.md"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644, name
+    assert not list(tmp_path.glob(".*tmp"))  # each write renamed its own temporary file
 
 
 # ----- the fast preset --------------------------------------------------------------------------

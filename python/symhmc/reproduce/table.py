@@ -10,7 +10,7 @@ from pathlib import Path
 from .agreement import AGREEMENT_SES, combined_se
 from .paper_values import PAPER_TABLE_DATASETS
 from .settings import ARCHS, EXACT_QUANTILE, METHOD_TITLES, METHODS
-from .store import write_json_atomic
+from .store import write_json_atomic, write_text_atomic
 
 JSON_NAME = "paper_table.json"
 MARKDOWN_NAME = "paper_table.md"
@@ -160,7 +160,5 @@ def write_tables(out_dir: str | os.PathLike, cells: list[dict]) -> tuple[Path, P
                               f"{AGREEMENT_SES:g} combined standard errors.",
                "cells": ordered(cells)}
     write_json_atomic(json_path, payload)
-    tmp = md_path.with_name(f".{MARKDOWN_NAME}.tmp")
-    tmp.write_text(markdown(cells), encoding="utf-8")
-    os.replace(tmp, md_path)
+    write_text_atomic(md_path, markdown(cells))
     return json_path, md_path
