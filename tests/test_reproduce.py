@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import math
 import re
@@ -348,3 +349,44 @@ def test_fast_run_keeps_cells_saved_with_the_papers_settings_and_runs_the_rest_i
     with pytest.raises(SystemExit):
         command.main(["--fast", "--quick", *common])
     assert "not allowed with" in capsys.readouterr().err
+
+
+# ----- several processes on one folder ----------------------------------------------------------
+
+def test_a_claim_is_exclusive_and_a_dead_processs_claim_is_taken_over(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    from symhmc.reproduce.claims import claim, release
+
+    path = tmp_path / "cell.running"
+    assert claim(path) is None
+    held = claim(path)
+    assert held is not None and f"pid {os.getpid()}" in held
+    release(path)
+    assert not path.exists() and claim(path) is None
+    release(path)
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    path.write_text(json.dumps({"pid": int(dead.stdout), "host": socket.gethostname(), "started": "earlier"}))
+    assert claim(path) is None and json.loads(path.read_text())["pid"] == os.getpid()  # taken over
+    release(path)
+    path.write_text(json.dumps({"pid": 1, "host": "another-machine", "started": "earlier"}))
+    assert "another-machine" in claim(path)  # cannot tell whether it lives: left alone
+
+
+def test_a_cell_running_in_another_process_is_skipped_and_named(tmp_path, tiny_quick, monkeypatch, capsys):
+    from symhmc.reproduce.claims import claim
+
+    store = CellStore(tmp_path)
+    la = settings.cells_for("quick", datasets=["izmailov"], methods=["la"])[0]
+    assert claim(store.claim_path(la)) is None  # "another process" (this one) runs the LA cell
+    calls = []
+    real = cell_runner.run_cell
+    monkeypatch.setattr(command, "run_cell", lambda spec, **kw: calls.append(spec.key) or real(spec, **kw))
+    assert _run(tmp_path, "--methods", "de", "la") == 0
+    out = capsys.readouterr().out
+    assert calls == ["f1_izmailov_de"]
+    assert "f1 izmailov la: running in another process (pid" in out and "1 cells were running" in out
+    assert not store.claim_path(settings.cells_for("quick", datasets=["izmailov"], methods=["de"])[0]).exists()

@@ -7,7 +7,8 @@ skipping those already saved, then write the table.
     symhmc reproduce --fast --out paper_reproduction   # the paper's chain counts, fast sampler settings
 
 With --fast, the sampler cells use float32, gradient adaptation and 256 warmup (the warmup study's
-fast settings); cells already saved with the paper's settings are kept.
+fast settings); cells already saved with the paper's settings are kept. Several processes started
+on one --out share the cells: each skips the cells another one is running.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import time
 
 from ..checkpoint import CheckpointMismatch
 from .cell_runner import run_cell
+from .claims import claim, release
 from .paper_values import PAPER_TABLE_DATASETS
 from .settings import ARCHS, DEFAULT_MAX_CHAINS_F2, METHODS, cells_for
 from .store import CellStore, SettingsChanged
@@ -184,33 +186,22 @@ def run(args: argparse.Namespace) -> int:
         print("symhmc reproduce: error: cells in --out were run with other settings:\n  " + "\n  ".join(changed)
               + "\nuse another --out, delete those files, or pass --rerun-changed", file=sys.stderr)
         return EXIT_USAGE
-    start, status = time.perf_counter(), 0
+    start, status, elsewhere = time.perf_counter(), 0, []
     print(f"{len(specs)} cells, saved in {store.cells_dir}", flush=True)
     try:
         for i, spec in enumerate(specs, 1):
             prefix = f"[{i}/{len(specs)}] {spec.label}:"
             try:
-                done = _saved(store, spec, paper_specs.get(spec.key))
-            except SettingsChanged:  # only reached with --rerun-changed
-                done = None
-            if done is not None:
-                print(f"{prefix} saved, skipped", flush=True)
-                continue
-            print(f"{prefix} running {spec.settings}", flush=True)
-            try:
-                cell = _run_one(spec, store, args, overwrite=False)
+                outcome = _attempt(spec, store, args, paper_specs.get(spec.key), prefix)
             except SettingsChanged as exc:
                 print(f"symhmc reproduce: error: {exc}; use another --out, delete the file or pass "
                       "--rerun-changed", file=sys.stderr)
                 status = EXIT_USAGE
                 break
-            except Exception as exc:  # one failing cell should not lose the others
-                print(f"{prefix} failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+            if outcome == "failed":
                 status = 1
-                continue
-            store.save(cell)
-            write_tables(args.out, store.all_cells())
-            _print_cell(cell, prefix)
+            elif outcome == "elsewhere":
+                elsewhere.append(spec.key)
     except KeyboardInterrupt:
         json_path, _ = write_tables(args.out, store.all_cells())
         print(f"\ninterrupted: finished cells are saved (table: {json_path}); the running cell's finished "
@@ -218,7 +209,46 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     json_path, md_path = write_tables(args.out, store.all_cells())
     print(f"done in {time.perf_counter() - start:.0f} s: {md_path}, {json_path}", flush=True)
+    if elsewhere:
+        print(f"{len(elsewhere)} cells were running in another process ({', '.join(elsewhere)}); run the same "
+              "command again when it has finished to complete the table", flush=True)
     return status
+
+
+def _attempt(spec, store: CellStore, args, paper_spec, prefix: str) -> str:
+    """Run one cell unless it is saved or another process runs it: "saved", "elsewhere", "done" or
+    "failed" (SettingsChanged when its checkpoint holds other settings)."""
+    def saved():
+        try:
+            return _saved(store, spec, paper_spec)
+        except SettingsChanged:  # only reached with --rerun-changed
+            return None
+
+    if saved() is not None:
+        print(f"{prefix} saved, skipped", flush=True)
+        return "saved"
+    holder = claim(store.claim_path(spec))
+    if holder is not None:
+        print(f"{prefix} running in another process ({holder}), skipped", flush=True)
+        return "elsewhere"
+    try:
+        if saved() is not None:  # finished by another process since the first look
+            print(f"{prefix} saved, skipped", flush=True)
+            return "saved"
+        print(f"{prefix} running {spec.settings}", flush=True)
+        try:
+            cell = _run_one(spec, store, args, overwrite=False)
+        except SettingsChanged:
+            raise
+        except Exception as exc:  # one failing cell should not lose the others
+            print(f"{prefix} failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+            return "failed"
+        store.save(cell)
+        write_tables(args.out, store.all_cells())
+        _print_cell(cell, prefix)
+        return "done"
+    finally:
+        release(store.claim_path(spec))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -150,6 +150,30 @@ class CellStore:
         self.cells_dir.mkdir(parents=True, exist_ok=True)
         return self.cells_dir / f"{spec.key}.checkpoint.npz"
 
+    def claim_path(self, spec: CellSpec) -> Path:
+        """The file that says a process runs the cell (:mod:`symhmc.reproduce.claims`); makes its folder.
+
+        Parameters
+        ----------
+        spec : CellSpec
+            The cell.
+
+        Returns
+        -------
+        pathlib.Path
+            ``root/cells/KEY.running``.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from symhmc.reproduce import CellSpec, CellStore
+        >>> store = CellStore(tempfile.mkdtemp())
+        >>> store.claim_path(CellSpec("izmailov", "f1", "la", settings={"seed": 0})).name
+        'f1_izmailov_la.running'
+        """
+        self.cells_dir.mkdir(parents=True, exist_ok=True)
+        return self.cells_dir / f"{spec.key}.running"
+
     def finished(self, spec: CellSpec) -> dict | None:
         """The saved cell when it was run with ``spec``'s settings, else None when there is none.
 
