@@ -390,3 +390,24 @@ def test_a_cell_running_in_another_process_is_skipped_and_named(tmp_path, tiny_q
     assert calls == ["f1_izmailov_de"]
     assert "f1 izmailov la: running in another process (pid" in out and "1 cells were running" in out
     assert not store.claim_path(settings.cells_for("quick", datasets=["izmailov"], methods=["de"])[0]).exists()
+
+
+def test_laplace_cells_note_a_map_search_cut_short_and_a_degenerate_map():
+    import types
+    import warnings
+
+    import numpy as np
+
+    import symhmc
+
+    model = symhmc.MLP(hidden=(3,))
+    res = types.SimpleNamespace(mean=np.zeros((2, model.dim)))
+    res.mean[1, -1] = np.log(2e-5)  # one expansion point with the noise sd gone to zero
+    stopped = warnings.WarningMessage("L-BFGS-B did not report convergence for the MAP (...)", RuntimeWarning,
+                                      "f.py", 1)
+    note = cell_runner._laplace_note(res, model, [stopped])
+    assert "iteration limit" in note and "degenerate MAP: noise sd 2e-05" in note
+    res.mean[1, -1] = 0.0
+    assert cell_runner._laplace_note(res, model, []) == ""
+    fixed = symhmc.MLP(hidden=(3,), noise_std=0.1)  # no log sigma in the vector: nothing to say
+    assert cell_runner._laplace_note(types.SimpleNamespace(mean=np.zeros((1, fixed.dim))), fixed, []) == ""

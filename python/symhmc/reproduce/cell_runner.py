@@ -57,6 +57,25 @@ def _finished(results, spec: CellSpec):
     return results
 
 
+#: Below this noise sd at an expansion point the network interpolates the training data.
+DEGENERATE_SIGMA = 1e-3
+
+
+def _laplace_note(res, model: MLP, caught) -> str:
+    """What makes a Laplace cell's number doubtful: a MAP search that stopped early, or a MAP where
+    the noise sd went to zero (the likelihood grows without bound as the network interpolates
+    the data, so the Gaussian around that point predicts with almost no noise)."""
+    notes = []
+    if any("L-BFGS-B did not report convergence" in str(w.message) for w in caught):
+        notes.append("the L-BFGS-B MAP search stopped at its iteration limit")
+    if model.noise_std is None:
+        sigma = float(np.exp(np.min(res.mean[:, -1])))
+        if sigma < DEGENERATE_SIGMA:
+            notes.append(f"degenerate MAP: noise sd {sigma:.1g} (the network interpolates the training data), "
+                         "so the Laplace predictive has almost no noise")
+    return "; ".join(notes)
+
+
 def _run_method(spec: CellSpec, model: MLP, data, *, threads, checkpoint, overwrite, progress):
     """(results or None, seconds, extras, note) for the cell's method."""
     s, x, y = spec.settings, data.x_train, data.y_train
@@ -79,12 +98,15 @@ def _run_method(spec: CellSpec, model: MLP, data, *, threads, checkpoint, overwr
     if spec.method in ("la", "mola"):
         at, t_de = _timed(ensemble) if spec.method == "mola" else (None, 0.0)
         try:
-            res, t = _timed(lambda: baselines.laplace(
-                model, x, y, at=at, hessian=s["hessian"], prior_precision=1.0 / model.prior_scale**2,
-                n_samples=s["n_samples"], seed=s["seed"], threads=threads))
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                res, t = _timed(lambda: baselines.laplace(
+                    model, x, y, at=at, hessian=s["hessian"], prior_precision=1.0 / model.prior_scale**2,
+                    n_samples=s["n_samples"], seed=s["seed"], threads=threads))
         except baselines.HessianNotPositiveDefinite as exc:
             return None, t_de, {}, f"no result: {exc}"
-        return res, t + t_de, {"ensemble_seconds": t_de} if at is not None else {}, ""
+        extras = {"ensemble_seconds": t_de} if at is not None else {}
+        return res, t + t_de, extras, _laplace_note(res, model, caught)
     if spec.method == "dei_mcmc":
         de, t_de = _timed(ensemble)
         res, t = _timed(lambda: _finished(sample(model, x, y, chains=s["chains"], warmup=s["warmup"],
