@@ -411,3 +411,15 @@ def test_laplace_cells_note_a_map_search_cut_short_and_a_degenerate_map():
     assert cell_runner._laplace_note(res, model, []) == ""
     fixed = symhmc.MLP(hidden=(3,), noise_std=0.1)  # no log sigma in the vector: nothing to say
     assert cell_runner._laplace_note(types.SimpleNamespace(mean=np.zeros((1, fixed.dim))), fixed, []) == ""
+
+
+def test_markdown_marks_an_agreement_that_rests_on_a_wide_standard_error():
+    def cell(data, lppd, se):
+        return dict(dataset=data, arch="f2", method="mcmc", variant=None, lppd=lppd, se=se, paper_lppd=3.31,
+                    paper_se=0.21, agrees=agrees(lppd, se, 3.31, 0.21), chains=16, warmup=256, draws=1,
+                    seconds=432.0, note="")
+    md = table.markdown([cell("yacht", -0.90, 2.34), cell("izmailov", 3.2, 0.2)])
+    rows = {line.split("|")[1].strip(): line for line in md.splitlines() if line.startswith("| ")}
+    assert table.WIDE_MARK in rows["yacht"] and table.WIDE_MARK not in rows["izmailov"]
+    assert table.OUTSIDE_MARK not in rows["yacht"]
+    assert "2 of 2 (1 of them (wide))" in md and "- yacht: our SE 2.34 against the paper's 0.21" in md
