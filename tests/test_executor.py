@@ -3,10 +3,12 @@ local run's draws bit for bit; failed blocks run again; checkpoints work across 
 
 from __future__ import annotations
 
+import _thread
 import concurrent.futures as cf
 import os
 import signal
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -93,22 +95,37 @@ def test_executor_with_a_checkpoint(local, tmp_path):
 
 
 def test_ctrl_c_cancels_the_blocks_not_finished(local):
-    started = threading.Event()
+    started, returned = threading.Event(), threading.Event()
+    never: list[cf.Future] = []  # the blocks still running when Ctrl-C comes
 
     class SlowAfterFirst(cf.ThreadPoolExecutor):
         def submit(self, fn, *args, **kwargs):
             if int(args[1][0]) == 0:
                 return super().submit(fn, *args, **kwargs)
             future: cf.Future = cf.Future()  # never finishes: a block still running
+            never.append(future)
             started.set()
             return future
 
-    timer = threading.Timer(0.5, lambda: started.wait() and __import__("_thread").interrupt_main())
-    timer.start()
+    def press_ctrl_c():
+        started.wait(30)
+        time.sleep(0.5)
+        for _ in range(20):  # pressed again if a press is not seen, as a user would
+            _thread.interrupt_main()
+            if returned.wait(1.0):
+                return
+        for future in never:  # fail the test instead of hanging it
+            future.set_exception(RuntimeError("Ctrl-C was never seen by the waiting loop"))
+
+    presser = threading.Thread(target=press_ctrl_c, daemon=True)
+    presser.start()
     with SlowAfterFirst(2) as ex:
         with pytest.warns(RuntimeWarning, match="interrupted"):
-            r = symhmc.sample(MODEL, DATA.x_train, DATA.y_train, executor=ex, block_size=6, threads=1, **RUN)
-    timer.join()
+            try:
+                r = symhmc.sample(MODEL, DATA.x_train, DATA.y_train, executor=ex, block_size=6, threads=1, **RUN)
+            finally:
+                returned.set()
+    presser.join()
     assert r.partial and list(r.chain_ids) == list(range(6))
     np.testing.assert_array_equal(r.draws, local.draws[:6])
 
