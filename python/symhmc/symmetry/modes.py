@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -397,7 +398,7 @@ def find_modes(samples, model: MLP, k: int | None = None, *, method: str = "loca
     n_neighbors = positive_int(n_neighbors, "n_neighbors")
     max_k = positive_int(max_k, "max_k")
     min_gap_ratio = positive_float(min_gap_ratio, "min_gap_ratio")
-    seed = seed_arg(seed, allow_none=False)
+    seed = cast(int, seed_arg(seed, allow_none=False))  # never None with allow_none=False
     if N < 3:
         raise ValueError(f"samples must hold at least 3 vectors for clustering, got {N}")
     if n_neighbors >= N:
