@@ -122,7 +122,7 @@ class CellStore:
         >>> store.path(spec).name
         'f1_izmailov_la.json'
         """
-        return self.cells_dir / f"{spec.key}.json"
+        return self._file(spec.key, ".json")
 
     def checkpoint_path(self, spec: CellSpec) -> Path:
         """The sampler checkpoint of the cell (its finished chains while it runs); creates its folder.
@@ -147,8 +147,7 @@ class CellStore:
         >>> path.name, path.parent.is_dir()
         ('f1_izmailov_la.checkpoint.npz', True)
         """
-        self.cells_dir.mkdir(parents=True, exist_ok=True)
-        return self.cells_dir / f"{spec.key}.checkpoint.npz"
+        return self._file(spec.key, ".checkpoint.npz", make_folder=True)
 
     def claim_path(self, spec: CellSpec) -> Path:
         """The file that says a process runs the cell (:mod:`symhmc.reproduce.claims`); makes its folder.
@@ -171,8 +170,13 @@ class CellStore:
         >>> store.claim_path(CellSpec("izmailov", "f1", "la", settings={"seed": 0})).name
         'f1_izmailov_la.running'
         """
-        self.cells_dir.mkdir(parents=True, exist_ok=True)
-        return self.cells_dir / f"{spec.key}.running"
+        return self._file(spec.key, ".running", make_folder=True)
+
+    def _file(self, key: str, suffix: str, *, make_folder: bool = False) -> Path:
+        """``root/cells/KEY+SUFFIX``: every file of a cell is named by its key."""
+        if make_folder:
+            self.cells_dir.mkdir(parents=True, exist_ok=True)
+        return self.cells_dir / f"{key}{suffix}"
 
     def finished(self, spec: CellSpec) -> dict | None:
         """The saved cell when it was run with ``spec``'s settings, else None when there is none.
@@ -241,7 +245,7 @@ class CellStore:
         missing = [k for k in ("dataset", "arch", "method", "settings") if k not in cell]
         if missing:
             raise ValueError(f"cell: missing keys {missing}")
-        path = self.cells_dir / f"{cell_key(cell['arch'], cell['dataset'], cell['method'], cell.get('variant'))}.json"
+        path = self._file(cell_key(cell["arch"], cell["dataset"], cell["method"], cell.get("variant")), ".json")
         write_json_atomic(path, cell)
         return path
 
