@@ -36,3 +36,32 @@ def small_run():
 
     x, y = toy_data()
     return symhmc.sample(symhmc.MLP(hidden=(3,)), x, y, chains=8, warmup=100, seed=0, progress=False)
+
+
+@pytest.fixture
+def press_ctrl_c_after_first_chain(monkeypatch):
+    """Presses Ctrl-C once the first chain (or ensemble member) of the next run has finished, as
+    read from the run's own progress counters: the test then sees a run stopped part-way on any
+    CPU, however fast, instead of racing a timer. Returns the thread (join it after the run)."""
+    import threading
+    import _thread
+
+    from symhmc import _runner
+
+    handles = []
+    real_progress = _runner._core.Progress
+
+    def recorded_progress():
+        handles.append(real_progress())
+        return handles[-1]
+
+    monkeypatch.setattr(_runner._core, "Progress", recorded_progress)
+
+    def press():
+        while not (handles and handles[0].chains_done >= 1):
+            threading.Event().wait(0.001)
+        _thread.interrupt_main()  # what Ctrl-C does
+
+    presser = threading.Thread(target=press, daemon=True)
+    presser.start()
+    return presser

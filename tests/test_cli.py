@@ -1,6 +1,9 @@
 """Tests for the command line (symhmc.cli), run in-process through main(argv) with tiny settings."""
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -161,6 +164,33 @@ def test_demo_runs_on_the_papers_sinusoidal_file(monkeypatch, capsys):
     assert seen == {"n": len(symhmc.datasets.load("sinusoidal").y_train), "chains": 128,
                     "warmup": run_cmd.DEMO_WARMUP, "draws": 1}
     assert "data: sinusoidal" in capsys.readouterr().out
+
+
+def test_demo_into_a_log_writes_plain_progress_lines_and_the_last_once(monkeypatch, capsys):
+    # capsys's stderr is no terminal, as a redirected log is: no carriage returns, and with a
+    # short interval at most a line per interval plus the final line exactly once.
+    real = run_cmd.sample
+    monkeypatch.setattr(run_cmd, "sample", lambda m, x, y, **kw: real(m, x, y, **{**kw, "chains": 8, "warmup": 60}))
+    assert cli.main(["demo"]) == 0
+    err = capsys.readouterr().err
+    assert "\r" not in err
+    lines = [line for line in err.splitlines() if line.startswith("NUTS:")]
+    assert lines and lines[-1].startswith("NUTS: 100% ") and "chains=8/8" in lines[-1]
+    assert sum("100%" in line for line in lines) == 1
+
+
+def test_a_closed_pipe_ends_the_command_quietly():
+    # The reading end is closed before the command starts (as after ``| head -1``), so every
+    # write fails with EPIPE whatever the timing: exit 0 and nothing on stderr.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run([sys.executable, "-m", "symhmc", "bound"], stdout=write_end,
+                              stderr=subprocess.PIPE, timeout=120)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stderr == b""
 
 
 def test_single_chain_draws_as_many_as_the_chains_asked_for(capsys, monkeypatch):

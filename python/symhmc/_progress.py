@@ -1,4 +1,5 @@
-"""The progress bar of a run (``tqdm.auto``: a text bar, or a widget in a notebook).
+"""The progress bar of a run (``tqdm.auto``: a text bar on a terminal, a widget in a notebook,
+and elsewhere, e.g. a log file or a pipe, a plain line every :data:`PLAIN_INTERVAL` seconds).
 
 It counts iterations, not finished chains: warmup + draws of every chain (epochs of every member
 for a deep ensemble), so that it moves while a few long chains run and tqdm's estimate of the
@@ -9,12 +10,79 @@ executor's blocks) and chains taken from a checkpoint.
 
 from __future__ import annotations
 
+import sys
+import time
+
+
+#: Seconds between two plain progress lines when stderr is not a terminal (logs, pipes, CI).
+PLAIN_INTERVAL = 10.0
+
 
 def _tqdm(**kwargs):
-    """A tqdm bar (a separate function so that tests can record the bars)."""
+    """A tqdm bar on a terminal or in a notebook, a :class:`PlainLines` writer elsewhere (a
+    separate function so that tests can record the bars)."""
     from tqdm.auto import tqdm  # noqa: PLC0415 - only when a bar is shown
 
-    return tqdm(**kwargs)
+    in_notebook = tqdm.__module__.startswith("tqdm.notebook")
+    if in_notebook or _stderr_is_terminal():
+        return tqdm(**kwargs)
+    return PlainLines(**kwargs)
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return bool(sys.stderr is not None and sys.stderr.isatty())
+    except (AttributeError, ValueError):  # replaced or closed stream
+        return False
+
+
+class PlainLines:
+    """What a tqdm bar shows, as plain lines on stderr without carriage returns: at most one
+    every ``interval`` seconds while the run goes on, and the final state once at close.
+
+    It has the part of tqdm's interface that :class:`ChainBar` uses (``n``, ``total``,
+    ``initial``, ``set_postfix``, ``refresh``, ``close``).
+    """
+
+    def __init__(self, total: int, initial: int = 0, desc: str = "", unit: str = "it",
+                 interval: float | None = None, file=None, **_tqdm_only):
+        self.total, self.initial, self.n, self.desc, self.unit = total, initial, initial, desc, unit
+        self.interval = PLAIN_INTERVAL if interval is None else float(interval)
+        self.file = file
+        self.postfix: dict[str, str] = {}
+        self.start = time.monotonic()
+        self._last_line = self.start
+        self._closed = False
+
+    def set_postfix(self, postfix: dict, refresh: bool = True) -> None:
+        self.postfix = {str(k): str(v) for k, v in postfix.items()}
+
+    def refresh(self) -> None:
+        now = time.monotonic()
+        if not self._closed and now - self._last_line >= self.interval:
+            self._write(now)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._write(time.monotonic())
+            self._closed = True
+
+    def line(self, now: float | None = None) -> str:
+        """The state as one line, e.g. ``NUTS: 45% 576/1280 it, 12 s, chains=4/10, divergences=0``."""
+        elapsed = (time.monotonic() if now is None else now) - self.start
+        share = f"{100 * self.n / self.total:3.0f}% " if self.total else ""
+        fields = "".join(f", {k}={v}" for k, v in self.postfix.items())
+        return f"{self.desc}: {share}{self.n}/{self.total} {self.unit}, {elapsed:.0f} s{fields}"
+
+    def _write(self, now: float) -> None:
+        self._last_line = now
+        file = sys.stderr if self.file is None else self.file
+        if file is None:  # pythonw: no stderr at all
+            return
+        try:
+            print(self.line(now), file=file, flush=True)
+        except (OSError, ValueError):  # a closed pipe or stream: progress is not worth a failure
+            pass
 
 
 class ChainBar:

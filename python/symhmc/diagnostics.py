@@ -283,7 +283,7 @@ def sampler_health(stats: Mapping, *, max_tree_depth: int | None = None, as_fram
         acc = present["acceptance_rate"].astype(float)
         per_chain["mean_acceptance"] = acc.mean(axis=1)
         totals["mean_acceptance"] = float(acc.mean())
-        totals["min_chain_mean_acceptance"] = float(acc.mean(axis=1).min())
+        totals["min_chain_mean_acceptance"] = float(np.min(acc.mean(axis=1)))
     if "step_size" in present:
         eps = present["step_size"].astype(float)
         per_chain["step_size"] = eps.mean(axis=1)

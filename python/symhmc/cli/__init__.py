@@ -15,12 +15,13 @@ that finished are reported and saved).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from .. import __version__
 from ..reproduce import command as reproduce
 from . import bound, plot, run
-from ._common import EXIT_FAILURE, EXIT_INTERRUPTED, CommandError
+from ._common import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, CommandError
 
 __all__ = ["main", "build_parser"]
 
@@ -89,9 +90,23 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("symhmc: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader left (``symhmc ... | head -1``): what it wanted was written; end quietly.
+        _silence_stdout()
+        return EXIT_OK
     except (CommandError, ImportError, OSError, RuntimeError, ValueError, TypeError) as exc:
         print(f"symhmc: error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
+
+
+def _silence_stdout() -> None:
+    """Points stdout at /dev/null so that the interpreter's flush at exit does not fail on the
+    closed pipe again (Python's documented recipe for SIGPIPE, ``signal`` module notes)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # no real file descriptor (e.g. a captured stream)
+        pass
 
 
 if __name__ == "__main__":
