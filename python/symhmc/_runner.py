@@ -156,9 +156,10 @@ def _run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar: Ch
     interrupted = False
     start = time.perf_counter()
     with _sigterm_as_interrupt():
-        worker.start()
         try:
             try:
+                # Inside the try: Ctrl-C can land while start() waits for the thread to run.
+                worker.start()
                 while not done.wait(0.1):
                     if on_tick is not None and "live" in box:
                         on_tick(box["live"])
@@ -166,8 +167,7 @@ def _run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar: Ch
             except KeyboardInterrupt:
                 interrupted = True
                 handle.interrupt()
-                while not done.wait(0.1):  # chains stop within 64 leapfrog steps
-                    pass
+                _wait_for_stop(worker, done)
         finally:
             show_counters()
             if bar is not None:
@@ -177,8 +177,22 @@ def _run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar: Ch
     seconds = time.perf_counter() - start
     if "error" in box:
         raise box["error"]
+    if "out" not in box:  # Ctrl-C before the worker thread existed: nothing ran
+        raise KeyboardInterrupt
     # The worker stored either "out" or "error" before setting ``done``.
     return box["out"], interrupted or bool(handle.interrupted), seconds
+
+
+def _wait_for_stop(worker: threading.Thread, done: threading.Event) -> None:
+    """Waits for an interrupted worker (its chains stop within 64 leapfrog steps). More Ctrl-C
+    presses while it stops are absorbed: its finished chains are still returned. A worker that a
+    press kept from ever starting is not waited for."""
+    while True:
+        try:
+            if done.wait(0.1) or not (worker.is_alive() or worker.ident is not None):
+                return
+        except KeyboardInterrupt:
+            continue
 
 
 class ChainJob:
