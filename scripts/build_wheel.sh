@@ -46,6 +46,13 @@ libs = [n for n in names if n.startswith("symhmc.libs/") and not n.endswith("/")
 print("bundled:", ", ".join(libs) or "nothing")
 if not any("libgomp" in n for n in libs):
     sys.exit("libgomp is not bundled: was the module built without OpenMP?")
+# what it bundles and compiles in comes with its licence texts (pyproject.toml's license-files)
+notices = ["LICENSE", "LICENSES/THIRD_PARTY_NOTICES.md", "LICENSES/libgomp-GPL-3.0.txt",
+           "LICENSES/libgomp-GCC-exception-3.1.txt", "LICENSES/pybind11-BSD-3-Clause.txt", "LICENSES/Eigen-MPL-2.0.txt"]
+missing = [f for f in notices if not any(n.endswith(".dist-info/licenses/" + f) for n in names)]
+if missing:
+    sys.exit(f"the wheel lacks licence files: {missing}")
+print("licence files:", len(notices))
 PY
 cp "${wheel[0]}" "$OUT/"
 

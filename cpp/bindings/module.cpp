@@ -5,11 +5,13 @@
 #include "bindings.hpp"
 #include "symhmc/layout.hpp"
 #include "symhmc/runtime.hpp"
+#include "symhmc/version.hpp"
 
 namespace py = pybind11;
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "symhmc's compiled core";
+  m.attr("__version__") = SYMHMC_VERSION;  // pyproject.toml's, through CMake: symhmc.__version__
   m.attr("openmp_available") = symhmc::openmp_available();
   m.attr("build_arch") = symhmc::build_arch();
   m.attr("kernel_isa") = symhmc::kernel_isa();  // the data-row loops actually used

@@ -22,6 +22,7 @@
 #include <symhmc/runtime.hpp>
 #include <symhmc/settings.hpp>
 #include <symhmc/target.hpp>
+#include <symhmc/version.hpp>
 
 namespace {
 
@@ -110,7 +111,7 @@ int run(int argc, char** argv) {
   out.n_grad_evals = grad_evals.data();
   out.finished = finished.data();
 
-  std::printf("symhmc C++ library: OpenMP %s, %d threads available, build %s, kernels %s\n",
+  std::printf("symhmc C++ library %s: OpenMP %s, %d threads available, build %s, kernels %s\n", SYMHMC_VERSION,
               symhmc::openmp_available() ? "on" : "off", symhmc::max_threads(), symhmc::build_arch(),
               symhmc::kernel_isa());
   std::printf("banana target: %lld chains x %lld draws after %lld warmup iterations, threads %d\n",

@@ -9,7 +9,8 @@ from .model import MLP
 from .results import SampleResults
 from .sampling import sample, sample_target
 
-__version__ = "0.1.0"
+# Written once, in pyproject.toml; CMake compiles it into the module (and the C++ version header).
+__version__: str = _core.__version__
 
 _kernels.warn_if_ignored()
 __all__ = ["MLP", "DataScaleWarning", "PredictiveComparison", "compare_predictive", "SampleResults", "load", "sample", "sample_target", "baselines", "bounds", "datasets",

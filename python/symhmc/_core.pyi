@@ -9,6 +9,7 @@ from numpy.typing import ArrayLike, NDArray
 # Input arrays are converted to C-contiguous float64 (py::array::forcecast), so any array-like
 # is accepted. Integers accept anything with __index__ (not floats); floats accept ints too.
 
+__version__: Final[str]  # the package version (pyproject.toml's, compiled in through CMake)
 openmp_available: Final[bool]  # True when the core was built with OpenMP
 build_arch: Final[str]  # the -march level the core was compiled for: "x86-64", "native" or "generic"
 kernel_isa: Final[str]  # instruction set of the data-row loops actually dispatched at run time

@@ -20,3 +20,4 @@
 #include "symhmc/symmetry.hpp"
 #include "symhmc/target.hpp"
 #include "symhmc/transition.hpp"
+#include "symhmc/version.hpp"
