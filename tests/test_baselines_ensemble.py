@@ -44,7 +44,7 @@ def test_defaults():
 @pytest.mark.parametrize("optimizer", ["rmsprop", "adam"])
 def test_convex_target_reaches_mean(optimizer):
     mean = np.array([1.0, -2.0, 0.5, 3.0])
-    target = _core.GaussianTarget(mean, np.array([1.0, 0.5, 2.0, 0.1]))
+    target = _core.testing.GaussianTarget(mean, np.array([1.0, 0.5, 2.0, 0.1]))
     out = _core.train_members(target, members=3, settings=_settings(optimizer, 0.01, 3000), key=1)
     assert out["finished"].all() and not out["nonfinite"].any()
     np.testing.assert_allclose(out["params"], np.broadcast_to(mean, (3, 4)), atol=0.02)
@@ -116,7 +116,7 @@ def test_early_stopping_keeps_best_validation_epoch(model, data):
     (dict(members=2, threads=-1), "threads"),
 ])
 def test_core_bad_arguments(kwargs, match):
-    target = _core.GaussianTarget(np.zeros(4), np.ones(4))
+    target = _core.testing.GaussianTarget(np.zeros(4), np.ones(4))
     with pytest.raises(ValueError, match=match):
         _core.train_members(target, settings=_settings(), **kwargs)
 
@@ -131,7 +131,7 @@ def test_core_bad_settings():
     s = _core.OptimizerSettings()
     s.epochs = 0
     with pytest.raises(ValueError, match="epochs"):
-        _core.train_members(_core.GaussianTarget(np.zeros(2), np.ones(2)), members=1, settings=s)
+        _core.train_members(_core.testing.GaussianTarget(np.zeros(2), np.ones(2)), members=1, settings=s)
 
 
 # ----- deep_ensemble --------------------------------------------------------------------------

@@ -78,7 +78,7 @@ def test_bad_chain_rule_arguments_name_the_argument(kwargs, exc, match):
 
 
 def test_auto_needs_a_model():
-    t = symhmc._core.GaussianTarget(np.zeros(2), np.ones(2))
+    t = symhmc._core.testing.GaussianTarget(np.zeros(2), np.ones(2))
     with pytest.raises(ValueError, match="auto: chains='auto' needs a model"):
         symhmc.sample_target(t, chains="auto", progress=False)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import types
 from pathlib import Path
 
 import pytest
@@ -145,6 +146,9 @@ def test_kinds_match(stub):
             assert isinstance(obj, type), name
         elif isinstance(node, ast.FunctionDef):
             assert callable(obj) and not isinstance(obj, type), name
+        elif isinstance(obj, types.ModuleType):  # a submodule: typed by a stub class of ModuleType
+            stub_class = _top_level_classes(stub).get(ast.unparse(node.annotation))
+            assert stub_class is not None and "ModuleType" in [ast.unparse(b) for b in stub_class.bases], name
         else:
             assert not callable(obj), name
             ann = ast.unparse(node.annotation)
@@ -222,6 +226,28 @@ def test_everything_documented(stub):
                 for fns in _members(node).values():
                     for fn in fns:
                         assert _docstring(fn), f"{name}.{fn.name} has no docstring in the stub"
+
+
+def _top_level_classes(tree: ast.Module) -> dict[str, ast.ClassDef]:
+    """Every top-level class of the stub, private ones included."""
+    return {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+
+
+def test_the_testing_submodule_matches_its_stub_class(stub):
+    declared = {node.name: node for node in _top_level_classes(stub)["_TestingModule"].body
+                if isinstance(node, ast.ClassDef)}
+    assert set(declared) == {n for n in dir(_core.testing) if _public(n)}
+    base_members = {m for m in _members(_top_level(stub)["Target"][0]) if _public(m)}
+    for name, node in declared.items():
+        cls = getattr(_core.testing, name)
+        assert [b.__name__ for b in cls.__bases__] == [ast.unparse(b) for b in node.bases]
+        members = _members(node)
+        assert {m for m in dir(cls) if _public(m)} == {m for m in members if _public(m)} | base_members
+        for mname, fns in members.items():
+            attr = inspect.getattr_static(cls, mname)
+            assert isinstance(attr, property) == _is_property(fns[0]), f"{name}.{mname}"
+            assert _docstring(fns[0]), f"{name}.{mname} has no docstring in the stub"
+        _check_signature(cls.__init__, "__init__", members["__init__"])
 
 
 def test_marker_and_stub_ship_with_package():

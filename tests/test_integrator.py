@@ -8,7 +8,7 @@ VAR = np.array([1.0, 0.25, 4.0])
 
 
 def oscillator():
-    return _core.GaussianTarget(np.zeros(3), VAR)
+    return _core.testing.GaussianTarget(np.zeros(3), VAR)
 
 
 def max_energy_error(step, total_time=3.0, inv_mass=None):

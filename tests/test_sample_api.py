@@ -168,11 +168,11 @@ def test_bad_model_and_data():
     with pytest.raises(TypeError, match="target"):
         symhmc.sample_target(MODEL, chains=2, progress=False)
     with pytest.raises(ValueError, match="prior"):
-        symhmc.sample_target(_core.GaussianTarget(np.zeros(2), np.ones(2)), chains=2, init="prior", progress=False)
+        symhmc.sample_target(_core.testing.GaussianTarget(np.zeros(2), np.ones(2)), chains=2, init="prior", progress=False)
 
 
 def test_core_checks_arguments_again():
-    t = _core.GaussianTarget(np.zeros(2), np.ones(2))
+    t = _core.testing.GaussianTarget(np.zeros(2), np.ones(2))
     settings = _core.SamplerSettings()
     with pytest.raises(ValueError, match="chains"):
         _core.run_chains(t, chains=0, settings=settings)
@@ -193,7 +193,7 @@ def long_gaussian_run_kwargs():
 
 
 def test_core_interrupt_flag_from_another_thread():
-    t = _core.GaussianTarget(np.zeros(10), np.ones(10))
+    t = _core.testing.GaussianTarget(np.zeros(10), np.ones(10))
     handle = _core.Progress()
 
     def interrupt_after_first_chain():
@@ -219,7 +219,7 @@ def test_core_interrupt_flag_from_another_thread():
 
 
 def test_keyboard_interrupt_returns_partial_results(press_ctrl_c_after_first_chain):
-    t = _core.GaussianTarget(np.zeros(10), np.ones(10))
+    t = _core.testing.GaussianTarget(np.zeros(10), np.ones(10))
     with pytest.warns(RuntimeWarning, match="interrupted"):
         r = symhmc.sample_target(t, progress=True, **long_gaussian_run_kwargs())
     press_ctrl_c_after_first_chain.join()
@@ -236,7 +236,7 @@ def test_keyboard_interrupt_returns_partial_results(press_ctrl_c_after_first_cha
 
 def test_gradient_count_is_exact_without_warmup():
     # One evaluation at the initial point, then one per leapfrog step.
-    t = _core.GaussianTarget(np.zeros(3), np.ones(3))
+    t = _core.testing.GaussianTarget(np.zeros(3), np.ones(3))
     init = np.full((4, 3), 0.3)
     for sampler in ("nuts", "hmc"):
         r = symhmc.sample_target(t, chains=4, warmup=0, draws=7, seed=2, progress=False, init=init,
@@ -245,7 +245,7 @@ def test_gradient_count_is_exact_without_warmup():
 
 
 def test_core_chain_ids_give_the_chains_of_the_whole_run():
-    t = _core.GaussianTarget(np.zeros(5), np.ones(5))
+    t = _core.testing.GaussianTarget(np.zeros(5), np.ones(5))
     settings = _core.SamplerSettings()
     settings.warmup, settings.draws = 100, 3
     full = _core.run_chains(t, chains=10, settings=settings, key=7)
@@ -262,7 +262,7 @@ def test_core_chain_ids_give_the_chains_of_the_whole_run():
 
 
 def test_core_hands_out_the_arrays_before_the_run():
-    t = _core.GaussianTarget(np.zeros(3), np.ones(3))
+    t = _core.testing.GaussianTarget(np.zeros(3), np.ones(3))
     settings = _core.SamplerSettings()
     settings.warmup, settings.draws = 20, 2
     seen = {}
@@ -280,7 +280,7 @@ def test_core_hands_out_the_arrays_before_the_run():
 def test_interrupt_stops_inside_a_long_transition(sampler):
     # One transition here is 2**24 (NUTS) or 10**8 (HMC) leapfrog steps: minutes. Ctrl-C must not
     # wait for it to end.
-    t = _core.GaussianTarget(np.zeros(50), np.ones(50))
+    t = _core.testing.GaussianTarget(np.zeros(50), np.ones(50))
     settings = _core.SamplerSettings()
     settings.sampler = sampler
     settings.warmup, settings.draws, settings.step_size = 0, 5, 1e-6

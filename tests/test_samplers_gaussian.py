@@ -52,7 +52,7 @@ TARGETS = {
 def test_gaussian_moments(name, sampler, options):
     mean, cov = TARGETS[name]
     assert np.linalg.cond(cov) == pytest.approx(1.0 if name.startswith("standard") else 100.0)
-    target = _core.GaussianTarget(mean, cov)
+    target = _core.testing.GaussianTarget(mean, cov)
     r = symhmc.sample_target(target, chains=1000, warmup=400, draws=40, sampler=sampler, seed=11, progress=False,
                              **options)
     assert r.draws.shape == (1000, 40, len(mean))
@@ -62,7 +62,7 @@ def test_gaussian_moments(name, sampler, options):
 
 def test_diagonal_target_with_diagonal_cov_vector():
     var = np.array([0.01, 1.0, 100.0])
-    target = _core.GaussianTarget(np.array([1.0, -1.0, 3.0]), var)
+    target = _core.testing.GaussianTarget(np.array([1.0, -1.0, 3.0]), var)
     assert target.is_diagonal
     r = symhmc.sample_target(target, chains=500, warmup=500, draws=20, seed=5, progress=False)
     check_moments(r.draws, np.array([1.0, -1.0, 3.0]), np.diag(var))
@@ -70,7 +70,7 @@ def test_diagonal_target_with_diagonal_cov_vector():
 
 def test_nuts_detects_wrong_variance():
     """The moment check can fail: samples of N(0, 1) are not accepted as N(0, 1.1)."""
-    target = _core.GaussianTarget(np.zeros(10), np.ones(10))
+    target = _core.testing.GaussianTarget(np.zeros(10), np.ones(10))
     r = symhmc.sample_target(target, chains=1000, warmup=400, draws=40, seed=11, progress=False)
     with pytest.raises(AssertionError):
         check_moments(r.draws, np.zeros(10), 1.1 * np.eye(10))
@@ -79,7 +79,7 @@ def test_nuts_detects_wrong_variance():
 def test_gaussian_log_density_and_gradient():
     cov = correlated_cov()
     mean = np.arange(5.0)
-    t = _core.GaussianTarget(mean, cov)
+    t = _core.testing.GaussianTarget(mean, cov)
     q = np.random.default_rng(0).standard_normal((4, 5))
     lp, grad = t.log_density(q)
     prec = np.linalg.inv(cov)
@@ -98,7 +98,7 @@ def test_gaussian_log_density_and_gradient():
 ])
 def test_gaussian_target_rejects_bad_arguments(bad, match):
     with pytest.raises(ValueError, match=match):
-        _core.GaussianTarget(**bad)
+        _core.testing.GaussianTarget(**bad)
 
 
 @pytest.mark.parametrize("adaptation", ["stan", "gradient"])
@@ -106,7 +106,7 @@ def test_adapted_inverse_mass_matches_the_variances(adaptation):
     # Variances spanning four orders of magnitude: both estimates must find them (Stan's from the
     # draws' variance; nutpie's from var(draws) / var(gradients), exact for a Gaussian).
     var = np.geomspace(0.01, 100, 12)
-    r = symhmc.sample_target(_core.GaussianTarget(np.zeros(12), var), chains=100, warmup=500, draws=5, seed=3,
+    r = symhmc.sample_target(_core.testing.GaussianTarget(np.zeros(12), var), chains=100, warmup=500, draws=5, seed=3,
                              progress=False, adaptation=adaptation)
     ratio = np.median(r.inv_mass, axis=0) / var
     assert np.all(np.abs(ratio - 1) < 0.15), ratio

@@ -61,7 +61,7 @@ def test_warmup_plan_rescales_stages_that_do_not_fit():
 
 
 def test_huge_buffers_still_adapt_the_metric():
-    t = _core.GaussianTarget(np.zeros(3), np.array([0.01, 1.0, 100.0]))
+    t = _core.testing.GaussianTarget(np.zeros(3), np.array([0.01, 1.0, 100.0]))
     s = _core.SamplerSettings()
     s.warmup = 200
     s.init_buffer = s.base_window = s.term_buffer = 2**30
@@ -99,7 +99,7 @@ def test_gradient_adaptation_plan_is_nutpies_schedule():
 
 
 def test_a_warmup_beyond_32_bits_runs_instead_of_returning_at_once():
-    t = _core.GaussianTarget(np.zeros(2), np.ones(2))
+    t = _core.testing.GaussianTarget(np.zeros(2), np.ones(2))
     s = _core.SamplerSettings()
     s.warmup = 2**31 - 1
     handle = _core.Progress()

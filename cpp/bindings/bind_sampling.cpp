@@ -1,5 +1,5 @@
-// Bindings of the samplers: Gaussian test targets, the leapfrog integrator, the many-chain
-// runner and its progress/interrupt handle.
+// Bindings of the samplers: the leapfrog integrator, the many-chain runner and its
+// progress/interrupt handle.
 #include <pybind11/stl.h>
 
 #include <cmath>
@@ -11,7 +11,6 @@
 
 #include "bindings.hpp"
 #include "symhmc/chains.hpp"
-#include "symhmc/gaussian.hpp"
 #include "symhmc/integrator.hpp"
 #include "symhmc/rng.hpp"
 #include "symhmc/settings.hpp"
@@ -20,19 +19,6 @@ namespace symhmc {
 namespace bindings {
 
 namespace {
-
-std::vector<double> to_vector(const DoubleArray& a) { return std::vector<double>(a.data(), a.data() + a.size()); }
-
-std::shared_ptr<GaussianTarget> make_gaussian(const DoubleArray& mean, const DoubleArray& cov) {
-  require_ndim(mean, 1, "mean");
-  if (cov.ndim() == 1) return GaussianTarget::diagonal(to_vector(mean), to_vector(cov));
-  if (cov.ndim() == 2) {
-    if (cov.shape(0) != mean.size() || cov.shape(1) != mean.size())
-      throw py::value_error("cov must be a square matrix matching mean");
-    return GaussianTarget::dense(to_vector(mean), to_vector(cov));
-  }
-  throw py::value_error("cov must have 1 (variances) or 2 (matrix) dimensions, got " + std::to_string(cov.ndim()));
-}
 
 py::tuple leapfrog(const Target& target, const DoubleArray& q, const DoubleArray& p, double step_size, int n_steps,
                    std::optional<DoubleArray> inv_mass) {
@@ -246,14 +232,6 @@ py::dict run_chains_py(std::shared_ptr<Target> target, std::int64_t chains, cons
 }  // namespace
 
 void bind_sampling(py::module_& m) {
-  py::class_<GaussianTarget, Target, std::shared_ptr<GaussianTarget>>(
-      m, "GaussianTarget", "Multivariate normal N(mean, cov); cov is a vector of variances or a full matrix.")
-      .def(py::init(&make_gaussian), py::arg("mean"), py::arg("cov"))
-      .def_property_readonly("is_diagonal", &GaussianTarget::is_diagonal)
-      .def_property_readonly("mean", [](const GaussianTarget& t) {
-        return py::array_t<double>(py::ssize_t(t.mean().size()), t.mean().data());
-      });
-
   py::class_<Progress, std::shared_ptr<Progress>>(
       m, "Progress", "Thread-safe progress counters and interrupt flag shared with a running run_chains call.")
       .def(py::init<>())

@@ -17,6 +17,7 @@ void bind_model(py::module_& m);
 void bind_symmetry(py::module_& m);
 void bind_sampling(py::module_& m);
 void bind_optimize(py::module_& m);
+void bind_testing(py::module_& m);  // after bind_model: GaussianTarget derives from Target
 
 // Throws ValueError naming `name` unless `a` has `ndim` dimensions.
 inline void require_ndim(const DoubleArray& a, int ndim, const char* name) {

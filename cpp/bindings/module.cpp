@@ -25,4 +25,5 @@ PYBIND11_MODULE(_core, m) {
   symhmc::bindings::bind_symmetry(m);
   symhmc::bindings::bind_sampling(m);
   symhmc::bindings::bind_optimize(m);
+  symhmc::bindings::bind_testing(m);
 }

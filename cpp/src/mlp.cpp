@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "detail/kernels.hpp"
+#include "kernels/kernels.hpp"
 
 namespace symhmc {
 namespace {

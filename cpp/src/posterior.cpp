@@ -8,8 +8,8 @@
 #include <stdexcept>
 #include <type_traits>
 
-#include "detail/fused_mlp_shape.hpp"
-#include "detail/kernels.hpp"
+#include "kernels/fused_mlp_shape.hpp"
+#include "kernels/kernels.hpp"
 #include "detail/parallel.hpp"
 
 namespace symhmc {

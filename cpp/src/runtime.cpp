@@ -1,6 +1,6 @@
 #include "symhmc/runtime.hpp"
 
-#include "detail/kernels.hpp"
+#include "kernels/kernels.hpp"
 #include "detail/parallel.hpp"
 
 namespace symhmc {

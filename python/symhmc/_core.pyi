@@ -1,6 +1,7 @@
 """symhmc's compiled core (type stub for the pybind11 module; bindings in cpp/bindings/)."""
 
 from collections.abc import Callable, Sequence
+from types import ModuleType
 from typing import Any, Final, Literal, SupportsFloat, SupportsIndex, TypedDict, overload, type_check_only
 
 import numpy as np
@@ -20,7 +21,7 @@ def max_threads() -> int:
     """Threads used when threads=None (1 when built without OpenMP)."""
 
 class Target:
-    """A differentiable log density (no constructor: use Posterior or GaussianTarget)."""
+    """A differentiable log density (no constructor: use Posterior or testing.GaussianTarget)."""
 
     @property
     def dim(self) -> int:
@@ -55,18 +56,6 @@ class Posterior(Target):
     @property
     def n_points(self) -> int:
         """Number of data rows."""
-
-class GaussianTarget(Target):
-    """Multivariate normal N(mean, cov); cov is a vector of variances or a full matrix."""
-
-    def __init__(self, mean: ArrayLike, cov: ArrayLike) -> None:
-        """N(mean, cov) with mean (dim,) and cov (dim,) variances or (dim, dim) matrix."""
-    @property
-    def is_diagonal(self) -> bool:
-        """Whether cov was given as a vector of variances."""
-    @property
-    def mean(self) -> NDArray[np.float64]:
-        """A copy of the mean vector."""
 
 class Progress:
     """Thread-safe progress counters and interrupt flag shared with a running run_chains call."""
@@ -435,3 +424,20 @@ def philox4x32_10(counter: Sequence[SupportsIndex], key: Sequence[SupportsIndex]
 
 def rng_draws(key: SupportsIndex, stream: SupportsIndex, n: SupportsIndex, kind: str = "normal") -> NDArray[np.float64]:
     """n draws from the counter-based stream (key, stream) (for tests); kind is "normal" or "uniform"."""
+
+class _TestingModule(ModuleType):
+    """The submodule ``_core.testing``: targets with known moments, for testing the samplers."""
+
+    class GaussianTarget(Target):
+        """Multivariate normal N(mean, cov); cov is a vector of variances or a full matrix."""
+
+        def __init__(self, mean: ArrayLike, cov: ArrayLike) -> None:
+            """N(mean, cov) with mean (dim,) and cov (dim,) variances or (dim, dim) matrix."""
+        @property
+        def is_diagonal(self) -> bool:
+            """Whether cov was given as a vector of variances."""
+        @property
+        def mean(self) -> NDArray[np.float64]:
+            """A copy of the mean vector."""
+
+testing: _TestingModule

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "check.hpp"
-#include "detail/fused_mlp_shape.hpp"
+#include "kernels/fused_mlp_shape.hpp"
 #include "symhmc/mlp.hpp"
 #include "symhmc/rng.hpp"
 

@@ -10,12 +10,13 @@
 #include <vector>
 
 #include "check.hpp"
-#include "symhmc/gaussian.hpp"
+#include "symhmc/testing/gaussian.hpp"
 #include "symhmc/layout.hpp"
 #include "symhmc/posterior.hpp"
 #include "symhmc/rng.hpp"
 
 using namespace symhmc;
+using symhmc::testing::GaussianTarget;
 
 namespace {
 

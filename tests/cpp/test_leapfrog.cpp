@@ -7,11 +7,12 @@
 #include <vector>
 
 #include "check.hpp"
-#include "symhmc/gaussian.hpp"
+#include "symhmc/testing/gaussian.hpp"
 #include "symhmc/integrator.hpp"
 #include "symhmc/metric.hpp"
 
 using namespace symhmc;
+using symhmc::testing::GaussianTarget;
 
 namespace {
 

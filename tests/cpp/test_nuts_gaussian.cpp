@@ -18,10 +18,11 @@
 
 #include "check.hpp"
 #include "symhmc/chains.hpp"
-#include "symhmc/gaussian.hpp"
+#include "symhmc/testing/gaussian.hpp"
 #include "symhmc/runtime.hpp"
 
 using namespace symhmc;
+using symhmc::testing::GaussianTarget;
 
 namespace {
 

@@ -9,10 +9,11 @@
 #include <vector>
 
 #include "check.hpp"
-#include "symhmc/gaussian.hpp"
+#include "symhmc/testing/gaussian.hpp"
 #include "symhmc/optimize.hpp"
 
 using namespace symhmc;
+using symhmc::testing::GaussianTarget;
 
 namespace {
 

@@ -5,7 +5,6 @@
 #include "symhmc/activation.hpp"
 #include "symhmc/adaptation.hpp"
 #include "symhmc/chains.hpp"
-#include "symhmc/gaussian.hpp"
 #include "symhmc/hmc.hpp"
 #include "symhmc/integrator.hpp"
 #include "symhmc/layout.hpp"

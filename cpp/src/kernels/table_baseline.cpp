@@ -2,4 +2,4 @@
 // -march=native with SYMHMC_NATIVE, no flags on other processors. Always present.
 #define SYMHMC_KERNEL_NS baseline
 #define SYMHMC_KERNEL_ISA SYMHMC_ARCH
-#include "kernels_impl.inc"
+#include "kernels/table.inc"

@@ -1,4 +1,5 @@
-// Multivariate normal targets with known moments, for testing the samplers.
+// Multivariate normal targets with known moments, for testing the samplers (the symhmc_testing
+// library and the Python module's _core.testing; not part of the core library).
 #pragma once
 
 #include <cstddef>
@@ -8,6 +9,7 @@
 #include "symhmc/target.hpp"
 
 namespace symhmc {
+namespace testing {
 
 class GaussianTarget : public Target {
  public:
@@ -32,4 +34,5 @@ class GaussianTarget : public Target {
   double log_norm_ = 0.0;
 };
 
+}  // namespace testing
 }  // namespace symhmc

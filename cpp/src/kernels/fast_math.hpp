@@ -1,10 +1,10 @@
 // Vectorized tanh of full double accuracy (a few ulp): the hot spot of small tanh networks, where
 // std::tanh is scalar and far slower. Part of the kernel tables: compiled once per instruction set
-// into the including table's namespace, with internal linkage (see kernels_impl.inc).
+// into the including table's namespace, with internal linkage (see kernels/table.inc).
 #pragma once
 
 #ifndef SYMHMC_KERNEL_NS
-#error "detail/fast_math.hpp is included by kernels_impl.inc only"
+#error "kernels/fast_math.hpp is included by kernels/table.inc only"
 #endif
 
 #include <cstddef>

@@ -4,7 +4,7 @@
 
 #include <cstddef>
 
-#include "detail/kernels.hpp"
+#include "kernels/kernels.hpp"
 #include "symhmc/layout.hpp"
 
 namespace symhmc {

@@ -1,10 +1,11 @@
-#include "symhmc/gaussian.hpp"
+#include "symhmc/testing/gaussian.hpp"
 
 #include <Eigen/Dense>
 #include <cmath>
 #include <stdexcept>
 
 namespace symhmc {
+namespace testing {
 namespace {
 
 constexpr double kLog2Pi = 1.83787706640934548356;
@@ -85,4 +86,5 @@ std::unique_ptr<GradientEvaluator> GaussianTarget::make_evaluator() const {
   return std::make_unique<GaussianEvaluator>(*this);
 }
 
+}  // namespace testing
 }  // namespace symhmc

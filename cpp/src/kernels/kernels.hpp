@@ -45,7 +45,7 @@ struct LayerKernels {
 
 // fused_mlp's networks: weight layer l maps width[l] to width[l + 1] inputs, its W and b start at
 // w[l] and b[l] in the flat vector; at least two hidden layers, each at most kFusedMlpMaxWidth
-// wide, and one output (detail/fused_mlp_shape.hpp decides).
+// wide, and one output (kernels/fused_mlp_shape.hpp decides).
 constexpr int kFusedMlpMaxLayers = 8;
 constexpr Index kFusedMlpMaxWidth = 32;
 // rows per tile (f2: 25 KB of activations, near L1); fused_mlp_f32's tiles hold twice the rows in as many bytes
@@ -75,7 +75,7 @@ struct Table {
                                  double inv_var, double* grad);
   // A network of MlpShape, tile by tile of kFusedMlpTileRows rows through all layers and back: as
   // fused_one_hidden (adds into grad, returns the residual sum of squares), with `scratch` of
-  // fused_mlp_scratch_size(shape) doubles (detail/fused_mlp_shape.hpp).
+  // fused_mlp_scratch_size(shape) doubles (kernels/fused_mlp_shape.hpp).
   double (*fused_mlp)(Activation activation, const double* theta, const MlpShape& shape, const double* x,
                       std::size_t stride, const double* y, std::size_t n, double inv_var, double* grad,
                       double* scratch);
@@ -97,7 +97,7 @@ const Table& table();
 std::vector<const Table*> runnable_tables();
 
 // One per instruction set; avx2 and avx512 exist in dispatching x86-64 builds only and must be called
-// only after checking the CPU (kernels_dispatch.cpp).
+// only after checking the CPU (kernels/dispatch.cpp).
 namespace baseline {
 const Table& table();
 }

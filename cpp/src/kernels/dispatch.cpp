@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "detail/kernels.hpp"
+#include "kernels/kernels.hpp"
 
 namespace symhmc {
 namespace kernels {
@@ -11,7 +11,7 @@ namespace kernels {
 namespace {
 
 #ifdef SYMHMC_KERNEL_DISPATCH
-// The x86-64-v3 features the compiler may use in kernels_avx2.cpp beyond SSE2 (F16C, LZCNT and
+// The x86-64-v3 features the compiler may use in kernels/table_avx2.cpp beyond SSE2 (F16C, LZCNT and
 // MOVBE too, which tests/test_portable_build.py checks it does not).
 bool cpu_has_avx2() {
   __builtin_cpu_init();

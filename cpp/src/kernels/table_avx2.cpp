@@ -2,5 +2,5 @@
 #ifdef SYMHMC_KERNEL_DISPATCH
 #define SYMHMC_KERNEL_NS avx2
 #define SYMHMC_KERNEL_ISA "x86-64-v3"
-#include "kernels_impl.inc"
+#include "kernels/table.inc"
 #endif

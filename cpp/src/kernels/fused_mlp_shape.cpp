@@ -1,4 +1,4 @@
-#include "detail/fused_mlp_shape.hpp"
+#include "kernels/fused_mlp_shape.hpp"
 
 namespace symhmc {
 namespace kernels {
