@@ -90,7 +90,8 @@ def test_default_export_groups_and_function_space(run, container):
     assert _groups(data, container) == ALL_GROUPS
     post = _group(data, "posterior")
     # 8 one-draw chains pooled into 2 ArviZ chains of 4 draws (chain_id says where each came from)
-    assert post["W0"].dims == ("chain", "draw", "W0_out", "W0_in") and post["W0"].shape == (2, 4, 3, 1)
+    assert post["W0"].dims == ("chain", "draw", "hidden_0", "input") and post["W0"].shape == (2, 4, 3, 1)
+    assert post["W1"].dims == ("chain", "draw", "output", "hidden_0") and post["b0"].dims[2:] == ("hidden_0",)
     assert post["f"].dims == ("chain", "draw", "obs_id") and post["f"].shape == (2, 4, run.x.shape[0])
     np.testing.assert_array_equal(post["chain_id"].values.ravel(), np.repeat(run.chain_ids, run.n_draws))
     f = run.model.predict(run.flat_draws(), run.x)
@@ -106,6 +107,38 @@ def test_default_export_groups_and_function_space(run, container):
     # unpooled: one ArviZ chain per chain, chain coordinate = chain ids
     flat = _group(run.to_arviz(container=container, pool_chains=False), "posterior")
     assert flat["f"].shape == (8, 1, run.x.shape[0]) and list(flat["chain"].values) == list(run.chain_ids)
+
+
+@pytest.fixture(scope="module")
+def wide():
+    """Two inputs, two hidden layers, two outputs: every layer of neurons has its own size."""
+    x, y = toy_data()
+    x2 = np.column_stack([x, np.cos(x)])
+    y2 = np.column_stack([y, -y])
+    model = symhmc.MLP(hidden=(4, 3), n_inputs=2, n_outputs=2)
+    return symhmc.sample(model, x2, y2, chains=4, warmup=30, seed=5, progress=False)
+
+
+@pytest.mark.parametrize("container", CONTAINERS)
+def test_dims_are_named_by_layer_so_neurons_line_up(wide, container):
+    post = _group(wide.to_arviz(container=container), "posterior")
+    layers = wide.model.unpack(wide.theta)  # W (chain, draw, out, in), the model's orientation
+    names = [("hidden_0", "input"), ("hidden_1", "hidden_0"), ("output", "hidden_1")]
+    for layer, ((W, b), (out, inp)) in enumerate(zip(layers, names)):
+        assert post[f"W{layer}"].dims == ("chain", "draw", out, inp), layer
+        assert post[f"b{layer}"].dims == ("chain", "draw", out), layer
+        np.testing.assert_array_equal(post[f"W{layer}"].values.reshape(W.shape), W)
+        np.testing.assert_array_equal(post[f"b{layer}"].values.reshape(b.shape), b)
+    sizes = {"input": 2, "hidden_0": 4, "hidden_1": 3, "output": 2, "obs_id": wide.x.shape[0]}
+    for dim, n in sizes.items():  # integer coordinates 0..n-1 on every dimension
+        assert post[dim].values.tolist() == list(range(n)), dim
+    assert post["f"].dims == ("chain", "draw", "obs_id", "output")
+    # xarray lines the neurons up by name: W1 times b0 broadcasts over hidden_0, not beside it
+    assert dict((W1b0 := post["W1"] * post["b0"]).sizes) == dict(post["W1"].sizes)
+    np.testing.assert_array_equal(W1b0.values, post["W1"].values * post["b0"].values[:, :, None, :])
+    data = wide.to_arviz(container=container)
+    assert _group(data, "constant_data")["x"].dims == ("obs_id", "input")
+    assert _group(data, "observed_data")["y"].dims == ("obs_id", "output")
 
 
 def test_predictive_is_seeded_and_opt_out(run):
@@ -237,10 +270,10 @@ def test_saved_nc_is_arviz_data_and_loads_back_exactly(run, tmp_path, container)
         expected = run.to_arviz(container="DataTree")
         for group in ALL_GROUPS:
             got = _group(data, group)
-            for name, var in expected[group].to_dataset().data_vars.items():
+            for name, var in expected[group].to_dataset().variables.items():  # coordinates too
                 assert got[name].dims == var.dims, (group, name)
                 np.testing.assert_array_equal(got[name].values, var.values, err_msg=f"{group}/{name}")
-        assert _group(data, "posterior")["W0"].dims == ("chain", "draw", "W0_out", "W0_in")
+        assert _group(data, "posterior")["W0"].dims == ("chain", "draw", "hidden_0", "input")
         if container == "InferenceData":
             data.close()
     finally:

@@ -236,8 +236,8 @@ def test_to_arviz_groups_names_shapes(run_draws):
                                    "posterior_predictive", "log_likelihood"}
     post = idata.posterior
     assert set(post.data_vars) == {"W0", "b0", "W1", "b1", "sigma", "f"}
-    assert post["W0"].dims == ("chain", "draw", "W0_out", "W0_in") and post["W0"].shape == (4, 10, 3, 1)
-    assert post["b0"].dims == ("chain", "draw", "W0_out") and post["b0"].shape == (4, 10, 3)
+    assert post["W0"].dims == ("chain", "draw", "hidden_0", "input") and post["W0"].shape == (4, 10, 3, 1)
+    assert post["b0"].dims == ("chain", "draw", "hidden_0") and post["b0"].shape == (4, 10, 3)
     assert post["W1"].shape == (4, 10, 1, 3) and post["b1"].shape == (4, 10, 1)
     assert post["sigma"].dims == ("chain", "draw")
     layers = r.model.unpack(r.theta)
