@@ -1,6 +1,7 @@
 """What ArviZ reports for many one-draw chains in the pooled layout of ``to_arviz``: its R-hat of
 the network outputs ``f`` next to symhmc's nested R-hat over the same superchains, and raw
-against canonical weights (the numbers quoted in the README's ArviZ section).
+against canonical weights (the numbers quoted in the README's ArviZ section). Runs with ArviZ 0.x
+(InferenceData) and ArviZ 1.x (DataTree).
 
     PYTHONPATH=python python bench/check_arviz_layout.py
 """
@@ -35,7 +36,9 @@ def main(chains: int = 64, warmup: int = 200, seed: int = 0) -> None:
         outputs = r.model.predict(r.flat_draws(), x).reshape(chains, 1, -1)
         nested = np.nanmax(diagnostics.nested_rhat(outputs, superchains=k))
         print(f"symhmc nested R-hat of f ({k} superchains), max {nested:.3f}")
-        print(f"az.loo elpd_loo {az.loo(r.to_arviz()).elpd_loo:.2f}")
+        loo = az.loo(r.to_arviz())
+        elpd = loo.elpd_loo if hasattr(loo, "elpd_loo") else loo.elpd  # ArviZ 1.x names it elpd
+        print(f"az.loo elpd_loo {elpd:.2f}")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ pytest.importorskip("xarray", reason="ArviZ export needs xarray (pip install 'sy
 
 ALL_GROUPS = {"posterior", "sample_stats", "observed_data", "constant_data", "log_likelihood",
               "posterior_predictive"}
+# A results file adds symhmc's own group (its arrays and metadata) beside ArviZ's.
+FILE_GROUPS = ALL_GROUPS | {"symhmc"}
 ARVIZ0 = arviz_major_version() == 0
 ARVIZ1 = importlib.util.find_spec("arviz_base") is not None or arviz_major_version() == 1
 NETCDF4 = any(importlib.util.find_spec(m) for m in ("netCDF4", "h5netcdf")) and importlib.util.find_spec("h5py")
@@ -90,7 +92,8 @@ def test_default_export_groups_and_function_space(run, container):
     assert _groups(data, container) == ALL_GROUPS
     post = _group(data, "posterior")
     # 8 one-draw chains pooled into 2 ArviZ chains of 4 draws (chain_id says where each came from)
-    assert post["W0"].dims == ("chain", "draw", "W0_out", "W0_in") and post["W0"].shape == (2, 4, 3, 1)
+    assert post["W0"].dims == ("chain", "draw", "hidden_0", "input") and post["W0"].shape == (2, 4, 3, 1)
+    assert post["W1"].dims == ("chain", "draw", "output", "hidden_0") and post["b0"].dims[2:] == ("hidden_0",)
     assert post["f"].dims == ("chain", "draw", "obs_id") and post["f"].shape == (2, 4, run.x.shape[0])
     np.testing.assert_array_equal(post["chain_id"].values.ravel(), np.repeat(run.chain_ids, run.n_draws))
     f = run.model.predict(run.flat_draws(), run.x)
@@ -106,6 +109,38 @@ def test_default_export_groups_and_function_space(run, container):
     # unpooled: one ArviZ chain per chain, chain coordinate = chain ids
     flat = _group(run.to_arviz(container=container, pool_chains=False), "posterior")
     assert flat["f"].shape == (8, 1, run.x.shape[0]) and list(flat["chain"].values) == list(run.chain_ids)
+
+
+@pytest.fixture(scope="module")
+def wide():
+    """Two inputs, two hidden layers, two outputs: every layer of neurons has its own size."""
+    x, y = toy_data()
+    x2 = np.column_stack([x, np.cos(x)])
+    y2 = np.column_stack([y, -y])
+    model = symhmc.MLP(hidden=(4, 3), n_inputs=2, n_outputs=2)
+    return symhmc.sample(model, x2, y2, chains=4, warmup=30, seed=5, progress=False)
+
+
+@pytest.mark.parametrize("container", CONTAINERS)
+def test_dims_are_named_by_layer_so_neurons_line_up(wide, container):
+    post = _group(wide.to_arviz(container=container), "posterior")
+    layers = wide.model.unpack(wide.theta)  # W (chain, draw, out, in), the model's orientation
+    names = [("hidden_0", "input"), ("hidden_1", "hidden_0"), ("output", "hidden_1")]
+    for layer, ((W, b), (out, inp)) in enumerate(zip(layers, names)):
+        assert post[f"W{layer}"].dims == ("chain", "draw", out, inp), layer
+        assert post[f"b{layer}"].dims == ("chain", "draw", out), layer
+        np.testing.assert_array_equal(post[f"W{layer}"].values.reshape(W.shape), W)
+        np.testing.assert_array_equal(post[f"b{layer}"].values.reshape(b.shape), b)
+    sizes = {"input": 2, "hidden_0": 4, "hidden_1": 3, "output": 2, "obs_id": wide.x.shape[0]}
+    for dim, n in sizes.items():  # integer coordinates 0..n-1 on every dimension
+        assert post[dim].values.tolist() == list(range(n)), dim
+    assert post["f"].dims == ("chain", "draw", "obs_id", "output")
+    # xarray lines the neurons up by name: W1 times b0 broadcasts over hidden_0, not beside it
+    assert dict((W1b0 := post["W1"] * post["b0"]).sizes) == dict(post["W1"].sizes)
+    np.testing.assert_array_equal(W1b0.values, post["W1"].values * post["b0"].values[:, :, None, :])
+    data = wide.to_arviz(container=container)
+    assert _group(data, "constant_data")["x"].dims == ("obs_id", "input")
+    assert _group(data, "observed_data")["y"].dims == ("obs_id", "output")
 
 
 def test_predictive_is_seeded_and_opt_out(run):
@@ -233,15 +268,24 @@ def test_saved_nc_is_arviz_data_and_loads_back_exactly(run, tmp_path, container)
     ctx = _quiet()
     try:
         data = _from_netcdf(path, container)
-        assert _groups(data, container) == ALL_GROUPS
+        assert _groups(data, container) == FILE_GROUPS
         expected = run.to_arviz(container="DataTree")
         for group in ALL_GROUPS:
             got = _group(data, group)
-            for name, var in expected[group].to_dataset().data_vars.items():
+            for name, var in expected[group].to_dataset().variables.items():  # coordinates too
                 assert got[name].dims == var.dims, (group, name)
                 np.testing.assert_array_equal(got[name].values, var.values, err_msg=f"{group}/{name}")
-        assert _group(data, "posterior")["W0"].dims == ("chain", "draw", "W0_out", "W0_in")
-        if container == "InferenceData":
+        assert _group(data, "posterior")["W0"].dims == ("chain", "draw", "hidden_0", "input")
+        # symhmc's own arrays sit in their group, not in the root ArviZ 1.x reads as the tree
+        own = _group(data, "symhmc")
+        assert {"draws", "step_size", "stat_lp"} <= set(own.data_vars) and "settings" in own.attrs
+        np.testing.assert_array_equal(own["draws"].values, run.draws)
+        if container == "DataTree":
+            assert not data.to_dataset(inherit=False).variables
+            assert set(data.attrs) == {"symhmc_format", "symhmc_format_version", "symhmc_version"}
+        else:
+            # its dimensions are not ArviZ's chain and draw: selecting ArviZ chains leaves it whole
+            assert dict(data.sel(chain=[0]).symhmc.sizes) == dict(own.sizes)
             data.close()
     finally:
         ctx.__exit__(None, None, None)
@@ -265,20 +309,26 @@ def test_load_refuses_damaged_or_added_groups(run, tmp_path):
             edit(f)
         return p
 
-    def bump(f):
-        f["posterior/f"][0, 0, 0] = f["posterior/f"][0, 0, 0] + 1.0
+    def bump(name):
+        def edit(f):
+            f[name][0, 0, 0] = f[name][0, 0, 0] + 1.0
+        return edit
 
     with pytest.raises(ValueError, match="checksum mismatch in ArviZ group 'posterior'"):
-        symhmc.load(damaged(bump))
+        symhmc.load(damaged(bump("posterior/f")))
     with pytest.raises(ValueError, match="does not list"):
         symhmc.load(damaged(lambda f: f.create_group("extra")))
     with pytest.raises(ValueError, match="ArviZ group 'sample_stats' holds variables"):
         symhmc.load(damaged(lambda f: f["sample_stats"].create_dataset("extra", data=np.zeros(3))))
-    # a removed group is accepted: the run is rebuilt from the root arrays, which the checksum covers
+    # a removed group is accepted: the run is rebuilt from symhmc's arrays, which the checksum covers
     _same(run, symhmc.load(damaged(lambda f: f.__delitem__("log_likelihood"))))
-    # the root arrays are checked as before
+    # symhmc's own arrays are checked as before, in their group
     with pytest.raises(ValueError, match="checksum"):
-        symhmc.load(damaged(lambda f: f["draws"].__setitem__((0, 0, 0), f["draws"][0, 0, 0] + 1.0)))
+        symhmc.load(damaged(bump("symhmc/draws")))
+    with pytest.raises(ValueError, match="does not list.*/notes"):  # the root holds no arrays
+        symhmc.load(damaged(lambda f: f.create_dataset("notes", data=np.zeros(3))))
+    with pytest.raises(ValueError, match="no group 'symhmc'"):
+        symhmc.load(damaged(lambda f: f.__delitem__("symhmc")))
     symhmc.load(damaged(lambda f: None))  # the copy itself is fine
 
 
@@ -288,7 +338,7 @@ def test_groups_opt_out_and_netcdf3(run, tmp_path):
 
     plain = run.save(tmp_path / "plain.nc", arviz_groups=False)
     with h5py.File(plain, "r") as f:
-        assert not [k for k in f if isinstance(f[k], h5py.Group)]
+        assert [k for k in f if isinstance(f[k], h5py.Group)] == ["symhmc"]
     _same(run, symhmc.load(plain))
     if importlib.util.find_spec("scipy"):
         _same(run, symhmc.load(run.save(tmp_path / "classic.nc", engine="scipy")))  # no groups in netCDF-3
@@ -306,15 +356,20 @@ def test_many_draw_run_keeps_chains(tmp_path):
 
 @NEEDS_NETCDF4
 @pytest.mark.parametrize("container", CONTAINERS)
-def test_old_file_gains_groups_when_saved_again(tmp_path, container):
+@pytest.mark.parametrize("version, groups_before", [(1, set()), (2, ALL_GROUPS)])
+def test_old_file_gets_the_current_layout_when_saved_again(tmp_path, container, version, groups_before):
+    """Version 1 files have no ArviZ groups; version 2 files have them, with symhmc's arrays in
+    the root group and dimensions W{l}_out / W{l}_in. Saved again: symhmc's group and dims by layer."""
     from pathlib import Path
 
-    old = Path(__file__).parent / "data" / "results_v1.nc"
+    old = Path(__file__).parent / "data" / f"results_v{version}.nc"
     ctx = _quiet()
     try:
-        assert not _groups(_from_netcdf(old, container), container)  # written before the groups existed
+        assert _groups(_from_netcdf(old, container), container) == groups_before
         path = symhmc.load(old).save(tmp_path / "again.nc")
-        assert _groups(_from_netcdf(path, container), container) == ALL_GROUPS
+        data = _from_netcdf(path, container)
+        assert _groups(data, container) == FILE_GROUPS
+        assert _group(data, "posterior")["W0"].dims == ("chain", "draw", "hidden_0", "input")
     finally:
         ctx.__exit__(None, None, None)
     _same(symhmc.load(old), symhmc.load(path))

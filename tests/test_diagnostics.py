@@ -2,6 +2,7 @@
 
 import math
 import statistics
+import warnings
 
 import numpy as np
 import pytest
@@ -147,18 +148,42 @@ def _arrays():
     yield rng.normal(size=(4, 60, 3, 2)).cumsum(axis=1)  # trailing dims
 
 
+def _arviz_reference():
+    """ArviZ's own R-hat / ESS of one ``(chain, draw)`` array, ``fn(a, method)``, from the
+    installed line: ArviZ 0.x's ``az.rhat``/``az.ess``, or ArviZ 1.x's top-level ``arviz_stats``
+    functions (not the array functions symhmc calls, so the two paths are compared)."""
+    from symhmc.arviz_export import arviz_major_version
+
+    if arviz_major_version() == 0:
+        az = pytest.importorskip("arviz")
+
+        def arviz0(a, method):
+            return az.rhat(a, method="rank") if method is None else az.ess(a, method=method)
+        return arviz0
+    azs = pytest.importorskip("arviz_stats", reason="needs ArviZ 0.x or arviz-stats (ArviZ 1.x)")
+    if not hasattr(azs, "rhat"):  # its top-level functions come with its [xarray] extra
+        pytest.skip("arviz-stats is installed without its xarray extra")
+
+    def arviz1(a, method):
+        axes = {"chain_axis": 0, "draw_axis": 1}
+        if method is None:
+            return azs.rhat(a, method="rank", **axes)
+        # arviz-stats' array path has no default tail probabilities; these are ArviZ 0.x's
+        return azs.ess(a, method=method, **({"prob": (0.05, 0.95)} if method == "tail" else {}), **axes)
+    return arviz1
+
+
 @pytest.mark.parametrize("name", ["rhat", "ess_bulk", "ess_tail"])
 def test_against_arviz(name):
-    az = pytest.importorskip("arviz")
+    reference = _arviz_reference()
     fn = getattr(diagnostics, name)
     method = {"rhat": None, "ess_bulk": "bulk", "ess_tail": "tail"}[name]
     for x in _arrays():
         ours = np.asarray(fn(x, backend="numpy"), dtype=float)
         flat = x.reshape(x.shape[0], x.shape[1], -1)
-        ref = []
-        for k in range(flat.shape[2]):
-            a = np.ascontiguousarray(flat[:, :, k])
-            ref.append(az.rhat(a, method="rank") if method is None else az.ess(a, method=method))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ArviZ warns about the short chains among these
+            ref = [float(reference(np.ascontiguousarray(flat[:, :, k]), method)) for k in range(flat.shape[2])]
         ref = np.asarray(ref, dtype=float).reshape(x.shape[2:])
         np.testing.assert_allclose(ours, ref, rtol=1e-9, equal_nan=True, err_msg=f"{name} {x.shape}")
         via_arviz = np.asarray(fn(x, backend="arviz"), dtype=float)
@@ -166,12 +191,24 @@ def test_against_arviz(name):
 
 
 def test_backend_choice():
+    from symhmc._arviz_backend import arviz_backend
+    from symhmc.arviz_export import arviz_major_version
+
     x = np.random.default_rng(3).normal(size=(2, 10))
     with pytest.raises(ValueError, match="backend"):
         diagnostics.rhat(x, backend="stan")
+    # ArviZ 0.x computes through arviz; ArviZ 1.x (or arviz-stats alone) through arviz-stats
+    import importlib.util
+
+    if arviz_major_version() == 0:
+        assert diagnostics.arviz_available() and arviz_backend().name == "arviz"
+    elif importlib.util.find_spec("arviz_stats") is not None:
+        assert diagnostics.arviz_available() and arviz_backend().name == "arviz-stats"
     if not diagnostics.arviz_available():
         with pytest.raises(ImportError, match="ArviZ"):
             diagnostics.rhat(x, backend="arviz")
+    else:
+        assert diagnostics.rhat(x) == diagnostics.rhat(x, backend="arviz")
 
 
 def test_rhat_ess_bad_input():

@@ -245,6 +245,76 @@ def test_netcdf3_engine_round_trip_restores_dtypes(run, tmp_path):
         r.save(tmp_path / "run.npz", engine="scipy")
 
 
+def _netcdf4_available() -> bool:
+    import importlib.util
+
+    return _netcdf_available() and bool(importlib.util.find_spec("h5py"))
+
+
+NEEDS_NETCDF4 = pytest.mark.skipif(not _netcdf4_available(),
+                                   reason="netCDF-4 files need xarray, h5netcdf or netCDF4, and h5py")
+
+
+def _h5_layout(path):
+    """The root group's attribute names, its variables, and the variables of the symhmc group."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        def variables(group):
+            return {k for k, v in group.items() if isinstance(v, h5py.Dataset) and "CLASS" not in v.attrs}
+        own = variables(f["symhmc"]) if "symhmc" in f else None
+        return set(f.attrs) - {"_NCProperties"}, variables(f), own
+
+
+@NEEDS_NETCDF4
+def test_netcdf4_keeps_symhmc_arrays_in_their_group(run, tmp_path):
+    attrs, root, own = _h5_layout(run.save(tmp_path / "run.nc"))
+    assert attrs == {"symhmc_format", "symhmc_format_version", "symhmc_version"} and root == set()
+    assert {"draws", "step_size", "inv_mass", "n_grad_evals", "chain_ids", "train_x", "train_y",
+            *(f"stat_{k}" for k in run.stats)} == own
+
+
+@NEEDS_NETCDF4
+def test_version_2_file_with_root_layout_still_loads(tmp_path):
+    """tests/data/results_v2.nc was written by format version 2: symhmc's arrays and attributes
+    in the root group, ArviZ groups with the dims of that time (W0_out, W0_in)."""
+    from pathlib import Path
+
+    old = Path(__file__).parent / "data" / "results_v2.nc"
+    attrs, root, own = _h5_layout(old)
+    assert "draws" in root and "meta" in attrs and own is None  # really the old layout
+    r = symhmc.load(old)
+    assert r.draws.shape == (2, 3, 8) and r.model == symhmc.MLP(hidden=(2,)) and r.seed == 11
+    assert r.convergence[(1, 2)] == "key" and r.convergence["chains"] == (2, 4)
+    assert r.data_fingerprint == sio.data_fingerprint(r.x, r.y)
+    again = r.save(tmp_path / "again.nc")  # written in the current layout
+    assert _h5_layout(again)[1] == set() and "draws" in _h5_layout(again)[2]
+    _assert_same(r, symhmc.load(again))
+
+
+@NEEDS_NETCDF4
+def test_layout_must_match_the_format_version(run, tmp_path):
+    """A version-3 file relabelled as version 2 (or the reverse) is refused, naming what is
+    missing, instead of being read from the wrong place."""
+    import shutil
+    from pathlib import Path
+
+    import h5py
+
+    new = tmp_path / "new_as_v2.nc"
+    shutil.copy(run.save(tmp_path / "run.nc"), new)
+    with h5py.File(new, "r+") as f:
+        f.attrs["symhmc_format_version"] = "2"
+    with pytest.raises(ValueError, match="new_as_v2.nc.*attribute 'settings' is missing"):
+        symhmc.load(new)
+    old = tmp_path / "old_as_v3.nc"
+    shutil.copy(Path(__file__).parent / "data" / "results_v2.nc", old)
+    with h5py.File(old, "r+") as f:
+        f.attrs["symhmc_format_version"] = "3"
+    with pytest.raises(ValueError, match="old_as_v3.nc.*no group 'symhmc'"):
+        symhmc.load(old)
+
+
 def test_load_is_exported():
     assert symhmc.load is sio.load
     assert "load" in symhmc.__all__

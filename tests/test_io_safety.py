@@ -20,7 +20,7 @@ from conftest import toy_data
 
 import symhmc
 from symhmc import io as sio
-from symhmc._file_containers import _write_netcdf
+from symhmc._file_containers import PRIVATE_GROUP, _write_netcdf, split_attrs
 from symhmc._tagged_json import _dumps
 from symhmc._validation import as_float_array
 
@@ -90,11 +90,14 @@ def _npz_parts(path):
 
 
 def _nc_parts(path):
+    """Arrays and attributes of a netCDF-4 results file: the tag from the root group, the rest
+    from symhmc's group."""
     import xarray as xr
 
-    with xr.open_dataset(path, decode_cf=False, mask_and_scale=False) as ds:
+    with xr.open_dataset(path, decode_cf=False, mask_and_scale=False) as root, \
+            xr.open_dataset(path, group=PRIVATE_GROUP, decode_cf=False, mask_and_scale=False) as ds:
         ds.load()
-        return {k: np.asarray(v.values) for k, v in ds.data_vars.items()}, dict(ds.attrs)
+        return {k: np.asarray(v.values) for k, v in ds.data_vars.items()}, {**ds.attrs, **root.attrs}
 
 
 def _reseal(arrays, attrs) -> dict:
@@ -287,10 +290,13 @@ def test_crafted_netcdf_bombs_are_refused_in_bounded_memory(files, tmp_path):
     attrs = _edit_meta(attrs, lambda m: m["arrays"]["draws"].update(shape=[chains, draws, dim]))
     listed = tmp_path / "listed_variable.nc"
     with netCDF4.Dataset(listed, "w") as ds:
-        ds.setncatts(attrs)
+        root_attrs, own_attrs = split_attrs(attrs)
+        ds.setncatts(root_attrs)
+        own = ds.createGroup(PRIVATE_GROUP)
+        own.setncatts(own_attrs)
         for size_name, size in (("chain", chains), ("big_draw", draws), ("coordinate", dim)):
-            ds.createDimension(size_name, size)
-        ds.createVariable("draws", "f8", ("chain", "big_draw", "coordinate"))
+            own.createDimension(size_name, size)
+        own.createVariable("draws", "f8", ("chain", "big_draw", "coordinate"))
     assert extra.stat().st_size < 2**20 and listed.stat().st_size < 2**20
     report = _probe(valid, [extra, listed])
     for name, r in report.items():
@@ -435,7 +441,7 @@ METADATA_ATTACKS = [
     (_attr("meta", DEEP), "meta"),
     (_attr("meta", 5), "meta"),
     (_attr("meta", None), "meta"),
-    (_attr("symhmc_format_version", "3"), "version"),
+    (_attr("symhmc_format_version", "4"), "version"),
     (_attr("symhmc_format_version", 2), "version"),
     (_attr("checksum", None), "checksum"),
     (_attr("checksum", "abc"), "checksum"),
@@ -502,7 +508,7 @@ def test_version_1_files_still_load(name, tmp_path):
     assert r.data_fingerprint == sio.data_fingerprint(r.x, r.y)
     again = symhmc.load(r.save(tmp_path / "again.npz"))
     _same(r, again)
-    assert int(_npz_parts(tmp_path / "again.npz")[1]["symhmc_format_version"]) == sio.FORMAT_VERSION == 2
+    assert int(_npz_parts(tmp_path / "again.npz")[1]["symhmc_format_version"]) == sio.FORMAT_VERSION == 3
 
 
 def test_version_1_files_get_the_same_array_checks(tmp_path):
@@ -583,10 +589,12 @@ def test_hdf5_external_storage_of_a_listed_variable_is_refused(h5_copy, tmp_path
     import h5py
 
     with h5py.File(h5_copy, "a") as f:
-        shape = f["draws"].shape
-        del f["draws"]
-        f.create_dataset("draws", shape=shape, dtype="<f8", external=[("/dev/zero", 0, int(np.prod(shape)) * 8)])
-    with pytest.raises(ValueError, match="'/draws'.*external files"):
+        own = f[PRIVATE_GROUP]
+        shape = own["draws"].shape
+        del own["draws"]
+        own.create_dataset("draws", shape=shape, dtype="<f8",
+                           external=[("/dev/zero", 0, int(np.prod(shape)) * 8)])
+    with pytest.raises(ValueError, match=f"'/{PRIVATE_GROUP}/draws'.*external files"):
         symhmc.load(h5_copy)
 
 
@@ -598,7 +606,8 @@ def test_hdf5_links_are_refused(h5_copy, tmp_path, link):
     with h5py.File(other, "w") as f:
         f["data"] = np.zeros(3)
     with h5py.File(h5_copy, "a") as f:
-        f["elsewhere"] = h5py.ExternalLink(str(other), "/data") if link == "external" else h5py.SoftLink("/draws")
+        f["elsewhere"] = (h5py.ExternalLink(str(other), "/data") if link == "external"
+                          else h5py.SoftLink(f"/{PRIVATE_GROUP}/draws"))
     with pytest.raises(ValueError, match=f"'/elsewhere' is a {link.capitalize()}Link"):
         symhmc.load(h5_copy)
 

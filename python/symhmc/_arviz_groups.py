@@ -1,7 +1,14 @@
 """The ArviZ groups of a run as plain NumPy arrays with named dimensions: what
 :func:`symhmc.to_arviz <symhmc.arviz_export.to_arviz>` wraps into an InferenceData or DataTree and
 what :func:`symhmc.save` writes into a netCDF file next to symhmc's own arrays. No xarray or ArviZ
-here, so the layout is decided in one place whatever container receives it."""
+here, so the layout is decided in one place whatever container receives it.
+
+Dimensions are named by layer of neurons, so that one neuron has one name in every array (xarray
+lines arrays up by dimension name): ``input`` (the network's inputs, also the columns of ``x``),
+``hidden_0``, ``hidden_1``, ... and ``output`` (also the columns of ``f`` and ``y``). ``W{l}``
+keeps the model's orientation ``(out, in)``: ``W0`` is ``(hidden_0, input)``, ``b0``
+``(hidden_0,)``, ``W1`` ``(hidden_1, hidden_0)`` or ``(output, hidden_0)``. Every dimension but
+``chain`` and ``draw`` gets integer coordinates ``0, 1, ...``."""
 
 from __future__ import annotations
 
@@ -83,6 +90,22 @@ def _predictive_rng(results, seed) -> np.random.Generator:
     return np.random.default_rng([abs(int(seed)), int(seed < 0), _PREDICTIVE_STREAM])
 
 
+def _unit_dims(model) -> tuple[str, ...]:
+    """The dimension names of the network's layers of neurons, inputs first:
+    ``("input", "hidden_0", ..., "output")``; ``W{l}`` is ``(names[l + 1], names[l])``."""
+    return ("input", *(f"hidden_{k}" for k in range(len(model.hidden))), "output")
+
+
+def _integer_coords(groups, coords) -> None:
+    """Integer coordinates ``0, 1, ...`` for every dimension but chain and draw that has none,
+    so that ArviZ labels and xarray aligns neurons, inputs and observations by index."""
+    for variables in groups.values():
+        for dims, a in variables.values():
+            for dim, size in zip(dims, a.shape):
+                if dim not in ("chain", "draw") and dim not in coords:
+                    coords[dim] = ((dim,), np.arange(size, dtype=np.int64))
+
+
 def _data_groups(results, want_pp, want_ll, seed, groups, dims_of_y):
     """observed_data, constant_data and, from the network outputs, the function-space variable
     ``f``, ``posterior_predictive`` and ``log_likelihood``."""
@@ -93,7 +116,7 @@ def _data_groups(results, want_pp, want_ll, seed, groups, dims_of_y):
     one = y.shape[1] == 1
     y_obs = y[:, 0] if one else y
     groups["observed_data"] = {"y": (dims_of_y, y_obs.copy())}
-    groups["constant_data"] = {"x": (("obs_id", "x_dim"), x.copy())}
+    groups["constant_data"] = {"x": (("obs_id", "input"), x.copy())}
     if results.model is None:
         return
     chains, draws = results.n_chains, results.n_draws
@@ -140,9 +163,10 @@ def arviz_groups(results, *, weights: str = "raw", posterior_predictive=None, lo
     drawn = _weights(results, weights)
     posterior: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
     if results.model is not None:
-        for layer, (W, b) in enumerate(results.model.unpack(drawn)):
-            posterior[f"W{layer}"] = (("chain", "draw", f"W{layer}_out", f"W{layer}_in"), np.array(W))
-            posterior[f"b{layer}"] = (("chain", "draw", f"W{layer}_out"), np.array(b))
+        units = _unit_dims(results.model)
+        for layer, (W, b) in enumerate(results.model.unpack(drawn)):  # W: (out, in), as the model's layout
+            posterior[f"W{layer}"] = (("chain", "draw", units[layer + 1], units[layer]), np.array(W))
+            posterior[f"b{layer}"] = (("chain", "draw", units[layer + 1]), np.array(b))
         posterior["sigma"] = (("chain", "draw"), np.array(results.sigma, dtype=float))
     else:
         posterior["theta"] = (("chain", "draw", "coordinate"), drawn)
@@ -151,11 +175,12 @@ def arviz_groups(results, *, weights: str = "raw", posterior_predictive=None, lo
         "sample_stats": {k: (("chain", "draw"), np.array(v)) for k, v in results.stats.items()}}
     if has_data:
         y_cols = np.asarray(results.y).reshape(np.shape(results.y)[0], -1).shape[1]
-        dims_of_y = ("obs_id",) if y_cols == 1 else ("obs_id", "y_dim")
+        dims_of_y = ("obs_id",) if y_cols == 1 else ("obs_id", "output")
         _data_groups(results, want_pp is not False, want_ll is not False, seed, groups, dims_of_y)
     if superchains is not None:
         coords = _pool(groups, results, superchains)
     else:
         coords = {"chain": (("chain",), np.asarray(results.chain_ids, dtype=np.int64)),
                   "draw": (("draw",), np.arange(results.n_draws, dtype=np.int64))}
+    _integer_coords(groups, coords)
     return ArvizGroups(groups, coords, superchains is not None)

@@ -23,10 +23,15 @@ import numpy as np
 
 _ATTRS_KEY = "__symhmc_attrs__"  # npz member holding the JSON attributes
 _NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf", ".cdf", ".h5", ".hdf5")
-# Dimension names of symhmc's own arrays in the root group of a netCDF file. They carry a
-# prefix so that they never clash with the ArviZ groups' "chain", "draw", ... (xarray's DataTree,
-# which ArviZ 1.x reads files into, requires a child's dimensions to agree with its parent's).
-_ROOT_DIM_PREFIX = "symhmc_"
+# The netCDF-4 group holding symhmc's own arrays and attributes, next to the ArviZ groups; the
+# root keeps only the attributes that tag the file, so ArviZ 1.x's DataTree root stays empty.
+# netCDF-3 has no groups: there everything sits in the root, as in files before version 3.
+PRIVATE_GROUP = "symhmc"
+TAG_ATTRS = ("symhmc_format", "symhmc_format_version", "symhmc_version")
+# Dimension names of symhmc's own arrays carry a prefix: their chains are the sampler's, not
+# ArviZ's (which may be pooled), and ArviZ 0.x applies idata.sel(chain=...) to every group that
+# has a "chain" dimension, the symhmc group included.
+_PRIVATE_DIM_PREFIX = "symhmc_"
 _DIMS = {
     "draws": ("chain", "draw", "coordinate"),
     "step_size": ("chain",),
@@ -111,7 +116,7 @@ def _dims(name: str, shape: tuple[int, ...], sizes: dict[str, int]) -> tuple[str
         dims = tuple(f"{name}_dim{i}" for i in range(len(shape)))
     for d, n in zip(dims, shape):
         sizes[d] = n
-    return tuple(_ROOT_DIM_PREFIX + d for d in dims)
+    return tuple(_PRIVATE_DIM_PREFIX + d for d in dims)
 
 
 def netcdf_groups_supported(engine=None) -> bool:
@@ -124,30 +129,42 @@ def netcdf_groups_supported(engine=None) -> bool:
     return any(importlib.util.find_spec(m) is not None for m in ("netCDF4", "h5netcdf"))
 
 
+def split_attrs(attrs: dict) -> tuple[dict, dict]:
+    """``attrs`` split into the root's (the tag, :data:`TAG_ATTRS`) and the private group's."""
+    return ({k: v for k, v in attrs.items() if k in TAG_ATTRS},
+            {k: v for k, v in attrs.items() if k not in TAG_ATTRS})
+
+
 def _write_netcdf(tmp: Path, arrays, attrs, engine=None, groups=None) -> None:
-    """symhmc's arrays and attributes in the root group, then each of ``groups`` (name ->
-    ``xarray.Dataset``, the ArviZ groups) as a netCDF-4 group of that name."""
+    """netCDF-4: the tag attributes in the root group, symhmc's arrays and other attributes in
+    the group :data:`PRIVATE_GROUP`, and each of ``groups`` (name -> ``xarray.Dataset``, the
+    ArviZ groups) as a group of that name. netCDF-3 (no groups): everything in the root."""
     xr = _import_xarray()
     sizes: dict[str, int] = {}
     variables = {name: (_dims(name, a.shape, sizes), a) for name, a in arrays.items()}
-    ds = xr.Dataset(variables, attrs=attrs)
     encoding = {name: {"_FillValue": None} for name in arrays}
-    groups = groups or {}
-    group_encoding = {name: {v: {"_FillValue": None} for v in g.variables} for name, g in groups.items()}
+    if netcdf_groups_supported(engine):
+        root_attrs, own_attrs = split_attrs(attrs)
+        nodes = {"/": xr.Dataset(attrs=root_attrs), f"/{PRIVATE_GROUP}": xr.Dataset(variables, attrs=own_attrs)}
+        encodings = {f"/{PRIVATE_GROUP}": encoding}
+        for name, group in (groups or {}).items():
+            nodes[f"/{name}"] = group
+            encodings[f"/{name}"] = {v: {"_FillValue": None} for v in group.variables}
+    else:
+        nodes, encodings = {"/": xr.Dataset(variables, attrs=attrs)}, {"/": encoding}
     try:
-        if groups and hasattr(xr, "DataTree"):  # one pass over the file (xarray 2024.10 and later)
-            tree = xr.DataTree.from_dict({"/": ds, **{f"/{name}": g for name, g in groups.items()}})
-            tree.to_netcdf(tmp, engine=engine,
-                           encoding={"/": encoding, **{f"/{n}": e for n, e in group_encoding.items()}})
+        if len(nodes) > 1 and hasattr(xr, "DataTree"):  # one pass over the file (xarray 2024.10 and later)
+            xr.DataTree.from_dict(nodes).to_netcdf(tmp, engine=engine, encoding=encodings)
             return
-        ds.to_netcdf(tmp, encoding=encoding, engine=engine)
+        nodes["/"].to_netcdf(tmp, encoding=encodings.get("/"), engine=engine)
     except ValueError as exc:
         if "engine" in str(exc).lower():
             raise ImportError(f"no netCDF engine is installed ({exc}): pip install h5netcdf (or "
                               "'symhmc[arviz]'), or save to a path ending in '.npz'") from None
         raise
-    for name, group in groups.items():
-        group.to_netcdf(tmp, mode="a", group=name, engine=engine, encoding=group_encoding[name])
+    for path, node in nodes.items():
+        if path != "/":
+            node.to_netcdf(tmp, mode="a", group=path[1:], engine=engine, encoding=encodings[path])
 
 
 def _write_npz(tmp: Path, arrays, attrs, engine=None) -> None:
@@ -406,19 +423,36 @@ class _NetcdfFile:
     read only by :meth:`read`."""
 
     def __init__(self, p: Path, size: int, hdf5: bool, where: str):
-        self.size, self.where, self.kind = size, where, "netcdf"
+        self.size, self.where, self.kind, self.hdf5 = size, where, "netcdf", hdf5
         self._xr = _import_xarray()
         self._path = p
-        # netCDF-3 files have no groups
-        self.groups = set(_check_hdf5(p, size, where)) if hdf5 else set()
+        # netCDF-3 files have no groups. ``groups``: every group but the one holding symhmc's
+        # arrays, once use_group has picked it (the ArviZ groups, checked by _file_groups).
+        self._all_groups = set(_check_hdf5(p, size, where)) if hdf5 else set()
+        self.groups = set(self._all_groups)
         self._groups: dict | None = None
-        self._ds = self._xr.open_dataset(p, **_lazy_open_options(self._xr))
+        self._root = self._ds = self._xr.open_dataset(p, **_lazy_open_options(self._xr))
         self.attrs = dict(self._ds.attrs)
 
     def close(self) -> None:
-        self._ds.close()
+        self._root.close()
         for ds in (self._groups or {}).values():
             ds.close()
+
+    @_guarded
+    def use_group(self, name: str) -> None:
+        """Read symhmc's arrays and attributes from the group ``name`` instead of the root; the
+        root's variables, which such a file does not have, are then named ``/<name>`` by
+        :meth:`names` so that the caller refuses them as unlisted. The tag attributes are the
+        root's."""
+        path = f"/{name}"
+        if path not in self._all_groups:
+            raise _BadFile(f"{self.where}: the file has no group {name!r} holding symhmc's arrays "
+                           "(truncated or modified file?)")
+        self._ds = self._group(path)
+        self.groups.discard(path)
+        tag = {k: v for k, v in self._root.attrs.items() if k in TAG_ATTRS}
+        self.attrs = {**{k: v for k, v in self._ds.attrs.items() if k not in TAG_ATTRS}, **tag}
 
     def _group(self, group: str):
         """The netCDF group ``group`` (a path such as ``"/posterior"``) opened lazily; all groups
@@ -428,7 +462,8 @@ class _NetcdfFile:
             if hasattr(self._xr, "open_groups"):
                 self._groups = self._xr.open_groups(self._path, **options)
             else:
-                self._groups = {g: self._xr.open_dataset(self._path, group=g, **options) for g in self.groups}
+                self._groups = {g: self._xr.open_dataset(self._path, group=g, **options)
+                                for g in self._all_groups}
         return self._groups[group]
 
     @_guarded
@@ -451,7 +486,8 @@ class _NetcdfFile:
         return out
 
     def names(self) -> set[str]:
-        return set(self._ds.variables)
+        outside = set(self._root.variables) if self._ds is not self._root else set()
+        return set(self._ds.variables) | {f"/{name}" for name in outside}
 
     @_guarded
     def header(self, name: str) -> tuple[np.dtype, tuple[int, ...]]:

@@ -7,8 +7,10 @@ they are part of the file: ``meta["arviz_groups"]`` lists every group's variable
 shape) and a sha256 digest of their names, dimensions, dtypes, shapes and bytes, and the file's
 checksum covers ``meta``. ``load`` refuses a file holding a group that list does not name, or a
 listed group whose variables, dtypes or shapes differ from it or whose values do not match its
-digest, reading headers before any value, as for the root arrays. A listed group that was removed
-is accepted: ``load`` rebuilds the run from the root arrays alone, which the checksum covers."""
+digest, reading headers before any value, as for symhmc's own arrays. A listed group that was
+removed is accepted: ``load`` rebuilds the run from symhmc's own arrays alone, which the checksum
+covers. symhmc's own group (``symhmc``, format version 3) is not one of these: the container
+leaves it out of ``box.groups``."""
 
 from __future__ import annotations
 
@@ -101,12 +103,12 @@ def _fits(stored: np.dtype, recorded: np.dtype) -> bool:
     return stored == recorded or (recorded.kind == "b" and stored.kind in "iu" and stored.itemsize == 1)
 
 
-def verify_groups(box, listed: dict, root_bytes: int, where: str) -> None:
+def verify_groups(box, listed: dict, own_bytes: int, where: str) -> None:
     """Check the ArviZ groups of the opened file ``box`` against ``listed`` (from
     :func:`parse_groups_meta`): no group that is not listed; in each listed group present,
-    exactly the listed variables with their recorded shapes and dtypes, no more bytes (root
-    arrays included) than the file holds; then read them and compare digests. Raises
-    ``ValueError`` naming the group."""
+    exactly the listed variables with their recorded shapes and dtypes, no more bytes (symhmc's
+    own arrays, ``own_bytes``, included) than the file holds; then read them and compare
+    digests. Raises ``ValueError`` naming the group."""
     present: set[str] = getattr(box, "groups", set())
     wanted = {f"/{name}" for name in listed}
     if box.kind != "netcdf" and listed:
@@ -114,10 +116,10 @@ def verify_groups(box, listed: dict, root_bytes: int, where: str) -> None:
     unknown = sorted(present - wanted)
     if unknown:
         raise ValueError(f"{where}: the file holds groups its metadata does not list: {unknown[:5]!r:.200}")
-    # A listed group that is absent is not an error: the groups are derived from the root
+    # A listed group that is absent is not an error: the groups are derived from symhmc's own
     # arrays, which the checksum has verified, so nothing load returns depends on them.
     listed = {group: info for group, info in listed.items() if f"/{group}" in present}
-    total = root_bytes
+    total = own_bytes
     for group, info in listed.items():
         headers = box.group_headers(f"/{group}")
         if set(headers) != set(info["arrays"]):

@@ -169,11 +169,15 @@ def to_arviz(results, *, weights: str = "raw", posterior_predictive=None, log_li
     Returns
     -------
     arviz.InferenceData or xarray.DataTree
-        Groups ``posterior`` (``W{l}`` with dims ``("chain", "draw", "W{l}_out", "W{l}_in")``,
-        ``b{l}`` ``(..., "W{l}_out")``, ``sigma``, and ``f``, the network output at the
-        training inputs ``("chain", "draw", "obs_id")``; ``theta`` for a raw target),
-        ``sample_stats``, ``observed_data`` ``y``, ``constant_data`` ``x``,
-        ``posterior_predictive`` ``y`` and ``log_likelihood`` ``y``. Arrays are copies.
+        Groups ``posterior`` (``W{l}`` and ``b{l}`` with dims named by layer of neurons, so
+        that a neuron has one name in every array: ``W0`` ``("chain", "draw", "hidden_0",
+        "input")``, ``b0`` ``(..., "hidden_0")``, ``W1`` ``(..., "hidden_1", "hidden_0")``, the
+        last layer's ``(..., "output", ...)``; ``sigma``; and ``f``, the network output at the
+        training inputs ``("chain", "draw", "obs_id")``, plus ``"output"`` for several outputs;
+        ``theta`` for a raw target), ``sample_stats``, ``observed_data`` ``y``,
+        ``constant_data`` ``x`` ``("obs_id", "input")``, ``posterior_predictive`` ``y`` and
+        ``log_likelihood`` ``y``. Every dimension but chain and draw has integer coordinates
+        ``0, 1, ...``. Arrays are copies.
 
     Raises
     ------
@@ -194,8 +198,8 @@ def to_arviz(results, *, weights: str = "raw", posterior_predictive=None, log_li
     >>> tree = to_arviz(run, weights="canonical", container="DataTree")
     >>> sorted(tree.children)
     ['constant_data', 'log_likelihood', 'observed_data', 'posterior', 'posterior_predictive', 'sample_stats']
-    >>> tree["posterior"]["W0"].dims
-    ('chain', 'draw', 'W0_out', 'W0_in')
+    >>> tree["posterior"]["W0"].dims, tree["posterior"]["W1"].dims
+    (('chain', 'draw', 'hidden_0', 'input'), ('chain', 'draw', 'output', 'hidden_0'))
     """
     if not isinstance(container, str) or container not in _CONTAINERS:
         raise ValueError(f"container must be one of {_CONTAINERS}, got {container!r}")

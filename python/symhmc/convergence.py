@@ -7,8 +7,9 @@ dimensions).
 * :func:`rhat`, :func:`ess_bulk`, :func:`ess_tail`: rank-normalized split R-hat and bulk/tail
   effective sample sizes with ArviZ's definitions (Vehtari, Gelman, Simpson, Carpenter and
   Buerkner 2021, "Rank-normalization, folding, and localization: an improved R-hat for assessing
-  convergence of MCMC", Bayesian Analysis 16(2)). ArviZ (0.x) is used when it is importable
-  (``backend="auto"``); otherwise, or with ``backend="numpy"``, a vectorised NumPy/SciPy
+  convergence of MCMC", Bayesian Analysis 16(2)). ArviZ computes them when it is installed
+  (``backend="auto"``): ArviZ 1.x through ``arviz-stats``, ArviZ 0.x through ``arviz``
+  (:mod:`symhmc._arviz_backend`); otherwise, or with ``backend="numpy"``, a vectorised NumPy/SciPy
   implementation of the same algorithm (same splitting, Blom rank offsets ``3/8``, Geyer initial
   positive and monotone sequences, ``1/log10(S)`` floor on the autocorrelation time, quantile
   type 7 for the tail ESS) that the tests check against ArviZ. Like ArviZ, they return ``NaN``
@@ -23,13 +24,13 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 
 import numpy as np
 from scipy.fft import next_fast_len
 from scipy.special import ndtri
 from scipy.stats import rankdata
 
+from ._arviz_backend import ArvizBackend, arviz_backend
 from ._validation import as_float_array
 
 __all__ = ["rhat", "ess_bulk", "ess_tail", "nested_rhat", "arviz_available"]
@@ -66,60 +67,34 @@ def _check_backend(backend) -> str:
     return backend
 
 
-_ARVIZ = None
-
-
-def _arviz():
-    """The ArviZ module when a 0.x version (whose ``rhat``/``ess`` take (chain, draw) arrays) is
-    importable, else ``None``."""
-    global _ARVIZ
-    if _ARVIZ is None:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                import arviz  # noqa: PLC0415
-            major = int(str(arviz.__version__).split(".")[0])
-            ok = major == 0 and hasattr(arviz, "rhat") and hasattr(arviz, "ess")
-            _ARVIZ = arviz if ok else False
-        except Exception:  # not installed, or broken
-            _ARVIZ = False
-    return _ARVIZ or None
-
-
 def arviz_available() -> bool:
     """Whether :func:`rhat` and the ESS functions can use ArviZ.
 
     Returns
     -------
     bool
-        True when ArviZ 0.x is importable (``backend="auto"`` then uses it).
+        True when ArviZ 1.x's ``arviz-stats`` or ArviZ 0.x is importable (``backend="auto"``
+        then uses it).
 
     Examples
     --------
     >>> isinstance(symhmc.diagnostics.arviz_available(), bool)
     True
     """
-    return _arviz() is not None
+    return arviz_backend() is not None
 
 
-def _use_arviz(backend: str) -> bool:
+def _arviz_for(backend: str) -> ArvizBackend | None:
+    """The ArviZ functions ``backend`` asks for: None for ``"numpy"`` (and for ``"auto"``
+    without ArviZ)."""
     backend = _check_backend(backend)
     if backend == "numpy":
-        return False
-    az = _arviz()
-    if backend == "arviz" and az is None:
-        raise ImportError("backend='arviz' needs ArviZ 0.x: pip install 'arviz<1' (or symhmc[arviz])")
-    return az is not None
-
-
-def _arviz_columns(flat: np.ndarray, fn) -> np.ndarray:
-    """Apply ArviZ's 2-D function ``fn`` to every column ``(chain, draw)`` of ``flat``."""
-    out = np.empty(flat.shape[2])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for k in range(flat.shape[2]):
-            out[k] = float(fn(np.ascontiguousarray(flat[:, :, k])))
-    return out
+        return None
+    found = arviz_backend()
+    if backend == "arviz" and found is None:
+        raise ImportError("backend='arviz' needs ArviZ (1.x: arviz-stats; 0.x: arviz): "
+                          "pip install 'symhmc[arviz]'")
+    return found
 
 
 # ----------------------------------------------------------------------------------------------
@@ -256,14 +231,15 @@ def _ess_tail_numpy(x: np.ndarray, prob: tuple[float, float]) -> np.ndarray:
 def _per_element(x, backend: str, min_chains: int, arviz_fn, numpy_fn):
     """Apply a (chain, draw) diagnostic to every trailing element of ``x``: ``NaN`` when there
     are fewer than ``min_chains`` chains or ``_MIN_DRAWS`` draws per chain, else ArviZ's
-    ``arviz_fn`` (per column) or the NumPy twin ``numpy_fn`` (vectorised)."""
+    ``arviz_fn(functions, flat)`` (``functions``: the installed ArviZ's, an ``ArvizBackend``) or
+    the NumPy twin ``numpy_fn(flat)``, both on ``flat`` shaped ``(chain, draw, K)``."""
     arr = _check_draws(x)
     flat, trailing = _flatten(arr)
-    if flat.shape[0] < min_chains or flat.shape[1] < _MIN_DRAWS:
+    if flat.shape[0] < min_chains or flat.shape[1] < _MIN_DRAWS or flat.shape[2] == 0:
         _check_backend(backend)
         values = np.full(flat.shape[2], np.nan)
-    elif _use_arviz(backend):
-        values = _arviz_columns(flat, arviz_fn)
+    elif (found := _arviz_for(backend)) is not None:
+        values = np.asarray(arviz_fn(found, flat), dtype=float).reshape(flat.shape[2])
     else:
         values = numpy_fn(flat)
     return _unflatten(values, trailing)
@@ -279,7 +255,8 @@ def rhat(x, *, backend: str = "auto"):
     x : array_like, shape (chain, draw, ...)
         Draws laid out by chain.
     backend : {"auto", "arviz", "numpy"}, default "auto"
-        ``"auto"``: ArviZ 0.x when importable, else the NumPy implementation.
+        ``"auto"``: ArviZ when importable (1.x: ``arviz-stats``; 0.x), else the NumPy
+        implementation.
 
     Returns
     -------
@@ -294,7 +271,8 @@ def rhat(x, *, backend: str = "auto"):
     TypeError
         If ``x`` is not numeric.
     ImportError
-        If ``backend="arviz"`` and ArviZ 0.x is not importable.
+        If ``backend="arviz"`` and neither ArviZ 1.x's ``arviz-stats`` nor ArviZ 0.x is
+        importable.
 
     Examples
     --------
@@ -307,7 +285,7 @@ def rhat(x, *, backend: str = "auto"):
     >>> symhmc.diagnostics.rhat(x[:, :1])   # one draw per chain: use nested_rhat
     nan
     """
-    return _per_element(x, backend, 2, lambda a: _arviz().rhat(a, method="rank"), _rhat_rank_numpy)
+    return _per_element(x, backend, 2, lambda az, flat: az.rhat(flat), _rhat_rank_numpy)
 
 
 def ess_bulk(x, *, backend: str = "auto"):
@@ -320,7 +298,8 @@ def ess_bulk(x, *, backend: str = "auto"):
     x : array_like, shape (chain, draw, ...)
         Draws laid out by chain.
     backend : {"auto", "arviz", "numpy"}, default "auto"
-        ``"auto"``: ArviZ 0.x when importable, else the NumPy implementation.
+        ``"auto"``: ArviZ when importable (1.x: ``arviz-stats``; 0.x), else the NumPy
+        implementation.
 
     Returns
     -------
@@ -335,7 +314,8 @@ def ess_bulk(x, *, backend: str = "auto"):
     TypeError
         If ``x`` is not numeric.
     ImportError
-        If ``backend="arviz"`` and ArviZ 0.x is not importable.
+        If ``backend="arviz"`` and neither ArviZ 1.x's ``arviz-stats`` nor ArviZ 0.x is
+        importable.
 
     Examples
     --------
@@ -344,7 +324,7 @@ def ess_bulk(x, *, backend: str = "auto"):
     >>> ess.shape, bool(np.all((ess > 500) & (ess < 1200)))
     ((3,), True)
     """
-    return _per_element(x, backend, 1, lambda a: _arviz().ess(a, method="bulk"), _ess_bulk_numpy)
+    return _per_element(x, backend, 1, lambda az, flat: az.ess(flat, "bulk"), _ess_bulk_numpy)
 
 
 def ess_tail(x, *, prob: tuple[float, float] = (0.05, 0.95), backend: str = "auto"):
@@ -360,7 +340,8 @@ def ess_tail(x, *, prob: tuple[float, float] = (0.05, 0.95), backend: str = "aut
     prob : tuple of float, default (0.05, 0.95)
         The two quantile probabilities, each strictly between 0 and 1.
     backend : {"auto", "arviz", "numpy"}, default "auto"
-        ``"auto"``: ArviZ 0.x when importable, else the NumPy implementation.
+        ``"auto"``: ArviZ when importable (1.x: ``arviz-stats``; 0.x), else the NumPy
+        implementation.
 
     Returns
     -------
@@ -375,7 +356,8 @@ def ess_tail(x, *, prob: tuple[float, float] = (0.05, 0.95), backend: str = "aut
     TypeError
         If ``x`` is not numeric.
     ImportError
-        If ``backend="arviz"`` and ArviZ 0.x is not importable.
+        If ``backend="arviz"`` and neither ArviZ 1.x's ``arviz-stats`` nor ArviZ 0.x is
+        importable.
         Also if ``prob`` is not two probabilities in (0, 1).
 
     Examples
@@ -388,7 +370,7 @@ def ess_tail(x, *, prob: tuple[float, float] = (0.05, 0.95), backend: str = "aut
     if p.shape != (2,) or not np.all((p > 0) & (p < 1)):
         raise ValueError(f"prob must be two probabilities in (0, 1), got {prob!r}")
     pr = (float(p[0]), float(p[1]))
-    return _per_element(x, backend, 1, lambda a: _arviz().ess(a, method="tail", prob=pr),
+    return _per_element(x, backend, 1, lambda az, flat: az.ess(flat, "tail", pr),
                         lambda flat: _ess_tail_numpy(flat, pr))
 
 

@@ -85,7 +85,8 @@ def function_space(f, *, superchains=None, rhat_threshold: float = 1.01, backend
         If ``f`` does not have 2 or 3 dimensions or holds NaN or infinity, ``rhat_threshold`` is
         below 1, ``backend`` is unknown, or the superchains do not divide the chains.
     ImportError
-        If ``backend="arviz"`` and ArviZ 0.x is not importable.
+        If ``backend="arviz"`` and neither ArviZ 1.x's ``arviz-stats`` nor ArviZ 0.x is
+        importable.
 
     Examples
     --------

@@ -2,14 +2,17 @@
 
 Two formats hold the same content:
 
-* **netCDF** (any path not ending in ``.npz``; the default): symhmc's arrays and attributes in
-  the root group of a file written with the first netCDF engine xarray finds (``netCDF4``,
-  ``h5netcdf`` or ``scipy``); with a netCDF-4 engine, also the ArviZ groups (``posterior``,
-  ``sample_stats``, ``observed_data``, ``constant_data``, ``posterior_predictive``,
-  ``log_likelihood``; see :mod:`symhmc._file_groups`) as netCDF groups, so that
-  ``arviz.from_netcdf`` reads the file (``save(..., arviz_groups=False)`` leaves them out).
-  The root group's dimensions are prefixed ``symhmc_`` so that they never clash with the
-  groups'. Needs ``xarray`` and a netCDF engine, and h5py to read netCDF-4
+* **netCDF** (any path not ending in ``.npz``; the default), written with the first netCDF
+  engine xarray finds (``netCDF4``, ``h5netcdf`` or ``scipy``). netCDF-4: symhmc's arrays and
+  attributes in the group ``symhmc``, the ArviZ groups (``posterior``, ``sample_stats``,
+  ``observed_data``, ``constant_data``, ``posterior_predictive``, ``log_likelihood``; see
+  :mod:`symhmc._file_groups`) beside it, so that ``arviz.from_netcdf`` reads the file
+  (``save(..., arviz_groups=False)`` leaves them out), and in the root group only the
+  attributes ``symhmc_format``, ``symhmc_format_version`` and ``symhmc_version``. netCDF-3 has
+  no groups: symhmc's arrays and attributes in the root group. symhmc's dimensions are prefixed
+  ``symhmc_`` so that ArviZ's ``chain`` and ``draw`` never name them. Files of format version 2
+  and older keep symhmc's arrays and attributes in the root group of netCDF-4 files too;
+  :func:`load` reads them. Needs ``xarray`` and a netCDF engine, and h5py to read netCDF-4
   (``pip install 'symhmc[arviz]'``); they are imported only when a netCDF file is written or read.
 * **npz** (paths ending in ``.npz``, or ``format="npz"``): a NumPy zip archive, always
   available; its members are stored uncompressed.
@@ -37,7 +40,7 @@ arrays and scalars, non-finite floats and dicts with non-string keys in
 raise ``TypeError`` when saving. ``save`` refuses results that :func:`load` would refuse (wrong
 dtypes, shapes that disagree), and gives the file the permissions the umask allows.
 
-The ``checksum`` attribute (format version 2) is a sha256 of the exact text of ``settings``,
+The ``checksum`` attribute (format versions 2 and 3) is a sha256 of the exact text of ``settings``,
 ``model``, ``convergence`` and ``meta`` followed by every array's name, dtype, shape and bytes
 (``symhmc.io._checksum``). Version-1 files, whose checksum (in ``meta``) covers the arrays only, are
 still read, with every other check below; an edit of their metadata goes unnoticed. The
@@ -68,7 +71,7 @@ naming the path and the field:
   dtype and shape, and a digest of the group's values), which the checksum covers: a group not
   listed, or a listed group with other variables, shapes or values, is refused, headers first
   and within the same byte budget. A listed group that was removed is accepted, since the run
-  is rebuilt from the root arrays alone.
+  is rebuilt from symhmc's own arrays alone.
 * netCDF-4 (HDF5) files are inspected with h5py before any netCDF library opens them, since
   those follow links and read external storage: every link must be a plain (hard) link, no
   dataset may keep its values in other files (external storage, virtual datasets) or use a
@@ -93,17 +96,20 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._file_containers import (_BadFile, _check_path, _open_container, _write_netcdf, _write_npz,
-                               netcdf_groups_supported)
+from ._file_containers import (PRIVATE_GROUP, _BadFile, _check_path, _open_container, _write_netcdf,
+                               _write_npz, netcdf_groups_supported)
 from ._file_groups import build_groups, describe_groups, parse_groups_meta, verify_groups
 from ._tagged_json import _dec, _dumps, _loads, parse_dtype, parse_shape
 
 __all__ = ["save", "load", "data_fingerprint", "FORMAT_NAME", "FORMAT_VERSION"]
 
 FORMAT_NAME = "symhmc.SampleResults"
-FORMAT_VERSION = 2
-# Version 1 files (checksum of the arrays only) are still read.
-_READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3
+# Version 1 files (checksum of the arrays only) and version 2 files (netCDF-4: symhmc's arrays in
+# the root group) are still read.
+_READABLE_VERSIONS = (1, 2, 3)
+# From this version on, netCDF-4 files keep symhmc's arrays and attributes in PRIVATE_GROUP.
+_PRIVATE_GROUP_VERSION = 3
 DEFAULT_MAX_DATA_BYTES = 16 * 2**20
 
 _FIXED_ARRAYS = ("draws", "step_size", "inv_mass", "n_grad_evals", "chain_ids")
@@ -470,8 +476,8 @@ def save(results, path, *, format: str | None = None, store_data="auto",
         (``posterior``, ``sample_stats``, ``observed_data``, ``constant_data``,
         ``posterior_predictive``, ``log_likelihood``, as :meth:`~symhmc.SampleResults.to_arviz`
         builds them with its defaults) as netCDF groups, so that ``arviz.from_netcdf(path)``
-        reads the run. symhmc's own arrays and metadata stay in the root group, which ArviZ
-        does not read as a group.
+        reads the run. symhmc's own arrays and metadata are in the group ``symhmc`` of every
+        netCDF-4 file.
 
     Returns
     -------
@@ -879,6 +885,8 @@ def load(path, *, data=None):
     where = repr(str(p))
     try:
         with _open_container(p, FORMAT_NAME, where) as box:
+            if box.kind == "netcdf" and box.hdf5 and _format_version(box.attrs, where) >= _PRIVATE_GROUP_VERSION:
+                box.use_group(PRIVATE_GROUP)  # the tag stays in the root, the rest is in the group
             doc = _read_metadata(box.attrs, where)
             rules = _expected_names(doc, where)
             _check_layout(doc.arrays, rules, doc.model, where)
