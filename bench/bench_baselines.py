@@ -69,7 +69,7 @@ def main() -> None:
     record(scored(f"DE x{args.members}", de, t_de, data))
     # The model's own prior (the posterior the sampler targets) and, as laplace-torch does by
     # default, the prior precision fitted by the Laplace evidence.
-    for prior, precision in (("prior", 1.0 / model.prior_scale**2), ("fitted", None)):
+    for prior, precision in (("prior", "model"), ("fitted", "fit")):
         la_args = dict(hessian=args.hessian, prior_precision=precision, seed=args.seed, threads=args.threads)
         for name, at, extra in ((f"LA {prior}", None, 0.0), (f"mixture-LA {prior}", de, t_de)):
             try:

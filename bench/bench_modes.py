@@ -30,7 +30,8 @@ def one(samples, model, **kw) -> dict:
         m = S.find_modes(samples, model, **kw)
     warned = [str(w.message) for w in caught if issubclass(w.category, S.ModeWarning)]
     return {"k": m.k, "gap_ratio": m.gap_ratio, "clear_gap": m.clear_gap, "cap_hit": m.cap_hit,
-            "n_components": m.n_components, "sizes": m.sizes.tolist(), "within_distance": m.within_distance,
+            "n_components": m.n_components, "separation": m.separation, "k_by_method": m.k_by_method,
+            "sizes": m.sizes.tolist(), "within_distance": m.within_distance,
             "between_distance": m.between_distance, "eigenvalues": m.eigenvalues.tolist(), "warning": warned,
             "chains_needed_exact": m.chains_needed(0.99, method="exact")}
 

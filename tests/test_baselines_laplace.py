@@ -5,6 +5,7 @@ prior precision against the closed-form evidence, reproducibility, errors, score
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from scipy.special import logsumexp
 import symhmc
 from symhmc.baselines import laplace
 from symhmc.baselines import _hessian
-from symhmc.baselines.laplace import HessianNotPositiveDefinite, LaplaceResults
+from symhmc.baselines.laplace import PRIOR_PRECISION_RANGE, HessianNotPositiveDefinite, LaplaceResults
 
 SIGMA = 0.3
 
@@ -114,13 +115,13 @@ def test_full_hessian_matches_column_by_column_differences(hidden, n_inputs):
     # this random point is no MAP: the full Hessian is indefinite there
     assert np.linalg.eigvalsh(H)[0] < 0
     with pytest.raises(HessianNotPositiveDefinite):
-        laplace(model, x, y, at=q, prior_precision=1.0, n_samples=10, seed=0)
+        laplace(model, x, y, at=q, hessian="full", prior_precision=1.0, n_samples=10, seed=0)
 
 
 def test_full_hessian_at_map_is_the_laplace_hessian(f1_data):
     x, y = f1_data
     model = symhmc.MLP(hidden=(3,))
-    res = laplace(model, x, y, prior_precision=1.0, n_samples=50, seed=2)
+    res = laplace(model, x, y, hessian="full", prior_precision=1.0, n_samples=50, seed=2)
     ref = independent_hessian(model, res.mean[0], x, y)
     np.testing.assert_allclose(res.hessian[0], ref, rtol=1e-5, atol=1e-6 * np.abs(ref).max())
     np.testing.assert_allclose(res.cov[0] @ res.hessian[0], np.eye(model.dim), atol=1e-8)
@@ -209,13 +210,13 @@ def test_fitted_prior_precision_maximises_the_exact_evidence(linear_data):
     assert linear_log_evidence(x, y, lam_opt) >= max(linear_log_evidence(x, y, g) for g in grid) - 1e-9
     # with the model's prior at the evidence maximum the MAP is the mode there, and the fit finds it
     model = symhmc.MLP(hidden=(), n_inputs=3, noise_std=SIGMA, prior_scale=float(lam_opt**-0.5))
-    res = laplace(model, x, y, n_samples=10, seed=0)
-    assert res.settings["prior_precision_fitted"]
+    res = laplace(model, x, y, prior_precision="fit", n_samples=10, seed=0)
+    assert res.settings["prior_precision_fitted"] and res.settings["prior"] == "fit"
     assert res.prior_precision[0] == pytest.approx(lam_opt, rel=1e-3)
     assert res.log_marginal_likelihood[0] == pytest.approx(linear_log_evidence(x, y, lam_opt), rel=1e-8)
     # from another prior scale: the fitted lambda maximises the Laplace evidence at that MAP
     model = symhmc.MLP(hidden=(), n_inputs=3, noise_std=SIGMA, prior_scale=0.5)
-    res = laplace(model, x, y, n_samples=10, seed=0)
+    res = laplace(model, x, y, prior_precision="fit", n_samples=10, seed=0)
     for lam in 10.0 ** np.linspace(-3, 3, 25):
         other = laplace(model, x, y, at=res.mean, prior_precision=float(lam), n_samples=1, seed=0)
         assert other.log_marginal_likelihood[0] <= res.log_marginal_likelihood[0] + 1e-9
@@ -224,10 +225,11 @@ def test_fitted_prior_precision_maximises_the_exact_evidence(linear_data):
 def test_fitted_prior_precision_with_sampled_sigma(f1_data):
     x, y = f1_data
     model = symhmc.MLP(hidden=(3,))
-    res = laplace(model, x, y, n_samples=10, seed=1)
+    res = laplace(model, x, y, hessian="full", prior_precision="fit", n_samples=10, seed=1)
     lam = res.prior_precision[0]
     for factor in (0.5, 0.9, 1.1, 2.0):
-        other = laplace(model, x, y, at=res.mean, prior_precision=float(lam * factor), n_samples=1, seed=0)
+        other = laplace(model, x, y, at=res.mean, hessian="full", prior_precision=float(lam * factor),
+                        n_samples=1, seed=0)
         assert other.log_marginal_likelihood[0] < res.log_marginal_likelihood[0]
 
 
@@ -264,11 +266,15 @@ def test_errors(f1_data):
         laplace(model, x, y, at=np.zeros((3, model.dim)), n_samples=2, hessian="ggn")
     with pytest.raises(ValueError, match="prior_precision"):
         laplace(model, x, y, prior_precision=-1.0)
+    with pytest.raises(ValueError, match="prior_precision must be 'model', 'fit'"):
+        laplace(model, x, y, prior_precision="evidence")
+    with pytest.raises(TypeError, match="prior_precision must be 'model'.*got None"):
+        laplace(model, x, y, prior_precision=None)
     with pytest.raises(TypeError, match="symhmc.MLP"):
         laplace("mlp", x, y)
     # at zero the hidden-output cross terms make the full Hessian indefinite
     with pytest.raises(HessianNotPositiveDefinite) as info:
-        laplace(model, x, y, at=np.zeros(model.dim), prior_precision=1e-6, n_samples=10)
+        laplace(model, x, y, at=np.zeros(model.dim), hessian="full", prior_precision=1e-6, n_samples=10)
     assert isinstance(info.value, np.linalg.LinAlgError) and isinstance(info.value, ValueError)
     assert "hessian='ggn'" in str(info.value) and "larger prior_precision" in str(info.value)
     # the GGN is fine there
@@ -356,3 +362,69 @@ def test_a_loaded_laplace_result_summarises_without_sampler_statistics(tmp_path)
     loaded = symhmc.load(tmp_path / "la.npz")
     assert loaded.sampler_summary() == la.sampler_summary()
     np.testing.assert_array_equal(loaded.draws, la.draws)
+
+
+# ----------------------------------------------------------------------------------------------
+# defaults: the settings of the paper's table
+# ----------------------------------------------------------------------------------------------
+def test_defaults_are_the_paper_tables_settings(f1_data):
+    import inspect
+
+    from symhmc.reproduce.settings import LAPLACE
+
+    defaults = {name: p.default for name, p in inspect.signature(laplace).parameters.items()}
+    assert defaults["hessian"] == LAPLACE["hessian"] == "ggn"
+    assert defaults["prior_precision"] == LAPLACE["prior"] == "model"
+    assert defaults["n_samples"] == LAPLACE["n_samples"]
+    # "model" is the model's own prior: 1 / prior_scale**2, not a fixed 1
+    x, y = f1_data
+    model = symhmc.MLP(hidden=(3,), prior_scale=0.8)
+    plain = laplace(model, x, y, n_samples=20, seed=3)
+    explicit = laplace(model, x, y, hessian="ggn", prior_precision=1 / 0.8**2, n_samples=20, seed=3)
+    assert plain.prior_precision.tolist() == [1 / 0.8**2]
+    assert plain.settings["hessian"] == "ggn" and plain.settings["prior"] == "model"
+    assert not plain.settings["prior_precision_fitted"]
+    np.testing.assert_array_equal(plain.hessian, explicit.hessian)
+    np.testing.assert_array_equal(plain.draws, explicit.draws)
+
+
+@pytest.fixture(scope="module")
+def izmailov():
+    return symhmc.datasets.load("izmailov")
+
+
+def test_defaults_on_izmailov_f1_are_paper_comparable(izmailov):
+    """No options: a test LPPD comparable to the paper's LA (0.53 (0.07)), without warnings."""
+    d = izmailov
+    model = symhmc.MLP(hidden=(3,))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. overflow in the draws of a near-singular Gaussian
+        la = laplace(model, d.x_train, d.y_train, seed=0)
+        fit = la.lppd(d.x_test, d.y_test)
+    print(f"\n[laplace] izmailov f1 defaults: test LPPD {fit.mean:.3f} ({fit.se:.3f})")
+    assert la.settings["map_converged"]
+    assert fit.mean > 0.4
+
+
+def test_evidence_fit_at_an_indefinite_hessian_warns(izmailov):
+    """The full Hessian at izmailov's MAP has a negative likelihood eigenvalue: the Laplace evidence
+    is unbounded where H stops being positive definite, and the fit must say so (once, with no
+    numerical warnings from the search)."""
+    d = izmailov
+    model = symhmc.MLP(hidden=(3,))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        la = laplace(model, d.x_train, d.y_train, hessian="full", prior_precision="fit", seed=0, n_samples=10)
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == 1 and "grows without bound" in messages[0], messages
+    assert issubclass(caught[0].category, RuntimeWarning)
+    # the fitted value is the first positive definite point of the search grid: at the grid
+    # point below it H is not
+    lam = float(la.prior_precision[0])
+    lo, hi = PRIOR_PRECISION_RANGE
+    step = (hi - lo) / 140  # the grid's spacing in log10
+    assert np.linalg.eigvalsh(la.hessian[0])[0] > 0
+    shifted = la.hessian[0].copy()
+    net = np.arange(model.n_params)
+    shifted[net, net] -= lam * (1 - 10.0**-step)
+    assert np.linalg.eigvalsh(shifted)[0] < 0

@@ -140,6 +140,25 @@ def test_run_on_a_csv_file(tmp_path, capsys):
     assert "--target" in capsys.readouterr().err
 
 
+def test_run_on_a_semicolon_csv_file_names_the_delimiter_flag(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-2, 2, 40)
+    path = tmp_path / "semi.csv"
+    path.write_text("x;y\n" + "".join(f"{u:.6f};{np.sin(u):.6f}\n" for u in x))
+    assert cli.main(["run", str(path), *TINY]) == 1
+    err = capsys.readouterr().err
+    assert "line 2" in err and "pass --delimiter ';'" in err and "delimiter=" not in err
+    assert cli.main(["run", str(path), "--delimiter", ";", *TINY, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["data"]["n_features"] == 1
+    tabbed = tmp_path / "tab.csv"
+    tabbed.write_text(path.read_text().replace(";", "\t"))
+    assert cli.main(["run", str(tabbed), *TINY]) == 1
+    assert "pass --delimiter tab" in capsys.readouterr().err
+    assert cli.main(["run", str(tabbed), "--delimiter", "tab", *TINY, "--json"]) == 0
+    capsys.readouterr()
+    assert "argument --delimiter" in _usage_error(capsys, ["run", "izmailov", "--delimiter", ";"])
+
+
 def test_usage_errors_name_the_flag(capsys):
     assert "argument --chains" in _usage_error(capsys, ["demo", "--chains", "0"])
     assert "argument --chains" in _usage_error(capsys, ["demo", "--chains", "many"])

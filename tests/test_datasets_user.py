@@ -1,9 +1,13 @@
 """A user's own data: the paper's standardization, the split, and mapping back to raw units."""
 
+import re
+import warnings
+
 import numpy as np
 import pytest
 
 from symhmc.datasets import Dataset, from_arrays, from_csv
+from symhmc.datasets.user import MAX_CSV_COLUMNS
 
 
 def _data(n=60, seed=0):
@@ -117,7 +121,7 @@ def test_from_csv_bad_input_raises(tmp_path):
     with pytest.raises(ValueError, match="no header"):
         from_csv(path, target="b")
     path.write_text("a,b\n1,2\n3,\n5,7\n")
-    with pytest.raises(ValueError, match="path .*every row"):
+    with pytest.raises(ValueError, match="^path .*, line 3: cell 2 \\(column 'b'\\) is empty$"):
         from_csv(path)
 
 
@@ -146,3 +150,138 @@ def test_scaling_round_trip_holds_for_any_well_scaled_table():
             np.testing.assert_allclose(ds.scale_x(back[:, :-1]), x, atol=1e-6)
 
     check()
+
+
+# ----------------------------------------------------------------------------------------------
+# from_csv: errors a reader can act on, and bounds on what a file can make it do
+# ----------------------------------------------------------------------------------------------
+def _write(path, lines, newline="\n"):
+    path.write_bytes(newline.join(lines).encode() + newline.encode())
+    return path
+
+
+def _no_warnings(fn):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. NumPy's "input contained no data"
+        return fn()
+
+
+GOOD = ["a,b,y", "1,2,3", "4,5,6", "7,8,10", "2,9,1"]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
+def test_from_csv_errors_give_the_file_line(tmp_path, newline):
+    """Line numbers as in a text editor: 1-based, header, comment and blank lines counted."""
+    lines = ["# plant data", "a,b,y", "1,2,3", "", "4,5,6", "7,oops,9", "2,3,4"]
+    path = _write(tmp_path / "t.csv", lines, newline)
+    assert lines[6 - 1] == "7,oops,9"
+    with pytest.raises(ValueError, match=r"^path .*, line 6: cell 2 \(column 'b'\) 'oops' is not a number$"):
+        _no_warnings(lambda: from_csv(path))
+    # a ragged line: its number, and the line whose cells it is compared with
+    path = _write(tmp_path / "t.csv", ["a,b,y", "1,2,3", "4,5,6", "7,8", "2,3,4"], newline)
+    with pytest.raises(ValueError, match=r"line 4: 2 cell\(s\), but the header \(line 1\) has 3$"):
+        _no_warnings(lambda: from_csv(path))
+    # without a header the first row sets the count
+    path = _write(tmp_path / "t.csv", ["", "1,2,3", "4,5,6", "7,8,9,1"], newline)
+    with pytest.raises(ValueError, match=r"line 4: 4 cell\(s\), but the first row \(line 2\) has 3$"):
+        _no_warnings(lambda: from_csv(path))
+    # a value that cannot be standardized
+    path = _write(tmp_path / "t.csv", ["a,b,y", "1,2,3", "4,5,6", "", "7,inf,9"], newline)
+    with pytest.raises(ValueError, match=r"line 5: cell 2 \(column 'b'\) is 'inf'"):
+        _no_warnings(lambda: from_csv(path))
+
+
+@pytest.mark.parametrize("lines, what", [
+    (["a,b,y"], "only a header \\(line 1\\)"),
+    (["# notes", "", "a,b,y", ""], "only a header \\(line 3\\)"),
+    (["# notes only", "  "], "only blank or comment lines"),
+    ([], "only blank or comment lines"),
+])
+def test_from_csv_without_data_rows_says_so_once(tmp_path, lines, what):
+    path = tmp_path / "empty.csv"
+    path.write_text("\n".join(lines))
+    with pytest.raises(ValueError, match=f"^path .* has no data rows: it holds {what}$"):
+        _no_warnings(lambda: from_csv(path))
+
+
+@pytest.mark.parametrize("separator, hint", [
+    (";", "pass delimiter=';'"),
+    ("\t", r"pass delimiter='\t'"),
+    ("|", "pass delimiter='|'"),
+    (" ", "pass delimiter=None"),
+])
+def test_from_csv_suggests_the_files_delimiter(tmp_path, separator, hint):
+    path = tmp_path / "other.csv"
+    path.write_text("\n".join(line.replace(",", separator) for line in GOOD) + "\n")
+    with pytest.raises(ValueError, match=f"line 2: .* is not a number .*{re.escape(hint)}"):
+        _no_warnings(lambda: from_csv(path))
+    delimiter = None if separator == " " else separator
+    ds = _no_warnings(lambda: from_csv(path, target="y", delimiter=delimiter, seed=4))
+    same = from_csv(_write(tmp_path / "comma.csv", GOOD), target="y", seed=4)
+    np.testing.assert_array_equal(ds.x_train, same.x_train)
+    np.testing.assert_array_equal(ds.y_test, same.y_test)
+
+
+def test_from_csv_delimiter_hints_on_ragged_lines_and_decimal_commas(tmp_path):
+    # a header split by commas, rows by semicolons: the row has one cell
+    path = _write(tmp_path / "mixed.csv", ["a,b,y", "1;2;3", "4;5;6"])
+    with pytest.raises(ValueError, match="line 2: 1 cell\\(s\\), but the header \\(line 1\\) has 3 .*delimiter=';'"):
+        from_csv(path)
+    # semicolons with decimal commas (a European spreadsheet)
+    path = _write(tmp_path / "euro.csv", ["a;b;y", "1,5;2;3", "4;5;6", "7;8;1"])
+    with pytest.raises(ValueError, match="line 2: cell 1 \\(column 'a'\\) '1,5' .*decimal comma.*'1.5'"):
+        from_csv(path, delimiter=";")
+    # one column and another separator in it
+    path = _write(tmp_path / "one.csv", ["a;y"] + [f"{i}" for i in range(5)])
+    with pytest.raises(ValueError, match="one column: .*feature column .*delimiter=';'"):
+        from_csv(path)
+
+
+def test_from_csv_reads_what_spreadsheets_write(tmp_path):
+    """A byte-order mark, quoted cells, comments, blank lines and trailing blanks."""
+    lines = ['"a","b","y"', '"1","2","3"', "# a comment", "4, 5 ,6  # measured twice", "", "7,8,10", "2,9,1"]
+    raw = "\r\n".join(lines).encode("utf-8-sig")
+    (tmp_path / "sheet.csv").write_bytes(raw)
+    ds = _no_warnings(lambda: from_csv(tmp_path / "sheet.csv", target="y", seed=4))
+    same = from_csv(_write(tmp_path / "plain.csv", GOOD), target="y", seed=4)
+    np.testing.assert_array_equal(ds.x_train, same.x_train)
+    assert ds.y_mean == same.y_mean
+
+
+def test_from_csv_bounds_hostile_files(tmp_path):
+    # the size is checked before a byte is parsed: this file's line 2 is bad, the size error wins
+    path = _write(tmp_path / "big.csv", ["a,b,y", "x,x,x"] + GOOD[1:])
+    size = path.stat().st_size
+    with pytest.raises(ValueError, match=f"holds {size} bytes, more than max_bytes={size - 1}"):
+        from_csv(path, max_bytes=size - 1)
+    with pytest.raises(ValueError, match="line 2"):
+        from_csv(path, max_bytes=size)
+    # a line of too many columns is refused before it is split
+    path = _write(tmp_path / "wide.csv", [",".join(["1"] * (MAX_CSV_COLUMNS + 1))])
+    with pytest.raises(ValueError, match=f"line 1: {MAX_CSV_COLUMNS + 1} columns, more than the {MAX_CSV_COLUMNS}"):
+        from_csv(path)
+    # binary and non-UTF-8 files: the line where it starts
+    (tmp_path / "bin.csv").write_bytes(b"a,b\n1,2\n3,\x004\n")
+    with pytest.raises(ValueError, match="line 3: holds a NUL byte"):
+        from_csv(tmp_path / "bin.csv")
+    (tmp_path / "latin.csv").write_bytes("a,b\n1,2\n3,4\nd\u00e9j\u00e0,1\n".encode("latin-1"))
+    with pytest.raises(ValueError, match="line 4: not UTF-8"):
+        from_csv(tmp_path / "latin.csv")
+
+
+def test_from_csv_bad_arguments_are_named(tmp_path):
+    path = _write(tmp_path / "t.csv", GOOD)
+    for bad in ("", "\n", "#"):
+        with pytest.raises(ValueError, match=f"^delimiter must be .*got {re.escape(repr(bad))}"):
+            from_csv(path, delimiter=bad)
+    with pytest.raises(TypeError, match="^delimiter must be a string or None"):
+        from_csv(path, delimiter=1)
+    with pytest.raises(ValueError, match="^max_bytes must be positive"):
+        from_csv(path, max_bytes=0)
+    with pytest.raises(TypeError, match="^max_bytes must be an integer"):
+        from_csv(path, max_bytes=1e6)
+    # two rows are too few; a constant column is named
+    with pytest.raises(ValueError, match="has 2 data row\\(s\\); at least 3"):
+        from_csv(_write(tmp_path / "two.csv", GOOD[:3]))
+    with pytest.raises(ValueError, match="column\\(s\\) 'b' hold one value"):
+        from_csv(_write(tmp_path / "const.csv", ["a,b,y", "1,2,3", "4,2,6", "7,2,9"]))

@@ -136,7 +136,83 @@ def test_labels_keep_the_leading_shape_and_bad_input():
         S.find_modes(X, F1, space="function", x_grid=np.zeros((5, 3)))
 
 
+def two_segments(gap: float, seed: int = 0) -> np.ndarray:
+    """30 + 30 draws one unit apart on a line, the two runs ``gap`` apart (plus 1e-3 noise)."""
+    rng = np.random.default_rng(seed)
+    u = rng.normal(size=F1.dim)
+    t = np.concatenate([np.arange(30.0), 29.0 + gap + np.arange(30.0)])
+    return t[:, None] * (u / np.linalg.norm(u)) + 1e-3 * rng.normal(size=(60, F1.dim))
+
+
+def test_a_graph_split_by_a_hole_warns():
+    """The issue: a k-NN graph that falls apart into exactly k parts made find_modes silent,
+    however close the parts. Two runs of draws 5 apart, where the farthest 4th neighbour is 4
+    away: the graph splits, but the parts are only 5 / 4 times as far apart as neighbours."""
+    with pytest.warns(S.ModeWarning, match="falls apart into 2 parts.*1.25 times") as caught:
+        m = S.find_modes(two_segments(5.0), F1)
+    assert m.k == 2 and m.n_components == 2 and not m.clear_gap
+    assert m.separation == pytest.approx(5.0 / 4.0, rel=1e-2)
+    assert m.gap_ratio < 2.0  # the eigengap is unclear as well
+    assert not any("disagree" in str(w.message) for w in caught)
+    # 20 apart: the same spectrum shape (no clear eigengap: two path graphs), but a clear split
+    far = no_mode_warning(lambda: S.find_modes(two_segments(20.0), F1))
+    assert far.k == 2 and far.clear_gap and far.gap_ratio < 2.0
+    assert far.separation == pytest.approx(20.0 / 4.0, rel=1e-2)
+
+
+def test_methods_that_disagree_warn():
+    """Two groups of weights that differ only in a hidden neuron whose outgoing weight is 0:
+    clearly two clusters in weight space, one function. The predictions on x_grid say so."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(scale=1.5, size=F1.dim) + 0.1 * rng.normal(size=(120, F1.dim))
+    (w_in, _), (w_out, _) = F1.unpack(np.arange(F1.dim))  # flat positions of the weights
+    X[:, int(w_out[0, 0])] = 0.0                          # neuron 0 does not reach the output
+    X[60:, int(w_in[0, 0])] += 4.0                        # its incoming weight: two groups
+    x_grid = np.linspace(-3.0, 3.0, 40)[:, None]
+    moved_back = X[60:] - 4.0 * np.eye(F1.dim)[int(w_in[0, 0])]
+    np.testing.assert_allclose(F1.predict(X[60:], x_grid), F1.predict(moved_back, x_grid), atol=1e-12)
+    with pytest.warns(S.ModeWarning, match="disagree.*weights/local 2") as caught:
+        m = S.find_modes(X, F1, x_grid=x_grid)
+    print(f"\n[find_modes] dead neuron: k_by_method {m.k_by_method}")
+    assert len(caught) == 1  # the weight-space answer itself is clear
+    assert m.k == 2 and m.clear_gap and m.space == "weights"
+    assert set(m.k_by_method) == {"weights/local", "weights/paper", "function/local", "function/paper"}
+    assert m.k_by_method["weights/local"] == m.k and m.k_by_method["function/local"] != 2
+    assert not m.methods_agree
+    # the labels are weight space's: the two groups
+    assert same_partition(np.repeat([0, 1], 60), m.labels)
+    # without x_grid the two weight-space methods agree: no warning
+    alone = no_mode_warning(lambda: S.find_modes(X, F1))
+    assert alone.k_by_method == {"weights/local": 2, "weights/paper": 2} and alone.methods_agree
+    # cross_check=False: only the choice made, and no warning
+    off = no_mode_warning(lambda: S.find_modes(X, F1, x_grid=x_grid, cross_check=False))
+    assert off.k_by_method == {"weights/local": 2}
+    # k passed in: nothing was chosen, nothing to compare
+    assert no_mode_warning(lambda: S.find_modes(X, F1, k=2, x_grid=x_grid)).k_by_method == {}
+    with pytest.raises(TypeError, match="cross_check"):
+        S.find_modes(X, F1, cross_check="yes")
+
+
 def test_components_at_the_cap_are_not_a_cap_hit():
     X, truth = separated_modes(F1, (40, 40, 40), seed=8)
     m = no_mode_warning(lambda: S.find_modes(X, F1, max_k=3))
     assert m.k == 3 and m.n_components == 3 and not m.cap_hit and same_partition(truth, m.labels)
+
+
+@pytest.mark.slow
+def test_izmailov_chains_warn_about_an_unclear_number_of_modes():
+    """The issue's run: 64 f1 chains on izmailov. The default found k = 2 silently because the
+    graph fell into two parts; the methods (2 here, more with the paper's graph, 3 in function
+    space) do not agree on any clear number."""
+    import symhmc
+
+    data = symhmc.datasets.load("izmailov")
+    res = symhmc.sample(F1, data.x_train, data.y_train, chains=64, seed=0, progress=False)
+    theta = res.theta.reshape(-1, F1.n_params)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        m = S.find_modes(S.align(theta, F1), F1, x_grid=np.linspace(-3.0, 3.0, 61)[:, None])
+    print(f"\n[find_modes] izmailov 64 chains: k {m.k}, gap ratio {m.gap_ratio:.2f}, components "
+          f"{m.n_components}, separation {m.separation:.2f}, k_by_method {m.k_by_method}")
+    assert any(issubclass(w.category, S.ModeWarning) for w in caught)
+    assert not m.clear_gap or not m.methods_agree

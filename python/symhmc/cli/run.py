@@ -14,7 +14,7 @@ from ..model import ACTIVATIONS, MLP
 from ..sampling import sample
 from ._common import (EXIT_INTERRUPTED, EXIT_OK, CommandError, add_run_settings, chain_rule_args, flag_message,
                       positive_int, progress_print, sampler_options, to_json)
-from ._csv_data import load_csv
+from ._csv_data import delimiter_arg, load_csv
 
 RESULTS_FILE = "results.npz"
 SUMMARY_FILE = "summary.json"
@@ -49,7 +49,7 @@ def add_parsers(sub) -> None:
                                       "chains and report the test LPPD; the flags are those of 'run' (without DATA "
                                       "and --target).")
     _add_common(demo, DEMO_CHAINS, DEMO_WARMUP)
-    demo.set_defaults(handler=run_command, parser=demo, data=DEMO_DATA, target=None)
+    demo.set_defaults(handler=run_command, parser=demo, data=DEMO_DATA, target=None, delimiter=None)
     run = sub.add_parser("run", help="sample a paper data set or a CSV file",
                          description="Sample a Bayesian MLP on a paper data set or a CSV file and report the test "
                                      "LPPD. CSV: every column is standardized over all rows and the rows are split "
@@ -58,6 +58,8 @@ def add_parsers(sub) -> None:
                      help=f"a paper data set ({', '.join(datasets.PAPER_DATASETS)}) or the path of a CSV file")
     run.add_argument("--target", default=None, metavar="COLUMN",
                      help="CSV only: the target column, a name or an index (default: the last column)")
+    run.add_argument("--delimiter", default=None, metavar="SEP",
+                     help="CSV only: the column separator, e.g. ';', 'tab' or 'whitespace' (default: ',')")
     _add_common(run, RUN_CHAINS)
     run.set_defaults(handler=run_command, parser=run)
 
@@ -68,6 +70,8 @@ def _load(args, parser) -> tuple[datasets.Dataset, dict]:
     if args.data in datasets.PAPER_DATASETS:
         if args.target is not None:
             parser.error("argument --target: only for CSV files (a paper data set's target is fixed)")
+        if args.delimiter is not None:
+            parser.error("argument --delimiter: only for CSV files")
         try:
             data = datasets.load(args.data, args.data_dir)
         except FileNotFoundError:
@@ -80,7 +84,7 @@ def _load(args, parser) -> tuple[datasets.Dataset, dict]:
                      "nor a file")
     if args.data_dir is not None:
         parser.error("argument --data-dir: only for the paper's data sets, not a CSV file")
-    data = load_csv(path, args.target, args.seed)
+    data = load_csv(path, args.target, args.seed, delimiter_arg(args.delimiter))
     return data, {"name": data.name, "source": "csv", "path": str(path.resolve()), "target": args.target or "last"}
 
 

@@ -59,7 +59,8 @@ def _mode_labels(aligned, model, k, seed):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a cap or gap warning of find_modes does not stop a figure
-            return find_modes(aligned, model, k=k, seed=seed).labels
+            # Only the labels colour the figure: the other methods' k would be computed for nothing.
+            return find_modes(aligned, model, k=k, seed=seed, cross_check=False).labels
     except (ImportError, ValueError):  # no scikit-learn, or too few draws to cluster
         return None
 

@@ -101,7 +101,7 @@ def _run_method(spec: CellSpec, model: MLP, data, *, threads, checkpoint, overwr
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 res, t = _timed(lambda: baselines.laplace(
-                    model, x, y, at=at, hessian=s["hessian"], prior_precision=1.0 / model.prior_scale**2,
+                    model, x, y, at=at, hessian=s["hessian"], prior_precision=s["prior"],
                     n_samples=s["n_samples"], seed=s["seed"], threads=threads))
         except baselines.HessianNotPositiveDefinite as exc:
             return None, t_de, {}, f"no result: {exc}"

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 import numpy as np
@@ -21,7 +21,10 @@ DISTANCE_SAMPLE = 1000
 
 
 class ModeWarning(UserWarning):
-    """The number of modes :func:`find_modes` chose is not well supported by the spectrum.
+    """The number of modes :func:`find_modes` chose is not well supported by the evidence.
+
+    Raised as a warning when ``k`` hits its cap, the eigengap is not clear (and the graph does not
+    fall apart into well separated parts), or the clustering methods disagree (``k_by_method``).
 
     Examples
     --------
@@ -104,10 +107,15 @@ class Modes:
         ``gap`` over the largest other gap among the candidates ``1 .. max_k`` (inf if all other
         gaps are 0).
     clear_gap : bool
-        ``gap_ratio >= min_gap_ratio``, or the graph falls apart into exactly ``k`` connected
-        components.
+        ``gap_ratio >= min_gap_ratio``, or the graph falls apart into exactly ``k`` parts whose
+        ``separation >= min_gap_ratio``. Falling apart alone is not enough: a k-NN graph of
+        sparse samples can split where there is no more than a hole between neighbours.
     n_components : int
         Connected components of the similarity graph (as many eigenvalues are 0).
+    separation : float
+        With several components: the smallest distance between samples of different components
+        over the largest distance from a sample to its ``n_neighbors``-th neighbour, in the space
+        that was clustered (nan for a connected graph). Well separated modes give several times 1.
     cap_hit : bool
         ``k`` was chosen by the eigengap and equals its cap (``max_k``, or fewer with few
         samples); never when ``k`` is the number of connected components.
@@ -121,6 +129,13 @@ class Modes:
         How and where the samples were clustered.
     summaries : list of ModeSummary
         Size, mean, std and medoid of every mode in parameter space.
+    k_by_method : dict of str to int
+        When ``k`` was chosen (not passed in): the number of modes every clustering choice picks
+        on the same samples, by the same rule (connected components, else the largest eigengap),
+        each with its own defaults: ``"weights/local"`` and ``"weights/paper"`` in weight space,
+        ``"function/local"`` and ``"function/paper"`` in function space (when ``x_grid`` is
+        given). The entry of the choice made equals ``k``; it is the only one with
+        ``cross_check=False``. Empty when ``k`` was passed in.
 
     Examples
     --------
@@ -155,6 +170,14 @@ class Modes:
     n_components: int
     method: str
     space: str
+    separation: float = float("nan")
+    k_by_method: dict = field(default_factory=dict)
+
+    @property
+    def methods_agree(self) -> bool:
+        """Every clustering choice in :attr:`k_by_method` found the same number of modes (True when empty).
+        """
+        return len(set(self.k_by_method.values())) <= 1
 
     def chains_needed(self, p: float = 0.99, method: str = "markov") -> int:
         """Chains needed to visit every found mode with probability ``p``.
@@ -215,9 +238,32 @@ def _features(samples, model, space, x_grid, include_noise):
     return pred
 
 
+def _standardizes(method: str, space: str) -> bool:
+    """The default of ``standardize``: the paper's weight-space clustering standardizes every
+    coordinate; predictions share the output's unit, and scaling every input's spread to 1 would
+    blow up the noise where the functions barely differ."""
+    return method == "paper" and space == "weights"
+
+
 def _standardized(X: np.ndarray) -> np.ndarray:
     sd = X.std(axis=0)
     return (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+
+
+def _affinity(X: np.ndarray, method: str, n_neighbors: int, bandwidth: float | None):
+    return (_spectral.affinity_paper(X, n_neighbors) if method == "paper"
+            else _spectral.affinity_local(X, n_neighbors, bandwidth))
+
+
+def _choose_k(eig: np.ndarray, A, max_k: int, n_neighbors: int):
+    """The k ``find_modes`` picks from a spectrum: the connected components when the graph falls
+    apart into 2 .. cap of them, each with more than ``n_neighbors`` samples, else the largest
+    eigengap. Returns (k, gaps, cap, n_components, by_components)."""
+    k_gap, gaps, cap = _pick_k(eig, max_k)
+    n_comp, comp_labels = _components(A)
+    # Groups that no similarity links are modes by themselves; tiny ones may be outliers.
+    by_components = bool(2 <= n_comp <= cap and np.bincount(comp_labels).min() > n_neighbors)
+    return (n_comp if by_components else k_gap), gaps, cap, int(n_comp), by_components
 
 
 def _pick_k(eig: np.ndarray, max_k: int):
@@ -229,11 +275,28 @@ def _pick_k(eig: np.ndarray, max_k: int):
 
 
 def _components(A):
-    """Number of connected components of the affinity graph and their sizes."""
+    """Number of connected components of the affinity graph and the component of every sample."""
     from scipy.sparse.csgraph import connected_components
 
     n, lab = connected_components(A, directed=False)
-    return n, np.bincount(lab, minlength=n)
+    return int(n), lab
+
+
+def _separation(X: np.ndarray, parts: np.ndarray, n_parts: int, n_neighbors: int) -> float:
+    """Smallest distance between samples of different parts over the largest distance from a
+    sample to its ``n_neighbors``-th neighbour (nan for one part).
+
+    A k-NN graph can fall apart by chance where samples are sparse; parts no farther apart than
+    neighbours within them are such holes, not evidence of separate modes.
+    """
+    if n_parts < 2:
+        return float("nan")
+    from sklearn.neighbors import NearestNeighbors
+
+    reach = float(_spectral.knn_distances(X, n_neighbors).data.max())
+    closest = min(float(NearestNeighbors(n_neighbors=1).fit(X[parts != c]).kneighbors(X[parts == c])[0].min())
+                  for c in range(n_parts - 1))
+    return float("inf") if reach <= 0 else closest / reach
 
 
 def _gap_ratio(gaps: np.ndarray, k: int, cap: int) -> float:
@@ -277,7 +340,7 @@ def _summaries(flat: np.ndarray, labels: np.ndarray, k: int) -> list:
 def find_modes(samples, model: MLP, k: int | None = None, *, method: str = "local", space: str = "weights",
                x_grid=None, n_neighbors: int = 4, max_k: int = 10, bandwidth: float | None = None,
                standardize: bool | None = None, include_noise: bool = False,
-               min_gap_ratio: float = MIN_GAP_RATIO, seed: int = 0) -> Modes:
+               min_gap_ratio: float = MIN_GAP_RATIO, cross_check: bool = True, seed: int = 0) -> Modes:
     """Cluster samples into functionally different modes and report the evidence for their number.
 
     Spectral clustering (PAPER.md section 5.3): a symmetric ``n_neighbors``-NN graph with
@@ -287,9 +350,22 @@ def find_modes(samples, model: MLP, k: int | None = None, *, method: str = "loca
     eigengap after them is infinite in ratio to the 0 gaps before, however elongated the modes
     are); otherwise the number with the largest eigengap among ``1 .. max_k``. That choice is
     trusted only with a clear gap: the chosen gap is at least ``min_gap_ratio`` times every other
-    gap among the candidates, or the graph falls apart into exactly ``k`` connected components.
-    Otherwise, or when ``k`` reaches its cap ``max_k`` (raising
-    ``max_k`` would likely raise ``k`` too), a :class:`ModeWarning` says so.
+    gap among the candidates, or the graph falls apart into exactly ``k`` parts that lie well
+    apart: the closest two samples of different parts are at least ``min_gap_ratio`` times as
+    far apart as the farthest ``n_neighbors``-th neighbour of any sample (``separation``). A
+    k-NN graph of sparse samples can fall apart where there is only a hole between neighbours,
+    so falling apart alone does not count; the eigengap alone does not suffice either, since
+    small, well separated parts have large gaps in their own spectra. Otherwise, or when ``k``
+    reaches its cap ``max_k`` (raising ``max_k`` would likely raise ``k`` too), a
+    :class:`ModeWarning` says so.
+
+    The number of modes also depends on how the graph is built. With ``k=None`` the result's
+    ``k_by_method`` holds the ``k`` the same rule picks with the other ``method`` (each with its
+    own defaults) and, when ``x_grid`` is given in weight space, in function space too; a
+    :class:`ModeWarning` says when they disagree. This costs one more similarity graph and
+    spectrum per choice (eigenvalues only; ``cross_check=False`` skips it); on 64 f1 chains on
+    izmailov they gave 2 (weights, local), 8 (weights, paper) and 3 (function, local and paper,
+    61 inputs on [-3, 3]).
 
     Parameters
     ----------
@@ -317,7 +393,8 @@ def find_modes(samples, model: MLP, k: int | None = None, *, method: str = "loca
         predict the same, so no alignment is needed).
     x_grid : array (n_points, n_inputs), optional
         Inputs for ``space="function"`` (required there), e.g. a grid over the data's range or
-        the training inputs.
+        the training inputs. In weight space, optional: the predictions there are clustered too,
+        to check ``k`` against function space (``k_by_method``; labels stay those of weight space).
     n_neighbors : int, default 4
         Neighbours per sample in the graph (4 in the paper).
     max_k : int, default 10
@@ -327,12 +404,18 @@ def find_modes(samples, model: MLP, k: int | None = None, *, method: str = "loca
         from sample i to its ``n_neighbors``-th neighbour (Zelnik-Manor & Perona), insensitive to
         the parameters' scale. A float gives ``exp(-d^2 / (2 bandwidth^2))``.
     standardize : bool, optional
-        Standardize every coordinate first; default: ``True`` for ``"paper"`` (as the authors
-        did), ``False`` for ``"local"`` (all weights share one prior scale).
+        Standardize every coordinate first; default: ``True`` for ``"paper"`` in weight space
+        (as the authors did), else ``False`` (all weights share one prior scale; predictions
+        share the output's unit, and standardizing them per input blows up the noise where the
+        functions barely differ: on two noisy functions it split one of them in three).
     include_noise : bool, default False
         Also cluster on ``log sigma`` when present.
     min_gap_ratio : float, default 2.0
-        What counts as a clear eigengap (see above).
+        What counts as clear (see above): the eigengap over the next largest, or the
+        ``separation`` of a graph that falls apart.
+    cross_check : bool, default True
+        With ``k=None``, also find ``k`` with the other clustering choices (``k_by_method``) and
+        warn when they disagree; ``False`` keeps only the choice made.
     seed : int, default 0
         Seeds k-means (and the subsample for the distance evidence).
 
@@ -340,8 +423,9 @@ def find_modes(samples, model: MLP, k: int | None = None, *, method: str = "loca
     -------
     Modes
         ``k``, ``labels`` and ``probabilities`` with the evidence: ``eigenvalues``, ``gaps``,
-        ``gap``, ``gap_ratio``, ``clear_gap``, ``cap_hit``, ``sizes``, ``within_distance`` and
-        ``between_distance``; ``result.chains_needed(p)`` turns the probabilities into a chain count.
+        ``gap``, ``gap_ratio``, ``clear_gap``, ``cap_hit``, ``sizes``, ``within_distance``,
+        ``between_distance`` and ``k_by_method``; ``result.chains_needed(p)`` turns the
+        probabilities into a chain count.
 
     Raises
     ------
@@ -356,7 +440,8 @@ def find_modes(samples, model: MLP, k: int | None = None, *, method: str = "loca
     Warns
     -----
     ModeWarning
-        When ``k`` was chosen by the eigengap and hit its cap or has no clear gap.
+        When ``k`` was chosen (``k=None``) and hit its cap, has no clear gap, or the clustering
+        choices in ``k_by_method`` disagree.
 
     Examples
     --------
@@ -375,9 +460,15 @@ def find_modes(samples, model: MLP, k: int | None = None, *, method: str = "loca
     >>> modes.chains_needed(0.99, method="exact")
     17
 
-    In function space the scrambled samples need no alignment:
+    Every clustering choice finds the same two modes, in weight and in function space:
 
     >>> x = np.linspace(-2, 2, 7)
+    >>> modes = symmetry.find_modes(symmetry.align(scrambled, model), model, x_grid=x)
+    >>> modes.k_by_method, modes.methods_agree
+    ({'weights/local': 2, 'weights/paper': 2, 'function/local': 2, 'function/paper': 2}, True)
+
+    In function space the scrambled samples need no alignment:
+
     >>> symmetry.find_modes(scrambled, model, space="function", x_grid=x).sizes
     array([30, 10])
     """
@@ -398,6 +489,8 @@ def find_modes(samples, model: MLP, k: int | None = None, *, method: str = "loca
     n_neighbors = positive_int(n_neighbors, "n_neighbors")
     max_k = positive_int(max_k, "max_k")
     min_gap_ratio = positive_float(min_gap_ratio, "min_gap_ratio")
+    if not isinstance(cross_check, (bool, np.bool_)):
+        raise TypeError(f"cross_check must be True or False, got {cross_check!r}")
     seed = cast(int, seed_arg(seed, allow_none=False))  # never None with allow_none=False
     if N < 3:
         raise ValueError(f"samples must hold at least 3 vectors for clustering, got {N}")
@@ -410,22 +503,24 @@ def find_modes(samples, model: MLP, k: int | None = None, *, method: str = "loca
     if bandwidth is not None:
         bandwidth = positive_float(bandwidth, "bandwidth")
     if standardize is None:
-        standardize = method == "paper"
+        standardize = _standardizes(method, space)
 
     X = _features(samples, model, space, x_grid, include_noise)
     if standardize:
         X = _standardized(X)
     paper = method == "paper"
-    A = _spectral.affinity_paper(X, n_neighbors) if paper else _spectral.affinity_local(X, n_neighbors, bandwidth)
+    A = _affinity(X, method, n_neighbors, bandwidth)
     n_eig = max(max_k, k or 0) + 1
     eig, vec = _spectral.smallest_eigenpairs(A, n_eig, vectors=paper)
-    k_chosen, gaps, cap = _pick_k(eig, max_k)
-    n_comp, comp_sizes = _components(A)
+    k_chosen, gaps, cap, n_comp, by_components = _choose_k(eig, A, max_k, n_neighbors)
+    separation = _separation(X, _components(A)[1], n_comp, n_neighbors)
     from_gap = k is None
-    # Groups that no similarity links are modes by themselves; tiny ones may be outliers.
-    by_components = from_gap and 2 <= n_comp <= cap and comp_sizes.min() > n_neighbors
+    by_components = from_gap and by_components
+    k_by_method: dict[str, int] = {}
     if k is None:
-        k = n_comp if by_components else k_chosen
+        k = k_chosen
+        k_by_method = (_k_by_method(samples, model, space, method, k, x_grid, include_noise, n_neighbors, max_k)
+                       if cross_check else {f"{space}/{method}": k})
     if k == 1:
         labels = np.zeros(N, dtype=np.intp)
     else:
@@ -438,7 +533,10 @@ def find_modes(samples, model: MLP, k: int | None = None, *, method: str = "loca
     sizes = np.bincount(labels, minlength=k)
     gap = float(gaps[k - 1]) if k - 1 < len(gaps) else float("nan")
     ratio = _gap_ratio(gaps, k, cap)
-    clear = bool(ratio >= min_gap_ratio or (k >= 2 and n_comp == k))
+    # A k-NN graph of sparse samples can fall apart by chance: its parts count as a clear answer
+    # only when they lie well apart, not merely because no edge links them.
+    separated = bool(k >= 2 and n_comp == k and separation >= min_gap_ratio)
+    clear = bool(ratio >= min_gap_ratio or separated)
     cap_hit = bool(from_gap and not by_components and k == cap and cap > 1)
     within, between = _distances(X, labels, seed)
     if from_gap and cap_hit:
@@ -446,10 +544,36 @@ def find_modes(samples, model: MLP, k: int | None = None, *, method: str = "loca
                       "growing with k, so the samples may hold more modes or no clear cluster structure "
                       "(see result.eigenvalues)", ModeWarning, stacklevel=2)
     elif from_gap and not clear:
-        warnings.warn(f"find_modes: no clear eigengap: the gap after k = {k} eigenvalues is only {ratio:.2f} "
-                      f"times the next largest (min_gap_ratio = {min_gap_ratio:g}); the number of modes is "
-                      "uncertain (see result.eigenvalues and result.gaps)", ModeWarning, stacklevel=2)
+        parts = (f"the graph falls apart into {n_comp} parts, but they are only {separation:.2f} times as far "
+                 "apart as neighbours in the graph (result.separation), and " if n_comp == k else "")
+        warnings.warn(f"find_modes: no clear eigengap: {parts}the gap after k = {k} eigenvalues is only "
+                      f"{ratio:.2f} times the next largest (min_gap_ratio = {min_gap_ratio:g}); the number of "
+                      "modes is uncertain (see result.eigenvalues and result.gaps)", ModeWarning, stacklevel=2)
+    if len(set(k_by_method.values())) > 1:
+        found = ", ".join(f"{key} {value}" for key, value in k_by_method.items())
+        warnings.warn(f"find_modes: the clustering methods disagree on the number of modes ({found}); k = {k} "
+                      f"({space}/{method}) is uncertain (see result.k_by_method)", ModeWarning, stacklevel=2)
     return Modes(k=k, labels=labels.reshape(lead), summaries=_summaries(flat, labels, k), eigenvalues=eig,
                  k_from_eigengap=from_gap, probabilities=sizes / N, sizes=sizes, gaps=gaps, gap=gap,
                  gap_ratio=ratio, clear_gap=clear, cap_hit=cap_hit, within_distance=within,
-                 between_distance=between, n_components=int(n_comp), method=method, space=space)
+                 between_distance=between, n_components=int(n_comp), method=method, space=space,
+                 separation=separation, k_by_method=k_by_method)
+
+
+def _k_by_method(samples, model, space, method, k, x_grid, include_noise, n_neighbors, max_k) -> dict:
+    """The k of every other clustering choice, each with its own defaults (no labels: the spectrum's
+    eigenvalues and the components only), beside the chosen one's ``k``. Weight space is left
+    out when the samples were clustered in function space: they need not be aligned there."""
+    spaces = ["weights", "function"] if space == "weights" and x_grid is not None else [space]
+    out = {}
+    for sp in spaces:
+        features = _features(samples, model, sp, x_grid, include_noise)
+        for me in ("local", "paper"):
+            if (sp, me) == (space, method):
+                out[f"{sp}/{me}"] = k
+                continue
+            X = _standardized(features) if _standardizes(me, sp) else features
+            A = _affinity(X, me, n_neighbors, None)
+            eig, _ = _spectral.smallest_eigenpairs(A, max_k + 1, vectors=False)
+            out[f"{sp}/{me}"] = _choose_k(eig, A, max_k, n_neighbors)[0]
+    return out
