@@ -1,4 +1,4 @@
-"""Tests for symhmc.bounds: the chain counts of PAPER.md section 4 (paper's Eq. 5)."""
+"""Tests for symhmc.bounds: the chain counts of docs/paper.md section 4 (paper's Eq. 5)."""
 
 import itertools
 import math

@@ -28,11 +28,7 @@ def tiny_quick(monkeypatch):
     return settings.PRESETS["quick"]["f1"]
 
 
-def _paper_md() -> Path | None:
-    for folder in (Path(__file__).resolve().parent, *Path(__file__).resolve().parents):
-        if (folder / "shared" / "PAPER.md").is_file():
-            return folder / "shared" / "PAPER.md"
-    return None
+PAPER_MD = Path(__file__).resolve().parents[1] / "docs" / "paper.md"
 
 
 # ----- the paper's values -----------------------------------------------------------------------
@@ -50,9 +46,7 @@ def test_paper_values_cover_nine_datasets_both_nets_and_the_papers_methods():
 
 
 def test_paper_values_match_the_table_in_paper_md():
-    path = _paper_md()
-    if path is None:
-        pytest.skip("shared/PAPER.md not found beside this checkout")
+    path = PAPER_MD
     columns = [("f1", "mcmc"), ("f1", "mcmc_single_chain"), ("f1", "la"),
                ("f2", "mcmc"), ("f2", "mcmc_single_chain"), ("f2", "la")]
     rows = 0

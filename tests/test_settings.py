@@ -16,7 +16,7 @@ def test_every_option_has_a_default_and_a_scope():
     assert {scope for _, scope in _core.SamplerSettings.options()} == {"run", "common", "nuts", "hmc"}
     for name in names:
         assert getattr(s, name) == s.get(name)
-    # the paper's settings (PAPER.md, "Sampler used there")
+    # the paper's settings (docs/paper.md, "Sampler used there")
     assert (s.warmup, s.draws, s.target_accept, s.max_tree_depth) == (1024, 1, 0.8, 10)
     assert (s.init_buffer, s.base_window, s.term_buffer) == (75, 25, 50)
 

@@ -74,7 +74,7 @@ def test_cardinality_paper_networks():
     f2 = S.cardinality(MLP(hidden=(16, 16, 16)))
     assert f2 == (math.factorial(16) * 2 ** 16) ** 3
     assert isinstance(f2, int)
-    assert 1e54 < f2 < 1e55  # PAPER.md: about 10^54
+    assert 1e54 < f2 < 1e55  # docs/paper.md: about 10^54
 
 
 def test_cardinality_relu_identity_and_linear():

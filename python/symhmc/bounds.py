@@ -1,4 +1,4 @@
-"""How many chains are needed to visit every mode (PAPER.md section 4, the paper's Eq. 5).
+"""How many chains are needed to visit every mode (docs/paper.md section 4, the paper's Eq. 5).
 
 A chain started at random lands in one of ``nu`` functionally different modes, mode ``j`` with
 probability ``pi_j``. The number ``G`` of independent chains until every mode has been

@@ -1,5 +1,5 @@
 // Equioutput transforms of an MLP and an exact canonical map into a reference set
-// (PAPER.md sections 2 and 3).
+// (docs/paper.md sections 2 and 3).
 //
 // Transforms
 // ----------

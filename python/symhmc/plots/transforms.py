@@ -1,4 +1,4 @@
-"""How many equioutput transforms a network has, against its layer width (PAPER.md section 2)."""
+"""How many equioutput transforms a network has, against its layer width (docs/paper.md section 2)."""
 
 from __future__ import annotations
 

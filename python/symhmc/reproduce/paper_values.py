@@ -1,4 +1,4 @@
-"""The paper's reported test LPPD (supplement Table 3, as listed in PAPER.md): one (mean, standard
+"""The paper's reported test LPPD (supplement Table 3, as listed in docs/paper.md): one (mean, standard
 error) pair per data set, network and method.
 
 The paper reports many-chain MCMC, the single chain and the Laplace approximation; the other

@@ -17,7 +17,7 @@ ARCHS = {"f1": (3,), "f2": (16, 16, 16)}
 
 #: The paper's sampler: 1274 chains (Markov bound, 3 modes, p = 0.99), 1024 warmup, 1 draw each.
 PAPER_CHAINS = 1274
-#: The exact 0.99-quantile of the chains needed for 3 modes (PAPER.md section 4).
+#: The exact 0.99-quantile of the chains needed for 3 modes (docs/paper.md section 4).
 EXACT_QUANTILE_CHAINS = 54
 EXACT_QUANTILE = "exact_quantile"
 

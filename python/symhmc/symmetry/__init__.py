@@ -1,5 +1,5 @@
 """Weight-space symmetries of MLPs: equioutput transforms, an exact reference set, and
-data-driven symmetry removal from posterior samples (PAPER.md sections 2, 3 and 5).
+data-driven symmetry removal from posterior samples (docs/paper.md sections 2, 3 and 5).
 
 Transforms
 ----------

@@ -343,7 +343,7 @@ def find_modes(samples, model: MLP, k: int | None = None, *, method: str = "loca
                min_gap_ratio: float = MIN_GAP_RATIO, cross_check: bool = True, seed: int = 0) -> Modes:
     """Cluster samples into functionally different modes and report the evidence for their number.
 
-    Spectral clustering (PAPER.md section 5.3): a symmetric ``n_neighbors``-NN graph with
+    Spectral clustering (docs/paper.md section 5.3): a symmetric ``n_neighbors``-NN graph with
     Gaussian similarity, its normalized Laplacian, k-means on the spectral embedding. ``k=None``
     takes the number of connected components of the graph when it falls apart into 2 .. ``max_k``
     of them, each with more than ``n_neighbors`` samples (no similarity links them: the
