@@ -46,7 +46,7 @@ def press_ctrl_c_after_first_chain(monkeypatch):
     import threading
     import _thread
 
-    from symhmc import _runner
+    from symhmc.sampling import _runner
 
     handles = []
     real_progress = _runner._core.Progress

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import symhmc
-from symhmc import _runner
-from symhmc.ppd import DEFAULT_Y_GRID, data_y_grid, kl_divergence, ppd_convergence, predictive_density
+from symhmc.sampling import _runner
+from symhmc.evaluate.ppd import DEFAULT_Y_GRID, data_y_grid, kl_divergence, ppd_convergence, predictive_density
 
 LINREG = symhmc.MLP(hidden=(), noise_std=0.5)  # Bayesian linear regression, unimodal posterior
 

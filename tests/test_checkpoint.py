@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 import symhmc
-from symhmc import _runner
-from symhmc.checkpoint import CheckpointMismatch
+from symhmc.sampling import _runner
+from symhmc.sampling.checkpoint import CheckpointMismatch
 from symhmc.datasets import sinusoidal
 
 MODEL = symhmc.MLP(hidden=(3,))

@@ -143,7 +143,7 @@ def test_dtype_accepts_numpy_types_and_reaches_the_core():
 
 
 def test_model_spec_keeps_dtype_and_float64_specs_are_unchanged():
-    from symhmc import io
+    from symhmc.results import io
 
     spec64 = io._model_spec(symhmc.MLP())
     assert "dtype" not in spec64

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import symhmc
-from symhmc import _progress, _runner
+from symhmc.sampling import _progress, _runner
 from symhmc.baselines import deep_ensemble
 from symhmc.datasets import sinusoidal
 

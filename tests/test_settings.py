@@ -117,7 +117,8 @@ def test_a_warmup_beyond_32_bits_runs_instead_of_returning_at_once():
 import inspect  # noqa: E402
 
 import symhmc  # noqa: E402
-from symhmc import _options, cli  # noqa: E402
+from symhmc import cli  # noqa: E402
+from symhmc.sampling import _options  # noqa: E402
 
 
 def _data():

@@ -15,7 +15,7 @@ from typing import Literal, Sequence
 import numpy as np
 
 from . import _core
-from ._validation import as_float_array, positive_float, positive_int, threads_arg, warn_if_badly_scaled
+from .utils.validation import as_float_array, positive_float, positive_int, threads_arg, warn_if_badly_scaled
 
 ActivationName = Literal["tanh", "relu", "identity"]
 ACTIVATIONS = ("tanh", "relu", "identity")

@@ -19,12 +19,13 @@ from typing import Any, Literal, Union
 
 import numpy as np
 
-from .. import _core, _runner
-from .._validation import as_float_array, positive_float, positive_int, threads_arg
+from .. import _core
+from ..sampling import _runner
+from ..utils.validation import as_float_array, positive_float, positive_int, threads_arg
 from ..model import MLP, gaussian_logpdf
 from ..results import STAT_NAMES, SampleResults
-from .. import scores as _scores
-from ..scores import _mean_se
+from ..evaluate import scores as _scores
+from ..evaluate.scores import _mean_se
 
 __all__ = ["deep_ensemble", "EnsembleResults", "PRESETS", "PresetName", "OptimizerName"]
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import as_float_array, positive_float, positive_int, seed_arg, threads_arg
-from .. import scores as _scores
+from ..utils.validation import as_float_array, positive_float, positive_int, seed_arg, threads_arg
+from ..evaluate import scores as _scores
 from ..model import MLP, gaussian_logpdf
 from ..results import SampleResults
 from . import _hessian

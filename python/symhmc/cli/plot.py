@@ -77,7 +77,7 @@ def add_parser(sub) -> None:
 
 def plot_command(args, parser) -> int:
     """Load the run and write its figures; the exit code."""
-    from ..io import load
+    from ..results.io import load
 
     source = Path(args.results)
     if source.is_dir():

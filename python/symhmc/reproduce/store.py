@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..io import _current_umask
+from ..results.io import _current_umask
 
 from .settings import CellSpec, cell_key
 

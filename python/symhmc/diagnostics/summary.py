@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 
-from . import diagnostics as dg
-from ._resolve import resolve_draws
+from .. import diagnostics as dg
+from ..evaluate.draws import resolve_draws
 
 __all__ = ["summary", "ResultsSummary"]
 

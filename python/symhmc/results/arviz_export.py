@@ -56,7 +56,7 @@ def arviz_major_version() -> int | None:
 
 
 def _attrs(results, weights: str, pooled: bool) -> dict:
-    from . import __version__  # noqa: PLC0415
+    from .. import __version__  # noqa: PLC0415
 
     attrs = {"inference_library": "symhmc", "inference_library_version": __version__,
              "sampler": str(results.settings.get("sampler")), "seed": str(results.seed),

@@ -30,7 +30,7 @@ from scipy.fft import next_fast_len
 from scipy.special import ndtri
 from scipy.stats import rankdata
 
-from ._validation import as_float_array
+from ..utils.validation import as_float_array
 
 __all__ = ["rhat", "ess_bulk", "ess_tail", "nested_rhat", "arviz_available"]
 

@@ -30,9 +30,9 @@ from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
 
-from ._resolve import positive_sigma, resolve_draws
-from ._validation import as_float_array, positive_float, positive_int
-from .model import MLP, gaussian_logpdf
+from .draws import positive_sigma, resolve_draws
+from ..utils.validation import as_float_array, positive_float, positive_int
+from ..model import MLP, gaussian_logpdf
 
 __all__ = ["PPDConvergence", "ppd_convergence", "predictive_density", "kl_divergence", "DEFAULT_Y_GRID",
            "PredictiveDensity", "data_y_grid"]

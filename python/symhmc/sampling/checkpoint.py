@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from . import io as _io
+from ..results import io as _io
 from ._chain_store import ChainStore, results_fields, rows_from_results
-from .results import SampleResults
+from ..results import SampleResults
 
 __all__ = ["DEFAULT_CHECKPOINT_EVERY", "CheckpointMismatch", "run_fingerprint"]
 

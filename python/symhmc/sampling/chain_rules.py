@@ -8,7 +8,7 @@ from typing import Any, Literal, Mapping, Union
 
 import numpy as np
 
-from ._validation import positive_float, positive_int
+from ..utils.validation import positive_float, positive_int
 
 ChainsArg = Union[int, Literal["bound", "auto"]]
 CHAIN_RULES = ("bound", "auto")
@@ -40,7 +40,7 @@ def _mapping_arg(value, name: str, allowed) -> dict:
 
 def _bound_rule(bound) -> tuple[int, dict]:
     """Chain count of ``chains="bound"`` and its record."""
-    from . import bounds
+    from .. import bounds
 
     args = _mapping_arg(bound, "bound", BOUND_KEYS)
     try:
@@ -59,7 +59,7 @@ def _bound_rule(bound) -> tuple[int, dict]:
 
 def _auto_rule(auto, model, x_train, y_train) -> dict:
     """Checked settings of ``chains="auto"``."""
-    from . import ppd
+    from ..evaluate import ppd
 
     args = {**AUTO_DEFAULTS, **_mapping_arg(auto, "auto", AUTO_DEFAULTS)}
     try:

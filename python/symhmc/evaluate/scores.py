@@ -33,10 +33,10 @@ from typing import NamedTuple, Sequence
 import numpy as np
 from scipy.special import logsumexp, ndtr, ndtri
 
-from ._resolve import positive_sigma, resolve_draws
-from ._score_checks import (_check_budget, _check_f, _check_inputs, _check_probs, _check_quantiles, _check_sigma,
+from .draws import positive_sigma, resolve_draws
+from ._checks import (_check_budget, _check_f, _check_inputs, _check_probs, _check_quantiles, _check_sigma,
                             _check_y, _point_block)
-from .model import gaussian_logpdf
+from ..model import gaussian_logpdf
 
 __all__ = [
     "LPPD", "PredictiveSummary",

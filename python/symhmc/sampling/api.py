@@ -16,16 +16,17 @@ from typing import Literal, Union
 
 import numpy as np
 
-from . import _core, _runner
+from .. import _core
+from . import _runner
 from ._chain_store import CHAIN_KEYS, results_fields
 from ._options import (DEFAULT_DRAWS, DEFAULT_WARMUP, MAX_COUNT, SAMPLER_OPTIONS, _sampler_settings, core_settings,
                        options_doc, warmup_report)
-from ._scaling import warn_if_unscaled
-from ._validation import positive_float, positive_int, threads_arg
+from ..utils.scaling import warn_if_unscaled
+from ..utils.validation import positive_float, positive_int, threads_arg
 from .checkpoint import DEFAULT_CHECKPOINT_EVERY, Checkpoint, run_fingerprint
 from .chain_rules import (AUTO_DEFAULTS, BOUND_KEYS, CHAIN_RULES, ChainsArg, _auto_record, _auto_rule, _chains_arg,
                           _warn_grid_mass)
-from .results import SampleResults
+from ..results import SampleResults
 
 __all__ = ["sample", "sample_target", "SAMPLER_OPTIONS", "AUTO_DEFAULTS", "BOUND_KEYS", "CHAIN_RULES", "ChainsArg",
            "SamplerName", "InitName"]
@@ -226,7 +227,7 @@ def _open_checkpoint(path, every, overwrite, settings, *, init, first_chain, mod
 def _executor_spec(executor, block_size, model, data, sampler, warmup, draws, settings, kwargs, dim) -> dict:
     """What a worker needs to rebuild the run (compiled objects do not travel between processes)."""
     from . import _executor  # noqa: PLC0415
-    from .io import _model_spec  # noqa: PLC0415
+    from ..results.io import _model_spec  # noqa: PLC0415
 
     _executor.check_executor(executor)
     if model is None:
@@ -376,7 +377,7 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP,
     >>> np.array_equal(run.draws, again.draws)   # reproducible bit for bit
     True
     """
-    from .model import MLP
+    from ..model import MLP
 
     if not isinstance(model, MLP):
         raise TypeError(f"model must be a symhmc.MLP, got {type(model).__name__}")

@@ -13,9 +13,9 @@ from typing import Any, Callable, cast
 
 import numpy as np
 
-from . import _core
+from .. import _core
 from ._progress import ChainBar
-from ._validation import as_float_array, seed_arg
+from ..utils.validation import as_float_array, seed_arg
 
 
 def _seed_sequence(seed) -> np.random.SeedSequence:
@@ -285,7 +285,7 @@ def _run_auto(job: ChainJob, init_arr, first_chain: int, a: dict, model,
     differs by less than ``a["tol"]`` (mean KL over the inputs) for ``a["patience"]`` rounds, or
     ``a["max_chains"]`` chains ran. Round r runs the streams ``first_chain + [r * size, ...)``,
     so the chains are those of one run of the same total size."""
-    from .ppd import PredictiveDensity
+    from ..evaluate.ppd import PredictiveDensity
 
     acc = PredictiveDensity(model, a["x"], a["y_grid"], floor=a["floor"])
     outs: list[dict] = []

@@ -157,7 +157,7 @@ def _results_class(kind: str, where: str):
 def _sample_results_type():
     """The SampleResults class, imported when called: results.py imports this module (for
     ``save`` and ``data_fingerprint``), so this module must not import it at load time."""
-    from .results import SampleResults  # noqa: PLC0415
+    from .sample_results import SampleResults  # noqa: PLC0415
 
     return SampleResults
 
@@ -241,7 +241,7 @@ def _checksum(arrays: dict[str, np.ndarray], attrs: dict[str, str]) -> str:
 def _model_spec(model):
     if model is None:
         return None
-    from .model import MLP  # noqa: PLC0415
+    from ..model import MLP  # noqa: PLC0415
 
     if not isinstance(model, MLP):
         raise TypeError(f"results.model must be a symhmc.MLP (or None) to be saved, got {type(model).__name__}")
@@ -258,7 +258,7 @@ def _model_from_spec(spec, where: str):
     None for ``null``."""
     if spec is None:
         return None
-    from .model import MLP  # noqa: PLC0415
+    from ..model import MLP  # noqa: PLC0415
 
     if not isinstance(spec, dict) or spec.get("class") != "MLP":
         raise ValueError(f"{where}: model: unknown model spec {spec!r:.200}")
@@ -363,7 +363,7 @@ def _collect(results, store_data, max_data_bytes, groups=None) -> tuple[dict[str
     """The arrays and the JSON attributes describing ``results`` (and the ArviZ ``groups``
     written with them), checked against the rules :func:`load` applies, so that every file
     written can be read back."""
-    from . import __version__  # noqa: PLC0415
+    from .. import __version__  # noqa: PLC0415
 
     if not isinstance(results.stats, dict):
         raise TypeError(f"results.stats must be a dict, got {type(results.stats).__name__}")

@@ -1,0 +1,6 @@
+"""The results of a run and their files: ``SampleResults``, saving and loading (netCDF or .npz,
+checksummed, never unpickled) and the export to ArviZ."""
+
+from .sample_results import STAT_NAMES, ResultsSummary, SampleResults
+
+__all__ = ["SampleResults", "ResultsSummary", "STAT_NAMES"]
