@@ -12,8 +12,7 @@ from .results.io import load
 from .sampling import sample, sample_target
 from .utils import moved as _moved
 from .utils.scaling import DataScaleWarning
-
-__version__ = "0.1.0"
+from .utils.version import __version__
 
 # Modules that moved into the subpackages: their old names still import (symhmc.scores and
 # symhmc.ppd for good; the others warn and go in the next release, see CHANGELOG.md).

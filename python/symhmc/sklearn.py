@@ -23,7 +23,7 @@ except ImportError:  # scikit-learn < 1.6: the method the function replaced
     def _sk_validate_data(estimator, *args, **kwargs):
         return estimator._validate_data(*args, **kwargs)
 
-from .sampling._options import DEFAULT_DRAWS, DEFAULT_WARMUP, SAMPLER_OPTIONS
+from .sampling.options import DEFAULT_DRAWS, DEFAULT_WARMUP, SAMPLER_OPTIONS
 from .utils.validation import positive_int
 from .model import MLP
 from .sampling import sample

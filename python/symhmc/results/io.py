@@ -97,6 +97,9 @@ from ._file_containers import (_BadFile, _check_path, _open_container, _write_ne
                                netcdf_groups_supported)
 from ._file_groups import build_groups, describe_groups, parse_groups_meta, verify_groups
 from ._tagged_json import _dec, _dumps, _loads, parse_dtype, parse_shape
+from ..model import model_from_spec as _model_from_spec, model_spec as _model_spec
+from ..utils.files import current_umask as _current_umask
+from ..utils.version import __version__
 
 __all__ = ["save", "load", "data_fingerprint", "FORMAT_NAME", "FORMAT_VERSION"]
 
@@ -110,13 +113,10 @@ _FIXED_ARRAYS = ("draws", "step_size", "inv_mass", "n_grad_evals", "chain_ids")
 # The attributes whose exact text the version-2 checksum covers, in this order.
 _COVERED_ATTRS = ("settings", "model", "convergence", "meta")
 
-# The results classes a file may name (meta["kind"]), imported by module path when loading:
-# a file never names code to run, it picks one of these.
-_RESULT_KINDS = {
-    "SampleResults": "symhmc.results",
-    "EnsembleResults": "symhmc.baselines.ensemble",
-    "LaplaceResults": "symhmc.baselines.laplace",
-}
+# The results classes a file may name (meta["kind"]): a file never names code to run, it picks
+# one of these. Each class registers itself where it is defined (register_kind), so this module
+# imports none of them; ``import symhmc`` imports all three.
+_RESULT_KINDS: dict[str, Any] = {"SampleResults": None, "EnsembleResults": None, "LaplaceResults": None}
 
 # What every array must hold: a class of dtypes (NumPy kind letters) and a shape in named
 # dimensions. "chain", "draw" and "dim" are the sizes of ``draws``; "*" is any size.
@@ -139,27 +139,34 @@ _EXTRA_RULES: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
                        "hessian": (_FLOAT, ("chain", "dim", "dim")), "prior_precision": (_FLOAT, ("chain",)),
                        "log_marginal_likelihood": (_FLOAT, ("chain",))},
 }
-_MODEL_FIELDS = {"class", "hidden", "activation", "n_inputs", "n_outputs", "prior_scale", "noise_std",
-                 "noise_prior_scale"}
 _DIGEST_RE = re.compile(r"[0-9a-f]{64}")
 _SEED_RE = re.compile(r"-?[0-9]{1,4000}")
 
 
-def _results_class(kind: str, where: str):
-    """The results class a file's ``meta["kind"]`` names (one of :data:`_RESULT_KINDS`)."""
-    import importlib  # noqa: PLC0415
+def register_kind(cls):
+    """Class decorator: ``cls`` is the results class files of its kind (its name) are read into.
 
+    Only the kinds in :data:`_RESULT_KINDS` can be registered: what a file may name is fixed here.
+    """
+    if cls.__name__ not in _RESULT_KINDS:
+        raise ValueError(f"unknown results kind {cls.__name__!r} (files hold one of {sorted(_RESULT_KINDS)})")
+    _RESULT_KINDS[cls.__name__] = cls
+    return cls
+
+
+def _results_class(kind: str, where: str) -> Any:
+    """The results class a file's ``meta["kind"]`` names (one of :data:`_RESULT_KINDS`)."""
     if kind not in _RESULT_KINDS:
         raise ValueError(f"{where}: unknown results kind {kind!r:.80} (this symhmc reads {sorted(_RESULT_KINDS)})")
-    return getattr(importlib.import_module(_RESULT_KINDS[kind]), kind)
+    cls = _RESULT_KINDS[kind]
+    if cls is None:  # its module registers it on import, and ``import symhmc`` imports them all
+        raise RuntimeError(f"{where}: the {kind} class is not registered (import symhmc)")
+    return cls
 
 
-def _sample_results_type():
-    """The SampleResults class, imported when called: results.py imports this module (for
-    ``save`` and ``data_fingerprint``), so this module must not import it at load time."""
-    from .sample_results import SampleResults  # noqa: PLC0415
-
-    return SampleResults
+def _sample_results_type() -> Any:
+    """The SampleResults class (registered by the module that defines it)."""
+    return _results_class("SampleResults", "load")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -189,7 +196,7 @@ def data_fingerprint(x, y) -> str:
 
     Examples
     --------
-    >>> from symhmc.io import data_fingerprint
+    >>> from symhmc.results.io import data_fingerprint
     >>> x = np.linspace(-1, 1, 5)
     >>> fp = data_fingerprint(x, np.sin(x))
     >>> len(fp), fp == data_fingerprint(x[:, None], np.sin(x))
@@ -233,45 +240,6 @@ def _checksum(arrays: dict[str, np.ndarray], attrs: dict[str, str]) -> str:
         h.update(text)
     _hash_arrays(h, arrays)
     return h.hexdigest()
-
-
-# ----------------------------------------------------------------------------------------------
-# model spec
-# ----------------------------------------------------------------------------------------------
-def _model_spec(model):
-    if model is None:
-        return None
-    from ..model import MLP  # noqa: PLC0415
-
-    if not isinstance(model, MLP):
-        raise TypeError(f"results.model must be a symhmc.MLP (or None) to be saved, got {type(model).__name__}")
-    spec = {"class": "MLP", "hidden": list(model.hidden), "activation": model.activation,
-            "n_inputs": model.n_inputs, "n_outputs": model.n_outputs, "prior_scale": model.prior_scale,
-            "noise_std": model.noise_std, "noise_prior_scale": model.noise_prior_scale}
-    if model.dtype != "float64":  # optional field: float64 specs stay as before
-        spec["dtype"] = model.dtype
-    return spec
-
-
-def _model_from_spec(spec, where: str):
-    """The MLP a file's ``model`` attribute describes (every field present, none unknown), or
-    None for ``null``."""
-    if spec is None:
-        return None
-    from ..model import MLP  # noqa: PLC0415
-
-    if not isinstance(spec, dict) or spec.get("class") != "MLP":
-        raise ValueError(f"{where}: model: unknown model spec {spec!r:.200}")
-    if set(spec) - {"dtype"} != _MODEL_FIELDS:
-        raise ValueError(f"{where}: model: the spec must have the fields {sorted(_MODEL_FIELDS)}, "
-                         f"got {sorted(spec)}")
-    if not isinstance(spec["hidden"], list):
-        raise ValueError(f"{where}: model: 'hidden' must be a list of layer widths, got {spec['hidden']!r:.80}")
-    fields = {k: v for k, v in spec.items() if k != "class"}
-    try:
-        return MLP(**{**fields, "hidden": tuple(fields["hidden"])})
-    except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: an int beyond float range
-        raise ValueError(f"{where}: model: invalid model spec {spec!r:.200}: {exc}") from None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -363,8 +331,6 @@ def _collect(results, store_data, max_data_bytes, groups=None) -> tuple[dict[str
     """The arrays and the JSON attributes describing ``results`` (and the ArviZ ``groups``
     written with them), checked against the rules :func:`load` applies, so that every file
     written can be read back."""
-    from .. import __version__  # noqa: PLC0415
-
     if not isinstance(results.stats, dict):
         raise TypeError(f"results.stats must be a dict, got {type(results.stats).__name__}")
     if not isinstance(results.settings, dict):
@@ -434,14 +400,6 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _current_umask() -> int:
-    """The process umask. os.umask can only read it by setting it, so it is set briefly to the
-    most restrictive value: a file another thread creates meanwhile is private, never exposed."""
-    mask = os.umask(0o077)
-    os.umask(mask)
-    return mask
-
-
 def save(results, path, *, format: str | None = None, store_data="auto",
          max_data_bytes: int = DEFAULT_MAX_DATA_BYTES, engine: str | None = None, arviz_groups: bool = True) -> Path:
     """Write ``results`` (a :class:`~symhmc.SampleResults`) to ``path``; see the module docstring.
@@ -491,7 +449,7 @@ def save(results, path, *, format: str | None = None, store_data="auto",
     Examples
     --------
     >>> import os, tempfile
-    >>> from symhmc.io import save
+    >>> from symhmc.results.io import save
     >>> rng = np.random.default_rng(0)
     >>> x = rng.uniform(-2, 2, 20)
     >>> y = np.sin(x) + 0.1 * rng.normal(size=20)

@@ -18,6 +18,7 @@ __all__ = ["SampleResults", "ResultsSummary", "STAT_NAMES"]
 STAT_NAMES = ("lp", "acceptance_rate", "step_size", "tree_depth", "n_steps", "diverging", "energy")
 
 
+@_io.register_kind
 class SampleResults:
     """Draws and diagnostics of a many-chain run (arrays shaped ``(chain, draw, ...)``).
 

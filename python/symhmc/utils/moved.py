@@ -13,6 +13,7 @@ import importlib.abc
 import importlib.machinery
 import sys
 import warnings
+from types import FrameType
 from typing import Mapping, NamedTuple
 
 __all__ = ["Moved", "install", "warn_moved"]
@@ -30,7 +31,8 @@ _SKIPPED = {__file__, importlib.__file__}  # frames between the user's import an
 
 def _caller_stacklevel() -> int:
     """The stack level of the first frame outside this module and the import machinery."""
-    frame, level = sys._getframe(1), 1
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
     while frame is not None and (frame.f_code.co_filename in _SKIPPED
                                  or frame.f_code.co_filename.startswith("<frozen importlib")):
         frame, level = frame.f_back, level + 1
