@@ -80,7 +80,7 @@ def _auto_rule(auto, model, x_train, y_train) -> dict:
         # A fixed grid misses the predictive density of targets on another scale (every density
         # is floored, the KL is 0 and the rule stops at once): by default the grid follows y.
         y_given = args["y_grid"] is not None
-        args["y_grid"] = ppd._y_grid_arg(args["y_grid"]) if y_given else ppd.data_y_grid(y_train)
+        args["y_grid"] = ppd.y_grid_arg(args["y_grid"]) if y_given else ppd.data_y_grid(y_train)
     except (TypeError, ValueError) as exc:
         raise type(exc)(f"auto: {exc}") from None
     args["x_source"] = "training inputs" if auto is None or auto.get("x") is None else "user"
