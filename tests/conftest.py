@@ -46,16 +46,16 @@ def press_ctrl_c_after_first_chain(monkeypatch):
     import threading
     import _thread
 
-    from symhmc import _runner
+    from symhmc.sampling import runner
 
     handles = []
-    real_progress = _runner._core.Progress
+    real_progress = runner._core.Progress
 
     def recorded_progress():
         handles.append(real_progress())
         return handles[-1]
 
-    monkeypatch.setattr(_runner._core, "Progress", recorded_progress)
+    monkeypatch.setattr(runner._core, "Progress", recorded_progress)
 
     def press():
         while not (handles and handles[0].chains_done >= 1):

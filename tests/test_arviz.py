@@ -10,8 +10,8 @@ from conftest import toy_data
 
 import symhmc
 from symhmc import symmetry
-from symhmc._tagged_json import _dumps
-from symhmc.arviz_export import arviz_major_version
+from symhmc.results._tagged_json import _dumps
+from symhmc.results.arviz_export import arviz_major_version
 from symhmc.results import SampleResults
 
 pytest.importorskip("xarray", reason="ArviZ export needs xarray (pip install 'symhmc[arviz]')")

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import symhmc
-from symhmc import _runner
-from symhmc.ppd import DEFAULT_Y_GRID, data_y_grid, kl_divergence, ppd_convergence, predictive_density
+from symhmc.sampling import runner
+from symhmc.evaluate.ppd import DEFAULT_Y_GRID, data_y_grid, kl_divergence, ppd_convergence, predictive_density
 
 LINREG = symhmc.MLP(hidden=(), noise_std=0.5)  # Bayesian linear regression, unimodal posterior
 
@@ -178,7 +178,7 @@ def test_auto_stopping_rule_needs_patience_rounds_in_a_row(monkeypatch, patience
 
 
 def test_auto_interrupted_returns_the_finished_rounds(monkeypatch):
-    real = _runner._run_with_progress
+    real = runner.run_with_progress
     calls = []
 
     def interrupted_in_third_round(target, kwargs, chains, show, **kw):
@@ -189,14 +189,14 @@ def test_auto_interrupted_returns_the_finished_rounds(monkeypatch):
             return out, True, secs
         return out, False, secs
 
-    monkeypatch.setattr(_runner, "_run_with_progress", interrupted_in_third_round)
+    monkeypatch.setattr(runner, "run_with_progress", interrupted_in_third_round)
     with pytest.warns(RuntimeWarning, match="interrupted"):
         r = symhmc.sample(LINREG, X, Y, chains="auto", auto=dict(round_size=8, tol=1e-12, max_chains=80), seed=2,
                           **FAST)
     assert calls == [0, 8, 16]
     assert r.partial and r.n_chains == 21 and not r.convergence["converged"]
     np.testing.assert_array_equal(r.chain_ids, np.arange(21))
-    monkeypatch.setattr(_runner, "_run_with_progress", real)
+    monkeypatch.setattr(runner, "run_with_progress", real)
     full = symhmc.sample(LINREG, X, Y, chains=21, seed=2, **FAST)
     np.testing.assert_array_equal(r.draws, full.draws)
 

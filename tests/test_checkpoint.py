@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 import symhmc
-from symhmc import _runner
-from symhmc.checkpoint import CheckpointMismatch
+from symhmc.sampling import runner
+from symhmc.sampling.checkpoint import CheckpointMismatch
 from symhmc.datasets import sinusoidal
 
 MODEL = symhmc.MLP(hidden=(3,))
@@ -91,19 +91,19 @@ def test_bad_checkpoint_arguments(tmp_path):
 
 def test_ctrl_c_keeps_the_finished_chains_in_the_checkpoint(full, tmp_path, monkeypatch):
     path = tmp_path / "run.npz"
-    real = _runner._run_with_progress
+    real = runner.run_with_progress
 
     def interrupted_after_some_chains(target, kwargs, chains, show, **kw):
         out, _, secs = real(target, kwargs, chains, show, **kw)
         out["finished"][[3, 7, 8, 15]] = False  # as if Ctrl-C came while these ran
         return out, True, secs
 
-    monkeypatch.setattr(_runner, "_run_with_progress", interrupted_after_some_chains)
+    monkeypatch.setattr(runner, "run_with_progress", interrupted_after_some_chains)
     with pytest.warns(RuntimeWarning, match="interrupted"):
         part = symhmc.sample(MODEL, DATA.x_train, DATA.y_train, chains=24, checkpoint=path, **RUN)
     assert part.partial and part.n_chains == 20
     assert symhmc.load(path).partial and symhmc.load(path).n_chains == 20
-    monkeypatch.setattr(_runner, "_run_with_progress", real)
+    monkeypatch.setattr(runner, "run_with_progress", real)
     resumed = symhmc.sample(MODEL, DATA.x_train, DATA.y_train, chains=24, checkpoint=path, **RUN)
     assert resumed.settings["checkpoint"]["resumed_chains"] == 20
     assert_same_run(resumed, full)
@@ -113,7 +113,7 @@ def test_auto_resumes_its_rounds(tmp_path, monkeypatch):
     auto = dict(round_size=6, tol=1e-12, max_chains=24)
     uninterrupted = symhmc.sample(MODEL, DATA.x_train, DATA.y_train, chains="auto", auto=auto, **RUN)
     path = tmp_path / "auto.npz"
-    real = _runner._run_with_progress
+    real = runner.run_with_progress
     calls = []
 
     def interrupted_in_round_three(target, kwargs, chains, show, **kw):
@@ -124,11 +124,11 @@ def test_auto_resumes_its_rounds(tmp_path, monkeypatch):
             return out, True, secs
         return out, interrupted, secs
 
-    monkeypatch.setattr(_runner, "_run_with_progress", interrupted_in_round_three)
+    monkeypatch.setattr(runner, "run_with_progress", interrupted_in_round_three)
     with pytest.warns(RuntimeWarning, match="interrupted"):
         part = symhmc.sample(MODEL, DATA.x_train, DATA.y_train, chains="auto", auto=auto, checkpoint=path, **RUN)
     assert part.n_chains == 14
-    monkeypatch.setattr(_runner, "_run_with_progress", real)
+    monkeypatch.setattr(runner, "run_with_progress", real)
     resumed = symhmc.sample(MODEL, DATA.x_train, DATA.y_train, chains="auto", auto=auto, checkpoint=path, **RUN)
     assert_same_run(resumed, uninterrupted)
     assert resumed.convergence["kl"] == uninterrupted.convergence["kl"]

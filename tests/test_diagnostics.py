@@ -191,7 +191,7 @@ def test_against_arviz(name):
 
 
 def test_backend_choice():
-    from symhmc._arviz_backend import arviz_backend
+    from symhmc.diagnostics._arviz_backend import arviz_backend
     from symhmc.arviz_export import arviz_major_version
 
     x = np.random.default_rng(3).normal(size=(2, 10))

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import symhmc
-from symhmc import _executor
+from symhmc.sampling import _executor
 from symhmc.datasets import sinusoidal
 
 MODEL = symhmc.MLP(hidden=(3,))

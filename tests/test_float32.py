@@ -143,14 +143,14 @@ def test_dtype_accepts_numpy_types_and_reaches_the_core():
 
 
 def test_model_spec_keeps_dtype_and_float64_specs_are_unchanged():
-    from symhmc import io
+    from symhmc.model import model_from_spec, model_spec
 
-    spec64 = io._model_spec(symhmc.MLP())
+    spec64 = model_spec(symhmc.MLP())
     assert "dtype" not in spec64
-    spec32 = io._model_spec(symhmc.MLP(dtype="float32"))
+    spec32 = model_spec(symhmc.MLP(dtype="float32"))
     assert spec32["dtype"] == "float32"
-    assert io._model_from_spec(spec32, "test") == symhmc.MLP(dtype="float32")
-    assert io._model_from_spec(spec64, "test") == symhmc.MLP()
+    assert model_from_spec(spec32, "test") == symhmc.MLP(dtype="float32")
+    assert model_from_spec(spec64, "test") == symhmc.MLP()
 
 
 def test_float32_sampling_is_deterministic_across_thread_counts():

@@ -7,7 +7,7 @@ import pytest
 from conftest import toy_data
 
 import symhmc
-from symhmc import io as sio
+from symhmc.results import io as sio
 from symhmc.results import SampleResults
 
 def _netcdf_available() -> bool:

@@ -19,10 +19,10 @@ import pytest
 from conftest import toy_data
 
 import symhmc
-from symhmc import io as sio
-from symhmc._file_containers import PRIVATE_GROUP, _write_netcdf, split_attrs
-from symhmc._tagged_json import _dumps
-from symhmc._validation import as_float_array
+from symhmc.results import io as sio
+from symhmc.results._file_containers import PRIVATE_GROUP, _write_netcdf, split_attrs
+from symhmc.results._tagged_json import _dumps
+from symhmc.utils.validation import as_float_array
 
 DATA = Path(__file__).parent / "data"
 ATTRS = "__symhmc_attrs__"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import symhmc
-from symhmc import _progress, _runner
+from symhmc.sampling import _progress, runner
 from symhmc.baselines import deep_ensemble
 from symhmc.datasets import sinusoidal
 
@@ -117,7 +117,7 @@ def test_auto_running_out_of_chains_ends_full(bars):
 
 
 def test_a_stopped_auto_run_stays_where_it_stopped(bars, monkeypatch):
-    real = _runner._run_with_progress
+    real = runner.run_with_progress
 
     def stopped_in_second_round(target, kwargs, chains, show, **kw):
         out, _, secs = real(target, kwargs, chains, show, **kw)
@@ -126,7 +126,7 @@ def test_a_stopped_auto_run_stays_where_it_stopped(bars, monkeypatch):
             return out, True, secs
         return out, False, secs
 
-    monkeypatch.setattr(_runner, "_run_with_progress", stopped_in_second_round)
+    monkeypatch.setattr(runner, "run_with_progress", stopped_in_second_round)
     with pytest.warns(RuntimeWarning, match="interrupted"):
         symhmc.sample(LINREG, X, Y, chains="auto", auto=dict(round_size=8, tol=1e-12, max_chains=40), warmup=30,
                       seed=3)

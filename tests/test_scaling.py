@@ -8,8 +8,8 @@ import pytest
 
 import symhmc
 from symhmc import DataScaleWarning
-from symhmc._scaling import MEAN_LIMIT, SD_RANGE, scale_problems
-from symhmc.ppd import data_y_grid
+from symhmc.utils.scaling import MEAN_LIMIT, SD_RANGE, scale_problems
+from symhmc.evaluate.ppd import data_y_grid
 
 F1 = symhmc.MLP(hidden=(3,))
 FAST = dict(chains=2, warmup=20, seed=0, progress=False)

@@ -117,7 +117,8 @@ def test_a_warmup_beyond_32_bits_runs_instead_of_returning_at_once():
 import inspect  # noqa: E402
 
 import symhmc  # noqa: E402
-from symhmc import _options, cli  # noqa: E402
+from symhmc import cli  # noqa: E402
+from symhmc.sampling import options  # noqa: E402
 
 
 def _data():
@@ -128,10 +129,10 @@ def _data():
 
 def test_python_defaults_are_the_cores():
     core = _core.SamplerSettings()
-    for sampler, table in _options.SAMPLER_OPTIONS.items():
+    for sampler, table in options.SAMPLER_OPTIONS.items():
         for name, (kind, default) in table.items():
             assert default == getattr(core, name) and kind is type(getattr(core, name)), name
-    assert set(_options.SAMPLER_OPTIONS["nuts"]) ^ set(_options.SAMPLER_OPTIONS["hmc"]) == {
+    assert set(options.SAMPLER_OPTIONS["nuts"]) ^ set(options.SAMPLER_OPTIONS["hmc"]) == {
         "max_tree_depth", "n_steps", "step_jitter"}
     for fn in (symhmc.sample, symhmc.sample_target):
         params = inspect.signature(fn).parameters

@@ -1,16 +1,33 @@
 """symhmc: many short NUTS chains for Bayesian neural networks, with weight-space symmetry removal."""
 
+import importlib as _importlib
+
 from . import _core, _kernels
-from . import baselines, bounds, datasets, diagnostics, ppd, scores, symmetry
-from ._scaling import DataScaleWarning
-from .io import load
-from .compare import PredictiveComparison, compare_predictive
+from . import baselines, bounds, datasets, diagnostics, symmetry
+from .evaluate import ppd, scores
+from .evaluate.compare import PredictiveComparison, compare_predictive
 from .model import MLP
 from .results import SampleResults
+from .results.io import load
 from .sampling import sample, sample_target
+from .utils import moved as _moved
+from .utils.scaling import DataScaleWarning
+from .utils.version import __version__
 
-# Written once, in pyproject.toml; CMake compiles it into the module (and the C++ version header).
-__version__: str = _core.__version__
+# Modules that moved into the subpackages: their old names still import (symhmc.scores and
+# symhmc.ppd for good; the others warn and go in the next release, see CHANGELOG.md).
+_MOVED = {
+    "scores": _moved.Moved("symhmc.evaluate.scores", deprecated=False),
+    "ppd": _moved.Moved("symhmc.evaluate.ppd", deprecated=False),
+    "compare": _moved.Moved("symhmc.evaluate.compare"),
+    "convergence": _moved.Moved("symhmc.diagnostics.convergence"),
+    "summary": _moved.Moved("symhmc.diagnostics.summary"),
+    "io": _moved.Moved("symhmc.results.io"),
+    "arviz_export": _moved.Moved("symhmc.results.arviz_export"),
+    "checkpoint": _moved.Moved("symhmc.sampling.checkpoint"),
+    "chain_rules": _moved.Moved("symhmc.sampling.chain_rules"),
+}
+_moved.install({f"{__name__}.{old}": m for old, m in _MOVED.items()}, skip_file=__file__)
 
 _kernels.warn_if_ignored()
 __all__ = ["MLP", "DataScaleWarning", "PredictiveComparison", "compare_predictive", "SampleResults", "load", "sample", "sample_target", "baselines", "bounds", "datasets",
@@ -25,6 +42,8 @@ def __getattr__(name):
         from .sklearn import BNNRegressor
 
         return BNNRegressor
+    if name in _MOVED:  # an old module name used as an attribute: imported (and warned) once
+        return _importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

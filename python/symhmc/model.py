@@ -15,7 +15,7 @@ from typing import Literal, Sequence
 import numpy as np
 
 from . import _core
-from ._validation import as_float_array, positive_float, positive_int, threads_arg, warn_if_badly_scaled
+from .utils.validation import as_float_array, positive_float, positive_int, threads_arg, warn_if_badly_scaled
 
 ActivationName = Literal["tanh", "relu", "identity"]
 ACTIVATIONS = ("tanh", "relu", "identity")
@@ -541,3 +541,90 @@ class MLP:
         if self.n_outputs == 1:
             out = out[..., 0]
         return out[0] if single else out
+
+
+# ----------------------------------------------------------------------------------------------
+# model spec: the JSON description of an MLP that result files, checkpoints and executor blocks
+# carry (and that rebuilds the model on the other side)
+# ----------------------------------------------------------------------------------------------
+#: The fields of a spec; ``dtype`` is optional (left out for float64, as in older files).
+MODEL_SPEC_FIELDS = frozenset({"class", "hidden", "activation", "n_inputs", "n_outputs", "prior_scale", "noise_std",
+                               "noise_prior_scale"})
+
+
+def model_spec(model):
+    """The JSON-ready description of a model, from which :func:`model_from_spec` rebuilds it.
+
+    Parameters
+    ----------
+    model : MLP or None
+        The model (``None`` for a run sampled from a raw target).
+
+    Returns
+    -------
+    dict or None
+        ``{"class": "MLP", "hidden": [...], "activation": ..., ...}``, or None for ``None``.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is neither an :class:`MLP` nor None.
+
+    Examples
+    --------
+    >>> spec = symhmc.model.model_spec(symhmc.MLP(hidden=(3,)))
+    >>> spec["class"], spec["hidden"], spec["activation"]
+    ('MLP', [3], 'tanh')
+    """
+    if model is None:
+        return None
+    if not isinstance(model, MLP):
+        raise TypeError(f"results.model must be a symhmc.MLP (or None) to be saved, got {type(model).__name__}")
+    spec = {"class": "MLP", "hidden": list(model.hidden), "activation": model.activation,
+            "n_inputs": model.n_inputs, "n_outputs": model.n_outputs, "prior_scale": model.prior_scale,
+            "noise_std": model.noise_std, "noise_prior_scale": model.noise_prior_scale}
+    if model.dtype != "float64":  # optional field: float64 specs stay as before
+        spec["dtype"] = model.dtype
+    return spec
+
+
+def model_from_spec(spec, where: str):
+    """The MLP a spec describes (every field present, none unknown), or None for ``None``.
+
+    Parameters
+    ----------
+    spec : dict or None
+        A description written by :func:`model_spec` (read back from a file: checked).
+    where : str
+        What the spec was read from, to start error messages with.
+
+    Returns
+    -------
+    MLP or None
+        The model, or None for ``None``.
+
+    Raises
+    ------
+    ValueError
+        If the spec is not a complete, valid MLP description.
+
+    Examples
+    --------
+    >>> model = symhmc.MLP(hidden=(3,))
+    >>> symhmc.model.model_from_spec(symhmc.model.model_spec(model), "example") == model
+    True
+    """
+    if spec is None:
+        return None
+    if not isinstance(spec, dict) or spec.get("class") != "MLP":
+        raise ValueError(f"{where}: model: unknown model spec {spec!r:.200}")
+    if set(spec) - {"dtype"} != MODEL_SPEC_FIELDS:
+        raise ValueError(f"{where}: model: the spec must have the fields {sorted(MODEL_SPEC_FIELDS)}, "
+                         f"got {sorted(spec)}")
+    if not isinstance(spec["hidden"], list):
+        raise ValueError(f"{where}: model: 'hidden' must be a list of layer widths, got {spec['hidden']!r:.80}")
+    fields = {k: v for k, v in spec.items() if k != "class"}
+    try:
+        return MLP(**{**fields, "hidden": tuple(fields["hidden"])})
+    except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: an int beyond float range
+        raise ValueError(f"{where}: model: invalid model spec {spec!r:.200}: {exc}") from None

@@ -23,8 +23,8 @@ except ImportError:  # scikit-learn < 1.6: the method the function replaced
     def _sk_validate_data(estimator, *args, **kwargs):
         return estimator._validate_data(*args, **kwargs)
 
-from ._options import DEFAULT_DRAWS, DEFAULT_WARMUP, SAMPLER_OPTIONS
-from ._validation import positive_int
+from .sampling.options import DEFAULT_DRAWS, DEFAULT_WARMUP, SAMPLER_OPTIONS
+from .utils.validation import positive_int
 from .model import MLP
 from .sampling import sample
 

@@ -19,12 +19,13 @@ from typing import Any, Literal, Union
 
 import numpy as np
 
-from .. import _core, _runner
-from .._validation import as_float_array, positive_float, positive_int, threads_arg
+from .. import _core
+from ..sampling import runner
+from ..utils.validation import as_float_array, positive_float, positive_int, threads_arg
 from ..model import MLP, gaussian_logpdf
-from ..results import STAT_NAMES, SampleResults
-from .. import scores as _scores
-from ..scores import _mean_se
+from ..results import STAT_NAMES, SampleResults, register_kind
+from ..evaluate import scores as _scores
+from ..evaluate.scores import mean_and_se
 
 __all__ = ["deep_ensemble", "EnsembleResults", "PRESETS", "PresetName", "OptimizerName"]
 
@@ -44,6 +45,7 @@ PRESETS: dict[str, dict[str, Any]] = {
 DEFAULT_PATIENCE = 50
 
 
+@register_kind
 class EnsembleResults(SampleResults):
     """A deep ensemble as :class:`~symhmc.SampleResults` (draws ``(members, 1, dim)``).
 
@@ -186,7 +188,7 @@ class EnsembleResults(SampleResults):
         per_point = gaussian_logpdf(y.reshape(-1), f.mean(axis=0), np.sqrt(var))
         if pointwise:
             return per_point
-        return _mean_se(per_point)
+        return mean_and_se(per_point)
 
     def __repr__(self) -> str:
         s = self.settings
@@ -336,7 +338,7 @@ def deep_ensemble(model: MLP, x, y, *, members: int = 10, preset: PresetName = "
     n_threads = threads_arg(threads)
     if not isinstance(progress, (bool, np.bool_)):
         raise TypeError(f"progress must be True or False, got {progress!r}")
-    ss = _runner._seed_sequence(seed)
+    ss = runner.seed_sequence(seed)
     x_train, y_train, x_val, y_val, val_info = _split_validation(model, x, y, validation, ss)
     if patience is None:
         patience = DEFAULT_PATIENCE if x_val is not None else 0
@@ -357,9 +359,9 @@ def deep_ensemble(model: MLP, x, y, *, members: int = 10, preset: PresetName = "
     settings.validate()
     target = model.posterior(x_train, y_train)
     val_target = model.posterior(x_val, y_val) if x_val is not None else None
-    kwargs = dict(members=members, settings=settings, key=_runner._key(ss), threads=n_threads, init=init_arr,
+    kwargs = dict(members=members, settings=settings, key=runner.stream_key(ss), threads=n_threads, init=init_arr,
                   validation=val_target, patience=patience)
-    out, interrupted, seconds = _runner._run_with_progress(target, kwargs, members, bool(progress),
+    out, interrupted, seconds = runner.run_with_progress(target, kwargs, members, bool(progress),
                                                            run=_core.train_members, desc="deep ensemble",
                                                            unit="member")
     # Ctrl-C: keep the members that finished training (as sample() keeps finished chains).
@@ -396,14 +398,14 @@ def deep_ensemble(model: MLP, x, y, *, members: int = 10, preset: PresetName = "
         "init_radius": settings.init_radius, "init": "uniform" if init_arr is None else "array",
         "validation": val_info, "patience": patience,
         "threads": n_threads if n_threads > 0 else int(_core.max_threads()),
-        "seed": _runner._entropy(ss), "rng": "philox4x32-10, stream (key, 2**63 + member)",
+        "seed": runner.seed_entropy(ss), "rng": "philox4x32-10, stream (key, 2**63 + member)",
         "loss": "-log posterior density (priors and log-sigma parameterisation included), full batch",
     }
     results = EnsembleResults(
         draws=out["params"].reshape(n_kept, 1, model.dim), stats=stats,
         step_size=np.full(n_kept, settings.learning_rate), inv_mass=np.ones((n_kept, model.dim)),
         n_grad_evals=n_grad, wall_time=seconds, settings=all_settings,
-        seed=_runner._entropy(ss), partial=partial, chain_ids=keep, model=model, x=x, y=y)
+        seed=runner.seed_entropy(ss), partial=partial, chain_ids=keep, model=model, x=x, y=y)
     results.losses = out["losses"]
     results.val_losses = out["val_losses"]
     results.best_epoch = out["best_epoch"]

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import as_float_array, positive_float, positive_int, seed_arg, threads_arg
-from .. import scores as _scores
+from ..utils.validation import as_float_array, positive_float, positive_int, seed_arg, threads_arg
+from ..evaluate import scores as _scores
 from ..model import MLP, gaussian_logpdf
-from ..results import SampleResults
+from ..results import SampleResults, register_kind
 from . import _hessian
 
 __all__ = ["laplace", "LaplaceResults", "HessianNotPositiveDefinite"]
@@ -49,6 +49,7 @@ class HessianNotPositiveDefinite(np.linalg.LinAlgError, ValueError):
     """
 
 
+@register_kind
 class LaplaceResults(SampleResults):
     """A :class:`~symhmc.SampleResults` drawn from a (mixture of) Laplace approximation(s).
 
@@ -245,7 +246,7 @@ class LaplaceResults(SampleResults):
         y = model.check_y(y, x.shape[0])[:, 0]
         mean, var = self.linearized_predictive(x, threads=threads)
         values = logsumexp(gaussian_logpdf(y, mean, np.sqrt(var)), axis=0) - math.log(self.n_components)
-        return values if pointwise else _scores._mean_se(values)
+        return values if pointwise else _scores.mean_and_se(values)
 
     def __repr__(self) -> str:
         lam = ", ".join(f"{v:.3g}" for v in self.prior_precision)

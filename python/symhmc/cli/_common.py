@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 
-from .._options import DEFAULT_DRAWS, DEFAULT_WARMUP, OPTION_SCOPES, SAMPLER_OPTIONS
+from ..sampling.options import DEFAULT_DRAWS, DEFAULT_WARMUP, OPTION_SCOPES, SAMPLER_OPTIONS
 
 #: Exit codes: 0 done, 1 a failure while running, 2 bad usage (argparse's own), 130 Ctrl-C.
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130

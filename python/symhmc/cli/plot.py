@@ -41,9 +41,9 @@ def write_figures(results, folder, *, fmt: str = "png", dpi: float = 100, quiet:
     A figure the run cannot give (e.g. too few draws to cluster) is skipped with a note on
     stderr; a missing matplotlib raises ImportError.
     """
-    from ..plots._figure import _matplotlib
+    from ..plots import require_matplotlib
 
-    _matplotlib()  # fail once, up front, when the extra is missing
+    require_matplotlib()  # fail once, up front, when the extra is missing
     folder = Path(folder)
     written = []
     for stem, draw in _figures(results):
@@ -77,7 +77,7 @@ def add_parser(sub) -> None:
 
 def plot_command(args, parser) -> int:
     """Load the run and write its figures; the exit code."""
-    from ..io import load
+    from ..results.io import load
 
     source = Path(args.results)
     if source.is_dir():

@@ -9,7 +9,7 @@ import warnings
 from pathlib import Path
 
 from .. import __version__, datasets
-from .._options import DEFAULT_WARMUP
+from ..sampling.options import DEFAULT_WARMUP
 from ..model import ACTIVATIONS, MLP
 from ..sampling import sample
 from ._common import (EXIT_INTERRUPTED, EXIT_OK, CommandError, add_run_settings, chain_rule_args, flag_message,

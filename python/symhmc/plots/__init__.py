@@ -14,6 +14,7 @@ pixels):
 matplotlib is imported when a figure is drawn, not with this module.
 """
 
+from ._figure import _matplotlib as require_matplotlib  # noqa: F401  (the command line fails early with it)
 from .convergence import kl_convergence
 from .density import PAPER_COUNTS, density_by_chains
 from .marginals import pairwise_marginals, parameter_names

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_float_array
+from ..utils.validation import as_float_array
 
 
 def check_results(results, name: str = "results"):

@@ -11,7 +11,7 @@ from ._figure import finish, new_figure
 
 def _curve(source, x, step):
     """``(chains, kl, tol)`` from a run, a PPDConvergence or a ``results.convergence`` dict."""
-    from ..ppd import PPDConvergence, ppd_convergence
+    from ..evaluate.ppd import PPDConvergence, ppd_convergence
     from ..results import SampleResults
 
     if isinstance(source, SampleResults):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import positive_int
+from ..utils.validation import positive_int
 from ._figure import finish, new_figure
 from ._inputs import check_results, data_points, input_range
 
@@ -73,7 +73,7 @@ def density_by_chains(results, counts=PAPER_COUNTS, *, x=None, y=None, points: i
     >>> len(fig.axes) >= 2
     True
     """
-    from ..ppd import PredictiveDensity
+    from ..evaluate.ppd import PredictiveDensity
 
     results = check_results(results)
     if results.model.n_inputs != 1:

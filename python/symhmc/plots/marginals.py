@@ -10,7 +10,7 @@ from typing import Literal
 
 import numpy as np
 
-from .._validation import positive_int
+from ..utils.validation import positive_int
 from ._figure import finish, new_figure
 
 

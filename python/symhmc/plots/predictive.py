@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import positive_int
+from ..utils.validation import positive_int
 from ._figure import finish, new_figure
 from ._inputs import check_results, data_points, input_range
 

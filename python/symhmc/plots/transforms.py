@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from .._validation import positive_int
+from ..utils.validation import positive_int
 from ._figure import finish, new_figure
 
 

@@ -18,7 +18,7 @@ import fnmatch
 import sys
 import time
 
-from ..checkpoint import CheckpointMismatch
+from ..sampling.checkpoint import CheckpointMismatch
 from .cell_runner import run_cell
 from .claims import claim, release
 from .paper_values import PAPER_TABLE_DATASETS

@@ -7,7 +7,7 @@ from typing import Union, cast
 
 import numpy as np
 
-from .._validation import as_float_array
+from ..utils.validation import as_float_array
 from ..model import MLP
 
 

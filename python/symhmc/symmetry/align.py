@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .. import _core
-from .._validation import positive_float, positive_int
+from ..utils.validation import positive_float, positive_int
 from ..model import MLP
 from ._checks import _check_model, _check_params, _seed_arg
 from ._layers import _unpack_copy

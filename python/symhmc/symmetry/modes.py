@@ -9,7 +9,7 @@ from typing import cast
 
 import numpy as np
 
-from .._validation import as_float_array, positive_float, positive_int, seed_arg
+from ..utils.validation import as_float_array, positive_float, positive_int, seed_arg
 from ..model import MLP
 from . import _spectral
 from ._checks import _check_model, _check_params

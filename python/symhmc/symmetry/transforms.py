@@ -11,7 +11,7 @@ from typing import Sequence
 import numpy as np
 
 from .. import _core
-from .._validation import positive_int, threads_arg
+from ..utils.validation import positive_int, threads_arg
 from ..model import MLP
 from ._checks import _check_model, _check_params, _seed_arg
 

@@ -8,7 +8,7 @@ from typing import cast
 
 import numpy as np
 
-from ._validation import as_float_array
+from ..utils.validation import as_float_array
 
 
 def _check_f(f, name: str = "f") -> np.ndarray:

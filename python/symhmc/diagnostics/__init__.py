@@ -23,10 +23,10 @@ from typing import Mapping
 
 import numpy as np
 
-from ._resolve import resolve_draws
-from ._validation import as_float_array
+from ..evaluate.draws import resolve_draws
+from ..utils.validation import as_float_array
 from .convergence import _MIN_DRAWS, _check_backend, arviz_available, ess_bulk, ess_tail, nested_rhat, rhat
-from .ppd import ppd_convergence  # noqa: F401  (the paper's PPD convergence curve, also offered here)
+from ..evaluate.ppd import ppd_convergence  # noqa: F401  (the paper's PPD convergence curve, also offered here)
 
 __all__ = [
     "rhat", "ess_bulk", "ess_tail", "nested_rhat", "nested_rhat_reference", "function_space", "sampler_health",
@@ -510,7 +510,7 @@ def weight_space(results_or_draws, model=None, *, method: str = "canonicalize", 
     if align_options is not None and not isinstance(align_options, Mapping):
         raise TypeError(f"align_options must be a mapping of symhmc.symmetry.align options, got "
                         f"{type(align_options).__name__}")
-    from . import symmetry  # noqa: PLC0415
+    from .. import symmetry  # noqa: PLC0415
 
     if model is None:
         names = [f"theta[{i}]" for i in range(draws.shape[2])]

@@ -3,8 +3,8 @@
 
 Every chain has its own counter-based random stream derived from ``(seed, chain index)``, so
 a run is reproducible bit for bit whatever the number of threads. The option table is in
-``_options``, the thread that runs the core in ``_runner``, the chain-count rules in
-:mod:`symhmc.chain_rules`.
+``options``, the thread that runs the core in ``runner``, the chain-count rules in
+:mod:`symhmc.sampling.chain_rules`.
 """
 
 from __future__ import annotations
@@ -16,16 +16,18 @@ from typing import Literal, Union
 
 import numpy as np
 
-from . import _core, _runner
+from .. import _core
+from ..model import model_spec
+from ..results import SampleResults
+from ..utils.scaling import warn_if_unscaled
+from ..utils.validation import positive_float, positive_int, threads_arg
+from . import runner
 from ._chain_store import CHAIN_KEYS, results_fields
-from ._options import (DEFAULT_DRAWS, DEFAULT_WARMUP, MAX_COUNT, SAMPLER_OPTIONS, _sampler_settings, core_settings,
-                       options_doc, warmup_report)
-from ._scaling import warn_if_unscaled
-from ._validation import positive_float, positive_int, threads_arg
-from .checkpoint import DEFAULT_CHECKPOINT_EVERY, Checkpoint, run_fingerprint
 from .chain_rules import (AUTO_DEFAULTS, BOUND_KEYS, CHAIN_RULES, ChainsArg, _auto_record, _auto_rule, _chains_arg,
                           _warn_grid_mass)
-from .results import SampleResults
+from .checkpoint import DEFAULT_CHECKPOINT_EVERY, Checkpoint, run_fingerprint
+from .options import (DEFAULT_DRAWS, DEFAULT_WARMUP, MAX_COUNT, SAMPLER_OPTIONS, _sampler_settings, core_settings,
+                      options_doc, warmup_report)
 
 __all__ = ["sample", "sample_target", "SAMPLER_OPTIONS", "AUTO_DEFAULTS", "BOUND_KEYS", "CHAIN_RULES", "ChainsArg",
            "SamplerName", "InitName"]
@@ -139,8 +141,8 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMU
     if first_chain > MAX_COUNT - total:
         raise ValueError(f"first_chain + chains must be below 2**63 (chain ids are 64-bit), got first_chain="
                          f"{first_chain} and {total} chains")
-    ss = _runner._seed_sequence(seed)
-    init_arr, init_name = _runner._init_points(init, total, target.dim, _model, ss, first_chain)
+    ss = runner.seed_sequence(seed)
+    init_arr, init_name = runner._init_points(init, total, target.dim, _model, ss, first_chain)
     if init_arr is not None:
         lp, grad = target.log_density(init_arr, n_threads, True)
         bad = np.flatnonzero(~(np.isfinite(lp) & np.all(np.isfinite(grad), axis=1)))
@@ -151,7 +153,7 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMU
     all_settings = {
         "sampler": sampler, "chains": total, "warmup": warmup, "draws": draws,
         "threads": n_threads if n_threads > 0 else int(_core.max_threads()), "init": init_name,
-        "seed": _runner._entropy(ss), "rng": "philox4x32-10, stream (key, chain)",
+        "seed": runner.seed_entropy(ss), "rng": "philox4x32-10, stream (key, chain)",
         **settings,
     }
     if sampler == "nuts":
@@ -159,16 +161,16 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMU
     all_settings.update(warmup_report(core))
     all_settings["first_chain"] = first_chain
 
-    kwargs = dict(settings=core, key=_runner._key(ss), threads=n_threads)
+    kwargs = dict(settings=core, key=runner.stream_key(ss), threads=n_threads)
     ck = _open_checkpoint(checkpoint, checkpoint_every, overwrite, all_settings, init=init, first_chain=first_chain,
-                          model=_model, data=_data, target=target, seed=_runner._entropy(ss), draws=draws)
+                          model=_model, data=_data, target=target, seed=runner.seed_entropy(ss), draws=draws)
     spec = None
     if executor is not None:
         spec = _executor_spec(executor, block_size, _model, _data, sampler, warmup, draws, settings, kwargs,
                               target.dim)
     elif block_size is not None:
         raise ValueError("block_size needs executor= (it sets how many chains one executor task runs)")
-    job = _runner.ChainJob(target, kwargs, draws=draws, checkpoint=ck, executor=executor, spec=spec,
+    job = runner.ChainJob(target, kwargs, draws=draws, checkpoint=ck, executor=executor, spec=spec,
                            block_size=block_size)
     convergence: dict | None = None
     if auto_args is None:
@@ -176,7 +178,7 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMU
         out, interrupted, seconds = job.run(np.arange(first_chain, first_chain + total, dtype=np.int64), init_arr,
                                             bool(progress))
     else:
-        out, interrupted, seconds, convergence = _runner._run_auto(job, init_arr, first_chain, auto_args, _model,
+        out, interrupted, seconds, convergence = runner._run_auto(job, init_arr, first_chain, auto_args, _model,
                                                                    bool(progress))
         n_chains = out["finished"].shape[0]
         rule = _auto_record(auto_args, n_chains, convergence["converged"])
@@ -200,7 +202,7 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMU
         all_settings["executor"] = {"type": type(executor).__name__, "block_size": spec["block_size"]}
     results = SampleResults(
         **results_fields({k: sel(out[k]) for k in CHAIN_KEYS}), wall_time=seconds,
-        settings=all_settings, seed=_runner._entropy(ss), partial=partial, chain_ids=first_chain + keep, model=_model,
+        settings=all_settings, seed=runner.seed_entropy(ss), partial=partial, chain_ids=first_chain + keep, model=_model,
         x=_data[0], y=_data[1])
     if convergence is not None:
         results.convergence = convergence
@@ -226,7 +228,6 @@ def _open_checkpoint(path, every, overwrite, settings, *, init, first_chain, mod
 def _executor_spec(executor, block_size, model, data, sampler, warmup, draws, settings, kwargs, dim) -> dict:
     """What a worker needs to rebuild the run (compiled objects do not travel between processes)."""
     from . import _executor  # noqa: PLC0415
-    from .io import _model_spec  # noqa: PLC0415
 
     _executor.check_executor(executor)
     if model is None:
@@ -234,7 +235,7 @@ def _executor_spec(executor, block_size, model, data, sampler, warmup, draws, se
                          "other processes")
     if block_size is not None:
         block_size = positive_int(block_size, "block_size", maximum=MAX_COUNT)
-    return {"model": _model_spec(model), "x": data[0], "y": data[1], "sampler": sampler, "warmup": warmup,
+    return {"model": model_spec(model), "x": data[0], "y": data[1], "sampler": sampler, "warmup": warmup,
             "draws": draws, "options": dict(settings), "key": kwargs["key"], "threads": kwargs["threads"],
             "dim": int(dim), "block_size": block_size}
 
@@ -376,7 +377,7 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP,
     >>> np.array_equal(run.draws, again.draws)   # reproducible bit for bit
     True
     """
-    from .model import MLP
+    from ..model import MLP
 
     if not isinstance(model, MLP):
         raise TypeError(f"model must be a symhmc.MLP, got {type(model).__name__}")

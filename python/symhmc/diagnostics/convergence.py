@@ -9,7 +9,7 @@ dimensions).
   Buerkner 2021, "Rank-normalization, folding, and localization: an improved R-hat for assessing
   convergence of MCMC", Bayesian Analysis 16(2)). ArviZ computes them when it is installed
   (``backend="auto"``): ArviZ 1.x through ``arviz-stats``, ArviZ 0.x through ``arviz``
-  (:mod:`symhmc._arviz_backend`); otherwise, or with ``backend="numpy"``, a vectorised NumPy/SciPy
+  (:mod:`symhmc.diagnostics._arviz_backend`); otherwise, or with ``backend="numpy"``, a vectorised NumPy/SciPy
   implementation of the same algorithm (same splitting, Blom rank offsets ``3/8``, Geyer initial
   positive and monotone sequences, ``1/log10(S)`` floor on the autocorrelation time, quantile
   type 7 for the tail ESS) that the tests check against ArviZ. Like ArviZ, they return ``NaN``
@@ -30,8 +30,8 @@ from scipy.fft import next_fast_len
 from scipy.special import ndtri
 from scipy.stats import rankdata
 
+from ..utils.validation import as_float_array
 from ._arviz_backend import ArvizBackend, arviz_backend
-from ._validation import as_float_array
 
 __all__ = ["rhat", "ess_bulk", "ess_tail", "nested_rhat", "arviz_available"]
 

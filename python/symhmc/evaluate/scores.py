@@ -33,10 +33,10 @@ from typing import NamedTuple, Sequence
 import numpy as np
 from scipy.special import logsumexp, ndtr, ndtri
 
-from ._resolve import positive_sigma, resolve_draws
-from ._score_checks import (_check_budget, _check_f, _check_inputs, _check_probs, _check_quantiles, _check_sigma,
+from .draws import positive_sigma, resolve_draws
+from ._checks import (_check_budget, _check_f, _check_inputs, _check_probs, _check_quantiles, _check_sigma,
                             _check_y, _point_block)
-from .model import gaussian_logpdf
+from ..model import gaussian_logpdf
 
 __all__ = [
     "LPPD", "PredictiveSummary",
@@ -161,7 +161,8 @@ def lppd_pointwise(f, sigma, y, *, memory_budget: int = DEFAULT_MEMORY_BUDGET) -
     return out - math.log(n_draws)
 
 
-def _mean_se(values: np.ndarray) -> LPPD:
+def mean_and_se(values: np.ndarray) -> LPPD:
+    """Mean of per-point values and its standard error (the conventions above)."""
     n = values.shape[0]
     mean = float(np.mean(values))
     se = float(np.std(values, ddof=1) / math.sqrt(n)) if n > 1 else 0.0
@@ -206,7 +207,7 @@ def lppd(f, sigma, y, *, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> LPPD:
     >>> round(score.mean, 3), round(score.se, 3)
     (-1.752, 0.601)
     """
-    return _mean_se(lppd_pointwise(f, sigma, y, memory_budget=memory_budget))
+    return mean_and_se(lppd_pointwise(f, sigma, y, memory_budget=memory_budget))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -647,7 +648,7 @@ def crps(f, sigma, y, **kwargs) -> LPPD:
     >>> round(score.mean, 4), score.se
     (0.2337, 0.0)
     """
-    return _mean_se(crps_pointwise(f, sigma, y, **kwargs))
+    return mean_and_se(crps_pointwise(f, sigma, y, **kwargs))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -769,7 +770,7 @@ def model_lppd(model, params, x, y, *, pointwise: bool = False,
     values = np.empty(x.shape[0])
     for sl, fb in _model_blocks(model, params, x, budget, 4):
         values[sl] = lppd_pointwise(fb, sigma, y[sl], memory_budget=budget)
-    return values if pointwise else _mean_se(values)
+    return values if pointwise else mean_and_se(values)
 
 
 def model_rmse(model, params, x, y, *, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> float:
@@ -926,7 +927,7 @@ def model_crps(model, params, x, y, *, pointwise: bool = False,
     values = np.empty(x.shape[0])
     for sl, fb in _model_blocks(model, params, x, budget, 4):
         values[sl] = crps_pointwise(fb, sigma, y[sl], memory_budget=budget, **kwargs)
-    return values if pointwise else _mean_se(values)
+    return values if pointwise else mean_and_se(values)
 
 
 def model_predictive_summary(model, params, x,

@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 
-from . import diagnostics as dg
-from ._resolve import resolve_draws
+from .. import diagnostics as dg
+from ..evaluate.draws import resolve_draws
 
 __all__ = ["summary", "ResultsSummary"]
 
@@ -59,7 +59,7 @@ def summary(results, x_test=None, y_test=None, *, superchains="auto", weight_met
     >>> x = rng.uniform(-2, 2, 20)
     >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
     >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=4, warmup=50, seed=0, progress=False)
-    >>> table = symhmc.summary.summary(run, superchains=2, backend="numpy")
+    >>> table = symhmc.diagnostics.summary.summary(run, superchains=2, backend="numpy")
     >>> table["sampler"]["n_chains"], "test" in table
     (4, False)
     """

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .model import gaussian_logpdf
+from ..model import gaussian_logpdf
 
 __all__ = ["ArvizGroups", "arviz_groups", "WEIGHT_CHOICES", "MIN_DRAWS_PER_CHAIN"]
 
@@ -73,7 +73,7 @@ def _weights(results, weights: str) -> np.ndarray:
         return np.array(results.draws)
     if results.model is None:
         raise ValueError(f"weights={weights!r} needs a network model (results.model is None)")
-    from . import symmetry  # noqa: PLC0415  (imported when symmetry removal is asked for)
+    from .. import symmetry  # noqa: PLC0415  (imported when symmetry removal is asked for)
 
     if weights == "canonical":
         return symmetry.canonicalize(results.draws, results.model)

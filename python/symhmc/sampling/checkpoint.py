@@ -21,9 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from . import io as _io
+from ..model import model_spec
+from ..results import SampleResults
+from ..results import io as _io
 from ._chain_store import ChainStore, results_fields, rows_from_results
-from .results import SampleResults
 
 __all__ = ["DEFAULT_CHECKPOINT_EVERY", "CheckpointMismatch", "run_fingerprint"]
 
@@ -49,7 +50,7 @@ class CheckpointMismatch(ValueError):
     >>> _ = symhmc.sample(model, x, x**2, chains=2, warmup=10, seed=0, progress=False, checkpoint=path)
     >>> try:
     ...     symhmc.sample(model, x, x**2, chains=2, warmup=10, seed=1, progress=False, checkpoint=path)
-    ... except symhmc.checkpoint.CheckpointMismatch as exc:
+    ... except symhmc.sampling.checkpoint.CheckpointMismatch as exc:
     ...     print("seed" in str(exc))
     True
     """
@@ -95,7 +96,7 @@ def run_fingerprint(settings: dict, *, init, first_chain: int, model, x, y, targ
     --------
     >>> model = symhmc.MLP(hidden=(1,))
     >>> x = np.linspace(-1, 1, 5)
-    >>> fp = symhmc.checkpoint.run_fingerprint({"seed": 0, "threads": 2}, init="uniform", first_chain=0,
+    >>> fp = symhmc.sampling.checkpoint.run_fingerprint({"seed": 0, "threads": 2}, init="uniform", first_chain=0,
     ...                                        model=model, x=x, y=x, target_name="Posterior", dim=model.dim)
     >>> "threads" in fp, fp["seed"], fp["init_points"], fp["target"]
     (False, 0, 'uniform', {'type': 'Posterior', 'dim': 5})
@@ -107,7 +108,7 @@ def run_fingerprint(settings: dict, *, init, first_chain: int, model, x, y, targ
         fp["init_points"] = "results:" + _array_hash(np.asarray(init.draws).reshape(-1, dim))
     else:  # an array: row i is chain first_chain + i
         fp["init_points"] = f"array@{first_chain}:" + _array_hash(np.asarray(init))
-    fp["model"] = _io._model_spec(model)
+    fp["model"] = model_spec(model)
     fp["data"] = None if x is None else _io.data_fingerprint(x, y)
     fp["target"] = {"type": target_name, "dim": int(dim)}
     return fp

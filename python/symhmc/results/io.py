@@ -89,83 +89,63 @@ import hashlib
 import json
 import math
 import os
-import re
 import tempfile
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from ._file_containers import (PRIVATE_GROUP, _BadFile, _check_path, _open_container, _write_netcdf,
                                _write_npz, netcdf_groups_supported)
-from ._file_groups import build_groups, describe_groups, parse_groups_meta, verify_groups
-from ._tagged_json import _dec, _dumps, _loads, parse_dtype, parse_shape
+from ._file_groups import build_groups, describe_groups, verify_groups
+from ._file_metadata import (_ARRAY_RULES, _COVERED_ATTRS, _EXTRA_RULES, _KIND_WORDS, _REAL, _STAT_RULE, _Metadata,
+                             _format_version, _read_metadata, _text_attr)
+from ._file_metadata import _RESULT_KINDS as _KIND_NAMES
+from ._tagged_json import _dumps, parse_dtype
+from ..model import model_spec as _model_spec
+from ..utils.files import current_umask as _current_umask
+from ..utils.version import __version__
 
 __all__ = ["save", "load", "data_fingerprint", "FORMAT_NAME", "FORMAT_VERSION"]
 
 FORMAT_NAME = "symhmc.SampleResults"
 FORMAT_VERSION = 3
-# Version 1 files (checksum of the arrays only) and version 2 files (netCDF-4: symhmc's arrays in
-# the root group) are still read.
-_READABLE_VERSIONS = (1, 2, 3)
 # From this version on, netCDF-4 files keep symhmc's arrays and attributes in PRIVATE_GROUP.
 _PRIVATE_GROUP_VERSION = 3
 DEFAULT_MAX_DATA_BYTES = 16 * 2**20
 
 _FIXED_ARRAYS = ("draws", "step_size", "inv_mass", "n_grad_evals", "chain_ids")
-# The attributes whose exact text the version-2 checksum covers, in this order.
-_COVERED_ATTRS = ("settings", "model", "convergence", "meta")
 
-# The results classes a file may name (meta["kind"]), imported by module path when loading:
-# a file never names code to run, it picks one of these.
-_RESULT_KINDS = {
-    "SampleResults": "symhmc.results",
-    "EnsembleResults": "symhmc.baselines.ensemble",
-    "LaplaceResults": "symhmc.baselines.laplace",
-}
-
-# What every array must hold: a class of dtypes (NumPy kind letters) and a shape in named
-# dimensions. "chain", "draw" and "dim" are the sizes of ``draws``; "*" is any size.
-_FLOAT, _INTEGER, _NUMBER, _REAL = "f", "iu", "biuf", "iuf"
-_KIND_WORDS = {_FLOAT: "float", _INTEGER: "integer", _NUMBER: "bool, integer or float",
-               _REAL: "integer or float"}
-_ARRAY_RULES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "draws": (_FLOAT, ("chain", "draw", "dim")),
-    "step_size": (_FLOAT, ("chain",)),
-    "inv_mass": (_FLOAT, ("chain", "dim")),
-    "n_grad_evals": (_INTEGER, ("chain",)),
-    "chain_ids": (_INTEGER, ("chain",)),
-}
-_STAT_RULE = (_NUMBER, ("chain", "draw"))
-_EXTRA_RULES: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
-    "SampleResults": {},
-    "EnsembleResults": {"losses": (_FLOAT, ("chain", "*")), "val_losses": (_FLOAT, ("chain", "*")),
-                        "best_epoch": (_INTEGER, ("chain",))},
-    "LaplaceResults": {"mean": (_FLOAT, ("chain", "dim")), "cov": (_FLOAT, ("chain", "dim", "dim")),
-                       "hessian": (_FLOAT, ("chain", "dim", "dim")), "prior_precision": (_FLOAT, ("chain",)),
-                       "log_marginal_likelihood": (_FLOAT, ("chain",))},
-}
-_MODEL_FIELDS = {"class", "hidden", "activation", "n_inputs", "n_outputs", "prior_scale", "noise_std",
-                 "noise_prior_scale"}
-_DIGEST_RE = re.compile(r"[0-9a-f]{64}")
-_SEED_RE = re.compile(r"-?[0-9]{1,4000}")
+# The results classes a file may name (meta["kind"]): a file never names code to run, it picks
+# one of these. Each class registers itself where it is defined (register_kind), so this module
+# imports none of them; ``import symhmc`` imports all three.
+_RESULT_KINDS: dict[str, Any] = dict.fromkeys(_KIND_NAMES)
 
 
-def _results_class(kind: str, where: str):
+def register_kind(cls):
+    """Class decorator: ``cls`` is the results class files of its kind (its name) are read into.
+
+    Only the kinds in :data:`_RESULT_KINDS` can be registered: what a file may name is fixed here.
+    """
+    if cls.__name__ not in _RESULT_KINDS:
+        raise ValueError(f"unknown results kind {cls.__name__!r} (files hold one of {sorted(_RESULT_KINDS)})")
+    _RESULT_KINDS[cls.__name__] = cls
+    return cls
+
+
+def _results_class(kind: str, where: str) -> Any:
     """The results class a file's ``meta["kind"]`` names (one of :data:`_RESULT_KINDS`)."""
-    import importlib  # noqa: PLC0415
-
     if kind not in _RESULT_KINDS:
         raise ValueError(f"{where}: unknown results kind {kind!r:.80} (this symhmc reads {sorted(_RESULT_KINDS)})")
-    return getattr(importlib.import_module(_RESULT_KINDS[kind]), kind)
+    cls = _RESULT_KINDS[kind]
+    if cls is None:  # its module registers it on import, and ``import symhmc`` imports them all
+        raise RuntimeError(f"{where}: the {kind} class is not registered (import symhmc)")
+    return cls
 
 
-def _sample_results_type():
-    """The SampleResults class, imported when called: results.py imports this module (for
-    ``save`` and ``data_fingerprint``), so this module must not import it at load time."""
-    from .results import SampleResults  # noqa: PLC0415
-
-    return SampleResults
+def _sample_results_type() -> Any:
+    """The SampleResults class (registered by the module that defines it)."""
+    return _results_class("SampleResults", "load")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -195,7 +175,7 @@ def data_fingerprint(x, y) -> str:
 
     Examples
     --------
-    >>> from symhmc.io import data_fingerprint
+    >>> from symhmc.results.io import data_fingerprint
     >>> x = np.linspace(-1, 1, 5)
     >>> fp = data_fingerprint(x, np.sin(x))
     >>> len(fp), fp == data_fingerprint(x[:, None], np.sin(x))
@@ -239,45 +219,6 @@ def _checksum(arrays: dict[str, np.ndarray], attrs: dict[str, str]) -> str:
         h.update(text)
     _hash_arrays(h, arrays)
     return h.hexdigest()
-
-
-# ----------------------------------------------------------------------------------------------
-# model spec
-# ----------------------------------------------------------------------------------------------
-def _model_spec(model):
-    if model is None:
-        return None
-    from .model import MLP  # noqa: PLC0415
-
-    if not isinstance(model, MLP):
-        raise TypeError(f"results.model must be a symhmc.MLP (or None) to be saved, got {type(model).__name__}")
-    spec = {"class": "MLP", "hidden": list(model.hidden), "activation": model.activation,
-            "n_inputs": model.n_inputs, "n_outputs": model.n_outputs, "prior_scale": model.prior_scale,
-            "noise_std": model.noise_std, "noise_prior_scale": model.noise_prior_scale}
-    if model.dtype != "float64":  # optional field: float64 specs stay as before
-        spec["dtype"] = model.dtype
-    return spec
-
-
-def _model_from_spec(spec, where: str):
-    """The MLP a file's ``model`` attribute describes (every field present, none unknown), or
-    None for ``null``."""
-    if spec is None:
-        return None
-    from .model import MLP  # noqa: PLC0415
-
-    if not isinstance(spec, dict) or spec.get("class") != "MLP":
-        raise ValueError(f"{where}: model: unknown model spec {spec!r:.200}")
-    if set(spec) - {"dtype"} != _MODEL_FIELDS:
-        raise ValueError(f"{where}: model: the spec must have the fields {sorted(_MODEL_FIELDS)}, "
-                         f"got {sorted(spec)}")
-    if not isinstance(spec["hidden"], list):
-        raise ValueError(f"{where}: model: 'hidden' must be a list of layer widths, got {spec['hidden']!r:.80}")
-    fields = {k: v for k, v in spec.items() if k != "class"}
-    try:
-        return MLP(**{**fields, "hidden": tuple(fields["hidden"])})
-    except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: an int beyond float range
-        raise ValueError(f"{where}: model: invalid model spec {spec!r:.200}: {exc}") from None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -369,8 +310,6 @@ def _collect(results, store_data, max_data_bytes, groups=None) -> tuple[dict[str
     """The arrays and the JSON attributes describing ``results`` (and the ArviZ ``groups``
     written with them), checked against the rules :func:`load` applies, so that every file
     written can be read back."""
-    from . import __version__  # noqa: PLC0415
-
     if not isinstance(results.stats, dict):
         raise TypeError(f"results.stats must be a dict, got {type(results.stats).__name__}")
     if not isinstance(results.settings, dict):
@@ -440,14 +379,6 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _current_umask() -> int:
-    """The process umask. os.umask can only read it by setting it, so it is set briefly to the
-    most restrictive value: a file another thread creates meanwhile is private, never exposed."""
-    mask = os.umask(0o077)
-    os.umask(mask)
-    return mask
-
-
 def save(results, path, *, format: str | None = None, store_data="auto",
          max_data_bytes: int = DEFAULT_MAX_DATA_BYTES, engine: str | None = None, arviz_groups: bool = True) -> Path:
     """Write ``results`` (a :class:`~symhmc.SampleResults`) to ``path``; see the module docstring.
@@ -497,7 +428,7 @@ def save(results, path, *, format: str | None = None, store_data="auto",
     Examples
     --------
     >>> import os, tempfile
-    >>> from symhmc.io import save
+    >>> from symhmc.results.io import save
     >>> rng = np.random.default_rng(0)
     >>> x = rng.uniform(-2, 2, 20)
     >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
@@ -545,170 +476,6 @@ def save(results, path, *, format: str | None = None, store_data="auto",
         if tmp.exists():
             tmp.unlink()
     return p
-
-
-# ----------------------------------------------------------------------------------------------
-# load: metadata
-# ----------------------------------------------------------------------------------------------
-class _Metadata(NamedTuple):
-    """What a file's attributes say, every field checked."""
-    version: int
-    settings: dict
-    convergence: Any
-    model: Any
-    seed: int | None
-    wall_time: float
-    partial: bool
-    package_version: str | None
-    stat_keys: list[str]
-    kind: str
-    extra_names: list[str]
-    arrays: dict[str, tuple[np.dtype, tuple[int, ...]]]
-    data: dict[str, Any]
-    checksum: str
-    arviz_groups: dict
-
-
-def _text_attr(attrs: dict, key: str, where: str) -> str:
-    value = attrs.get(key)
-    if isinstance(value, bytes):  # h5py gives some netCDF-4 attributes as bytes
-        try:
-            value = value.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ValueError(f"{where}: attribute {key!r} is not UTF-8 text") from None
-    if not isinstance(value, str):
-        raise ValueError(f"{where}: attribute {key!r} is missing or not text (got {type(value).__name__})")
-    return str(value)
-
-
-def _format_version(attrs: dict, where: str) -> int:
-    try:
-        text = _text_attr(attrs, "symhmc_format_version", where)
-    except ValueError:
-        text = None
-    if text not in {str(v) for v in _READABLE_VERSIONS}:
-        raise ValueError(f"{where}: unsupported symhmc results format version {attrs.get('symhmc_format_version')!r:.40} "
-                         f"(this symhmc reads versions {', '.join(map(str, _READABLE_VERSIONS))})")
-    return int(text)
-
-
-def _bad(where: str, field: str, want: str, value) -> ValueError:
-    return ValueError(f"{where}: {field} must be {want}, got {value!r:.80}")
-
-
-def _str_list(value, where: str, field: str) -> list[str]:
-    if not (isinstance(value, list) and all(isinstance(v, str) and v for v in value)
-            and len(set(value)) == len(value)):
-        raise _bad(where, field, "a list of distinct non-empty strings", value)
-    return value
-
-
-def _optional_shape(value, where: str, field: str):
-    return None if value is None else list(parse_shape(value, f"{where}: {field}"))
-
-
-def _data_meta(value, where: str) -> dict[str, Any]:
-    """meta["data"]: stored (bool), fingerprint (hex digest or null), x_shape and y_shape."""
-    if not (isinstance(value, dict) and set(value) == {"stored", "fingerprint", "x_shape", "y_shape"}):
-        raise _bad(where, "meta['data']", "a dict of stored, fingerprint, x_shape and y_shape", value)
-    if not isinstance(value["stored"], bool):
-        raise _bad(where, "meta['data']['stored']", "true or false", value["stored"])
-    fp = value["fingerprint"]
-    if fp is not None and not (isinstance(fp, str) and _DIGEST_RE.fullmatch(fp)):
-        raise _bad(where, "meta['data']['fingerprint']", "a sha256 hex digest or null", fp)
-    return {"stored": value["stored"], "fingerprint": fp,
-            "x_shape": _optional_shape(value["x_shape"], where, "meta['data']['x_shape']"),
-            "y_shape": _optional_shape(value["y_shape"], where, "meta['data']['y_shape']")}
-
-
-def _arrays_meta(value, where: str) -> dict[str, tuple[np.dtype, tuple[int, ...]]]:
-    """meta["arrays"]: the dtype and shape of every array."""
-    if not isinstance(value, dict):
-        raise _bad(where, "meta['arrays']", "a dict", value)
-    out = {}
-    for name, info in value.items():
-        field = f"meta['arrays'][{name!r:.40}]"
-        if not (isinstance(info, dict) and set(info) == {"dtype", "shape"}):
-            raise _bad(where, field, "a dict of dtype and shape", info)
-        out[name] = (parse_dtype(info["dtype"], f"{where}: {field}"), parse_shape(info["shape"], f"{where}: {field}"))
-    return out
-
-
-def _meta_get(meta: dict, key: str, where: str, default=None, *, required: bool = True):
-    if key not in meta:
-        if required:
-            raise ValueError(f"{where}: meta[{key!r}] is missing")
-        return default
-    return meta[key]
-
-
-def _seed(value, where: str) -> int | None:
-    if value is None:
-        return None
-    if not (isinstance(value, str) and _SEED_RE.fullmatch(value)):
-        raise _bad(where, "meta['seed']", "a decimal integer string or null", value)
-    return int(value)
-
-
-def _wall_time(value, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _bad(where, "meta['wall_time']", "a finite number", value)
-    try:
-        seconds = float(value)
-    except OverflowError:  # an int beyond the float range
-        seconds = math.inf
-    if not math.isfinite(seconds):
-        raise _bad(where, "meta['wall_time']", "a finite number", value)
-    return seconds
-
-
-def _meta_fields(meta, version: int, where: str) -> dict[str, Any]:
-    """The checked fields of the ``meta`` attribute. kind and extra_arrays came with version-1
-    files written since they exist, so they default for older version-1 files."""
-    if not isinstance(meta, dict):
-        raise _bad(where, "meta", "a JSON object", meta)
-    partial = _meta_get(meta, "partial", where)
-    if not isinstance(partial, bool):
-        raise _bad(where, "meta['partial']", "true or false", partial)
-    package_version = _meta_get(meta, "package_version", where)
-    if not isinstance(package_version, str):
-        raise _bad(where, "meta['package_version']", "a string", package_version)
-    kind = _meta_get(meta, "kind", where, "SampleResults", required=version >= 2)
-    if not isinstance(kind, str) or kind not in _RESULT_KINDS:
-        raise _bad(where, "meta['kind']", f"one of {sorted(_RESULT_KINDS)}", kind)
-    extra_names = _str_list(_meta_get(meta, "extra_arrays", where, [], required=version >= 2), where,
-                            "meta['extra_arrays']")
-    if set(extra_names) != set(_EXTRA_RULES[kind]):  # a result missing one could not be used or saved
-        raise _bad(where, "meta['extra_arrays']", f"the arrays a {kind} adds, {sorted(_EXTRA_RULES[kind])}",
-                   extra_names)
-    checksum = meta.get("checksum") if version == 1 else None
-    if version == 1 and not (isinstance(checksum, str) and _DIGEST_RE.fullmatch(checksum)):
-        raise _bad(where, "meta['checksum']", "a sha256 hex digest", checksum)
-    return {"seed": _seed(_meta_get(meta, "seed", where), where),
-            "wall_time": _wall_time(_meta_get(meta, "wall_time", where), where),
-            "partial": partial, "package_version": package_version,
-            "stat_keys": _str_list(_meta_get(meta, "stat_keys", where), where, "meta['stat_keys']"),
-            "kind": kind, "extra_names": extra_names,
-            "arrays": _arrays_meta(_meta_get(meta, "arrays", where), where),
-            "data": _data_meta(_meta_get(meta, "data", where), where), "checksum": checksum,
-            "arviz_groups": parse_groups_meta(meta.get("arviz_groups"), where)}
-
-
-def _read_metadata(attrs: dict, where: str) -> _Metadata:
-    """Parse and check the JSON attributes; ``ValueError`` names the attribute or field."""
-    version = _format_version(attrs, where)
-    texts = {key: _text_attr(attrs, key, where) for key in _COVERED_ATTRS}
-    settings = _dec(_loads(texts["settings"], f"{where}: settings"), f"{where}: settings")
-    if not isinstance(settings, dict):
-        raise _bad(where, "settings", "a JSON object", settings)
-    convergence = _dec(_loads(texts["convergence"], f"{where}: convergence"), f"{where}: convergence")
-    model = _model_from_spec(_loads(texts["model"], f"{where}: model"), where)
-    fields = _meta_fields(_loads(texts["meta"], f"{where}: meta"), version, where)
-    if version >= 2:
-        fields["checksum"] = _text_attr(attrs, "checksum", where)
-        if not _DIGEST_RE.fullmatch(fields["checksum"]):
-            raise _bad(where, "attribute 'checksum'", "a sha256 hex digest", fields["checksum"])
-    return _Metadata(version=version, settings=settings, convergence=convergence, model=model, **fields)
 
 
 def _expected_names(doc: _Metadata, where: str) -> dict[str, tuple[str, tuple[str, ...]]]:

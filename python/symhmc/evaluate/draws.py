@@ -7,8 +7,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._validation import as_float_array
-from .model import MLP
+from ..utils.validation import as_float_array
+from ..model import MLP
 
 
 class Resolved(NamedTuple):

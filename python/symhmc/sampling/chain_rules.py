@@ -8,7 +8,7 @@ from typing import Any, Literal, Mapping, Union
 
 import numpy as np
 
-from ._validation import positive_float, positive_int
+from ..utils.validation import positive_float, positive_int
 
 ChainsArg = Union[int, Literal["bound", "auto"]]
 CHAIN_RULES = ("bound", "auto")
@@ -40,7 +40,7 @@ def _mapping_arg(value, name: str, allowed) -> dict:
 
 def _bound_rule(bound) -> tuple[int, dict]:
     """Chain count of ``chains="bound"`` and its record."""
-    from . import bounds
+    from .. import bounds
 
     args = _mapping_arg(bound, "bound", BOUND_KEYS)
     try:
@@ -59,7 +59,7 @@ def _bound_rule(bound) -> tuple[int, dict]:
 
 def _auto_rule(auto, model, x_train, y_train) -> dict:
     """Checked settings of ``chains="auto"``."""
-    from . import ppd
+    from ..evaluate import ppd
 
     args = {**AUTO_DEFAULTS, **_mapping_arg(auto, "auto", AUTO_DEFAULTS)}
     try:
@@ -80,7 +80,7 @@ def _auto_rule(auto, model, x_train, y_train) -> dict:
         # A fixed grid misses the predictive density of targets on another scale (every density
         # is floored, the KL is 0 and the rule stops at once): by default the grid follows y.
         y_given = args["y_grid"] is not None
-        args["y_grid"] = ppd._y_grid_arg(args["y_grid"]) if y_given else ppd.data_y_grid(y_train)
+        args["y_grid"] = ppd.y_grid_arg(args["y_grid"]) if y_given else ppd.data_y_grid(y_train)
     except (TypeError, ValueError) as exc:
         raise type(exc)(f"auto: {exc}") from None
     args["x_source"] = "training inputs" if auto is None or auto.get("x") is None else "user"

@@ -13,22 +13,22 @@ from typing import Any, Callable, cast
 
 import numpy as np
 
-from . import _core
+from .. import _core
 from ._progress import ChainBar
-from ._validation import as_float_array, seed_arg
+from ..utils.validation import as_float_array, seed_arg
 
 
-def _seed_sequence(seed) -> np.random.SeedSequence:
+def seed_sequence(seed) -> np.random.SeedSequence:
     seed = seed_arg(seed)
     return np.random.SeedSequence() if seed is None else np.random.SeedSequence(seed)
 
 
-def _entropy(ss: np.random.SeedSequence) -> int:
-    """The seed of a sequence made by :func:`_seed_sequence`: one int (given, or drawn by numpy)."""
+def seed_entropy(ss: np.random.SeedSequence) -> int:
+    """The seed of a sequence made by :func:`seed_sequence`: one int (given, or drawn by numpy)."""
     return int(cast(int, ss.entropy))
 
 
-def _key(ss: np.random.SeedSequence) -> int:
+def stream_key(ss: np.random.SeedSequence) -> int:
     return int(ss.generate_state(1, dtype=np.uint64)[0])
 
 
@@ -114,7 +114,7 @@ def chain_bar(kwargs: dict, chains: int, *, desc: str | None = None, sampling: b
                     it_unit="it" if sampling else "epoch", divergences=sampling)
 
 
-def _run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar: ChainBar | None = None,
+def run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar: ChainBar | None = None,
                        run=None, desc: str | None = None, unit: str = "chain",
                        on_tick: Callable[[dict], None] | None = None) -> tuple[dict, bool, float]:
     """Runs a core call (``run``, default _core.run_chains; also _core.train_members) in a worker
@@ -239,7 +239,7 @@ class ChainJob:
                 out, interrupted, seconds = self._run_blocks(run_ids, run_init, bar)
             else:
                 on_tick = None if ck is None else (lambda live: self._tick(live, run_ids))
-                out, interrupted, seconds = _run_with_progress(
+                out, interrupted, seconds = run_with_progress(
                     self.target, dict(self.kwargs, chains=len(run_ids), init=run_init, chain_ids=run_ids),
                     len(run_ids), False, bar=bar, on_tick=on_tick)
         finally:
@@ -299,7 +299,7 @@ def _run_auto(job: ChainJob, init_arr, first_chain: int, a: dict, model,
     differs by less than ``a["tol"]`` (mean KL over the inputs) for ``a["patience"]`` rounds, or
     ``a["max_chains"]`` chains ran. Round r runs the streams ``first_chain + [r * size, ...)``,
     so the chains are those of one run of the same total size."""
-    from .ppd import PredictiveDensity
+    from ..evaluate.ppd import PredictiveDensity
 
     acc = PredictiveDensity(model, a["x"], a["y_grid"], floor=a["floor"])
     outs: list[dict] = []

@@ -52,7 +52,7 @@ import numpy as np
 
 from ._coupon_numerics import (_cdf_contour, _cdf_inclusion_exclusion, _expected_inclusion_exclusion,
                                _expected_integral)
-from ._validation import as_float_array, positive_int
+from ..utils.validation import as_float_array, positive_int
 
 __all__ = [
     "INCLUSION_EXCLUSION_MAX_MODES",

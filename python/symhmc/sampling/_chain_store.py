@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .results import STAT_NAMES
+from ..results import STAT_NAMES
 
 #: Per-chain outputs of ``_core.run_chains`` (everything but ``finished``).
 CHAIN_KEYS = ("draws", *STAT_NAMES, "adapted_step_size", "inv_mass", "n_grad_evals")

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
+from .. import _core
 
 _DEFAULTS = _core.SamplerSettings()
 #: name -> scope of every option, in the core's order: "run" (warmup, draws), "common", "nuts", "hmc".

@@ -7,10 +7,10 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import io as _io
-from . import scores as _scores
-from ._resolve import resolve_draws
+from ..evaluate import scores as _scores
+from ..evaluate.draws import resolve_draws
 from .arviz_export import to_arviz as _to_arviz
-from .summary import ResultsSummary, summary as _summary
+from ..diagnostics.summary import ResultsSummary, summary as _summary
 
 __all__ = ["SampleResults", "ResultsSummary", "STAT_NAMES"]
 
@@ -18,6 +18,7 @@ __all__ = ["SampleResults", "ResultsSummary", "STAT_NAMES"]
 STAT_NAMES = ("lp", "acceptance_rate", "step_size", "tree_depth", "n_steps", "diverging", "energy")
 
 
+@_io.register_kind
 class SampleResults:
     """Draws and diagnostics of a many-chain run (arrays shaped ``(chain, draw, ...)``).
 

@@ -39,7 +39,7 @@ def arviz_major_version() -> int | None:
 
     Examples
     --------
-    >>> from symhmc.arviz_export import arviz_major_version
+    >>> from symhmc.results.arviz_export import arviz_major_version
     >>> arviz_major_version() in (0, 1, None)
     True
     """
@@ -56,7 +56,7 @@ def arviz_major_version() -> int | None:
 
 
 def _attrs(results, weights: str, pooled: bool) -> dict:
-    from . import __version__  # noqa: PLC0415
+    from ..utils.version import __version__  # noqa: PLC0415
 
     attrs = {"inference_library": "symhmc", "inference_library_version": __version__,
              "sampler": str(results.settings.get("sampler")), "seed": str(results.seed),
@@ -107,7 +107,7 @@ def arviz_datasets(results, *, weights: str = "raw", posterior_predictive=None, 
 
     Examples
     --------
-    >>> from symhmc.arviz_export import arviz_datasets
+    >>> from symhmc.results.arviz_export import arviz_datasets
     >>> rng = np.random.default_rng(0)
     >>> x = rng.uniform(-2, 2, 20)
     >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
@@ -190,7 +190,7 @@ def to_arviz(results, *, weights: str = "raw", posterior_predictive=None, log_li
 
     Examples
     --------
-    >>> from symhmc.arviz_export import to_arviz
+    >>> from symhmc.results.arviz_export import to_arviz
     >>> rng = np.random.default_rng(0)
     >>> x = rng.uniform(-2, 2, 20)
     >>> y = np.sin(x) + 0.1 * rng.normal(size=20)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ._validation import as_float_array
+from ..utils.validation import as_float_array
 
 DEFAULT_BOOTSTRAP = 400
 DEFAULT_ALPHA = 0.01

@@ -14,7 +14,7 @@ import numpy as np
 # noise) have almost none: the chains barely move. Standardized data are of order 1.
 BADLY_SCALED = 1e6
 
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # the symhmc package
 
 
 def as_float_array(value, name: str, *, ndim: tuple[int, ...] | int | None = None,
@@ -63,7 +63,7 @@ def warn_if_badly_scaled(arr: np.ndarray, name: str) -> None:
     """Warn (:class:`~symhmc.DataScaleWarning`, a ``RuntimeWarning``) when ``arr`` holds values beyond
     :data:`BADLY_SCALED` in magnitude: every entry point that builds a posterior (sampling, deep
     ensembles, the Laplace approximation) says so, not only :func:`symhmc.sample`'s milder check."""
-    from ._scaling import DataScaleWarning  # noqa: PLC0415
+    from .scaling import DataScaleWarning  # noqa: PLC0415
 
     if arr.size == 0:
         return

@@ -16,7 +16,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import _core
+from .. import _core
+from ..model import model_from_spec
 from ._chain_store import empty_outputs
 
 #: Times a failed block is submitted again before the run gives up (a lost Dask worker is
@@ -26,10 +27,9 @@ BLOCK_RETRIES = 2
 
 def run_block(spec: dict[str, Any], ids: np.ndarray, init: np.ndarray | None) -> dict:
     """Run the chains ``ids`` of a run described by ``spec`` (executed on a worker)."""
-    from ._options import core_settings  # noqa: PLC0415
-    from .io import _model_from_spec  # noqa: PLC0415
+    from .options import core_settings  # noqa: PLC0415
 
-    model = _model_from_spec(spec["model"], "executor block")
+    model = model_from_spec(spec["model"], "executor block")
     target = model.posterior(spec["x"], spec["y"])
     settings = core_settings(spec["sampler"], spec["warmup"], spec["draws"], spec["options"])
     return dict(_core.run_chains(target, chains=len(ids), settings=settings, key=spec["key"], threads=spec["threads"],

@@ -30,9 +30,9 @@ from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
 
-from ._resolve import positive_sigma, resolve_draws
-from ._validation import as_float_array, positive_float, positive_int
-from .model import MLP, gaussian_logpdf
+from .draws import positive_sigma, resolve_draws
+from ..utils.validation import as_float_array, positive_float, positive_int
+from ..model import MLP, gaussian_logpdf
 
 __all__ = ["PPDConvergence", "ppd_convergence", "predictive_density", "kl_divergence", "DEFAULT_Y_GRID",
            "PredictiveDensity", "data_y_grid"]
@@ -86,7 +86,8 @@ class PPDConvergence(NamedTuple):
 # ----------------------------------------------------------------------------------------------
 # argument checks
 # ----------------------------------------------------------------------------------------------
-def _y_grid_arg(y_grid) -> np.ndarray:
+def y_grid_arg(y_grid) -> np.ndarray:
+    """The output grid to use: ``y_grid`` checked (increasing, at least 2 points), or the paper's."""
     if y_grid is None:
         return DEFAULT_Y_GRID.copy()
     grid = as_float_array(y_grid, "y_grid", ndim=1)
@@ -203,7 +204,7 @@ def kl_divergence(p, q, y_grid=None, *, floor: float = DEFAULT_FLOOR) -> np.ndar
     >>> round(float(symhmc.ppd.kl_divergence(p, q, grid)), 3)   # 1/2 for unit Gaussians 1 apart
     0.5
     """
-    grid = _y_grid_arg(y_grid)
+    grid = y_grid_arg(y_grid)
     floor = _floor_arg(floor)
     p = as_float_array(p, "p")
     q = as_float_array(q, "q")
@@ -324,7 +325,7 @@ class PredictiveDensity:
             raise ValueError(f"the predictive density needs one output, got n_outputs={model.n_outputs}")
         self.model = model
         self.x = model.check_x(x)
-        self.y_grid = _y_grid_arg(y_grid)
+        self.y_grid = y_grid_arg(y_grid)
         self.floor = _floor_arg(floor)
         self.memory_budget = _budget_arg(memory_budget)
         self.weights = trapezoid_weights(self.y_grid)
@@ -578,7 +579,7 @@ def ppd_convergence(results_or_draws, x=None, *, model=None, y_grid=None, step=1
     True
     """
     params, sigma, x, model = _setup(results_or_draws, x, model)
-    grid = _y_grid_arg(y_grid)
+    grid = y_grid_arg(y_grid)
     floor = _floor_arg(floor)
     budget = _budget_arg(memory_budget)
     if not isinstance(per_point, (bool, np.bool_)):

@@ -1,0 +1,7 @@
+"""The results of a run and their files: ``SampleResults``, saving and loading (netCDF or .npz,
+checksummed, never unpickled) and the export to ArviZ."""
+
+from .io import register_kind
+from .sample_results import STAT_NAMES, ResultsSummary, SampleResults
+
+__all__ = ["SampleResults", "ResultsSummary", "STAT_NAMES"]  # register_kind: for the baselines

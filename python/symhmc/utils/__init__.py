@@ -1,0 +1,1 @@
+"""Helpers shared by the whole package: argument checks and the data-scale warning."""
