@@ -67,7 +67,8 @@ void bind_model(py::module_& m) {
            py::arg("widths"), py::arg("activation"), py::arg("x"), py::arg("y"), py::arg("prior_scale") = 1.0,
            py::arg("noise_std") = py::none(), py::arg("noise_prior_scale") = 1.0, py::arg("dtype") = "float64")
       .def_property_readonly("n_params", [](const BnnPosterior& p) { return p.layout().n_params(); })
-      .def_property_readonly("dtype", [](const BnnPosterior& p) { return p.settings().float32 ? "float32" : "float64"; })
+      .def_property_readonly("dtype",
+                             [](const BnnPosterior& p) { return p.settings().float32 ? "float32" : "float64"; })
       .def_property_readonly("n_points", &BnnPosterior::n_points);
 
   m.def(

@@ -80,12 +80,10 @@ py::dict train_members_py(std::shared_ptr<Target> target, std::int64_t members, 
 
 void bind_optimize(py::module_& m) {
   py::class_<OptimizerSettings>(
-      m, "OptimizerSettings",
-      "Every setting of the deep-ensemble trainer with its default (one place: optimize.hpp).")
+      m, "OptimizerSettings", "Every setting of the deep-ensemble trainer with its default (one place: optimize.hpp).")
       .def(py::init<>())
       .def_property(
-          "optimizer",
-          [](const OptimizerSettings& s) { return s.kind == OptimizerKind::rmsprop ? "rmsprop" : "adam"; },
+          "optimizer", [](const OptimizerSettings& s) { return s.kind == OptimizerKind::rmsprop ? "rmsprop" : "adam"; },
           [](OptimizerSettings& s, const std::string& name) {
             if (name == "rmsprop")
               s.kind = OptimizerKind::rmsprop;
@@ -106,10 +104,9 @@ void bind_optimize(py::module_& m) {
                      "Redraws of an initial point whose loss or gradient is not finite.")
       .def("validate", &validate_py, "Raise ValueError naming the first setting out of range.");
 
-  m.def("train_members", &train_members_py, py::arg("target"), py::kw_only(), py::arg("members"),
-        py::arg("settings"), py::arg("key") = 0, py::arg("threads") = 0, py::arg("init") = py::none(),
-        py::arg("progress") = py::none(), py::arg("first_member") = 0, py::arg("validation") = py::none(),
-        py::arg("patience") = 0,
+  m.def("train_members", &train_members_py, py::arg("target"), py::kw_only(), py::arg("members"), py::arg("settings"),
+        py::arg("key") = 0, py::arg("threads") = 0, py::arg("init") = py::none(), py::arg("progress") = py::none(),
+        py::arg("first_member") = 0, py::arg("validation") = py::none(), py::arg("patience") = 0,
         "Train members by full-batch gradient descent on -log density (GIL released); returns a dict of arrays.");
 }
 

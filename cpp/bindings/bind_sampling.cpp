@@ -146,9 +146,9 @@ py::dict warmup_plan_dict(const SamplerSettings& s) {
   return d;
 }
 
-py::dict run_chains_py(std::shared_ptr<Target> target, std::int64_t chains, const SamplerSettings& s,
-                       std::uint64_t key, int threads, std::optional<DoubleArray> init,
-                       std::shared_ptr<Progress> progress, std::int64_t first_chain,
+py::dict run_chains_py(std::shared_ptr<Target> target, std::int64_t chains, const SamplerSettings& s, std::uint64_t key,
+                       int threads, std::optional<DoubleArray> init, std::shared_ptr<Progress> progress,
+                       std::int64_t first_chain,
                        std::optional<py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>> chain_ids,
                        std::optional<py::function> on_start) {
   if (!target) throw py::type_error("target must be a symhmc._core.Target");
@@ -240,8 +240,9 @@ void bind_sampling(py::module_& m) {
       .def_property_readonly("divergences", [](const Progress& p) { return p.divergences.load(); })
       .def_property_readonly("warmup_divergences", [](const Progress& p) { return p.warmup_divergences.load(); })
       .def_property_readonly("interrupted", [](const Progress& p) { return p.interrupt.load(); })
-      .def("interrupt", [](Progress& p) { p.interrupt.store(true); },
-           "Ask every chain to stop before its next iteration (safe from any thread).");
+      .def(
+          "interrupt", [](Progress& p) { p.interrupt.store(true); },
+          "Ask every chain to stop before its next iteration (safe from any thread).");
 
   py::class_<SamplerSettings> settings(
       m, "SamplerSettings",
@@ -302,13 +303,15 @@ void bind_sampling(py::module_& m) {
         "is called with that dict before the chains start; its arrays fill while the run goes on, and a "
         "chain's rows are complete once finished[c] is set.");
 
-  m.def("leapfrog", &leapfrog, py::arg("target"), py::arg("q"), py::arg("p"), py::arg("step_size"),
-        py::arg("n_steps"), py::arg("inv_mass") = py::none(),
+  m.def("leapfrog", &leapfrog, py::arg("target"), py::arg("q"), py::arg("p"), py::arg("step_size"), py::arg("n_steps"),
+        py::arg("inv_mass") = py::none(),
         "n_steps leapfrog steps from (q, p); returns (q, p, energies) with energies[k] = H after k steps.");
 
   m.def(
       "philox4x32_10",
-      [](std::array<std::uint32_t, 4> counter, std::array<std::uint32_t, 2> key) { return philox4x32_10(counter, key); },
+      [](std::array<std::uint32_t, 4> counter, std::array<std::uint32_t, 2> key) {
+        return philox4x32_10(counter, key);
+      },
       py::arg("counter"), py::arg("key"), "One Philox4x32-10 block (for known-answer tests).");
   m.def(
       "rng_draws",

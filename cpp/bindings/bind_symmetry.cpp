@@ -36,8 +36,7 @@ py::array_t<double> bound_apply(const std::vector<std::int64_t>& widths, const s
   py::array_t<double> out({py::ssize_t(n), py::ssize_t(stride)});
   {
     py::gil_scoped_release release;
-    apply_transform_batch(layout, params.data(), n, stride, perm.data(), sign.data(), nt, out.mutable_data(),
-                          threads);
+    apply_transform_batch(layout, params.data(), n, stride, perm.data(), sign.data(), nt, out.mutable_data(), threads);
   }
   return out;
 }
@@ -65,13 +64,14 @@ py::object bound_canonicalize(const std::vector<std::int64_t>& widths, const std
 }  // namespace
 
 void bind_symmetry(py::module_& m) {
-  m.def("n_hidden_neurons",
-        [](const std::vector<std::int64_t>& widths, const std::string& activation) {
-          return n_hidden_neurons(Layout(widths, parse_activation(activation)));
-        },
-        py::arg("widths"), py::arg("activation"), "Sum of the hidden layer widths.");
-  m.def("apply_transform", &bound_apply, py::arg("widths"), py::arg("activation"), py::arg("params"),
-        py::arg("perm"), py::arg("sign"), py::arg("threads") = 0,
+  m.def(
+      "n_hidden_neurons",
+      [](const std::vector<std::int64_t>& widths, const std::string& activation) {
+        return n_hidden_neurons(Layout(widths, parse_activation(activation)));
+      },
+      py::arg("widths"), py::arg("activation"), "Sum of the hidden layer widths.");
+  m.def("apply_transform", &bound_apply, py::arg("widths"), py::arg("activation"), py::arg("params"), py::arg("perm"),
+        py::arg("sign"), py::arg("threads") = 0,
         "Apply signed permutations (perm, sign: (1 or n, n_hidden_neurons)) to n vectors; extra entries pass "
         "through.");
   m.def("canonicalize", &bound_canonicalize, py::arg("widths"), py::arg("activation"), py::arg("params"),

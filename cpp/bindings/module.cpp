@@ -19,8 +19,9 @@ PYBIND11_MODULE(_core, m) {
   for (const auto& [name, isa] : symhmc::available_kernels()) tables[py::str(name)] = py::str(isa);
   m.attr("kernel_tables") = tables;
   m.attr("max_params") = symhmc::Layout::kMaxParams;
-  m.def("max_threads", [] { return symhmc::max_threads(); },
-        "Threads used when threads=None (1 when built without OpenMP).");
+  m.def(
+      "max_threads", [] { return symhmc::max_threads(); },
+      "Threads used when threads=None (1 when built without OpenMP).");
   symhmc::bindings::bind_model(m);
   symhmc::bindings::bind_symmetry(m);
   symhmc::bindings::bind_sampling(m);

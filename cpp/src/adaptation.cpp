@@ -31,8 +31,14 @@ double find_reasonable_step_size(const PhasePoint& z, double eps, const DiagMetr
 }
 
 GradientMetric::GradientMetric(std::size_t dim, std::int64_t warmup, bool wanted)
-    : schedule_(warmup), active_(wanted && schedule_.enabled()), next_switch_(schedule_.next_switch()),
-      fg_q_(dim), fg_g_(dim), bg_q_(dim), bg_g_(dim), inv_mass_(dim, 1.0) {}
+    : schedule_(warmup),
+      active_(wanted && schedule_.enabled()),
+      next_switch_(schedule_.next_switch()),
+      fg_q_(dim),
+      fg_g_(dim),
+      bg_q_(dim),
+      bg_g_(dim),
+      inv_mass_(dim, 1.0) {}
 
 void GradientMetric::start(const PhasePoint& z, DiagMetric& metric) {
   add(z);
@@ -75,7 +81,9 @@ void GradientMetric::add(const PhasePoint& z) {
 }
 
 WarmupAdapter::WarmupAdapter(std::size_t dim, const SamplerSettings& s)
-    : s_(s), dual_avg_(s.dual_averaging), windowed_(dim, s.warmup, s.windows),
+    : s_(s),
+      dual_avg_(s.dual_averaging),
+      windowed_(dim, s.warmup, s.windows),
       gradient_(dim, s.warmup, s.adapt_mass_matrix && s.adaptation == MassAdaptation::gradient) {}
 
 double WarmupAdapter::start(const PhasePoint& z, DiagMetric& metric, CountingEvaluator& eval, Rng& rng,
@@ -88,8 +96,8 @@ double WarmupAdapter::start(const PhasePoint& z, DiagMetric& metric, CountingEva
   return eps;
 }
 
-double WarmupAdapter::update(std::int64_t it, const PhasePoint& z, double accept_stat, double eps,
-                             DiagMetric& metric, CountingEvaluator& eval, Rng& rng, PhasePoint& scratch) {
+double WarmupAdapter::update(std::int64_t it, const PhasePoint& z, double accept_stat, double eps, DiagMetric& metric,
+                             CountingEvaluator& eval, Rng& rng, PhasePoint& scratch) {
   if (s_.adapt_step_size) eps = dual_avg_.update(accept_stat);
   if (gradient_.active()) {
     switch (gradient_.update(it, z, metric)) {
@@ -99,8 +107,7 @@ double WarmupAdapter::update(std::int64_t it, const PhasePoint& z, double accept
       case GradientMetric::Event::frozen:  // the final stretch: settle the step size for the fixed metric
         eps = restart_step_size(z, eps, metric, eval, rng, scratch, false);
         break;
-      case GradientMetric::Event::none:
-        break;
+      case GradientMetric::Event::none: break;
     }
   } else if (s_.adapt_mass_matrix && windowed_.update(it, z.q.data(), metric)) {
     eps = restart_step_size(z, eps, metric, eval, rng, scratch, s_.find_step_size);

@@ -107,8 +107,8 @@ class ChainRunner {
 }  // namespace
 
 void run_chains(const Target& target, const SamplerSettings& settings, std::uint64_t key, std::int64_t n_chains,
-                const double* init, const ChainOutputs& out, Progress& progress, int threads,
-                std::int64_t first_chain, const std::int64_t* chain_ids) {
+                const double* init, const ChainOutputs& out, Progress& progress, int threads, std::int64_t first_chain,
+                const std::int64_t* chain_ids) {
   validate(settings);
   if (n_chains < 0) throw std::invalid_argument("n_chains must be >= 0");
   if (first_chain < 0 || first_chain > std::numeric_limits<std::int64_t>::max() - n_chains)

@@ -17,9 +17,13 @@ std::size_t round_up(std::size_t n) {
 template <class T>
 const kernels::LayerKernels<T>& layer_kernels();
 template <>
-const kernels::LayerKernels<double>& layer_kernels<double>() { return kernels::table().f64; }
+const kernels::LayerKernels<double>& layer_kernels<double>() {
+  return kernels::table().f64;
+}
 template <>
-const kernels::LayerKernels<float>& layer_kernels<float>() { return kernels::table().f32; }
+const kernels::LayerKernels<float>& layer_kernels<float>() {
+  return kernels::table().f32;
+}
 
 }  // namespace
 
@@ -40,8 +44,7 @@ BasicMlpWorkspace<T>::BasicMlpWorkspace(const Layout& layout, std::size_t block_
 }
 
 template <class T>
-const T* BasicMlpWorkspace<T>::forward(const T* theta, const BasicFeatureMajor<T>& x, std::size_t row0,
-                                       std::size_t n) {
+const T* BasicMlpWorkspace<T>::forward(const T* theta, const BasicFeatureMajor<T>& x, std::size_t row0, std::size_t n) {
   const kernels::LayerKernels<T>& k = layer_kernels<T>();
   const std::size_t B = block_;
   const std::size_t nv = std::min(round_up<T>(n), B);  // columns computed; padding columns stay finite

@@ -34,8 +34,14 @@ class MemberTrainer {
  public:
   MemberTrainer(const Target& target, const OptimizerSettings& s, std::uint64_t key, const TrainOutputs& out,
                 Progress& progress, const Target* validation, std::int64_t patience)
-      : target_(target), s_(s), key_(key), out_(out), progress_(progress), validation_(validation),
-        patience_(patience), dim_(target.dim()) {}
+      : target_(target),
+        s_(s),
+        key_(key),
+        out_(out),
+        progress_(progress),
+        validation_(validation),
+        patience_(patience),
+        dim_(target.dim()) {}
 
   void run(std::int64_t m, std::int64_t stream_member, const double* init) {
     const double nan = std::numeric_limits<double>::quiet_NaN();
@@ -179,9 +185,9 @@ void validate(const OptimizerSettings& s) {
   require(s.max_init_tries >= 1, "max_init_tries must be >= 1", s.max_init_tries);
 }
 
-void train_members(const Target& target, const OptimizerSettings& settings, std::uint64_t key,
-                   std::int64_t n_members, const double* init, const TrainOutputs& out, Progress& progress,
-                   int threads, std::int64_t first_member, const Target* validation, std::int64_t patience) {
+void train_members(const Target& target, const OptimizerSettings& settings, std::uint64_t key, std::int64_t n_members,
+                   const double* init, const TrainOutputs& out, Progress& progress, int threads,
+                   std::int64_t first_member, const Target* validation, std::int64_t patience) {
   validate(settings);
   if (n_members < 0) throw std::invalid_argument("n_members must be >= 0");
   if (first_member < 0 || first_member > (std::int64_t(1) << 62) - n_members)

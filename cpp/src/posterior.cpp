@@ -24,7 +24,8 @@ template <class T>
 class BnnEvaluator : public GradientEvaluator {
  public:
   explicit BnnEvaluator(const BnnPosterior& post)
-      : post_(post), mlp_(post.layout(), std::min(kBlockRows, post.n_points())),
+      : post_(post),
+        mlp_(post.layout(), std::min(kBlockRows, post.n_points())),
         d_out_(std::size_t(post.layout().n_outputs()) * mlp_.block_rows(), T(0)) {
     const Layout& layout = post.layout();
     fused_ = layout.n_hidden_layers() == 1 && layout.n_outputs() == 1 &&
@@ -42,8 +43,8 @@ class BnnEvaluator : public GradientEvaluator {
     }
     // SYMHMC_FUSED_MLP=0 keeps deeper networks on the layer-by-layer path (for comparisons)
     const char* fused_mlp_env = std::getenv("SYMHMC_FUSED_MLP");
-    fused_mlp_ = !(fused_mlp_env && std::strcmp(fused_mlp_env, "0") == 0) &&
-                 kernels::fused_mlp_shape(layout, &mlp_shape_);
+    fused_mlp_ =
+        !(fused_mlp_env && std::strcmp(fused_mlp_env, "0") == 0) && kernels::fused_mlp_shape(layout, &mlp_shape_);
     if (fused_mlp_)
       fused_mlp_scratch_.assign(std::is_same_v<T, double> ? kernels::fused_mlp_scratch_size(mlp_shape_)
                                                           : kernels::fused_mlp_f32_scratch_size(mlp_shape_),
@@ -110,8 +111,8 @@ class BnnEvaluator : public GradientEvaluator {
     if (fused_mlp_) {
       // both add inv_var times the likelihood gradient into grad (float32 in double, at the end)
       if constexpr (kFloat64)
-        ssr = kernels::table().fused_mlp(layout.activation(), theta, mlp_shape_, x.feature(0), x.stride,
-                                         yd.feature(0), N, inv_var, grad, fused_mlp_scratch_.data());
+        ssr = kernels::table().fused_mlp(layout.activation(), theta, mlp_shape_, x.feature(0), x.stride, yd.feature(0),
+                                         N, inv_var, grad, fused_mlp_scratch_.data());
       else
         ssr = kernels::table().fused_mlp_f32(layout.activation(), theta, mlp_shape_, x.feature(0), x.stride,
                                              yd.feature(0), N, inv_var, grad, fused_mlp_scratch_.data());
@@ -153,19 +154,23 @@ class BnnEvaluator : public GradientEvaluator {
 
  private:
   const BasicFeatureMajor<T>& data_x() const {
-    if constexpr (std::is_same_v<T, double>) return post_.x();
-    else return post_.x_f32();
+    if constexpr (std::is_same_v<T, double>)
+      return post_.x();
+    else
+      return post_.x_f32();
   }
   const BasicFeatureMajor<T>& data_y() const {
-    if constexpr (std::is_same_v<T, double>) return post_.y();
-    else return post_.y_f32();
+    if constexpr (std::is_same_v<T, double>)
+      return post_.y();
+    else
+      return post_.y_f32();
   }
 
   const BnnPosterior& post_;
   BasicMlpWorkspace<T> mlp_;
   std::vector<T> d_out_;
-  std::vector<T> theta_;           // theta cast to T (float32 only)
-  std::vector<double> lik_grad_;   // likelihood gradient before the 1 / sigma^2 (float32 only)
+  std::vector<T> theta_;          // theta cast to T (float32 only)
+  std::vector<double> lik_grad_;  // likelihood gradient before the 1 / sigma^2 (float32 only)
   bool fused_ = false;
   kernels::OneHiddenOffsets offsets_;
   bool fused_mlp_ = false;
@@ -237,8 +242,8 @@ void predict_batch(const Layout& layout, const double* params, std::size_t n_vec
   errors.rethrow();
 }
 
-void log_density_batch(const Target& target, const double* q, std::size_t n_vectors, double* log_density,
-                       double* grad, [[maybe_unused]] int threads) {
+void log_density_batch(const Target& target, const double* q, std::size_t n_vectors, double* log_density, double* grad,
+                       [[maybe_unused]] int threads) {
   const std::size_t d = target.dim();
   ExceptionCarrier errors;
 #pragma omp parallel num_threads(resolve_threads(threads))

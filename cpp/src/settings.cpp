@@ -42,8 +42,8 @@ bool parse_mass_adaptation(const std::string& name, MassAdaptation& out) {
 void validate(const SamplerSettings& s) {
   require(s.warmup >= 0, "warmup must be >= 0", s.warmup);
   require(s.draws >= 1, "draws must be >= 1", s.draws);
-  require(s.warmup <= std::numeric_limits<std::int64_t>::max() - s.draws,
-          "warmup + draws must fit in a 64-bit count", s.warmup);
+  require(s.warmup <= std::numeric_limits<std::int64_t>::max() - s.draws, "warmup + draws must fit in a 64-bit count",
+          s.warmup);
   require(s.step_size > 0.0 && std::isfinite(s.step_size), "step_size must be positive and finite", s.step_size);
   const DualAveragingSettings& d = s.dual_averaging;
   require(d.target_accept > 0.0 && d.target_accept < 1.0, "target_accept must be in (0, 1)", d.target_accept);

@@ -96,11 +96,10 @@ void apply_transform(const Layout& layout, const double* in, double* out, std::s
   for (std::size_t k = np; k < stride; ++k) out[k] = in[k];
 }
 
-void apply_transform_batch(const Layout& layout, const double* in, std::size_t n, std::size_t stride,
-                           const int* perm, const int* sign, std::size_t n_transforms, double* out, int threads) {
+void apply_transform_batch(const Layout& layout, const double* in, std::size_t n, std::size_t stride, const int* perm,
+                           const int* sign, std::size_t n_transforms, double* out, int threads) {
   if (n == 0) return;
-  if (n_transforms != 1 && n_transforms != n)
-    throw std::invalid_argument("need one transform or one per vector");
+  if (n_transforms != 1 && n_transforms != n) throw std::invalid_argument("need one transform or one per vector");
   if (stride < layout.n_params()) throw std::invalid_argument("vectors are shorter than n_params");
   const std::size_t H = std::size_t(n_hidden_neurons(layout));
   ExceptionCarrier errors;

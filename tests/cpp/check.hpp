@@ -64,48 +64,48 @@ inline int report(const char* name) {
 
 #define CHECK(cond) ::check::record(static_cast<bool>(cond), __FILE__, __LINE__, #cond)
 
-#define CHECK_MSG(cond, message)                                                         \
-  do {                                                                                   \
-    const bool check_ok_ = static_cast<bool>(cond);                                      \
-    std::ostringstream check_msg_;                                                       \
-    if (!check_ok_) check_msg_ << #cond << " (" << message << ")";                       \
-    ::check::record(check_ok_, __FILE__, __LINE__, check_msg_.str());                    \
+#define CHECK_MSG(cond, message)                                      \
+  do {                                                                \
+    const bool check_ok_ = static_cast<bool>(cond);                   \
+    std::ostringstream check_msg_;                                    \
+    if (!check_ok_) check_msg_ << #cond << " (" << message << ")";    \
+    ::check::record(check_ok_, __FILE__, __LINE__, check_msg_.str()); \
   } while (0)
 
-#define CHECK_BINARY_(a, b, op)                                                          \
-  do {                                                                                   \
-    const auto& check_a_ = (a);                                                          \
-    const auto& check_b_ = (b);                                                          \
-    const bool check_ok_ = check_a_ op check_b_;                                         \
-    ::check::record(check_ok_, __FILE__, __LINE__,                                       \
-                    check_ok_ ? std::string()                                            \
-                              : std::string(#a " " #op " " #b " with ") +                \
-                                    ::check::show(check_a_) + " vs " + ::check::show(check_b_)); \
+#define CHECK_BINARY_(a, b, op)                                                                              \
+  do {                                                                                                       \
+    const auto& check_a_ = (a);                                                                              \
+    const auto& check_b_ = (b);                                                                              \
+    const bool check_ok_ = check_a_ op check_b_;                                                             \
+    ::check::record(check_ok_, __FILE__, __LINE__,                                                           \
+                    check_ok_ ? std::string()                                                                \
+                              : std::string(#a " " #op " " #b " with ") + ::check::show(check_a_) + " vs " + \
+                                    ::check::show(check_b_));                                                \
   } while (0)
 
 #define CHECK_EQ(a, b) CHECK_BINARY_(a, b, ==)
 #define CHECK_LT(a, b) CHECK_BINARY_(a, b, <)
 #define CHECK_LE(a, b) CHECK_BINARY_(a, b, <=)
 
-#define CHECK_NEAR(a, b, tol)                                                            \
-  do {                                                                                   \
-    const double check_a_ = (a), check_b_ = (b), check_tol_ = (tol);                     \
-    const bool check_ok_ = std::fabs(check_a_ - check_b_) <= check_tol_;                 \
-    ::check::record(check_ok_, __FILE__, __LINE__,                                       \
-                    check_ok_ ? std::string()                                            \
-                              : std::string("|" #a " - " #b "| <= " #tol " with ") +     \
-                                    ::check::show(check_a_) + " vs " + ::check::show(check_b_) + \
-                                    " (tolerance " + ::check::show(check_tol_) + ")");   \
+#define CHECK_NEAR(a, b, tol)                                                                                     \
+  do {                                                                                                            \
+    const double check_a_ = (a), check_b_ = (b), check_tol_ = (tol);                                              \
+    const bool check_ok_ = std::fabs(check_a_ - check_b_) <= check_tol_;                                          \
+    ::check::record(check_ok_, __FILE__, __LINE__,                                                                \
+                    check_ok_                                                                                     \
+                        ? std::string()                                                                           \
+                        : std::string("|" #a " - " #b "| <= " #tol " with ") + ::check::show(check_a_) + " vs " + \
+                              ::check::show(check_b_) + " (tolerance " + ::check::show(check_tol_) + ")");        \
   } while (0)
 
-#define CHECK_THROWS(expr, Type)                                                         \
-  do {                                                                                   \
-    bool check_thrown_ = false;                                                          \
-    try {                                                                                \
-      (void)(expr);                                                                      \
-    } catch (const Type&) {                                                              \
-      check_thrown_ = true;                                                              \
-    } catch (...) {                                                                      \
-    }                                                                                    \
+#define CHECK_THROWS(expr, Type)                                                          \
+  do {                                                                                    \
+    bool check_thrown_ = false;                                                           \
+    try {                                                                                 \
+      (void)(expr);                                                                       \
+    } catch (const Type&) {                                                               \
+      check_thrown_ = true;                                                               \
+    } catch (...) {                                                                       \
+    }                                                                                     \
     ::check::record(check_thrown_, __FILE__, __LINE__, "expected " #Type " from " #expr); \
   } while (0)

@@ -68,17 +68,16 @@ int main() {
         const std::vector<float> theta_f(theta.begin(), theta.end());
         std::vector<double> scratch32(kernels::fused_mlp_f32_scratch_size(shape));
         std::vector<double> h4(theta.size(), 0.0), h16(theta.size(), 0.0);
-        const double ssr4 = kernels::baseline::table().fused_mlp_f32(act, theta_f.data(), shape, xf.feature(0),
-                                                                     xf.stride, yf.feature(0), n32, 2.0, h4.data(),
-                                                                     scratch32.data());
-        const double ssr16 = kernels::lanes8::table().fused_mlp_f32(act, theta_f.data(), shape, xf.feature(0),
-                                                                    xf.stride, yf.feature(0), n32, 2.0, h16.data(),
-                                                                    scratch32.data());
+        const double ssr4 = kernels::baseline::table().fused_mlp_f32(
+            act, theta_f.data(), shape, xf.feature(0), xf.stride, yf.feature(0), n32, 2.0, h4.data(), scratch32.data());
+        const double ssr16 =
+            kernels::lanes8::table().fused_mlp_f32(act, theta_f.data(), shape, xf.feature(0), xf.stride, yf.feature(0),
+                                                   n32, 2.0, h16.data(), scratch32.data());
         double scale32 = 1.0, diff32 = std::fabs(ssr4 - ssr16) / std::max(ssr4, 1e-300);
         for (double g : h4) scale32 = std::max(scale32, std::fabs(g));
         for (std::size_t i = 0; i < h4.size(); ++i) diff32 = std::max(diff32, std::fabs(h4[i] - h16[i]) / scale32);
-        CHECK_MSG(diff32 < 1e-5, "float32 " << activation_name(act) << " widths " << widths.size() << " layers, "
-                                            << n32 << " rows: relative difference " << diff32);
+        CHECK_MSG(diff32 < 1e-5, "float32 " << activation_name(act) << " widths " << widths.size() << " layers, " << n32
+                                            << " rows: relative difference " << diff32);
         CHECK(std::isfinite(ssr16) && ssr16 > 0.0);
         worst32 = std::max(worst32, diff32);
       }

@@ -182,14 +182,14 @@ void bnn_case(const std::vector<std::int64_t>& widths, Activation act, bool samp
 void bnn_gradients() {
   Rng rng(99, 1);
   const std::vector<std::vector<std::int64_t>> shapes = {
-      {1, 1},        // no hidden layer
-      {3, 2},        // no hidden layer, several inputs and outputs
-      {1, 3, 1},     // one hidden layer, one output (the fused kernel)
-      {2, 16, 1},    // one hidden layer too wide for the fused kernel
-      {3, 4, 2},     // one hidden layer, two outputs
-      {2, 5, 4, 1},  // two hidden layers (the fused narrow-MLP kernel)
+      {1, 1},             // no hidden layer
+      {3, 2},             // no hidden layer, several inputs and outputs
+      {1, 3, 1},          // one hidden layer, one output (the fused kernel)
+      {2, 16, 1},         // one hidden layer too wide for the fused kernel
+      {3, 4, 2},          // one hidden layer, two outputs
+      {2, 5, 4, 1},       // two hidden layers (the fused narrow-MLP kernel)
       {3, 16, 9, 16, 1},  // three hidden layers, as f2 (fused narrow-MLP kernel)
-      {2, 3, 3, 3},  // two hidden layers, three outputs
+      {2, 3, 3, 3},       // two hidden layers, three outputs
   };
   Worst worst;
   for (Activation act : {Activation::tanh, Activation::relu, Activation::identity})
@@ -209,8 +209,8 @@ void bnn_gradients() {
 // smaller and larger than one block, run once per kernel table by ctest).
 void float32_matches_float64() {
   Rng rng(31, 2);
-  const std::vector<std::vector<std::int64_t>> shapes = {{1, 1}, {3, 2}, {1, 3, 1}, {2, 16, 1}, {3, 4, 2},
-                                                         {2, 5, 4, 1}, {8, 16, 16, 1}};
+  const std::vector<std::vector<std::int64_t>> shapes = {{1, 1},    {3, 2},       {1, 3, 1},     {2, 16, 1},
+                                                         {3, 4, 2}, {2, 5, 4, 1}, {8, 16, 16, 1}};
   double worst_value = 0.0, worst_gradient = 0.0;
   for (Activation act : {Activation::tanh, Activation::relu, Activation::identity})
     for (const auto& widths : shapes)

@@ -229,9 +229,8 @@ void static_hmc() {
 
 bool same_outputs(const Run& a, const Run& b) {
   return a.x == b.x && a.lp == b.lp && a.acceptance == b.acceptance && a.step == b.step && a.energy == b.energy &&
-         a.adapted_step == b.adapted_step && a.inv_mass == b.inv_mass && a.depth == b.depth &&
-         a.n_steps == b.n_steps && a.grad_evals == b.grad_evals && a.diverging == b.diverging &&
-         a.finished == b.finished;
+         a.adapted_step == b.adapted_step && a.inv_mass == b.inv_mass && a.depth == b.depth && a.n_steps == b.n_steps &&
+         a.grad_evals == b.grad_evals && a.diverging == b.diverging && a.finished == b.finished;
 }
 
 // Chain c's draws depend on (key, first_chain + c) only: not on threads or on the other chains.

@@ -48,9 +48,7 @@ Run train(const Target& t, const OptimizerSettings& s, std::int64_t members, int
 class Throwing : public Target {
  public:
   std::size_t dim() const override { return 2; }
-  std::unique_ptr<GradientEvaluator> make_evaluator() const override {
-    throw std::runtime_error("evaluator failed");
-  }
+  std::unique_ptr<GradientEvaluator> make_evaluator() const override { throw std::runtime_error("evaluator failed"); }
 };
 
 }  // namespace

@@ -66,8 +66,7 @@ std::vector<double> predict(const Layout& layout, const std::vector<double>& the
 
 double max_rel_diff(const std::vector<double>& a, const std::vector<double>& b) {
   double m = 0.0;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    m = std::max(m, std::fabs(a[i] - b[i]) / std::max(1.0, std::fabs(a[i])));
+  for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(a[i] - b[i]) / std::max(1.0, std::fabs(a[i])));
   return m;
 }
 
@@ -153,9 +152,11 @@ void batches(const Layout& layout, Rng& rng) {
   canonicalize_batch(layout, moved.data(), n, stride, canon.data(), {}, 2, cperm.data(), csign.data());
   bool same = true;
   for (std::size_t v = 0; v < n; ++v) {
-    const std::vector<double> theta(in.begin() + std::ptrdiff_t(v * stride), in.begin() + std::ptrdiff_t((v + 1) * stride));
-    const Transform t{std::vector<int>(perm.begin() + std::ptrdiff_t(v * H), perm.begin() + std::ptrdiff_t((v + 1) * H)),
-                      std::vector<int>(sign.begin() + std::ptrdiff_t(v * H), sign.begin() + std::ptrdiff_t((v + 1) * H))};
+    const std::vector<double> theta(in.begin() + std::ptrdiff_t(v * stride),
+                                    in.begin() + std::ptrdiff_t((v + 1) * stride));
+    const Transform t{
+        std::vector<int>(perm.begin() + std::ptrdiff_t(v * H), perm.begin() + std::ptrdiff_t((v + 1) * H)),
+        std::vector<int>(sign.begin() + std::ptrdiff_t(v * H), sign.begin() + std::ptrdiff_t((v + 1) * H))};
     const std::vector<double> one = apply(layout, theta, t);
     same = same && std::equal(one.begin(), one.end(), moved.begin() + std::ptrdiff_t(v * stride));
     const Canonical c = canonical(layout, one);
@@ -166,7 +167,8 @@ void batches(const Layout& layout, Rng& rng) {
   CHECK_MSG(same, describe(layout) << ": batch results differ from single vectors");
   // One transform for all vectors; in place canonicalization.
   apply_transform_batch(layout, in.data(), n, stride, perm.data(), sign.data(), 1, moved.data(), 2);
-  const Transform first{std::vector<int>(perm.begin(), perm.begin() + H), std::vector<int>(sign.begin(), sign.begin() + H)};
+  const Transform first{std::vector<int>(perm.begin(), perm.begin() + H),
+                        std::vector<int>(sign.begin(), sign.begin() + H)};
   const std::vector<double> last(in.end() - std::ptrdiff_t(stride), in.end());
   const std::vector<double> last_moved = apply(layout, last, first);
   CHECK(std::equal(last_moved.begin(), last_moved.end(), moved.end() - std::ptrdiff_t(stride)));
@@ -252,10 +254,10 @@ void identity_activation(Rng& rng) {
 int main() {
   Rng rng(20230405, 0);
   const std::vector<std::vector<std::int64_t>> shapes = {
-      {1, 3, 1},           // the paper's f1
-      {2, 4, 3, 1},        // two hidden layers
-      {3, 5, 4, 3, 2},     // three hidden layers, two outputs
-      {2, 1, 6, 1},        // a width-1 hidden layer
+      {1, 3, 1},        // the paper's f1
+      {2, 4, 3, 1},     // two hidden layers
+      {3, 5, 4, 3, 2},  // three hidden layers, two outputs
+      {2, 1, 6, 1},     // a width-1 hidden layer
   };
   for (Activation act : {Activation::tanh, Activation::relu}) {
     for (const auto& widths : shapes) {

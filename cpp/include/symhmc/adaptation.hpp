@@ -31,8 +31,8 @@ class WarmupAdapter {
 
  private:
   // The metric changed: search a step size for it (if asked) and restart dual averaging there.
-  double restart_step_size(const PhasePoint& z, double eps, const DiagMetric& metric, CountingEvaluator& eval,
-                           Rng& rng, PhasePoint& scratch, bool search);
+  double restart_step_size(const PhasePoint& z, double eps, const DiagMetric& metric, CountingEvaluator& eval, Rng& rng,
+                           PhasePoint& scratch, bool search);
 
   const SamplerSettings& s_;
   DualAveraging dual_avg_;

@@ -18,27 +18,27 @@ namespace symhmc {
 
 // Shared between the sampling threads and an observer thread.
 struct Progress {
-  std::atomic<std::int64_t> chains_done{0};        // chains that finished or stopped
-  std::atomic<std::int64_t> iterations{0};         // warmup + sampling iterations done, all chains
-  std::atomic<std::int64_t> divergences{0};        // divergent transitions after warmup
+  std::atomic<std::int64_t> chains_done{0};  // chains that finished or stopped
+  std::atomic<std::int64_t> iterations{0};   // warmup + sampling iterations done, all chains
+  std::atomic<std::int64_t> divergences{0};  // divergent transitions after warmup
   std::atomic<std::int64_t> warmup_divergences{0};
-  std::atomic<bool> interrupt{false};              // set to stop every chain at its next iteration
+  std::atomic<bool> interrupt{false};  // set to stop every chain at its next iteration
 };
 
 // Caller-owned outputs; (chain, draw[, dim]) row-major.
 struct ChainOutputs {
-  double* draws = nullptr;          // chains x draws x dim
-  double* lp = nullptr;             // chains x draws (same for the rest)
+  double* draws = nullptr;  // chains x draws x dim
+  double* lp = nullptr;     // chains x draws (same for the rest)
   double* acceptance_rate = nullptr;
   double* step_size = nullptr;
   std::int32_t* tree_depth = nullptr;
   std::int64_t* n_steps = nullptr;
   std::uint8_t* diverging = nullptr;
   double* energy = nullptr;
-  double* adapted_step_size = nullptr;  // chains
-  double* inv_mass = nullptr;           // chains x dim
-  std::int64_t* n_grad_evals = nullptr; // chains
-  std::uint8_t* finished = nullptr;     // chains
+  double* adapted_step_size = nullptr;   // chains
+  double* inv_mass = nullptr;            // chains x dim
+  std::int64_t* n_grad_evals = nullptr;  // chains
+  std::uint8_t* finished = nullptr;      // chains
 };
 
 // Runs n_chains chains. init: n_chains x dim starting points, or null for uniform(-r, r).

@@ -22,8 +22,8 @@ class StaticHmc {
   bool stopped() const { return stopped_; }
 
   // Moves `current` (position, lp and grad valid) to the next state.
-  TransitionStats transition(PhasePoint& current, double step_size, const DiagMetric& metric,
-                             CountingEvaluator& eval, Rng& rng) {
+  TransitionStats transition(PhasePoint& current, double step_size, const DiagMetric& metric, CountingEvaluator& eval,
+                             Rng& rng) {
     stopped_ = false;
     double eps = step_size;
     if (s_.step_jitter > 0.0) eps *= 1.0 + s_.step_jitter * (2.0 * rng.uniform() - 1.0);

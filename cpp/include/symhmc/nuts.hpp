@@ -34,7 +34,13 @@ inline double log_sum_exp(double a, double b) {
 class Nuts {
  public:
   Nuts(std::size_t dim, NutsSettings s)
-      : s_(s), dim_(dim), z_(dim), z_fwd_(dim), z_bck_(dim), z_sample_(dim), z_propose_(dim),
+      : s_(s),
+        dim_(dim),
+        z_(dim),
+        z_fwd_(dim),
+        z_bck_(dim),
+        z_sample_(dim),
+        z_propose_(dim),
         frames_(std::max(1, s.max_tree_depth)) {
     for (Vec* v : {&p_fwd_fwd_, &ps_fwd_fwd_, &p_fwd_bck_, &ps_fwd_bck_, &p_bck_fwd_, &ps_bck_fwd_, &p_bck_bck_,
                    &ps_bck_bck_, &rho_, &rho_fwd_, &rho_bck_, &rho_ext_})
@@ -50,8 +56,8 @@ class Nuts {
   bool stopped() const { return stopped_; }
 
   // Moves `current` (position, lp and grad valid) to the next state.
-  TransitionStats transition(PhasePoint& current, double step_size, const DiagMetric& metric,
-                             CountingEvaluator& eval, Rng& rng) {
+  TransitionStats transition(PhasePoint& current, double step_size, const DiagMetric& metric, CountingEvaluator& eval,
+                             Rng& rng) {
     stopped_ = false;
     metric_ = &metric;
     eval_ = &eval;

@@ -56,7 +56,7 @@ void predict_batch(const Layout& layout, const double* params, std::size_t n_vec
                    const double* x, std::size_t n_points, double* out, int threads);
 
 // log density and gradient of a target at n_vectors points (rows of q); grad may be null.
-void log_density_batch(const Target& target, const double* q, std::size_t n_vectors, double* log_density,
-                       double* grad, int threads);
+void log_density_batch(const Target& target, const double* q, std::size_t n_vectors, double* log_density, double* grad,
+                       int threads);
 
 }  // namespace symhmc

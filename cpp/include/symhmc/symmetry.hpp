@@ -77,8 +77,8 @@ void apply_transform(const Layout& layout, const double* in, double* out, std::s
 
 // n vectors (row stride `stride`); n_transforms is 1 (one transform for all) or n (one each).
 // Transforms are not checked here (call check_transform first).
-void apply_transform_batch(const Layout& layout, const double* in, std::size_t n, std::size_t stride,
-                           const int* perm, const int* sign, std::size_t n_transforms, double* out, int threads);
+void apply_transform_batch(const Layout& layout, const double* in, std::size_t n, std::size_t stride, const int* perm,
+                           const int* sign, std::size_t n_transforms, double* out, int threads);
 
 struct CanonicalizeOptions {
   bool normalize = false;  // relu only: unit-norm (incoming weights, bias) per hidden neuron

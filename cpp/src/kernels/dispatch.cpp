@@ -22,8 +22,7 @@ bool cpu_has_avx2() {
 bool cpu_has_avx512() {
   __builtin_cpu_init();
   return cpu_has_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512cd");
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512cd");
 }
 #endif
 
@@ -39,7 +38,7 @@ std::vector<const Table*> runnable_tables() {
 }
 
 const Table& table() {
-  static const Table& chosen = [] () -> const Table& {
+  static const Table& chosen = []() -> const Table& {
     const std::vector<const Table*> tables = runnable_tables();
     const char* forced = std::getenv("SYMHMC_KERNELS");
     if (forced) {

@@ -106,7 +106,8 @@ inline vfloat vtanh(vfloat x) {
   const vfloat z = x * x;
   const vfloat pr =
       ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z + 1.33314422036e-1f) * z -
-       3.33332819422e-1f) * z;
+       3.33332819422e-1f) *
+      z;
   const vint32 small = ax < 0.625f;
   const vfloat big_num = (vfloat)((vuint32)(e - 1.0f) | ((vuint32)x & sign_mask));
   const vfloat num = small ? x + x * pr : big_num;

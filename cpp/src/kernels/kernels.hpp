@@ -32,11 +32,11 @@ struct LayerKernels {
   void (*affine)(const T* W, const T* b, Index in, Index out, const T* A, std::size_t a_stride, T* Z,
                  std::size_t z_stride, std::size_t n);
   // gb += row sums of D (out x n); gW (out x in) += D * A^T
-  void (*accumulate_gradient)(const T* D, std::size_t d_stride, Index out, const T* A, std::size_t a_stride,
-                              Index in, std::size_t n, double* gW, double* gb);
+  void (*accumulate_gradient)(const T* D, std::size_t d_stride, Index out, const T* A, std::size_t a_stride, Index in,
+                              std::size_t n, double* gW, double* gb);
   // Dn (in x n) = W^T * D
-  void (*backpropagate)(const T* W, Index in, Index out, const T* D, std::size_t d_stride, T* Dn,
-                        std::size_t dn_stride, std::size_t n);
+  void (*backpropagate)(const T* W, Index in, Index out, const T* D, std::size_t d_stride, T* Dn, std::size_t dn_stride,
+                        std::size_t n);
   // z[i] = activation(z[i])
   void (*activate)(Activation activation, T* z, std::size_t n);
   // d[i] *= activation'(pre-activation), from the activation's output a[i]
@@ -66,8 +66,8 @@ struct Table {
   // at the offsets `at`, and feature-major x (n_in rows of stride) and y, adds
   // d/dtheta of -0.5 * inv_var * sum (y - f)^2 into grad and returns the residual sum of squares.
   double (*fused_one_hidden)(Activation activation, const double* theta, const OneHiddenOffsets& at, Index n_in,
-                             Index hidden, const double* x,
-                             std::size_t stride, const double* y, std::size_t n, double inv_var, double* grad);
+                             Index hidden, const double* x, std::size_t stride, const double* y, std::size_t n,
+                             double inv_var, double* grad);
   // The same in float32 (theta, x and y as float copies; stride a multiple of 16), with the sums
   // carried into float64 every few hundred rows; grad and the returned sum are float64.
   double (*fused_one_hidden_f32)(Activation activation, const float* theta, const OneHiddenOffsets& at, Index n_in,

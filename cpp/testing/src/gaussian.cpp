@@ -60,8 +60,8 @@ std::shared_ptr<GaussianTarget> GaussianTarget::dense(std::vector<double> mean, 
   check_mean(mean);
   const Eigen::Index d = Eigen::Index(mean.size());
   if (cov.size() != mean.size() * mean.size()) throw std::invalid_argument("cov must be a square matrix matching mean");
-  const Eigen::MatrixXd c = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
-      cov.data(), d, d);
+  const Eigen::MatrixXd c =
+      Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(cov.data(), d, d);
   if (!c.allFinite()) throw std::invalid_argument("cov contains NaN or infinity");
   // c.isApprox(c^T, 1e-10) written out: through Eigen's Transpose, GCC 12 at baseline x86-64 warns of
   // an uninitialized read that is not there.

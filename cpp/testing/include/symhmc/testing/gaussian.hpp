@@ -23,9 +23,9 @@ class GaussianTarget : public Target {
 
   bool is_diagonal() const { return diagonal_; }
   const std::vector<double>& mean() const { return mean_; }
-  const std::vector<double>& precision() const { return precision_; }      // dense case, row-major
-  const std::vector<double>& inv_variances() const { return inv_var_; }    // diagonal case
-  double log_normalizer() const { return log_norm_; }                      // -1/2 log det(2 pi cov)
+  const std::vector<double>& precision() const { return precision_; }    // dense case, row-major
+  const std::vector<double>& inv_variances() const { return inv_var_; }  // diagonal case
+  double log_normalizer() const { return log_norm_; }                    // -1/2 log det(2 pi cov)
 
  private:
   GaussianTarget() = default;
