@@ -152,7 +152,7 @@ def _arviz_reference():
     """ArviZ's own R-hat / ESS of one ``(chain, draw)`` array, ``fn(a, method)``, from the
     installed line: ArviZ 0.x's ``az.rhat``/``az.ess``, or ArviZ 1.x's top-level ``arviz_stats``
     functions (not the array functions symhmc calls, so the two paths are compared)."""
-    from symhmc.arviz_export import arviz_major_version
+    from symhmc.utils.arviz_version import arviz_major_version
 
     if arviz_major_version() == 0:
         az = pytest.importorskip("arviz")
@@ -192,7 +192,7 @@ def test_against_arviz(name):
 
 def test_backend_choice():
     from symhmc.diagnostics._arviz_backend import arviz_backend
-    from symhmc.arviz_export import arviz_major_version
+    from symhmc.utils.arviz_version import arviz_major_version
 
     x = np.random.default_rng(3).normal(size=(2, 10))
     with pytest.raises(ValueError, match="backend"):

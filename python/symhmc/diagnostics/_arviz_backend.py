@@ -64,7 +64,7 @@ def _quiet(fn):
 
 
 def _find() -> ArvizBackend | None:
-    from .arviz_export import arviz_major_version  # noqa: PLC0415  (reads metadata, imports nothing big)
+    from ..utils.arviz_version import arviz_major_version  # noqa: PLC0415  (reads metadata, imports nothing big)
 
     try:
         with warnings.catch_warnings():
