@@ -202,9 +202,9 @@ class Transform:
 
         Returns
         -------
-        perm : ndarray of int32, shape (*batch_shape, n_hidden_neurons)
+        perm : ndarray of int32, shape (..., n_hidden_neurons)
             The layers' permutations side by side (each indexes within its own layer).
-        sign : ndarray of int32, shape (*batch_shape, n_hidden_neurons)
+        sign : ndarray of int32, shape (..., n_hidden_neurons)
             The layers' signs side by side.
 
         Examples
