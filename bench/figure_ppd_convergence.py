@@ -23,10 +23,9 @@ from pathlib import Path
 import numpy as np
 
 import symhmc
-from symhmc import bounds, datasets
+from symhmc import bounds, datasets, evaluate
 from symhmc.ppd import data_y_grid, ppd_convergence
 from symhmc.sampling import AUTO_DEFAULTS
-from symhmc.scores import model_lppd
 from _common import save
 
 HERE = Path(__file__).resolve().parent
@@ -142,7 +141,8 @@ def main(argv=None):
     counts = sorted({c for c in LPPD_AT if c <= n} | {n} | ({stop} if stop else set()))
     # test LPPD of the first g chains; the difference to all n chains with its paired standard
     # error (same test points, so much smaller than the s.e. of each value)
-    point = {g: model_lppd(model, draws[:g].reshape(g, -1), ds.x_test, ds.y_test, pointwise=True) for g in counts}
+    point = {g: evaluate.lppd(evaluate.Predictions.of_model(model, draws[:g].reshape(g, -1), ds.x_test), ds.y_test,
+                                pointwise=True) for g in counts}
     lppd = []
     for g in counts:
         v, d = point[g], point[g] - point[n]

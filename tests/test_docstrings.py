@@ -52,6 +52,9 @@ import symhmc  # noqa: E402
 #: Modules whose public API is checked; add a module here once its docstrings follow numpydoc.
 #: A value names the objects to check in a private module (which has no public ``__all__``).
 MODULES: dict[str, list[str] | None] = {
+    "symhmc.evaluate": None,
+    "symhmc.evaluate.pointwise": None,
+    "symhmc.evaluate.predictions": None,
     "symhmc.evaluate.scores": None,
     "symhmc.evaluate.ppd": None,
     "symhmc.diagnostics": None,

@@ -223,3 +223,48 @@ def test_private_checker_flags_a_crossing(tmp_path, monkeypatch):
     monkeypatch.setattr(sys.modules[__name__], "MODULES", modules)
     monkeypatch.setattr(sys.modules[__name__], "PACKAGES", packages)
     assert private_crossings() == ["symhmc.two.user:4 uses symhmc.one.api._helper"]
+
+
+# ----- old module paths ------------------------------------------------------------------------
+def _forget(monkeypatch, symhmc, old: str) -> None:
+    """Make the next import of ``symhmc.<old>`` go through the alias finder again."""
+    if old in vars(symhmc):  # (hasattr would import it: the package's __getattr__)
+        monkeypatch.delattr(symhmc, old)
+    monkeypatch.delitem(sys.modules, f"symhmc.{old}", raising=False)
+
+
+def test_moved_modules_import_under_their_old_names(monkeypatch):
+    import importlib
+    import warnings
+
+    import symhmc
+
+    assert symhmc._MOVED, "the table of moved modules is empty"
+    for old, moved in symhmc._MOVED.items():
+        _forget(monkeypatch, symhmc, old)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            module = importlib.import_module(f"symhmc.{old}")
+        assert module is importlib.import_module(moved.new)
+        assert module.__spec__.name == moved.new  # the moved module keeps its own spec
+        deprecations = [w for w in caught if issubclass(w.category, DeprecationWarning)]
+        if moved.deprecated:
+            assert len(deprecations) == 1 and f"symhmc.{old} is deprecated" in str(deprecations[0].message)
+            assert deprecations[0].filename == __file__  # points at the caller, not the import system
+        else:
+            assert not deprecations, [str(w.message) for w in deprecations]
+
+
+def test_old_module_names_as_attributes(monkeypatch):
+    import symhmc
+
+    _forget(monkeypatch, symhmc, "summary")
+    with pytest.warns(DeprecationWarning, match="symhmc.summary is deprecated") as record:
+        summary = symhmc.summary.summary
+    assert summary is symhmc.diagnostics.summary.summary
+    assert record[0].filename == __file__  # points at the line that used the old name
+    # the README's imports: kept for good, no warning
+    from symhmc.ppd import ppd_convergence
+
+    assert ppd_convergence is symhmc.evaluate.ppd.ppd_convergence
+    assert symhmc.scores is symhmc.evaluate.scores and symhmc.ppd is symhmc.evaluate.ppd

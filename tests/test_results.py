@@ -48,8 +48,12 @@ def test_methods_match_direct_scores(run, test_data):
     assert set(run.coverage(xt, yt, levels=(0.8,))) == {0.8}
     c1, c2 = run.crps(xt, yt), scores.crps(f, sigma, yt)
     assert c1.mean == pytest.approx(c2.mean, rel=1e-12) and c1.se == pytest.approx(c2.se, rel=1e-12)
-    # the same as the model-level functions on the plain (draws, dim) array
-    assert run.lppd(xt, yt) == scores.model_lppd(m, p, xt, yt)
+    # the same as symhmc.evaluate's scores on the plain (draws, dim) array, and over run.predictions
+    assert run.lppd(xt, yt) == symhmc.evaluate.lppd(symhmc.evaluate.Predictions.of_model(m, p, xt), yt)
+    assert run.lppd(xt, yt) == symhmc.evaluate.lppd(run.predictions(xt), yt)
+    # each score has its own type
+    assert type(c1) is symhmc.evaluate.CRPS and type(c2) is symhmc.evaluate.CRPS
+    assert type(run.lppd(xt, yt)) is symhmc.evaluate.LPPD
 
 
 def test_predict_mean_std_quantiles(run, test_data):

@@ -1,4 +1,4 @@
-"""Predictive scores: LPPD, RMSE, coverage, CRPS, mixture quantiles, model wrappers."""
+"""Predictive scores: LPPD, RMSE, coverage, CRPS, mixture quantiles, scores of a model's draws."""
 
 import math
 
@@ -7,6 +7,7 @@ import pytest
 from scipy.stats import norm
 
 import symhmc
+from symhmc import evaluate as ev
 from symhmc import scores
 
 
@@ -194,29 +195,44 @@ def test_predictive_summary():
     assert scores.predictive_summary(f, sigma, quantiles=()).quantiles.shape == (0, 10)
 
 
-# ----- model wrappers -------------------------------------------------------------------------
-def test_model_wrappers_match_array_functions():
+# ----- scores of a model's draws (evaluate.Predictions.of_model) ------------------------------
+def test_model_predictions_match_array_functions():
     rng = np.random.default_rng(7)
     model = symhmc.MLP(hidden=(4,))
     params = rng.normal(size=(60, model.dim)) * 0.5
     x = np.linspace(-2, 2, 37)
     y = np.sin(x)
-    f, sigma = scores.model_outputs(model, params, x)
-    assert f.shape == (60, 37)
+    pred = ev.Predictions.of_model(model, params, x)
+    f, sigma = pred.outputs(), pred.sigma
+    assert f.shape == (60, 37) and (pred.n_draws, pred.n_points) == (60, 37)
     np.testing.assert_allclose(sigma, np.exp(params[:, -1]))
     tiny = dict(memory_budget=4000)  # forces many blocks of points
+    assert len(list(pred.blocks(4000, 4))) > 1
     for kw in ({}, tiny):
-        lp = scores.model_lppd(model, params, x, y, **kw)
+        lp = ev.lppd(pred, y, **kw)
         assert lp.mean == pytest.approx(scores.lppd(f, sigma, y).mean, rel=1e-12)
-        np.testing.assert_allclose(scores.model_lppd(model, params, x, y, pointwise=True, **kw),
-                                   scores.lppd_pointwise(f, sigma, y), rtol=1e-12)
-        assert scores.model_rmse(model, params, x, y, **kw) == pytest.approx(scores.rmse(f, sigma, y))
-        assert scores.model_coverage(model, params, x, y, **kw) == scores.coverage(f, sigma, y)
-        assert scores.model_crps(model, params, x, y, **kw).mean == pytest.approx(scores.crps(f, sigma, y).mean)
-        ps = scores.model_predictive_summary(model, params, x, quantiles=(0.05, 0.95), **kw)
+        np.testing.assert_allclose(ev.lppd(pred, y, pointwise=True, **kw), scores.lppd_pointwise(f, sigma, y),
+                                   rtol=1e-12)
+        assert ev.rmse(pred, y, **kw) == pytest.approx(scores.rmse(f, sigma, y))
+        assert ev.coverage(pred, y, **kw) == scores.coverage(f, sigma, y)
+        assert ev.crps(pred, y, **kw).mean == pytest.approx(scores.crps(f, sigma, y).mean)
+        ps = ev.predictive_summary(pred, quantiles=(0.05, 0.95), **kw)
         ref = scores.predictive_summary(f, sigma, quantiles=(0.05, 0.95))
         np.testing.assert_allclose(ps.std, ref.std)
         np.testing.assert_allclose(ps.quantiles, ref.quantiles, atol=1e-9)
+
+
+def test_array_scores_are_the_predictions_scores():
+    f, sigma, y = _case(n_draws=7, n_points=5)
+    pred = ev.Predictions(f, sigma)
+    assert scores.lppd(f, sigma, y) == ev.lppd(pred, y)
+    assert scores.coverage(f, sigma, y) == ev.coverage(pred, y)
+    assert scores.crps(f, sigma, y) == ev.crps(pred, y)
+    assert scores.rmse(f, sigma, y) == pytest.approx(ev.rmse(pred, y), rel=1e-15)
+    # each score has its own result type
+    assert type(scores.lppd(f, sigma, y)) is scores.LPPD and type(scores.crps(f, sigma, y)) is scores.CRPS
+    with pytest.raises(TypeError, match="Predictions"):
+        ev.lppd((f, sigma), y)
 
 
 def test_model_fixed_noise():
@@ -224,9 +240,29 @@ def test_model_fixed_noise():
     model = symhmc.MLP(hidden=(3,), noise_std=0.2)
     params = rng.normal(size=(10, model.n_params))
     x = np.linspace(-1, 1, 5)
-    f, sigma = scores.model_outputs(model, params, x)
-    np.testing.assert_allclose(sigma, 0.2)
-    assert scores.model_lppd(model, params, x, np.zeros(5)).mean == pytest.approx(scores.lppd(f, 0.2, np.zeros(5)).mean)
+    pred = ev.Predictions.of_model(model, params, x)
+    np.testing.assert_allclose(pred.sigma, 0.2)
+    assert ev.lppd(pred, np.zeros(5)).mean == pytest.approx(scores.lppd(pred.outputs(), 0.2, np.zeros(5)).mean)
+
+
+def test_model_level_scores_are_deprecated_aliases():
+    rng = np.random.default_rng(9)
+    model = symhmc.MLP(hidden=(3,))
+    params = rng.normal(size=(12, model.dim)) * 0.5
+    x = np.linspace(-1, 1, 6)
+    y = np.cos(x)
+    pred = ev.Predictions.of_model(model, params, x)
+    calls = [(scores.model_lppd, ev.lppd(pred, y)), (scores.model_rmse, ev.rmse(pred, y)),
+             (scores.model_coverage, ev.coverage(pred, y)), (scores.model_crps, ev.crps(pred, y))]
+    for old, new in calls:
+        with pytest.warns(DeprecationWarning, match=f"scores.{old.__name__} is deprecated"):
+            assert old(model, params, x, y) == new
+    with pytest.warns(DeprecationWarning, match="model_predictive_summary"):
+        ps = scores.model_predictive_summary(model, params, x)
+    np.testing.assert_array_equal(ps.quantiles, ev.predictive_summary(pred).quantiles)
+    with pytest.warns(DeprecationWarning, match="model_outputs"):
+        f, sigma = scores.model_outputs(model, params, x)
+    np.testing.assert_array_equal(f, pred.outputs())
 
 
 # ----- bad input ------------------------------------------------------------------------------
@@ -253,8 +289,8 @@ def test_bad_model_input():
     model = symhmc.MLP(hidden=(3,))
     x = np.zeros(4)
     with pytest.raises(ValueError, match="params"):
-        scores.model_lppd(model, np.zeros((3, model.n_params)), x, np.zeros(4))  # no log sigma
+        ev.Predictions.of_model(model, np.zeros((3, model.n_params)), x)  # no log sigma
     with pytest.raises(TypeError, match="model"):
-        scores.model_lppd(object(), np.zeros((3, 11)), x, np.zeros(4))
+        ev.Predictions.of_model(object(), np.zeros((3, 11)), x)
     with pytest.raises(ValueError, match="y"):
-        scores.model_lppd(model, np.zeros((3, model.dim)), x, np.zeros(5))
+        ev.lppd(ev.Predictions.of_model(model, np.zeros((3, model.dim)), x), np.zeros(5))

@@ -3,7 +3,7 @@
 import importlib as _importlib
 
 from . import _core, _kernels
-from . import baselines, bounds, datasets, diagnostics, symmetry
+from . import baselines, bounds, datasets, diagnostics, evaluate, symmetry
 from .evaluate import ppd, scores
 from .evaluate.compare import PredictiveComparison, compare_predictive
 from .model import MLP
@@ -31,7 +31,7 @@ _moved.install({f"{__name__}.{old}": m for old, m in _MOVED.items()}, skip_file=
 
 _kernels.warn_if_ignored()
 __all__ = ["MLP", "DataScaleWarning", "PredictiveComparison", "compare_predictive", "SampleResults", "load", "sample", "sample_target", "baselines", "bounds", "datasets",
-           "diagnostics", "ppd", "scores", "symmetry", "__version__"]
+           "diagnostics", "evaluate", "ppd", "scores", "symmetry", "__version__"]
 
 
 # BNNRegressor needs scikit-learn, an optional dependency: its module is imported on first use

@@ -25,7 +25,7 @@ from ..utils.validation import as_float_array, positive_float, positive_int, thr
 from ..model import MLP, gaussian_logpdf
 from ..results import STAT_NAMES, SampleResults, register_kind
 from ..evaluate import scores as _scores
-from ..evaluate.scores import mean_and_se
+from ..evaluate.pointwise import mean_and_se
 
 __all__ = ["deep_ensemble", "EnsembleResults", "PRESETS", "PresetName", "OptimizerName"]
 

@@ -7,6 +7,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import io as _io
+from .. import evaluate as _evaluate
 from ..evaluate import scores as _scores
 from ..evaluate.draws import resolve_draws
 from .arviz_export import to_arviz as _to_arviz
@@ -26,9 +27,9 @@ class SampleResults:
     :func:`symhmc.load`); the constructor arguments are stored as the attributes of the same name.
 
     Evaluation (:meth:`predict`, :meth:`lppd`, :meth:`rmse`, :meth:`coverage`, :meth:`crps`,
-    :meth:`summary`) uses every draw of every chain; it delegates to :mod:`symhmc.scores`,
-    whose ``model_*`` functions score a plain ``(draws, dim)`` array with a model the same way
-    (e.g. ``scores.model_lppd(model, params, x, y)`` for baselines or external samples).
+    :meth:`summary`) uses every draw of every chain: the scores are :mod:`symhmc.evaluate`'s
+    over :meth:`predictions`, which score a plain ``(draws, dim)`` array with a model the same
+    way (``evaluate.lppd(evaluate.Predictions.of_model(model, params, x), y)``).
     Files: :meth:`save` and :func:`symhmc.load`; ArviZ: :meth:`to_arviz`.
 
     Attributes
@@ -212,16 +213,55 @@ class SampleResults:
             "median_step_size": float(np.median(self.step_size)) if self.n_chains else float("nan"),
         }
 
-    # ----- prediction and scores (thin wrappers of symhmc.scores) -------------------------
+    # ----- prediction and scores (symhmc.evaluate's, over self.predictions(x)) -------------
     def _scoring_model(self, what: str):
         return resolve_draws(self, what=what).model
+
+    def _predictions(self, x, what: str):
+        model = self._scoring_model(what)
+        return _evaluate.Predictions.of_model(model, self.flat_draws(), x)
+
+    def predictions(self, x):
+        """The predictive distribution of all draws at inputs ``x``, for :mod:`symhmc.evaluate`'s scores.
+
+        Lazy: the network runs block by block inside each score, so memory stays bounded.
+
+        Parameters
+        ----------
+        x : array_like, shape (n_points,) or (n_points, n_inputs)
+            Inputs.
+
+        Returns
+        -------
+        symhmc.evaluate.Predictions
+            Network outputs and noise scales of every draw at ``x``.
+
+        Raises
+        ------
+        ValueError
+            If the results have no model (a raw target was sampled), ``x`` does not fit the model,
+            or holds NaN or infinity.
+        TypeError
+            If ``x`` is not numeric.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.uniform(-2, 2, 20)
+        >>> y = np.sin(x) + 0.1 * rng.normal(size=20)
+        >>> run = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=4, warmup=50, seed=0, progress=False)
+        >>> pred = run.predictions(x)
+        >>> symhmc.evaluate.lppd(pred, y) == run.lppd(x, y)
+        True
+        """
+        return self._predictions(x, "predictions")
 
     def predict(self, x, quantiles: Sequence[float] = (0.025, 0.25, 0.5, 0.75, 0.975), *,
                 memory_budget: int = _scores.DEFAULT_MEMORY_BUDGET) -> "_scores.PredictiveSummary":
         """Posterior predictive at inputs ``x`` over all draws of all chains.
 
         Works in blocks of points, so memory stays below ``memory_budget`` bytes. Same as
-        ``scores.model_predictive_summary(results.model, results.flat_draws(), x, quantiles)``.
+        ``symhmc.evaluate.predictive_summary(results.predictions(x), quantiles)``.
 
         Parameters
         ----------
@@ -258,13 +298,12 @@ class SampleResults:
         >>> pred.mean.shape, pred.quantiles.shape
         ((5,), (2, 5))
         """
-        model = self._scoring_model("predict")
-        return _scores.model_predictive_summary(model, self.flat_draws(), x, quantiles, memory_budget=memory_budget)
+        return _evaluate.predictive_summary(self._predictions(x, "predict"), quantiles, memory_budget=memory_budget)
 
     def lppd(self, x, y, *, pointwise: bool = False, memory_budget: int = _scores.DEFAULT_MEMORY_BUDGET):
         """Mean log pointwise predictive density on ``(x, y)`` and its standard error.
 
-        See :func:`symhmc.scores.lppd` for the definition.
+        ``symhmc.evaluate.lppd(results.predictions(x), y)``: see there for the definition.
 
         Parameters
         ----------
@@ -300,8 +339,7 @@ class SampleResults:
         >>> bool(np.isclose(score.mean, run.lppd(x, y, pointwise=True).mean()))
         True
         """
-        model = self._scoring_model("lppd")
-        return _scores.model_lppd(model, self.flat_draws(), x, y, pointwise=pointwise, memory_budget=memory_budget)
+        return _evaluate.lppd(self._predictions(x, "lppd"), y, pointwise=pointwise, memory_budget=memory_budget)
 
     def rmse(self, x, y, *, memory_budget: int = _scores.DEFAULT_MEMORY_BUDGET) -> float:
         """Root mean squared error of the predictive mean on ``(x, y)``.
@@ -337,8 +375,7 @@ class SampleResults:
         >>> bool(run.rmse(x, y) >= 0)
         True
         """
-        model = self._scoring_model("rmse")
-        return _scores.model_rmse(model, self.flat_draws(), x, y, memory_budget=memory_budget)
+        return _evaluate.rmse(self._predictions(x, "rmse"), y, memory_budget=memory_budget)
 
     def coverage(self, x, y, levels: Sequence[float] = (0.5, 0.9, 0.95), *,
                  memory_budget: int = _scores.DEFAULT_MEMORY_BUDGET) -> dict[float, float]:
@@ -378,13 +415,12 @@ class SampleResults:
         >>> sorted(run.coverage(x, y, levels=(0.5, 0.9)))
         [0.5, 0.9]
         """
-        model = self._scoring_model("coverage")
-        return _scores.model_coverage(model, self.flat_draws(), x, y, levels, memory_budget=memory_budget)
+        return _evaluate.coverage(self._predictions(x, "coverage"), y, levels, memory_budget=memory_budget)
 
     def crps(self, x, y, *, pointwise: bool = False, memory_budget: int = _scores.DEFAULT_MEMORY_BUDGET, **kwargs):
         """Mean continuous ranked probability score on ``(x, y)`` and its standard error.
 
-        Lower is better; see :func:`symhmc.scores.crps_pointwise`.
+        Lower is better: ``symhmc.evaluate.crps(results.predictions(x), y)``.
 
         Parameters
         ----------
@@ -401,8 +437,8 @@ class SampleResults:
 
         Returns
         -------
-        symhmc.scores.LPPD or ndarray of shape (n_points,)
-            ``(mean, se)``, or the per-point values with ``pointwise=True``.
+        symhmc.evaluate.CRPS or ndarray of shape (n_points,)
+            ``CRPS(mean, se)``, or the per-point values with ``pointwise=True``.
 
         Raises
         ------
@@ -422,9 +458,8 @@ class SampleResults:
         >>> run.crps(x, y, pointwise=True).shape
         (20,)
         """
-        model = self._scoring_model("crps")
-        return _scores.model_crps(model, self.flat_draws(), x, y, pointwise=pointwise,
-                                  memory_budget=memory_budget, **kwargs)
+        return _evaluate.crps(self._predictions(x, "crps"), y, pointwise=pointwise, memory_budget=memory_budget,
+                              **kwargs)
 
     # ----- diagnostics summary ------------------------------------------------------------
     def summary(self, x_test=None, y_test=None, *, superchains="auto", weight_method: str = "canonicalize",

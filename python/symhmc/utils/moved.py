@@ -29,13 +29,21 @@ class Moved(NamedTuple):
 _SKIPPED = {__file__, importlib.__file__}  # frames between the user's import and the warning
 
 
+def _internal(frame: FrameType) -> bool:
+    """A frame of the import system, which ``warnings.warn`` leaves out of its stack levels."""
+    name = frame.f_code.co_filename
+    return "importlib" in name and "_bootstrap" in name
+
+
 def _caller_stacklevel() -> int:
-    """The stack level of the first frame outside this module and the import machinery."""
+    """The ``warnings.warn`` stack level, for a call from this function's caller, of the first
+    frame outside this module, the import system and the package's ``__init__``."""
     frame: FrameType | None = sys._getframe(1)
     level = 1
-    while frame is not None and (frame.f_code.co_filename in _SKIPPED
-                                 or frame.f_code.co_filename.startswith("<frozen importlib")):
-        frame, level = frame.f_back, level + 1
+    while frame is not None and (frame.f_code.co_filename in _SKIPPED or _internal(frame)):
+        frame = frame.f_back
+        if frame is not None and not _internal(frame):
+            level += 1
     return level
 
 
