@@ -30,8 +30,9 @@ def median_time(fn, repeats: int = 15, inner: int = 1) -> float:
 
 def _git(*args) -> str | None:
     try:
-        return subprocess.run(["git", *args], cwd=Path(__file__).parent, capture_output=True, text=True,
-                              check=True).stdout.strip()
+        return subprocess.run(
+            ["git", *args], cwd=Path(__file__).parent, capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
 

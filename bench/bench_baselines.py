@@ -57,8 +57,14 @@ def main() -> None:
     x, y = data.x_train, data.y_train
     common = dict(seed=args.seed, threads=args.threads, progress=False)
     rows: list[dict] = []
-    header = {"net": args.net, "hidden": list(NETS[args.net]), "data": args.data, "dei_warmup": args.dei_warmup,
-              "hessian": args.hessian, "members": args.members}
+    header = {
+        "net": args.net,
+        "hidden": list(NETS[args.net]),
+        "data": args.data,
+        "dei_warmup": args.dei_warmup,
+        "hessian": args.hessian,
+        "members": args.members,
+    }
 
     def record(row: dict) -> None:
         # Saved after every method: the fast baselines are kept if the long MCMC run is stopped.
@@ -83,17 +89,21 @@ def main() -> None:
             record(row)
     dei_chains = args.members if args.dei_chains is None and args.chains == 0 else (args.dei_chains or args.chains)
     if dei_chains > 0:
-        dei, t = timed(lambda: symhmc.sample(model, x, y, chains=dei_chains, warmup=args.dei_warmup, init=de,
-                                             **common))
+        dei, t = timed(lambda: symhmc.sample(model, x, y, chains=dei_chains, warmup=args.dei_warmup, init=de, **common))
         record(scored(f"DEI-MCMC x{dei_chains}", dei, t + t_de, data))
     if args.chains > 0:  # 0: leave out the many-chain run (f2 NUTS chains take minutes each)
         mcmc, t = timed(lambda: symhmc.sample(model, x, y, chains=args.chains, **common))
         record(scored(f"MCMC x{args.chains}", mcmc, t, data))
-        record({"method": "MCMC sampler health", **{k: v for k, v in mcmc.sampler_summary().items()
-                                                     if isinstance(v, (int, float))}})
+        record(
+            {
+                "method": "MCMC sampler health",
+                **{k: v for k, v in mcmc.sampler_summary().items() if isinstance(v, (int, float))},
+            }
+        )
     if args.single_chain:
         single, t = timed(lambda: symhmc.sample(model, x, y, chains=1, draws=args.chains, **common))
         record(scored("MCMC s.c.", single, t, data))
+
 
 if __name__ == "__main__":
     main()

@@ -47,17 +47,30 @@ def one(name, hidden, dataset, members, epochs, seed, data_dir, threads, repeats
     lppd = r.lppd(data.x_test, data.y_test)
     mm = r.lppd_moment_matched(data.x_test, data.y_test)
     return {
-        "case": name, "dataset": dataset, "model": repr(model), "dim": model.dim, "n_train": len(x),
-        "n_test": len(data.x_test), "members": members, "epochs": epochs, "preset": "paper-code",
-        "optimizer": r.settings["optimizer"], "learning_rate": r.settings["learning_rate"], "seed": seed,
+        "case": name,
+        "dataset": dataset,
+        "model": repr(model),
+        "dim": model.dim,
+        "n_train": len(x),
+        "n_test": len(data.x_test),
+        "members": members,
+        "epochs": epochs,
+        "preset": "paper-code",
+        "optimizer": r.settings["optimizer"],
+        "learning_rate": r.settings["learning_rate"],
+        "seed": seed,
         "us_per_gradient_1_thread": us_grad,
         "us_per_member_epoch_1_thread": us_member_epoch,
         "member_epoch_over_gradient": us_member_epoch / us_grad,
-        "wall_time_1_thread_s": float(np.median(walls)), "repeats_1_thread": repeats,
+        "wall_time_1_thread_s": float(np.median(walls)),
+        "repeats_1_thread": repeats,
         "wall_time_1_thread_incl_python_s": one_thread_s,
-        "threads": r.settings["threads"], "wall_time_threads_s": r.wall_time,
-        "test_lppd_mixture": lppd.mean, "test_lppd_mixture_se": lppd.se,
-        "test_lppd_moment_matched": mm.mean, "test_lppd_moment_matched_se": mm.se,
+        "threads": r.settings["threads"],
+        "wall_time_threads_s": r.wall_time,
+        "test_lppd_mixture": lppd.mean,
+        "test_lppd_mixture_se": lppd.se,
+        "test_lppd_moment_matched": mm.mean,
+        "test_lppd_moment_matched_se": mm.se,
         "test_rmse": r.rmse(data.x_test, data.y_test),
         "final_train_loss": r.stats["energy"][:, 0].tolist(),
         "identical_1_vs_threads": True,
@@ -76,8 +89,9 @@ def main(argv=None):
     threads = args.threads or int(_core.max_threads())
     cases = [one("f1", (3,), "izmailov", args.members, 500, args.seed, args.data_dir, threads, args.repeats)]
     if args.f2:
-        cases.append(one("f2", (16, 16, 16), "concrete", args.members, 1000, args.seed, args.data_dir, threads,
-                         args.repeats))
+        cases.append(
+            one("f2", (16, 16, 16), "concrete", args.members, 1000, args.seed, args.data_dir, threads, args.repeats)
+        )
     for c in cases:
         print(json.dumps(c, indent=2), flush=True)
     save("bench_ensemble", {"benchmark": "deep ensemble training (paper-code preset)", "cases": cases})

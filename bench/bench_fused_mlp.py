@@ -117,7 +117,7 @@ def main() -> None:
     for r in range(args.rounds):
         # the order rotates, so that no contender always follows the same one (JAX's threads may
         # still be winding down after its call)
-        for name in names[r % len(names):] + names[:r % len(names)]:
+        for name in names[r % len(names) :] + names[: r % len(names)]:
             fn = contenders[name]
             w0, c0 = time.perf_counter(), time.process_time()
             fn()
@@ -126,22 +126,42 @@ def main() -> None:
 
     med = {k: {"wall_us": float(np.median(wall[k])), "cpu_us": float(np.median(cpu[k]))} for k in contenders}
     # each contender's median over each fused kernel's: above 1, the fused kernel is faster
-    ratios = {f"{k}_over_{ref}": {t: med[k][t] / med[ref][t] for t in ("wall_us", "cpu_us")}
-              for ref in ("symhmc_fused_f64", "symhmc_fused_f32") for k in contenders if k != ref}
-    print(f"f2 concrete ({x.shape[0]} rows, dim {model.dim}), kernels {symhmc._core.kernel_isa}, "
-          f"median of {args.rounds} interleaved rounds of {args.batch} gradients")
+    ratios = {
+        f"{k}_over_{ref}": {t: med[k][t] / med[ref][t] for t in ("wall_us", "cpu_us")}
+        for ref in ("symhmc_fused_f64", "symhmc_fused_f32")
+        for k in contenders
+        if k != ref
+    }
+    print(
+        f"f2 concrete ({x.shape[0]} rows, dim {model.dim}), kernels {symhmc._core.kernel_isa}, "
+        f"median of {args.rounds} interleaved rounds of {args.batch} gradients"
+    )
     for k, m in med.items():
         extra = "".join(
             f"   {ratios[f'{k}_over_{ref}']['wall_us']:.2f}x {ref[7:]} (wall), "
             f"{ratios[f'{k}_over_{ref}']['cpu_us']:.2f}x (cpu)"
-            for ref in ("symhmc_fused_f64", "symhmc_fused_f32") if k != ref)
+            for ref in ("symhmc_fused_f64", "symhmc_fused_f32")
+            if k != ref
+        )
         print(f"  {k:20s} wall {m['wall_us']:8.1f} us   cpu {m['cpu_us']:8.1f} us{extra}")
-    save(f"bench_fused_mlp_{symhmc._core.kernel_isa}",
-         {"unit": "microseconds per log-posterior gradient", "case": "f2 (16,16,16 tanh) concrete",
-          "n_rows": int(x.shape[0]), "dim": model.dim, "rounds": args.rounds, "batch": args.batch,
-          "jax": jax.__version__, "fused_vs_layered_max_rel_grad_diff": rel,
-          "fused_vs_layered_max_rel_grad_diff_f32": rel32, "median": med,
-          "ratios": ratios, "wall_us": wall, "cpu_us": cpu})
+    save(
+        f"bench_fused_mlp_{symhmc._core.kernel_isa}",
+        {
+            "unit": "microseconds per log-posterior gradient",
+            "case": "f2 (16,16,16 tanh) concrete",
+            "n_rows": int(x.shape[0]),
+            "dim": model.dim,
+            "rounds": args.rounds,
+            "batch": args.batch,
+            "jax": jax.__version__,
+            "fused_vs_layered_max_rel_grad_diff": rel,
+            "fused_vs_layered_max_rel_grad_diff_f32": rel32,
+            "median": med,
+            "ratios": ratios,
+            "wall_us": wall,
+            "cpu_us": cpu,
+        },
+    )
 
 
 if __name__ == "__main__":

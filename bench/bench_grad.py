@@ -73,8 +73,10 @@ def bench_case(label, model, data, repeats, batch):
     model32 = dataclasses.replace(model, dtype="float32")
     post, post32 = model.posterior(x, y), model32.posterior(x, y)
     stack = np.tile(theta, (batch, 1))
-    times = side_by_side([lambda: post.log_density(stack, 1, True), lambda: post32.log_density(stack, 1, True)],
-                         repeats) / batch
+    times = (
+        side_by_side([lambda: post.log_density(stack, 1, True), lambda: post32.log_density(stack, 1, True)], repeats)
+        / batch
+    )
     t_core, t_f32 = np.median(times, axis=0)
     f32_speedup = float(np.median(times[:, 0] / times[:, 1]))
     lp_np, g_np = numpy_log_posterior_and_grad(model, theta, x, y)
@@ -85,13 +87,21 @@ def bench_case(label, model, data, repeats, batch):
     assert f32_error < 1e-4, f"float32 gradient off by {f32_error:.2g} (relative to its largest entry)"
     t_np = median_time(lambda: numpy_log_posterior_and_grad(model, theta, x, y), repeats=repeats, inner=20)
     row = {
-        "case": label, "n_rows": int(x.shape[0]), "n_features": int(x.shape[1]), "dim": model.dim,
-        "core_us": t_core * 1e6, "core_f32_us": t_f32 * 1e6, "f32_speedup": f32_speedup,
+        "case": label,
+        "n_rows": int(x.shape[0]),
+        "n_features": int(x.shape[1]),
+        "dim": model.dim,
+        "core_us": t_core * 1e6,
+        "core_f32_us": t_f32 * 1e6,
+        "f32_speedup": f32_speedup,
         "f32_grad_max_rel_error": f32_error,
-        "numpy_us": t_np * 1e6, "speedup_vs_numpy": t_np / t_core,
+        "numpy_us": t_np * 1e6,
+        "speedup_vs_numpy": t_np / t_core,
     }
-    print(f"{label:28s} core f64 {row['core_us']:9.2f} us   f32 {row['core_f32_us']:9.2f} us "
-          f"(x{f32_speedup:4.2f})   numpy {row['numpy_us']:9.2f} us   f64 vs numpy {row['speedup_vs_numpy']:6.1f}x")
+    print(
+        f"{label:28s} core f64 {row['core_us']:9.2f} us   f32 {row['core_f32_us']:9.2f} us "
+        f"(x{f32_speedup:4.2f})   numpy {row['numpy_us']:9.2f} us   f64 vs numpy {row['speedup_vs_numpy']:6.1f}x"
+    )
     return row
 
 
@@ -102,14 +112,24 @@ def main():
     print(f"build: {symhmc._core.build_arch}, single thread, median of {args.repeats}")
     rows = [
         bench_case("f1 (3 tanh) izmailov", symhmc.MLP(hidden=(3,)), datasets.load("izmailov"), args.repeats, 4000),
-        bench_case("f2 (16,16,16 tanh) concrete", symhmc.MLP(hidden=(16, 16, 16), n_inputs=8),
-                   datasets.load("concrete"), args.repeats, 100),
+        bench_case(
+            "f2 (16,16,16 tanh) concrete",
+            symhmc.MLP(hidden=(16, 16, 16), n_inputs=8),
+            datasets.load("concrete"),
+            args.repeats,
+            100,
+        ),
     ]
-    save(f"bench_grad_{symhmc._core.kernel_isa}", {"unit": "microseconds per log-posterior gradient (medians); "
-                                                           "f32_speedup: median of per-repeat f64/f32 ratios",
-                                                   "repeats": args.repeats, "rows": rows,
-                        "reference": {"jax_jit_float32_us": {"f1": 4.9, "f2": 113},
-                                      "targets_us": {"f1": 1.5, "f2": 100}}})
+    save(
+        f"bench_grad_{symhmc._core.kernel_isa}",
+        {
+            "unit": "microseconds per log-posterior gradient (medians); "
+            "f32_speedup: median of per-repeat f64/f32 ratios",
+            "repeats": args.repeats,
+            "rows": rows,
+            "reference": {"jax_jit_float32_us": {"f1": 4.9, "f2": 113}, "targets_us": {"f1": 1.5, "f2": 100}},
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -43,8 +43,9 @@ def main() -> None:
     if "dask" in args.only:
         import distributed
 
-        cluster = distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=40)
+        cluster = distributed.LocalCluster(
+            n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+        )
         client = distributed.Client(cluster)
     if "process_pool" in args.only:
         pool = cf.ProcessPoolExecutor(args.workers)
@@ -75,9 +76,15 @@ def main() -> None:
                     raise SystemExit(f"{variant}: draws differ from the first run")
                 if "checkpoint" in res.settings:
                     extra[variant] = res.settings["checkpoint"]
-                print(f"round {r} {variant:14s} {seconds:8.1f} s" + (
-                    f"   ({extra[variant]['writes']} writes, {extra[variant]['seconds_writing']:.3f} s writing)"
-                    if variant in extra else ""), flush=True)
+                print(
+                    f"round {r} {variant:14s} {seconds:8.1f} s"
+                    + (
+                        f"   ({extra[variant]['writes']} writes, {extra[variant]['seconds_writing']:.3f} s writing)"
+                        if variant in extra
+                        else ""
+                    ),
+                    flush=True,
+                )
     if client is not None:
         client.close()
         cluster.close()
@@ -86,15 +93,31 @@ def main() -> None:
 
     medians = {v: float(np.median(t)) for v, t in times.items()}
     base = medians.get("local")
-    rows = [{"variant": v, "median_s": medians[v], "times_s": times[v],
-             "ratio_to_local": None if base is None else medians[v] / base, **({"checkpoint": extra[v]} if v in extra else {})}
-            for v in args.only]
+    rows = [
+        {
+            "variant": v,
+            "median_s": medians[v],
+            "times_s": times[v],
+            "ratio_to_local": None if base is None else medians[v] / base,
+            **({"checkpoint": extra[v]} if v in extra else {}),
+        }
+        for v in args.only
+    ]
     for row in rows:
         ratio = "" if row["ratio_to_local"] is None else f"  x{row['ratio_to_local']:.3f} of local"
         print(f"{row['variant']:14s} median {row['median_s']:8.1f} s{ratio}")
-    save(args.out or f"long_runs_{args.data}_{args.chains}", {
-        "data": args.data, "net": "f1", "chains": args.chains, "rounds": args.rounds, "workers": args.workers,
-        "identical_draws": True, "rows": rows})
+    save(
+        args.out or f"long_runs_{args.data}_{args.chains}",
+        {
+            "data": args.data,
+            "net": "f1",
+            "chains": args.chains,
+            "rounds": args.rounds,
+            "workers": args.workers,
+            "identical_draws": True,
+            "rows": rows,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -29,11 +29,21 @@ def one(samples, model, **kw) -> dict:
         warnings.simplefilter("always", S.ModeWarning)
         m = S.find_modes(samples, model, **kw)
     warned = [str(w.message) for w in caught if issubclass(w.category, S.ModeWarning)]
-    return {"k": m.k, "gap_ratio": m.gap_ratio, "clear_gap": m.clear_gap, "cap_hit": m.cap_hit,
-            "n_components": m.n_components, "separation": m.separation, "k_by_method": m.k_by_method,
-            "sizes": m.sizes.tolist(), "within_distance": m.within_distance,
-            "between_distance": m.between_distance, "eigenvalues": m.eigenvalues.tolist(), "warning": warned,
-            "chains_needed_exact": m.chains_needed(0.99, method="exact")}
+    return {
+        "k": m.k,
+        "gap_ratio": m.gap_ratio,
+        "clear_gap": m.clear_gap,
+        "cap_hit": m.cap_hit,
+        "n_components": m.n_components,
+        "separation": m.separation,
+        "k_by_method": m.k_by_method,
+        "sizes": m.sizes.tolist(),
+        "within_distance": m.within_distance,
+        "between_distance": m.between_distance,
+        "eigenvalues": m.eigenvalues.tolist(),
+        "warning": warned,
+        "chains_needed_exact": m.chains_needed(0.99, method="exact"),
+    }
 
 
 def main(argv=None) -> int:
@@ -44,12 +54,12 @@ def main(argv=None) -> int:
     model = symhmc.MLP(hidden=(3,), activation="tanh")
     ds = sinusoidal()
     t = time.perf_counter()
-    res = symhmc.sample(model, ds.x_train, ds.y_train, chains=args.chains, warmup=args.warmup, draws=1, seed=0,
-                        progress=False)
+    res = symhmc.sample(
+        model, ds.x_train, ds.y_train, chains=args.chains, warmup=args.warmup, draws=1, seed=0, progress=False
+    )
     seconds = time.perf_counter() - t
     theta = res.theta.reshape(-1, model.n_params)
-    spaces = {"match": S.align(theta, model, method="match"),
-              "paper_authors": S.align(theta, model, method="paper")}
+    spaces = {"match": S.align(theta, model, method="match"), "paper_authors": S.align(theta, model, method="paper")}
     grid = np.linspace(-3.0, 3.0, 61)[:, None]
     rows = []
     for max_k in (5, 10, 20):
@@ -61,12 +71,17 @@ def main(argv=None) -> int:
             r = one(theta, model, method=method, max_k=max_k, space="function", x_grid=grid)
             rows.append({"space": "function", "align": None, "method": method, "max_k": max_k, **r})
     for r in rows:
-        print(f"{r['space']:8s} align={r['align']!s:13s} method={r['method']:5s} max_k={r['max_k']:2d}: "
-              f"k={r['k']:2d} gap ratio {r['gap_ratio']:.2f} components {r['n_components']} sizes {r['sizes']} "
-              f"between/within {r['between_distance'] / r['within_distance']:.2f} "
-              f"warned={bool(r['warning'])}", flush=True)
-    save("modes_readme_example", {"chains": args.chains, "warmup": args.warmup, "sampling_seconds": seconds,
-                                  "results": rows})
+        print(
+            f"{r['space']:8s} align={r['align']!s:13s} method={r['method']:5s} max_k={r['max_k']:2d}: "
+            f"k={r['k']:2d} gap ratio {r['gap_ratio']:.2f} components {r['n_components']} sizes {r['sizes']} "
+            f"between/within {r['between_distance'] / r['within_distance']:.2f} "
+            f"warned={bool(r['warning'])}",
+            flush=True,
+        )
+    save(
+        "modes_readme_example",
+        {"chains": args.chains, "warmup": args.warmup, "sampling_seconds": seconds, "results": rows},
+    )
     return 0
 
 

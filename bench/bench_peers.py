@@ -42,9 +42,9 @@ def jax_log_posterior(model, x, y):
     def logp(theta):
         a, k = x, 0
         for i, (ws, bs) in enumerate(shapes):
-            W = theta[k:k + ws[0] * ws[1]].reshape(ws)
+            W = theta[k : k + ws[0] * ws[1]].reshape(ws)
             k += ws[0] * ws[1]
-            b = theta[k:k + bs[0]]
+            b = theta[k : k + bs[0]]
             k += bs[0]
             a = a @ W.T + b
             if i < len(shapes) - 1:
@@ -53,7 +53,7 @@ def jax_log_posterior(model, x, y):
         sigma2 = jnp.exp(2 * s)
         r = y[:, None] - a
         n = r.size
-        return (-0.5 * jnp.sum(theta[:-1] ** 2) - 0.5 * jnp.sum(r * r) / sigma2 - n * s - 0.5 * sigma2 + s)
+        return -0.5 * jnp.sum(theta[:-1] ** 2) - 0.5 * jnp.sum(r * r) / sigma2 - n * s - 0.5 * sigma2 + s
 
     return logp
 
@@ -67,15 +67,21 @@ def gradient_row(label, model, data, repeats):
     core_us = median_time(lambda: post.log_density(stack, 1, True), repeats=repeats) / batch * 1e6
     post32 = dataclasses.replace(model, dtype="float32").posterior(x, y)
     core32_us = median_time(lambda: post32.log_density(stack, 1, True), repeats=repeats) / batch * 1e6
-    row = {"case": label, "dim": model.dim, "n_rows": int(x.shape[0]), "symhmc_f64_us": core_us,
-           "symhmc_f32_us": core32_us}
+    row = {
+        "case": label,
+        "dim": model.dim,
+        "n_rows": int(x.shape[0]),
+        "symhmc_f64_us": core_us,
+        "symhmc_f32_us": core32_us,
+    }
     for dtype in ("float32", "float64"):
         jax.config.update("jax_enable_x64", dtype == "float64")
         grad = jax.value_and_grad(jax_log_posterior(model, jnp.asarray(x, dtype), jnp.asarray(y, dtype)))
         t = jnp.asarray(theta, dtype)
         if dtype == "float64":  # the same function: same gradient
-            np.testing.assert_allclose(np.asarray(grad(t)[1]), model.log_prob_and_grad(theta, x, y)[1], rtol=1e-8,
-                                       atol=1e-8)
+            np.testing.assert_allclose(
+                np.asarray(grad(t)[1]), model.log_prob_and_grad(theta, x, y)[1], rtol=1e-8, atol=1e-8
+            )
         # One after another inside one jit call (lax.map), as the core's batch: Python's call
         # overhead is spread over the batch on both sides.
         batched = jax.jit(lambda T: jax.lax.map(lambda v: grad(v)[1], T))
@@ -86,11 +92,16 @@ def gradient_row(label, model, data, repeats):
         row[f"ratio_vs_jax_{dtype}"] = us / core_us
     jax.config.update("jax_enable_x64", False)
     row["ratio_symhmc_f32_vs_jax_float32"] = row["jax_jit_float32_us"] / core32_us
-    print(f"{label:30s} symhmc f32 {core32_us:8.2f} us (JAX f32 / this: {row['ratio_symhmc_f32_vs_jax_float32']:.2f}x)",
-          flush=True)
-    print(f"{label:30s} symhmc f64 {core_us:8.2f} us | JAX f32 {row['jax_jit_float32_us']:8.2f} us "
-          f"({row['ratio_vs_jax_float32']:.2f}x) | JAX f64 {row['jax_jit_float64_us']:8.2f} us "
-          f"({row['ratio_vs_jax_float64']:.2f}x)", flush=True)
+    print(
+        f"{label:30s} symhmc f32 {core32_us:8.2f} us (JAX f32 / this: {row['ratio_symhmc_f32_vs_jax_float32']:.2f}x)",
+        flush=True,
+    )
+    print(
+        f"{label:30s} symhmc f64 {core_us:8.2f} us | JAX f32 {row['jax_jit_float32_us']:8.2f} us "
+        f"({row['ratio_vs_jax_float32']:.2f}x) | JAX f64 {row['jax_jit_float64_us']:8.2f} us "
+        f"({row['ratio_vs_jax_float64']:.2f}x)",
+        flush=True,
+    )
     return row
 
 
@@ -117,44 +128,79 @@ def numpyro_nuts(model, data, chains, seed=0):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeats", type=int, default=15)
-    ap.add_argument("--numpyro-chains", type=int, default=3,
-                    help="NumPyro chains timed after one that compiles (each some seconds; 0 skips)")
+    ap.add_argument(
+        "--numpyro-chains",
+        type=int,
+        default=3,
+        help="NumPyro chains timed after one that compiles (each some seconds; 0 skips)",
+    )
     ap.add_argument("--symhmc-chains", type=int, default=16)
     args = ap.parse_args()
 
     izmailov, concrete = datasets.load("izmailov"), datasets.load("concrete")
     f1, f2 = symhmc.MLP(hidden=(3,)), symhmc.MLP(hidden=(16, 16, 16), n_inputs=8)
-    rows = [gradient_row("f1 izmailov", f1, izmailov, args.repeats),
-            gradient_row("f2 concrete", f2, concrete, args.repeats)]
+    rows = [
+        gradient_row("f1 izmailov", f1, izmailov, args.repeats),
+        gradient_row("f2 concrete", f2, concrete, args.repeats),
+    ]
 
     nuts: dict = {}
     if args.numpyro_chains > 0:
         sec, grads = numpyro_nuts(f1, izmailov, args.numpyro_chains)
-        nuts["numpyro_sequential"] = {"chains": args.numpyro_chains, "median_s_per_chain": sec,
-                                      "median_grads_per_chain": grads}
+        nuts["numpyro_sequential"] = {
+            "chains": args.numpyro_chains,
+            "median_s_per_chain": sec,
+            "median_grads_per_chain": grads,
+        }
         print(f"NumPyro NUTS, one chain at a time: {sec:.2f} s/chain, {grads:.0f} gradients/chain", flush=True)
     # (adaptation, dtype, warmup): the paper's settings in float64, each lever alone, and the fast
     # settings of bench_paper.py (float32, gradient adaptation, 256 warmup; see bench_warmup.py).
-    variants = (("stan", "float64", 1024), ("gradient", "float64", 1024), ("stan", "float32", 1024),
-                ("gradient", "float32", 1024), ("gradient", "float32", 256))
+    variants = (
+        ("stan", "float64", 1024),
+        ("gradient", "float64", 1024),
+        ("stan", "float32", 1024),
+        ("gradient", "float32", 1024),
+        ("gradient", "float32", 256),
+    )
     for adaptation, dtype, warmup in variants:
-        r = symhmc.sample(dataclasses.replace(f1, dtype=dtype), izmailov.x_train, izmailov.y_train,
-                          chains=args.symhmc_chains, warmup=warmup, seed=0, threads=1, progress=False,
-                          adaptation=adaptation)
+        r = symhmc.sample(
+            dataclasses.replace(f1, dtype=dtype),
+            izmailov.x_train,
+            izmailov.y_train,
+            chains=args.symhmc_chains,
+            warmup=warmup,
+            seed=0,
+            threads=1,
+            progress=False,
+            adaptation=adaptation,
+        )
         per_chain = r.wall_time / r.n_chains
-        entry = {"chains": r.n_chains, "threads": 1, "s_per_chain": per_chain,
-                 "grads_per_chain": float(r.n_grad_evals.mean()),
-                 "us_per_grad": r.wall_time / r.n_grad_evals.sum() * 1e6,
-                 "max_tree_depth_fraction": float(np.mean(r.stats["tree_depth"] >= 10))}
+        entry = {
+            "chains": r.n_chains,
+            "threads": 1,
+            "s_per_chain": per_chain,
+            "grads_per_chain": float(r.n_grad_evals.mean()),
+            "us_per_grad": r.wall_time / r.n_grad_evals.sum() * 1e6,
+            "max_tree_depth_fraction": float(np.mean(r.stats["tree_depth"] >= 10)),
+        }
         if "numpyro_sequential" in nuts:
             entry["speedup_vs_numpyro_per_chain"] = nuts["numpyro_sequential"]["median_s_per_chain"] / per_chain
         entry.update(adaptation=adaptation, dtype=dtype, warmup=warmup)
-        nuts[f"symhmc_{adaptation}" + ("_float32" if dtype == "float32" else "")
-             + ("" if warmup == 1024 else f"_warmup{warmup}")] = entry
-        print(f"symhmc NUTS ({adaptation} adaptation, {dtype}, warmup {warmup}), 1 thread: {per_chain:.3f} s/chain, "
-              f"{entry['grads_per_chain']:.0f} gradients/chain, {entry['us_per_grad']:.2f} us/gradient"
-              + (f", {entry['speedup_vs_numpyro_per_chain']:.1f}x NumPyro" if "speedup_vs_numpyro_per_chain" in entry
-                 else ""), flush=True)
+        nuts[
+            f"symhmc_{adaptation}"
+            + ("_float32" if dtype == "float32" else "")
+            + ("" if warmup == 1024 else f"_warmup{warmup}")
+        ] = entry
+        print(
+            f"symhmc NUTS ({adaptation} adaptation, {dtype}, warmup {warmup}), 1 thread: {per_chain:.3f} s/chain, "
+            f"{entry['grads_per_chain']:.0f} gradients/chain, {entry['us_per_grad']:.2f} us/gradient"
+            + (
+                f", {entry['speedup_vs_numpyro_per_chain']:.1f}x NumPyro"
+                if "speedup_vs_numpyro_per_chain" in entry
+                else ""
+            ),
+            flush=True,
+        )
     save("bench_peers", {"jax": jax.__version__, "gradients": rows, "nuts_izmailov_f1": nuts})
 
 

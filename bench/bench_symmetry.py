@@ -70,13 +70,15 @@ def synthetic(model: MLP, sizes, seed: int, noise: float = 0.1, scrambled_layers
     if scrambled_layers is not None:
         keep = [h not in scrambled_layers for h in range(len(model.hidden))]
         ident = [np.broadcast_to(np.arange(p.shape[-1]), p.shape) for p in E.perms]
-        E = S.Transform(tuple(i if k else p for i, p, k in zip(ident, E.perms, keep)),
-                        tuple(np.ones_like(sg) if k else sg for sg, k in zip(E.signs, keep)))
+        E = S.Transform(
+            tuple(i if k else p for i, p, k in zip(ident, E.perms, keep)),
+            tuple(np.ones_like(sg) if k else sg for sg, k in zip(E.signs, keep)),
+        )
     return X, np.array(truth), E, S.apply_transform(X, model, E)
 
 
 def spread(x, model) -> float:
-    return float(np.sum(np.var(x[:, :model.n_params], axis=0)))
+    return float(np.sum(np.var(x[:, : model.n_params], axis=0)))
 
 
 def within_mode_spread(x, truth, model) -> float:
@@ -88,8 +90,10 @@ def recovered(info, E, truth) -> float:
     good = 0
     for c in np.unique(truth):
         idx = np.flatnonzero(truth == c)
-        keys = [tuple(np.concatenate([p[g] for p in comp.perms])) + tuple(np.concatenate([s[g] for s in comp.signs]))
-                for g in idx]
+        keys = [
+            tuple(np.concatenate([p[g] for p in comp.perms])) + tuple(np.concatenate([s[g] for s in comp.signs]))
+            for g in idx
+        ]
         good += Counter(keys).most_common(1)[0][1]
     return good / len(truth)
 
@@ -118,12 +122,17 @@ def recovered_per_layer(info, E, truth, part: str = "both") -> list:
 def bench_canonicalize(model: MLP, n: int, threads, repeats: int, seed: int = 0) -> dict:
     X = np.random.default_rng(seed).normal(size=(n, model.dim))
     seconds = median_time(lambda: S.canonicalize(X, model, threads=threads), repeats=repeats)
-    return {"draws": n, "threads": threads or _core.max_threads(), "seconds_median": seconds,
-            "draws_per_second": n / seconds}
+    return {
+        "draws": n,
+        "threads": threads or _core.max_threads(),
+        "seconds_median": seconds,
+        "draws_per_second": n / seconds,
+    }
 
 
-def bench_align(name: str, model: MLP, sizes, method: str, seed: int, variant: str | None = None,
-                scrambled_layers=None) -> dict:
+def bench_align(
+    name: str, model: MLP, sizes, method: str, seed: int, variant: str | None = None, scrambled_layers=None
+) -> dict:
     X, truth, E, Y = synthetic(model, sizes, seed, scrambled_layers=scrambled_layers)
     t = time.perf_counter()
     kw = {} if variant is None else {"variant": variant}
@@ -131,20 +140,34 @@ def bench_align(name: str, model: MLP, sizes, method: str, seed: int, variant: s
     seconds = time.perf_counter() - t
     x = np.random.default_rng(0).normal(size=(50, model.n_inputs))
     max_pred_diff = float(np.max(np.abs(model.predict(A, x) - model.predict(Y, x))))
-    before, after, truth_spread = (within_mode_spread(Y, truth, model), within_mode_spread(A, truth, model),
-                                   within_mode_spread(X, truth, model))
+    before, after, truth_spread = (
+        within_mode_spread(Y, truth, model),
+        within_mode_spread(A, truth, model),
+        within_mode_spread(X, truth, model),
+    )
     canon = within_mode_spread(S.canonicalize(Y, model), truth, model)
-    return {"case": name, "method": method, "variant": variant,
-            "scrambled_layers": "all" if scrambled_layers is None else list(scrambled_layers),
-            "draws": int(len(Y)), "modes": len(sizes), "seconds": seconds,
-            "recovered_fraction": recovered(info, E, truth),
-            "recovered_per_layer": recovered_per_layer(info, E, truth),
-            "signs_recovered_per_layer": recovered_per_layer(info, E, truth, "signs"), "n_iterations": info.n_iterations,
-            "converged": info.converged, "within_mode_spread_before": before, "within_mode_spread_after": after,
-            "within_mode_spread_truth": truth_spread, "spread_after_over_before": after / before,
-            "spread_after_over_truth": after / truth_spread, "canonicalize_spread_over_truth": canon / truth_spread,
-            "max_abs_prediction_change": max_pred_diff,
-            "details": {k: v for k, v in info.details.items() if k != "svm_loss"}}
+    return {
+        "case": name,
+        "method": method,
+        "variant": variant,
+        "scrambled_layers": "all" if scrambled_layers is None else list(scrambled_layers),
+        "draws": int(len(Y)),
+        "modes": len(sizes),
+        "seconds": seconds,
+        "recovered_fraction": recovered(info, E, truth),
+        "recovered_per_layer": recovered_per_layer(info, E, truth),
+        "signs_recovered_per_layer": recovered_per_layer(info, E, truth, "signs"),
+        "n_iterations": info.n_iterations,
+        "converged": info.converged,
+        "within_mode_spread_before": before,
+        "within_mode_spread_after": after,
+        "within_mode_spread_truth": truth_spread,
+        "spread_after_over_before": after / before,
+        "spread_after_over_truth": after / truth_spread,
+        "canonicalize_spread_over_truth": canon / truth_spread,
+        "max_abs_prediction_change": max_pred_diff,
+        "details": {k: v for k, v in info.details.items() if k != "svm_loss"},
+    }
 
 
 def relabel_keeps_aligned(model: MLP, n: int, seed: int = 1) -> dict:
@@ -160,39 +183,52 @@ def relabel_keeps_aligned(model: MLP, n: int, seed: int = 1) -> dict:
     for name, axis in (("per_slot", 0), ("pooled", (0, 1))):
         sd = F.std(axis=axis)
         Z = ((F - F.mean(axis=axis)) / np.where(sd > 0, sd, 1.0)).reshape(n * M, -1)
-        labels, changed, _ = PA._relabel(*PA._symmetric_knn_affinity(Z, min(1024, n * M - 1)), n, M, 256,
-                                         np.random.default_rng(seed))
+        labels, changed, _ = PA._relabel(
+            *PA._symmetric_knn_affinity(Z, min(1024, n * M - 1)), n, M, 256, np.random.default_rng(seed)
+        )
         out[name] = {"kept_fraction": float(np.mean(np.all(labels == np.arange(M), axis=1))), "rounds": len(changed)}
     return out
 
 
 def recovery(f1: MLP, f2: MLP, quick: bool, f2_draws: int) -> int:
-    report = {"unit": "recovered: fraction of draws mapped back by one transform per mode; seconds of one run",
-              "align": []}
+    report = {
+        "unit": "recovered: fraction of draws mapped back by one transform per mode; seconds of one run",
+        "align": [],
+    }
     f1_sizes = (40, 30, 30) if quick else (560, 400, 314)
     f2_sizes = (min(f2_draws, 100),) if quick else (f2_draws,)
     # Last case: only the last hidden layer scrambled (the lower layers' frames are the truth's),
     # which separates the reverse-order design from the rest of the algorithm.
-    cases = [("f1", f1, f1_sizes, None), ("f1", f1, f1_sizes, ()), ("f2", f2, f2_sizes, None),
-             ("f2", f2, f2_sizes, (2,))]
+    cases = [
+        ("f1", f1, f1_sizes, None),
+        ("f1", f1, f1_sizes, ()),
+        ("f2", f2, f2_sizes, None),
+        ("f2", f2, f2_sizes, (2,)),
+    ]
     for name, model, sizes, layers in cases:
         for variant in ("authors", "pooled"):
             r = bench_align(name, model, sizes, "paper", seed=1, variant=variant, scrambled_layers=layers)
             report["align"].append(r)
-            print(f"align paper/{variant} {name} ({r['draws']} draws, {r['modes']} modes, scrambled layers "
-                  f"{r['scrambled_layers']}): {r['seconds']:.1f} s, "
-                  f"recovered {r['recovered_fraction']:.4f}, per layer "
-                  f"{[round(v, 4) for v in r['recovered_per_layer']]} (signs only "
-                  f"{[round(v, 4) for v in r['signs_recovered_per_layer']]}), spread after/truth "
-                  f"{r['spread_after_over_truth']:.3g}, iterations {r['details']['iterations_per_layer']}, "
-                  f"max |dpred| {r['max_abs_prediction_change']:.1e}", flush=True)
+            print(
+                f"align paper/{variant} {name} ({r['draws']} draws, {r['modes']} modes, scrambled layers "
+                f"{r['scrambled_layers']}): {r['seconds']:.1f} s, "
+                f"recovered {r['recovered_fraction']:.4f}, per layer "
+                f"{[round(v, 4) for v in r['recovered_per_layer']]} (signs only "
+                f"{[round(v, 4) for v in r['signs_recovered_per_layer']]}), spread after/truth "
+                f"{r['spread_after_over_truth']:.3g}, iterations {r['details']['iterations_per_layer']}, "
+                f"max |dpred| {r['max_abs_prediction_change']:.1e}",
+                flush=True,
+            )
     report["relabel_on_aligned_draws"] = []
     for model in (f1, MLP(hidden=(8,), n_inputs=2), MLP(hidden=(16,), n_inputs=8)):
         r = relabel_keeps_aligned(model, 100 if quick else 300)
         report["relabel_on_aligned_draws"].append(r)
-        print(f"authors' relabelling on aligned draws, {r['case']}: kept correct labels per-slot standardization "
-              f"{r['per_slot']['kept_fraction']:.3f} ({r['per_slot']['rounds']} rounds), pooled "
-              f"{r['pooled']['kept_fraction']:.3f} ({r['pooled']['rounds']} rounds)", flush=True)
+        print(
+            f"authors' relabelling on aligned draws, {r['case']}: kept correct labels per-slot standardization "
+            f"{r['per_slot']['kept_fraction']:.3f} ({r['per_slot']['rounds']} rounds), pooled "
+            f"{r['pooled']['kept_fraction']:.3f} ({r['pooled']['rounds']} rounds)",
+            flush=True,
+        )
     save("symmetry_recovery_quick" if quick else "symmetry_recovery", report)
     return 0
 
@@ -209,16 +245,22 @@ def main(argv=None) -> int:
     q = args.quick
     if args.recovery:
         return recovery(f1, f2, q, args.f2_draws)
-    report = {"unit": "canonicalize: median seconds of --repeats runs; align: seconds of one run",
-              "canonicalize": [], "align": []}
+    report = {
+        "unit": "canonicalize: median seconds of --repeats runs; align: seconds of one run",
+        "canonicalize": [],
+        "align": [],
+    }
 
     for name, model, n in [("f1", f1, 10_000 if q else 1_000_000), ("f2", f2, 1_000 if q else 10_000)]:
         for threads in (1, None):
             r = bench_canonicalize(model, n, threads, args.repeats)
             r["case"] = name
             report["canonicalize"].append(r)
-            print(f"canonicalize {name}: {n} draws, threads={r['threads']}: {r['seconds_median']:.4f} s, "
-                  f"{r['draws_per_second']:.3g} draws/s", flush=True)
+            print(
+                f"canonicalize {name}: {n} draws, threads={r['threads']}: {r['seconds_median']:.4f} s, "
+                f"{r['draws_per_second']:.3g} draws/s",
+                flush=True,
+            )
 
     f1_sizes = (40, 30, 30) if q else (560, 400, 314)  # 1274 draws in three modes
     f2_sizes = (100,) if q else (1000,)
@@ -226,11 +268,14 @@ def main(argv=None) -> int:
         for name, model, sizes in [("f1", f1, f1_sizes), ("f2", f2, f2_sizes)]:
             r = bench_align(name, model, sizes, method, seed=1)
             report["align"].append(r)
-            print(f"align {name} ({r['draws']} draws, {r['modes']} modes) method={method}: {r['seconds']:.2f} s, "
-                  f"recovered {r['recovered_fraction']:.3f}, within-mode spread after/before "
-                  f"{r['spread_after_over_before']:.4f}, after/truth {r['spread_after_over_truth']:.3f} "
-                  f"(canonicalize alone: {r['canonicalize_spread_over_truth']:.1f}), "
-                  f"iterations {r['n_iterations']}, max |dpred| {r['max_abs_prediction_change']:.1e}", flush=True)
+            print(
+                f"align {name} ({r['draws']} draws, {r['modes']} modes) method={method}: {r['seconds']:.2f} s, "
+                f"recovered {r['recovered_fraction']:.3f}, within-mode spread after/before "
+                f"{r['spread_after_over_before']:.4f}, after/truth {r['spread_after_over_truth']:.3f} "
+                f"(canonicalize alone: {r['canonicalize_spread_over_truth']:.1f}), "
+                f"iterations {r['n_iterations']}, max |dpred| {r['max_abs_prediction_change']:.1e}",
+                flush=True,
+            )
 
     save("bench_symmetry_quick" if q else "bench_symmetry", report)
     return 0

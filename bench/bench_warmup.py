@@ -46,16 +46,29 @@ def main(argv=None):
     settings.sort(key=lambda s: s != REFERENCE)  # the reference first
     if settings[0] != REFERENCE:
         settings.insert(0, REFERENCE)
-    report = {"benchmark": f"warmup study: f1 on {args.dataset}, NUTS, 1 draw/chain, {args.chains} chains",
-              "reference": {"adaptation": REFERENCE[0], "warmup": REFERENCE[1]},
-              "comparison": "symhmc.compare_predictive on %d grid points over the training inputs, alpha 0.01"
-                            % args.grid_points,
-              "context_at_start": context(), "rows": []}
+    report = {
+        "benchmark": f"warmup study: f1 on {args.dataset}, NUTS, 1 draw/chain, {args.chains} chains",
+        "reference": {"adaptation": REFERENCE[0], "warmup": REFERENCE[1]},
+        "comparison": "symhmc.compare_predictive on %d grid points over the training inputs, alpha 0.01"
+        % args.grid_points,
+        "context_at_start": context(),
+        "rows": [],
+    }
     reference = None
     for adaptation, warmup in settings:
         print(f"{adaptation:8s} warmup {warmup:5d}: {args.chains} chains on {threads} threads", flush=True)
-        r = symhmc.sample(model, x, y, chains=args.chains, warmup=warmup, draws=1, seed=args.seed,
-                          threads=threads, progress=False, adaptation=adaptation)
+        r = symhmc.sample(
+            model,
+            x,
+            y,
+            chains=args.chains,
+            warmup=warmup,
+            draws=1,
+            seed=args.seed,
+            threads=threads,
+            progress=False,
+            adaptation=adaptation,
+        )
         row = {"adaptation": adaptation, "warmup": warmup, **describe(r, threads, data.x_test, data.y_test)}
         if reference is None:
             reference = r
@@ -64,9 +77,12 @@ def main(argv=None):
         report["rows"].append(row)
         save(args.name, report)
         test = row.get("versus_reference", {})
-        print(f"  {row['grad_evals_per_chain']:9.0f} gradients/chain, max depth {row['fraction_max_tree_depth_last_draw']:.3f}, "
-              f"LPPD {row['test_lppd']:.3f} ({row['test_lppd_se']:.3f}), {row['wall_time_s']:.1f} s"
-              + (f", vs reference max|z| {test['max_abs_z']:.2f} p {test['p_value']:.3f}" if test else ""), flush=True)
+        print(
+            f"  {row['grad_evals_per_chain']:9.0f} gradients/chain, max depth {row['fraction_max_tree_depth_last_draw']:.3f}, "
+            f"LPPD {row['test_lppd']:.3f} ({row['test_lppd_se']:.3f}), {row['wall_time_s']:.1f} s"
+            + (f", vs reference max|z| {test['max_abs_z']:.2f} p {test['p_value']:.3f}" if test else ""),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

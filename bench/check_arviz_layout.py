@@ -29,9 +29,11 @@ def main(chains: int = 64, warmup: int = 200, seed: int = 0) -> None:
             idata = r.to_arviz(weights=weights)
             table = az.summary(idata)
             f, w0 = table.filter(like="f[", axis=0), table.filter(like="W0[", axis=0)
-            print(f"{weights:9s} ArviZ chains {idata.posterior.sizes['chain']}: f ess_bulk median "
-                  f"{f['ess_bulk'].median():.1f}, r_hat max {f['r_hat'].max():.3f}; W0 |mean| median "
-                  f"{w0['mean'].abs().median():.3f}, r_hat max {w0['r_hat'].max():.3f}")
+            print(
+                f"{weights:9s} ArviZ chains {idata.posterior.sizes['chain']}: f ess_bulk median "
+                f"{f['ess_bulk'].median():.1f}, r_hat max {f['r_hat'].max():.3f}; W0 |mean| median "
+                f"{w0['mean'].abs().median():.3f}, r_hat max {w0['r_hat'].max():.3f}"
+            )
         k = idata.posterior.sizes["chain"]
         outputs = r.model.predict(r.flat_draws(), x).reshape(chains, 1, -1)
         nested = np.nanmax(diagnostics.nested_rhat(outputs, superchains=k))

@@ -34,14 +34,21 @@ def _cmake_finds_eigen(config_settings: dict | None) -> bool:
     cmake = shutil.which("cmake")
     if cmake is None:
         return False
-    defines = [f"-D{key[len('cmake.define.'):]}={value}" for key, value in (config_settings or {}).items()
-               if key.startswith("cmake.define.") and isinstance(value, str)]
+    defines = [
+        f"-D{key[len('cmake.define.') :]}={value}"
+        for key, value in (config_settings or {}).items()
+        if key.startswith("cmake.define.") and isinstance(value, str)
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         with open(os.path.join(tmp, "CMakeLists.txt"), "w", encoding="utf-8") as f:
             f.write(PROBE)
         try:
-            proc = subprocess.run([cmake, "-S", tmp, "-B", os.path.join(tmp, "build"), *defines],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+            proc = subprocess.run(
+                [cmake, "-S", tmp, "-B", os.path.join(tmp, "build"), *defines],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=120,
+            )
         except (OSError, subprocess.SubprocessError):
             return False
     return proc.returncode == 0

@@ -28,8 +28,12 @@ def main(source: Path) -> None:
         raw = (source / f"{name}.data").read_bytes()
         table = np.loadtxt(source / f"{name}.data", ndmin=2)
         (PACKAGE_DATA / f"{name}.data.xz").write_bytes(lzma.compress(raw, preset=9 | lzma.PRESET_EXTREME))
-        entry.update(file=f"{name}.data.xz", sha256=hashlib.sha256(raw).hexdigest(),
-                     rows=table.shape[0], features=table.shape[1] - 1)
+        entry.update(
+            file=f"{name}.data.xz",
+            sha256=hashlib.sha256(raw).hexdigest(),
+            rows=table.shape[0],
+            features=table.shape[1] - 1,
+        )
     raw = (source / "splits.json").read_bytes()
     (PACKAGE_DATA / "splits.json.xz").write_bytes(lzma.compress(raw, preset=9 | lzma.PRESET_EXTREME))
     manifest["splits"] = {"file": "splits.json.xz", "sha256": hashlib.sha256(raw).hexdigest()}

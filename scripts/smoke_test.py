@@ -19,8 +19,10 @@ from symhmc import _core  # noqa: E402
 
 def main() -> int:
     print(f"symhmc {symhmc.__version__} from {symhmc.__file__}")
-    print(f"build {_core.build_arch}, kernels {_core.kernel_isa}, tables {_core.kernel_tables}, "
-          f"OpenMP {_core.openmp_available} ({_core.max_threads()} threads)")
+    print(
+        f"build {_core.build_arch}, kernels {_core.kernel_isa}, tables {_core.kernel_tables}, "
+        f"OpenMP {_core.openmp_available} ({_core.max_threads()} threads)"
+    )
     rng = np.random.default_rng(0)
     x = rng.uniform(-2, 2, 30)
     y = np.sin(x) + 0.1 * rng.normal(size=30)

@@ -52,7 +52,8 @@ def check(hidden, n_inputs, activation, n, noise_std, rng):
         fd[i] = (log_density(model, post, theta + e, True)[0] - log_density(model, post, theta - e, True)[0]) / (2 * h)
     scale = max(1.0, float(np.max(np.abs(g_l))))
     f32 = check_float32(model, x, y, theta, lp_l, g_l, scale, idx)
-    return {**f32,
+    return {
+        **f32,
         "case": f"{hidden} in={n_inputs} {activation} n={n} noise_std={noise_std}",
         "lp_rel": abs(lp_f - lp_l) / abs(lp_l),
         "grad_rel": float(np.max(np.abs(g_f - g_l))) / scale,
@@ -73,16 +74,18 @@ def check_float32(model, x, y, theta, lp64, g64, scale, idx):
     for i, k in enumerate(idx):
         e = np.zeros(model.dim)
         e[k] = h
-        fd[i] = (log_density(model, post32, theta + e, True)[0]
-                 - log_density(model, post32, theta - e, True)[0]) / (2 * h)
+        fd[i] = (log_density(model, post32, theta + e, True)[0] - log_density(model, post32, theta - e, True)[0]) / (
+            2 * h
+        )
     # the truncation error of the step, measured on the float64 log density with the same step
     post64 = model.posterior(x, y)
     fd64 = np.empty(idx.size)
     for i, k in enumerate(idx):
         e = np.zeros(model.dim)
         e[k] = h
-        fd64[i] = (log_density(model, post64, theta + e, False)[0]
-                   - log_density(model, post64, theta - e, False)[0]) / (2 * h)
+        fd64[i] = (
+            log_density(model, post64, theta + e, False)[0] - log_density(model, post64, theta - e, False)[0]
+        ) / (2 * h)
     return {
         "f32_lp_rel": abs(lp_f - lp64) / abs(lp64),
         "f32_grad_rel": float(np.max(np.abs(g_f - g64))) / scale,

@@ -36,13 +36,34 @@ def runs() -> dict:
     common = dict(progress=False, threads=2)
     cases = {
         "f1_nuts": symhmc.sample(symhmc.MLP(hidden=(3,)), x, y, chains=4, warmup=120, draws=3, seed=11, **common),
-        "f1_nuts_offset_prior": symhmc.sample(symhmc.MLP(hidden=(3,)), x, y, chains=3, warmup=60, draws=2, seed=11,
-                                              first_chain=5, init="prior", **common),
-        "relu2_hmc": symhmc.sample(symhmc.MLP(hidden=(4, 3), activation="relu", n_inputs=2, n_outputs=2, noise_std=0.2), x2, y2,
-                                   chains=3, warmup=50, draws=4, seed=3, sampler="hmc", n_steps=7,
-                                   step_jitter=0.1, **common),
-        "f1_short_warmup": symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=2, warmup=30, draws=2, seed=5,
-                                         max_tree_depth=6, target_accept=0.9, **common),
+        "f1_nuts_offset_prior": symhmc.sample(
+            symhmc.MLP(hidden=(3,)), x, y, chains=3, warmup=60, draws=2, seed=11, first_chain=5, init="prior", **common
+        ),
+        "relu2_hmc": symhmc.sample(
+            symhmc.MLP(hidden=(4, 3), activation="relu", n_inputs=2, n_outputs=2, noise_std=0.2),
+            x2,
+            y2,
+            chains=3,
+            warmup=50,
+            draws=4,
+            seed=3,
+            sampler="hmc",
+            n_steps=7,
+            step_jitter=0.1,
+            **common,
+        ),
+        "f1_short_warmup": symhmc.sample(
+            symhmc.MLP(hidden=(2,)),
+            x,
+            y,
+            chains=2,
+            warmup=30,
+            draws=2,
+            seed=5,
+            max_tree_depth=6,
+            target_accept=0.9,
+            **common,
+        ),
     }
     out = {}
     for name, r in cases.items():

@@ -12,8 +12,16 @@ def test_dual_averaging_reaches_target_acceptance(target_accept):
     # Without metric updates, dual averaging runs uninterrupted through the warmup; the mean
     # acceptance statistic of 200 x 20 draws (MC standard error < 0.005) must be within 0.03.
     t = _core.testing.GaussianTarget(np.zeros(10), np.ones(10))
-    r = symhmc.sample_target(t, chains=200, warmup=1000, draws=20, seed=2, progress=False,
-                             target_accept=target_accept, adapt_mass_matrix=False)
+    r = symhmc.sample_target(
+        t,
+        chains=200,
+        warmup=1000,
+        draws=20,
+        seed=2,
+        progress=False,
+        target_accept=target_accept,
+        adapt_mass_matrix=False,
+    )
     assert abs(r.stats["acceptance_rate"].mean() - target_accept) < 0.03
     # Every chain uses its own adapted step size for every draw.
     np.testing.assert_array_equal(r.stats["step_size"], np.repeat(r.step_size[:, None], 20, axis=1))
@@ -66,7 +74,8 @@ def test_divergences_are_reported_not_raised():
     assert r.divergences == 30
     np.testing.assert_array_equal(r.draws, 0.5)
     assert np.all(r.stats["n_steps"] == 1) and np.all(r.stats["tree_depth"] == 0)
-    r = symhmc.sample_target(t, chains=6, warmup=0, draws=5, seed=1, progress=False, init=init, step_size=1e4,
-                             sampler="hmc")
+    r = symhmc.sample_target(
+        t, chains=6, warmup=0, draws=5, seed=1, progress=False, init=init, step_size=1e4, sampler="hmc"
+    )
     assert r.stats["diverging"].all()
     np.testing.assert_array_equal(r.draws, 0.5)

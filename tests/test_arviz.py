@@ -16,8 +16,7 @@ from symhmc.results import SampleResults
 
 pytest.importorskip("xarray", reason="ArviZ export needs xarray (pip install 'symhmc[arviz]')")
 
-ALL_GROUPS = {"posterior", "sample_stats", "observed_data", "constant_data", "log_likelihood",
-              "posterior_predictive"}
+ALL_GROUPS = {"posterior", "sample_stats", "observed_data", "constant_data", "log_likelihood", "posterior_predictive"}
 # A results file adds symhmc's own group (its arrays and metadata) beside ArviZ's.
 FILE_GROUPS = ALL_GROUPS | {"symhmc"}
 ARVIZ0 = arviz_major_version() == 0
@@ -26,8 +25,10 @@ NETCDF4 = any(importlib.util.find_spec(m) for m in ("netCDF4", "h5netcdf")) and 
 
 # The two ArviZ data models: InferenceData (0.x) and xarray DataTree (1.x, read by
 # arviz.from_netcdf = xarray.open_datatree), each tested where its ArviZ is installed.
-CONTAINERS = [pytest.param("InferenceData", marks=pytest.mark.skipif(not ARVIZ0, reason="needs ArviZ 0.x")),
-              pytest.param("DataTree", marks=pytest.mark.skipif(not ARVIZ1, reason="needs ArviZ 1.x or arviz-base"))]
+CONTAINERS = [
+    pytest.param("InferenceData", marks=pytest.mark.skipif(not ARVIZ0, reason="needs ArviZ 0.x")),
+    pytest.param("DataTree", marks=pytest.mark.skipif(not ARVIZ1, reason="needs ArviZ 1.x or arviz-base")),
+]
 NEEDS_NETCDF4 = pytest.mark.skipif(not NETCDF4, reason="netCDF-4 files need netCDF4 or h5netcdf, and h5py")
 
 
@@ -43,11 +44,14 @@ def _from_netcdf(path, container):
     ``xarray.open_datatree``, which is used when only arviz-base is installed)."""
     if container == "InferenceData":
         import arviz as az
+
         return az.from_netcdf(path)
     if arviz_major_version() == 1 and importlib.util.find_spec("arviz") is not None:
         import arviz as az
+
         return az.from_netcdf(path)
     import xarray as xr
+
     return xr.open_datatree(path)
 
 
@@ -80,9 +84,19 @@ def many():
 def _transformed(r, seed=3):
     """``r`` with every draw replaced by a random symmetric copy (same network outputs)."""
     t = symmetry.random_transform(r.model, seed=seed, size=(r.n_chains, r.n_draws))
-    return SampleResults(draws=symmetry.apply_transform(r.draws, r.model, t), stats=r.stats, step_size=r.step_size,
-                         inv_mass=r.inv_mass, n_grad_evals=r.n_grad_evals, wall_time=r.wall_time, settings=r.settings,
-                         seed=r.seed, model=r.model, x=r.x, y=r.y)
+    return SampleResults(
+        draws=symmetry.apply_transform(r.draws, r.model, t),
+        stats=r.stats,
+        step_size=r.step_size,
+        inv_mass=r.inv_mass,
+        n_grad_evals=r.n_grad_evals,
+        wall_time=r.wall_time,
+        settings=r.settings,
+        seed=r.seed,
+        model=r.model,
+        x=r.x,
+        y=r.y,
+    )
 
 
 # ----- to_arviz -----------------------------------------------------------------------------------
@@ -182,8 +196,16 @@ def test_bad_arguments_name_the_argument(run):
         run.to_arviz(log_likelihood="yes")
     with pytest.raises(ValueError, match="container"):
         run.to_arviz(container="dict")
-    raw = SampleResults(draws=run.draws, stats=run.stats, step_size=run.step_size, inv_mass=run.inv_mass,
-                        n_grad_evals=run.n_grad_evals, wall_time=1.0, settings=run.settings, seed=0)
+    raw = SampleResults(
+        draws=run.draws,
+        stats=run.stats,
+        step_size=run.step_size,
+        inv_mass=run.inv_mass,
+        n_grad_evals=run.n_grad_evals,
+        wall_time=1.0,
+        settings=run.settings,
+        seed=0,
+    )
     with pytest.raises(ValueError, match="weights"):
         raw.to_arviz(weights="canonical")
     with pytest.raises(ValueError, match="posterior_predictive"):
@@ -196,6 +218,7 @@ def _arviz0():
     if not ARVIZ0:
         pytest.skip("needs ArviZ 0.x")
     import arviz as az
+
     return az
 
 
@@ -312,6 +335,7 @@ def test_load_refuses_damaged_or_added_groups(run, tmp_path):
     def bump(name):
         def edit(f):
             f[name][0, 0, 0] = f[name][0, 0, 0] + 1.0
+
         return edit
 
     with pytest.raises(ValueError, match="checksum mismatch in ArviZ group 'posterior'"):

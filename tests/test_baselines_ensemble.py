@@ -104,17 +104,20 @@ def test_early_stopping_keeps_best_validation_epoch(model, data):
             assert n_run - 1 - best == 25
             assert np.all(np.isnan(out["losses"][m, n_run:]))
         # the returned parameters are the best-validation ones
-        lp, _ = val.log_density(out["params"][m:m + 1], 1, False)
+        lp, _ = val.log_density(out["params"][m : m + 1], 1, False)
         assert -lp[0] == pytest.approx(vl[best], rel=1e-12)
         assert out["final_loss"][m] == out["losses"][m, best]
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(members=0), "members"),
-    (dict(members=2, patience=-1), "patience"),
-    (dict(members=2, init=np.zeros((3, 4))), "init"),
-    (dict(members=2, threads=-1), "threads"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(members=0), "members"),
+        (dict(members=2, patience=-1), "patience"),
+        (dict(members=2, init=np.zeros((3, 4))), "init"),
+        (dict(members=2, threads=-1), "threads"),
+    ],
+)
 def test_core_bad_arguments(kwargs, match):
     target = _core.testing.GaussianTarget(np.zeros(4), np.ones(4))
     with pytest.raises(ValueError, match=match):
@@ -150,10 +153,12 @@ def test_presets(model, data):
     f2 = symhmc.MLP(hidden=(3, 3))
     from symhmc.baselines.ensemble import _resolve_training
 
-    assert _resolve_training(model, "paper-code", None, None, None) == dict(optimizer="rmsprop", epochs=500,
-                                                                             learning_rate=0.01)
-    assert _resolve_training(f2, "paper", None, None, None) == dict(optimizer="rmsprop", epochs=1000,
-                                                                     learning_rate=1e-4)
+    assert _resolve_training(model, "paper-code", None, None, None) == dict(
+        optimizer="rmsprop", epochs=500, learning_rate=0.01
+    )
+    assert _resolve_training(f2, "paper", None, None, None) == dict(
+        optimizer="rmsprop", epochs=1000, learning_rate=1e-4
+    )
     assert _resolve_training(f2, "paper", "adam", 7, 0.5) == dict(optimizer="adam", epochs=7, learning_rate=0.5)
 
 
@@ -165,25 +170,29 @@ def test_same_seed_identical_any_threads(model, data):
     np.testing.assert_array_equal(a.losses, b.losses)
 
 
-@pytest.mark.parametrize("kwargs, exc, match", [
-    (dict(members=0), ValueError, "members"),
-    (dict(optimizer="sgd"), ValueError, "optimizer"),
-    (dict(learning_rate=-0.1), ValueError, "learning_rate"),
-    (dict(epochs=0), ValueError, "epochs"),
-    (dict(preset="nope"), ValueError, "preset"),
-    (dict(init=np.zeros((2, 3))), ValueError, "init"),
-    (dict(validation=1.5), ValueError, "validation"),
-    (dict(validation="x"), TypeError, "validation"),
-    (dict(patience=5), ValueError, "patience"),
-])
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        (dict(members=0), ValueError, "members"),
+        (dict(optimizer="sgd"), ValueError, "optimizer"),
+        (dict(learning_rate=-0.1), ValueError, "learning_rate"),
+        (dict(epochs=0), ValueError, "epochs"),
+        (dict(preset="nope"), ValueError, "preset"),
+        (dict(init=np.zeros((2, 3))), ValueError, "init"),
+        (dict(validation=1.5), ValueError, "validation"),
+        (dict(validation="x"), TypeError, "validation"),
+        (dict(patience=5), ValueError, "patience"),
+    ],
+)
 def test_bad_arguments(model, data, kwargs, exc, match):
     with pytest.raises(exc, match=match):
         deep_ensemble(model, data.x_train, data.y_train, progress=False, **kwargs)
 
 
 def test_validation_fraction(model, data):
-    r = deep_ensemble(model, data.x_train, data.y_train, members=2, seed=1, epochs=3000, validation=0.25,
-                      patience=20, progress=False)
+    r = deep_ensemble(
+        model, data.x_train, data.y_train, members=2, seed=1, epochs=3000, validation=0.25, patience=20, progress=False
+    )
     assert r.settings["validation"]["n_val"] == 12 and r.settings["patience"] == 20
     assert r.val_losses.shape == (2, 3000)
     assert np.all(r.best_epoch < 3000)
@@ -240,16 +249,40 @@ def test_summary_and_scores_run(ensemble, data):
 
 
 def test_dei_mcmc_starts_at_members(ensemble, model, data):
-    r = symhmc.sample(model, data.x_train, data.y_train, chains=6, warmup=0, draws=1, init=ensemble, seed=0,
-                      progress=False, step_size=1e-12, adapt_step_size=False, adapt_mass_matrix=False)
+    r = symhmc.sample(
+        model,
+        data.x_train,
+        data.y_train,
+        chains=6,
+        warmup=0,
+        draws=1,
+        init=ensemble,
+        seed=0,
+        progress=False,
+        step_size=1e-12,
+        adapt_step_size=False,
+        adapt_mass_matrix=False,
+    )
     assert r.settings["init"] == "deep_ensemble"
     members = ensemble.draws[:, 0, :]
     expected = members[np.arange(6) % 4]
     np.testing.assert_allclose(r.draws[:, 0, :], expected, atol=1e-9)
     # first_chain counts in the same way
-    r2 = symhmc.sample(model, data.x_train, data.y_train, chains=2, warmup=0, draws=1, init=ensemble, seed=0,
-                       first_chain=3, progress=False, step_size=1e-12, adapt_step_size=False,
-                       adapt_mass_matrix=False)
+    r2 = symhmc.sample(
+        model,
+        data.x_train,
+        data.y_train,
+        chains=2,
+        warmup=0,
+        draws=1,
+        init=ensemble,
+        seed=0,
+        first_chain=3,
+        progress=False,
+        step_size=1e-12,
+        adapt_step_size=False,
+        adapt_mass_matrix=False,
+    )
     np.testing.assert_allclose(r2.draws[:, 0, :], members[[3, 0]], atol=1e-9)
 
 
@@ -271,6 +304,5 @@ def test_keyboard_interrupt_returns_the_members_that_finished(model, data, press
     assert r.losses.shape == (r.members, 2000) and r.chain_ids.shape == (r.members,)
     # The kept members are those of an uninterrupted run.
     first = r.chain_ids[:3]
-    full = deep_ensemble(model, data.x_train, data.y_train, progress=False,
-                         **dict(kw, members=int(first.max()) + 1))
+    full = deep_ensemble(model, data.x_train, data.y_train, progress=False, **dict(kw, members=int(first.max()) + 1))
     np.testing.assert_array_equal(full.draws[first], r.draws[:3])

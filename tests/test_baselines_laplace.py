@@ -203,9 +203,10 @@ def test_marginal_likelihood_is_the_exact_evidence_for_linear_regression(linear_
 
 def test_fitted_prior_precision_maximises_the_exact_evidence(linear_data):
     x, y = linear_data
-    best = minimize_scalar(lambda g: -linear_log_evidence(x, y, 10.0**g), bounds=(-4, 4), method="bounded",
-                           options={"xatol": 1e-10})
-    lam_opt = 10.0 ** best.x
+    best = minimize_scalar(
+        lambda g: -linear_log_evidence(x, y, 10.0**g), bounds=(-4, 4), method="bounded", options={"xatol": 1e-10}
+    )
+    lam_opt = 10.0**best.x
     grid = 10.0 ** np.linspace(-4, 4, 161)
     assert linear_log_evidence(x, y, lam_opt) >= max(linear_log_evidence(x, y, g) for g in grid) - 1e-9
     # with the model's prior at the evidence maximum the MAP is the mode there, and the fit finds it
@@ -228,8 +229,9 @@ def test_fitted_prior_precision_with_sampled_sigma(f1_data):
     res = laplace(model, x, y, hessian="full", prior_precision="fit", n_samples=10, seed=1)
     lam = res.prior_precision[0]
     for factor in (0.5, 0.9, 1.1, 2.0):
-        other = laplace(model, x, y, at=res.mean, hessian="full", prior_precision=float(lam * factor),
-                        n_samples=1, seed=0)
+        other = laplace(
+            model, x, y, at=res.mean, hessian="full", prior_precision=float(lam * factor), n_samples=1, seed=0
+        )
         assert other.log_marginal_likelihood[0] < res.log_marginal_likelihood[0]
 
 

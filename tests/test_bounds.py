@@ -43,8 +43,11 @@ def _ids(cases):
 def _eq5(probs):
     """The paper's Eq. 5, literally: sum_q (-1)^(nu-1-q) sum_{|J|=q} 1 / (1 - Pi_J)."""
     nu = len(probs)
-    return math.fsum((-1) ** (nu - 1 - q) / (1.0 - math.fsum(probs[list(J)]))
-                     for q in range(nu) for J in itertools.combinations(range(nu), q))
+    return math.fsum(
+        (-1) ** (nu - 1 - q) / (1.0 - math.fsum(probs[list(J)]))
+        for q in range(nu)
+        for J in itertools.combinations(range(nu), q)
+    )
 
 
 def _simulate_chains(probs, replicates, rng):
@@ -87,12 +90,13 @@ def _cdf_binomial_dp(probs, g_max):
 def _exact_uniform_cdf(g, nu):
     """P(G <= g) for equal probabilities with exact rational arithmetic."""
     total = sum((-1) ** k * math.comb(nu, k) * (nu - k) ** g for k in range(nu + 1))
-    return float(Fraction(total, nu ** g))
+    return float(Fraction(total, nu**g))
 
 
 # ----------------------------------------------------------------------------------------------
 # The paper's numbers
 # ----------------------------------------------------------------------------------------------
+
 
 def test_paper_default_probabilities():
     x = np.linspace(0.0, 1.96, 3)
@@ -116,8 +120,7 @@ def test_paper_chain_counts(p, markov, exact):
     assert bounds.chains_needed(3, p) == markov  # default method is the paper's Markov bound
     assert bounds.chains_needed(3, p, method="markov") == markov
     assert bounds.chains_needed(3, p, method="exact") == exact
-    assert bounds.chains_needed(modes=3, p=p, probs=bounds.mode_probabilities(3),
-                                method="exact") == exact
+    assert bounds.chains_needed(modes=3, p=p, probs=bounds.mode_probabilities(3), method="exact") == exact
     assert bounds.chains_needed(p=p) == markov  # modes defaults to 3
     assert isinstance(bounds.chains_needed(3, p, method="exact"), int)
 
@@ -132,6 +135,7 @@ def test_paper_exact_is_the_quantile():
 # Closed forms and the two numerical routes against each other
 # ----------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("nu", [1, 2, 3, 7, 12, 13, 100, 1000, 10_000])
 def test_equal_probabilities_give_harmonic_formula(nu):
     harmonic = nu * math.fsum(1.0 / k for k in range(1, nu + 1))
@@ -142,10 +146,15 @@ def test_equal_probabilities_give_harmonic_formula(nu):
         assert integral == pytest.approx(harmonic, rel=1e-10)
 
 
-@pytest.mark.parametrize("label, probs", SMALL_CASES + [
-    ("extreme-6", _normalised(10.0 ** -np.arange(6))),
-    ("extreme-12", _normalised(np.exp(-3.0 * np.arange(12)))),
-], ids=_ids(SMALL_CASES) + ["extreme-6", "extreme-12"])
+@pytest.mark.parametrize(
+    "label, probs",
+    SMALL_CASES
+    + [
+        ("extreme-6", _normalised(10.0 ** -np.arange(6))),
+        ("extreme-12", _normalised(np.exp(-3.0 * np.arange(12)))),
+    ],
+    ids=_ids(SMALL_CASES) + ["extreme-6", "extreme-12"],
+)
 def test_stable_routes_match_inclusion_exclusion(label, probs):
     ie = bounds.expected_chains(probs, method="inclusion-exclusion")
     if not label.startswith("extreme"):
@@ -155,8 +164,7 @@ def test_stable_routes_match_inclusion_exclusion(label, probs):
     assert bounds.expected_chains(probs, method="integral") == pytest.approx(ie, rel=1e-9)
 
     nu = len(probs)
-    g = np.unique(np.concatenate([np.arange(nu, 10 * nu + 50),
-                                  np.geomspace(nu, 40 * ie, 300).astype(np.int64)]))
+    g = np.unique(np.concatenate([np.arange(nu, 10 * nu + 50), np.geomspace(nu, 40 * ie, 300).astype(np.int64)]))
     cdf_ie = bounds.prob_all_visited(g, probs, method="inclusion-exclusion")
     cdf_contour = bounds.prob_all_visited(g, probs, method="contour")
     np.testing.assert_allclose(cdf_contour, cdf_ie, rtol=0, atol=1e-12)
@@ -182,25 +190,26 @@ def test_contour_matches_exact_rational_arithmetic(nu):
     mean = nu * math.fsum(1.0 / k for k in range(1, nu + 1))
     g = np.linspace(0.5 * mean, 3 * mean, 9).astype(int)
     expected = [_exact_uniform_cdf(int(n), nu) for n in g]
-    np.testing.assert_allclose(bounds.prob_all_visited(g, probs), expected, rtol=1e-10,
-                               atol=1e-13)
+    np.testing.assert_allclose(bounds.prob_all_visited(g, probs), expected, rtol=1e-10, atol=1e-13)
 
 
 def test_contour_matches_binomial_recursion():
     probs = _normalised(1.0 / np.arange(1, 21))
     reference = _cdf_binomial_dp(probs, 700)
     g = np.arange(20, 701, 7)
-    np.testing.assert_allclose(bounds.prob_all_visited(g, probs), reference[g], rtol=1e-9,
-                               atol=1e-12)
+    np.testing.assert_allclose(bounds.prob_all_visited(g, probs), reference[g], rtol=1e-9, atol=1e-12)
 
 
 # ----------------------------------------------------------------------------------------------
 # Monte Carlo
 # ----------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("label, probs", [c for c in SMALL_CASES if len(c[1]) <= 8]
-                         + LARGE_CASES[:3],
-                         ids=_ids([c for c in SMALL_CASES if len(c[1]) <= 8] + LARGE_CASES[:3]))
+
+@pytest.mark.parametrize(
+    "label, probs",
+    [c for c in SMALL_CASES if len(c[1]) <= 8] + LARGE_CASES[:3],
+    ids=_ids([c for c in SMALL_CASES if len(c[1]) <= 8] + LARGE_CASES[:3]),
+)
 def test_simulation_agrees_with_exact_distribution(label, probs):
     replicates = 200_000
     rng = np.random.default_rng(20230517 + len(probs))
@@ -226,8 +235,8 @@ def test_simulation_agrees_with_exact_distribution(label, probs):
 # The three counts
 # ----------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("label, probs", SMALL_CASES + LARGE_CASES,
-                         ids=_ids(SMALL_CASES + LARGE_CASES))
+
+@pytest.mark.parametrize("label, probs", SMALL_CASES + LARGE_CASES, ids=_ids(SMALL_CASES + LARGE_CASES))
 @pytest.mark.parametrize("p", [0.01, 0.5, 0.9, 0.99, 0.999999])
 def test_exact_is_below_both_upper_bounds(label, probs, p):
     exact = bounds.chains_needed(probs=probs, p=p, method="exact")
@@ -255,8 +264,7 @@ def test_markov_rounding_of_integer_ratio():
     assert bounds.chains_needed(probs=[0.5, 0.5], p=0.5, method="markov") == 6
 
 
-@pytest.mark.parametrize("probs", [np.full(10_000, 1e-4), bounds.mode_probabilities(10_000)],
-                         ids=["uniform", "paper"])
+@pytest.mark.parametrize("probs", [np.full(10_000, 1e-4), bounds.mode_probabilities(10_000)], ids=["uniform", "paper"])
 def test_ten_thousand_modes(probs):
     nu = probs.size
     mean = bounds.expected_chains(probs)
@@ -284,29 +292,33 @@ def test_prob_all_visited_shapes_and_monotonicity():
 # Bad input
 # ----------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kwargs, error, name", [
-    (dict(p=0.0), ValueError, "p"),
-    (dict(p=1.0), ValueError, "p"),
-    (dict(p=-0.5), ValueError, "p"),
-    (dict(p=1.5), ValueError, "p"),
-    (dict(p=float("nan")), ValueError, "p"),
-    (dict(p="0.9"), TypeError, "p"),
-    (dict(p=True), TypeError, "p"),
-    (dict(modes=0), ValueError, "modes"),
-    (dict(modes=-3), ValueError, "modes"),
-    (dict(modes=2.5), TypeError, "modes"),
-    (dict(modes="3"), TypeError, "modes"),
-    (dict(modes=4, probs=[0.5, 0.5]), ValueError, "probs"),
-    (dict(probs=[0.5, 0.6]), ValueError, "probs"),
-    (dict(probs=[1.2, -0.2]), ValueError, "probs"),
-    (dict(probs=[1.0, 0.0]), ValueError, "probs"),
-    (dict(probs=[0.5, float("nan")]), ValueError, "probs"),
-    (dict(probs=[[0.5, 0.5]]), ValueError, "probs"),
-    (dict(probs=[]), ValueError, "probs"),
-    (dict(probs="uniform"), TypeError, "probs"),
-    (dict(method="chebyshev"), ValueError, "method"),
-    (dict(method=None), ValueError, "method"),
-])
+
+@pytest.mark.parametrize(
+    "kwargs, error, name",
+    [
+        (dict(p=0.0), ValueError, "p"),
+        (dict(p=1.0), ValueError, "p"),
+        (dict(p=-0.5), ValueError, "p"),
+        (dict(p=1.5), ValueError, "p"),
+        (dict(p=float("nan")), ValueError, "p"),
+        (dict(p="0.9"), TypeError, "p"),
+        (dict(p=True), TypeError, "p"),
+        (dict(modes=0), ValueError, "modes"),
+        (dict(modes=-3), ValueError, "modes"),
+        (dict(modes=2.5), TypeError, "modes"),
+        (dict(modes="3"), TypeError, "modes"),
+        (dict(modes=4, probs=[0.5, 0.5]), ValueError, "probs"),
+        (dict(probs=[0.5, 0.6]), ValueError, "probs"),
+        (dict(probs=[1.2, -0.2]), ValueError, "probs"),
+        (dict(probs=[1.0, 0.0]), ValueError, "probs"),
+        (dict(probs=[0.5, float("nan")]), ValueError, "probs"),
+        (dict(probs=[[0.5, 0.5]]), ValueError, "probs"),
+        (dict(probs=[]), ValueError, "probs"),
+        (dict(probs="uniform"), TypeError, "probs"),
+        (dict(method="chebyshev"), ValueError, "method"),
+        (dict(method=None), ValueError, "method"),
+    ],
+)
 def test_chains_needed_rejects_bad_input(kwargs, error, name):
     with pytest.raises(error, match=rf"\b{name}\b"):
         bounds.chains_needed(**kwargs)

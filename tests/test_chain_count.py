@@ -24,9 +24,10 @@ FAST = dict(warmup=30, progress=False)
 # ----------------------------------------------------------------------------------------------
 # chains="bound"
 # ----------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("bound, n", [(dict(modes=3, p=0.99, method="exact"), 54),
-                                      (dict(modes=3, p=0.9, method="exact"), 27),
-                                      (dict(p=0.9), 128)])
+@pytest.mark.parametrize(
+    "bound, n",
+    [(dict(modes=3, p=0.99, method="exact"), 54), (dict(modes=3, p=0.9, method="exact"), 27), (dict(p=0.9), 128)],
+)
 def test_bound_picks_the_chain_count_and_records_it(bound, n):
     r = symhmc.sample(LINREG, X, Y, chains="bound", bound=bound, seed=1, **FAST)
     assert r.n_chains == n and r.draws.shape[0] == n
@@ -41,37 +42,41 @@ def test_bound_picks_the_chain_count_and_records_it(bound, n):
 
 
 def test_bound_with_given_probabilities():
-    r = symhmc.sample(LINREG, X, Y, chains="bound", bound=dict(probs=[0.5, 0.5], p=0.75, method="exact"),
-                      seed=0, **FAST)
+    r = symhmc.sample(
+        LINREG, X, Y, chains="bound", bound=dict(probs=[0.5, 0.5], p=0.75, method="exact"), seed=0, **FAST
+    )
     # P(both of two equally likely modes seen within g) = 1 - 2 * 0.5**g >= 0.75  <=>  g >= 3
     assert r.n_chains == 3
     assert r.settings["chains_rule"]["probs"] == [0.5, 0.5] and r.settings["chains_rule"]["modes"] == 2
 
 
-@pytest.mark.parametrize("kwargs, exc, match", [
-    (dict(chains="bound", bound=dict(mode=3)), TypeError, r"bound: unknown key\(s\) \['mode'\]"),
-    (dict(chains="bound", bound=dict(p=1.5)), ValueError, r"bound: p must be strictly between 0 and 1"),
-    (dict(chains="bound", bound=dict(modes=0)), ValueError, r"bound: modes"),
-    (dict(chains="bound", bound=dict(method="chebyshev")), ValueError, r"bound: .*method"),
-    (dict(chains="bound", bound=dict(modes=3, probs=[0.5, 0.5])), ValueError, r"bound: .*probs"),
-    (dict(chains="bound", bound=[3, 0.99]), TypeError, r"bound must be a dict"),
-    (dict(chains=10, bound=dict(modes=3)), ValueError, r"bound is only used with chains='bound'"),
-    (dict(bound=dict(modes=3)), ValueError, r"bound is only used with chains='bound'"),
-    (dict(chains="many"), ValueError, r"chains must be a positive integer, 'bound' or 'auto'"),
-    (dict(chains=0), ValueError, r"chains must be >= 1"),
-    (dict(chains="auto", auto=dict(rounds=3)), TypeError, r"auto: unknown key\(s\) \['rounds'\]"),
-    (dict(chains="auto", auto=dict(tol=-1.0)), ValueError, r"auto: tol must be positive"),
-    (dict(chains="auto", auto=dict(tol="small")), TypeError, r"auto: tol must be a real number"),
-    (dict(chains="auto", auto=dict(round_size=0)), ValueError, r"auto: round_size must be >= 1"),
-    (dict(chains="auto", auto=dict(round_size=2.5)), TypeError, r"auto: round_size must be an integer"),
-    (dict(chains="auto", auto=dict(round_size=64, max_chains=100)), ValueError, r"auto: max_chains \(100\)"),
-    (dict(chains="auto", auto=dict(patience=0)), ValueError, r"auto: patience must be >= 1"),
-    (dict(chains="auto", auto=dict(x=np.zeros((3, 2)))), ValueError, r"auto: x has 2 columns"),
-    (dict(chains="auto", auto=dict(y_grid=[1.0, 0.0])), ValueError, r"auto: y_grid must be strictly increasing"),
-    (dict(chains="auto", auto="fast"), TypeError, r"auto must be a dict"),
-    (dict(chains=8, auto=dict(tol=0.1)), ValueError, r"auto is only used with chains='auto'"),
-    (dict(chains=8, first_chain=-1), ValueError, r"first_chain must be >= 0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        (dict(chains="bound", bound=dict(mode=3)), TypeError, r"bound: unknown key\(s\) \['mode'\]"),
+        (dict(chains="bound", bound=dict(p=1.5)), ValueError, r"bound: p must be strictly between 0 and 1"),
+        (dict(chains="bound", bound=dict(modes=0)), ValueError, r"bound: modes"),
+        (dict(chains="bound", bound=dict(method="chebyshev")), ValueError, r"bound: .*method"),
+        (dict(chains="bound", bound=dict(modes=3, probs=[0.5, 0.5])), ValueError, r"bound: .*probs"),
+        (dict(chains="bound", bound=[3, 0.99]), TypeError, r"bound must be a dict"),
+        (dict(chains=10, bound=dict(modes=3)), ValueError, r"bound is only used with chains='bound'"),
+        (dict(bound=dict(modes=3)), ValueError, r"bound is only used with chains='bound'"),
+        (dict(chains="many"), ValueError, r"chains must be a positive integer, 'bound' or 'auto'"),
+        (dict(chains=0), ValueError, r"chains must be >= 1"),
+        (dict(chains="auto", auto=dict(rounds=3)), TypeError, r"auto: unknown key\(s\) \['rounds'\]"),
+        (dict(chains="auto", auto=dict(tol=-1.0)), ValueError, r"auto: tol must be positive"),
+        (dict(chains="auto", auto=dict(tol="small")), TypeError, r"auto: tol must be a real number"),
+        (dict(chains="auto", auto=dict(round_size=0)), ValueError, r"auto: round_size must be >= 1"),
+        (dict(chains="auto", auto=dict(round_size=2.5)), TypeError, r"auto: round_size must be an integer"),
+        (dict(chains="auto", auto=dict(round_size=64, max_chains=100)), ValueError, r"auto: max_chains \(100\)"),
+        (dict(chains="auto", auto=dict(patience=0)), ValueError, r"auto: patience must be >= 1"),
+        (dict(chains="auto", auto=dict(x=np.zeros((3, 2)))), ValueError, r"auto: x has 2 columns"),
+        (dict(chains="auto", auto=dict(y_grid=[1.0, 0.0])), ValueError, r"auto: y_grid must be strictly increasing"),
+        (dict(chains="auto", auto="fast"), TypeError, r"auto must be a dict"),
+        (dict(chains=8, auto=dict(tol=0.1)), ValueError, r"auto is only used with chains='auto'"),
+        (dict(chains=8, first_chain=-1), ValueError, r"first_chain must be >= 0"),
+    ],
+)
 def test_bad_chain_rule_arguments_name_the_argument(kwargs, exc, match):
     with pytest.raises(exc, match=match):
         symhmc.sample(LINREG, X, Y, seed=0, **FAST, **kwargs)
@@ -144,8 +149,7 @@ def test_auto_defaults():
 
 
 def test_auto_runs_to_the_maximum_when_the_tolerance_is_not_met():
-    r = symhmc.sample(LINREG, X, Y, chains="auto", auto=dict(round_size=8, tol=1e-12, max_chains=20), seed=3,
-                      **FAST)
+    r = symhmc.sample(LINREG, X, Y, chains="auto", auto=dict(round_size=8, tol=1e-12, max_chains=20), seed=3, **FAST)
     assert r.n_chains == 20 and not r.convergence["converged"]
     assert r.convergence["chains"] == [16, 20]  # the last round is cut to max_chains
     assert not r.settings["chains_rule"]["converged"]
@@ -153,9 +157,15 @@ def test_auto_runs_to_the_maximum_when_the_tolerance_is_not_met():
 
 def test_auto_user_grid_and_patience():
     xg = np.linspace(-3, 3, 9)
-    r = symhmc.sample(LINREG, X, Y, chains="auto", seed=3, **FAST,
-                      auto=dict(round_size=16, tol=2e-3, max_chains=320, x=xg, patience=2,
-                                y_grid=np.linspace(-4, 4, 81)))
+    r = symhmc.sample(
+        LINREG,
+        X,
+        Y,
+        chains="auto",
+        seed=3,
+        **FAST,
+        auto=dict(round_size=16, tol=2e-3, max_chains=320, x=xg, patience=2, y_grid=np.linspace(-4, 4, 81)),
+    )
     kl = np.asarray(r.convergence["kl"])
     assert r.convergence["converged"] and np.all(kl[-2:] < 2e-3)
     assert r.settings["chains_rule"]["x_source"] == "user" and r.settings["chains_rule"]["n_points"] == 9
@@ -171,8 +181,9 @@ def test_auto_stopping_rule_needs_patience_rounds_in_a_row(monkeypatch, patience
 
     script = iter([5e-3, 1e-4, 5e-3, 5e-3, 1e-4, 1e-4, 1e-4, 5e-3, 5e-3, 5e-3])
     monkeypatch.setattr(ppd.PredictiveDensity, "kl_to", lambda self, previous: next(script))
-    r = symhmc.sample(LINREG, X, Y, chains="auto", auto=dict(round_size=4, tol=1e-3, max_chains=44,
-                                                             patience=patience), seed=0, **FAST)
+    r = symhmc.sample(
+        LINREG, X, Y, chains="auto", auto=dict(round_size=4, tol=1e-3, max_chains=44, patience=patience), seed=0, **FAST
+    )
     assert r.convergence["converged"] and r.n_chains == 4 * rounds
     assert len(r.convergence["kl"]) == rounds - 1
 
@@ -191,8 +202,9 @@ def test_auto_interrupted_returns_the_finished_rounds(monkeypatch):
 
     monkeypatch.setattr(runner, "run_with_progress", interrupted_in_third_round)
     with pytest.warns(RuntimeWarning, match="interrupted"):
-        r = symhmc.sample(LINREG, X, Y, chains="auto", auto=dict(round_size=8, tol=1e-12, max_chains=80), seed=2,
-                          **FAST)
+        r = symhmc.sample(
+            LINREG, X, Y, chains="auto", auto=dict(round_size=8, tol=1e-12, max_chains=80), seed=2, **FAST
+        )
     assert calls == [0, 8, 16]
     assert r.partial and r.n_chains == 21 and not r.convergence["converged"]
     np.testing.assert_array_equal(r.chain_ids, np.arange(21))
@@ -283,16 +295,19 @@ def test_ppd_convergence_from_results_uses_the_model_and_training_inputs():
     assert c.n_points == len(X)
 
 
-@pytest.mark.parametrize("kwargs, exc, match", [
-    (dict(step=0), ValueError, "step must be >= 1"),
-    (dict(step=[3, 2]), ValueError, "strictly increasing"),
-    (dict(step=[2, 50]), ValueError, r"in \[1, 10\]"),
-    (dict(step=[5]), ValueError, "at least 2"),
-    (dict(step="all"), TypeError, "step must be"),
-    (dict(step=20), ValueError, "at least 2 chain counts"),
-    (dict(y_grid=[0.0]), ValueError, "y_grid must have at least 2"),
-    (dict(floor=0.0), ValueError, "floor must be positive"),
-])
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        (dict(step=0), ValueError, "step must be >= 1"),
+        (dict(step=[3, 2]), ValueError, "strictly increasing"),
+        (dict(step=[2, 50]), ValueError, r"in \[1, 10\]"),
+        (dict(step=[5]), ValueError, "at least 2"),
+        (dict(step="all"), TypeError, "step must be"),
+        (dict(step=20), ValueError, "at least 2 chain counts"),
+        (dict(y_grid=[0.0]), ValueError, "y_grid must have at least 2"),
+        (dict(floor=0.0), ValueError, "floor must be positive"),
+    ],
+)
 def test_ppd_convergence_bad_arguments(kwargs, exc, match):
     params = np.zeros((10, LINREG.dim))
     with pytest.raises(exc, match=match):

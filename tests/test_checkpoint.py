@@ -64,8 +64,9 @@ def test_a_different_run_is_refused_naming_what_differs(tmp_path):
     with pytest.raises(CheckpointMismatch, match="model.hidden"):
         symhmc.sample(symhmc.MLP(hidden=(4,)), DATA.x_train, DATA.y_train, chains=3, checkpoint=path, **RUN)
     # overwrite=True starts over.
-    r = symhmc.sample(MODEL, DATA.x_train, DATA.y_train, chains=3, checkpoint=path, max_tree_depth=8,
-                      overwrite=True, **RUN)
+    r = symhmc.sample(
+        MODEL, DATA.x_train, DATA.y_train, chains=3, checkpoint=path, max_tree_depth=8, overwrite=True, **RUN
+    )
     assert r.settings["checkpoint"]["resumed_chains"] == 0
     # A plain results file is not a checkpoint.
     plain = tmp_path / "plain.npz"
@@ -145,10 +146,19 @@ CHILD = textwrap.dedent("""
 
 
 def _start_child(path: Path, chains: int) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in [str(Path(symhmc.__file__).parents[1]),
-                                                                 os.environ.get("PYTHONPATH", "")] if p))
-    return subprocess.Popen([sys.executable, "-c", CHILD, str(path), str(chains)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(
+            p for p in [str(Path(symhmc.__file__).parents[1]), os.environ.get("PYTHONPATH", "")] if p
+        ),
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(path), str(chains)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _wait_for_chains(path: Path, proc: subprocess.Popen, at_least: int, timeout: float = 120.0) -> int:

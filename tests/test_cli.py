@@ -58,13 +58,16 @@ def test_bound_json_follows_the_flags(capsys):
     assert doc["chains"] == {"markov": 300, "exact": 8, "union": 8}
 
 
-@pytest.mark.parametrize("argv, flag", [
-    (["bound", "--modes", "0"], "--modes"),
-    (["bound", "--prob", "1.5"], "--prob"),
-    (["bound", "--probs", "0.5", "0.6"], "--probs"),
-    (["bound", "--probs", "0.5", "-0.5", "1.0"], "--probs"),
-    (["bound", "--modes", "2", "--probs", "0.2", "0.3", "0.5"], "--probs"),
-])
+@pytest.mark.parametrize(
+    "argv, flag",
+    [
+        (["bound", "--modes", "0"], "--modes"),
+        (["bound", "--prob", "1.5"], "--prob"),
+        (["bound", "--probs", "0.5", "0.6"], "--probs"),
+        (["bound", "--probs", "0.5", "-0.5", "1.0"], "--probs"),
+        (["bound", "--modes", "2", "--probs", "0.2", "0.3", "0.5"], "--probs"),
+    ],
+)
 def test_bound_errors_name_the_flag(argv, flag, capsys):
     err = _usage_error(capsys, argv)
     assert f"argument {flag}" in err
@@ -108,19 +111,27 @@ def test_run_chains_bound_and_auto(monkeypatch, capsys):
     monkeypatch.setattr(run_cmd, "sample", spy)
     assert cli.main(["run", "izmailov", "--chains", "bound", "--bound-method", "exact", *TINY[2:]]) == 0
     assert cli.main(["run", "izmailov", "--chains", "auto", "--tol", "0.01", "--round-size", "8", *TINY[2:]]) == 0
-    assert seen == [{"chains": "bound", "bound": {"method": "exact"}, "auto": None},
-                    {"chains": "auto", "bound": None, "auto": {"round_size": 8, "tol": 0.01}}]
+    assert seen == [
+        {"chains": "bound", "bound": {"method": "exact"}, "auto": None},
+        {"chains": "auto", "bound": None, "auto": {"round_size": 8, "tol": 0.01}},
+    ]
     capsys.readouterr()
     assert "need --chains bound" in _usage_error(capsys, ["run", "izmailov", "--modes", "4", *TINY])
 
 
 def test_run_chain_rules_end_to_end(capsys):
-    assert cli.main(["run", "izmailov", "--chains", "bound", "--modes", "1", "--bound-method", "exact", *TINY[2:],
-                     "--json"]) == 0
+    assert (
+        cli.main(
+            ["run", "izmailov", "--chains", "bound", "--modes", "1", "--bound-method", "exact", *TINY[2:], "--json"]
+        )
+        == 0
+    )
     rule = json.loads(capsys.readouterr().out)["settings"]["chains_rule"]
     assert rule["rule"] == "bound" and rule["chains"] == 1  # one mode: the first chain visits it
-    assert cli.main(["run", "izmailov", "--chains", "auto", "--round-size", "2", "--max-chains", "4", *TINY[2:],
-                     "--json"]) == 0
+    assert (
+        cli.main(["run", "izmailov", "--chains", "auto", "--round-size", "2", "--max-chains", "4", *TINY[2:], "--json"])
+        == 0
+    )
     doc = json.loads(capsys.readouterr().out)
     assert doc["settings"]["chains_rule"]["rule"] == "auto" and doc["settings"]["chains"] == 4  # two rounds to compare
 
@@ -180,8 +191,12 @@ def test_demo_runs_on_the_papers_sinusoidal_file(monkeypatch, capsys):
 
     monkeypatch.setattr(run_cmd, "sample", spy)
     assert cli.main(["demo", "--no-progress"]) == 0
-    assert seen == {"n": len(symhmc.datasets.load("sinusoidal").y_train), "chains": 128,
-                    "warmup": run_cmd.DEMO_WARMUP, "draws": 1}
+    assert seen == {
+        "n": len(symhmc.datasets.load("sinusoidal").y_train),
+        "chains": 128,
+        "warmup": run_cmd.DEMO_WARMUP,
+        "draws": 1,
+    }
     assert "data: sinusoidal" in capsys.readouterr().out
 
 
@@ -204,8 +219,9 @@ def test_a_closed_pipe_ends_the_command_quietly():
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        done = subprocess.run([sys.executable, "-m", "symhmc", "bound"], stdout=write_end,
-                              stderr=subprocess.PIPE, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "symhmc", "bound"], stdout=write_end, stderr=subprocess.PIPE, timeout=120
+        )
     finally:
         os.close(write_end)
     assert done.returncode == 0, done.stderr.decode()
@@ -228,16 +244,26 @@ def test_single_chain_draws_as_many_as_the_chains_asked_for(capsys, monkeypatch)
 
 def _interrupted_after(n_finished):
     """A stand-in for sample() whose run was stopped by Ctrl-C after ``n_finished`` chains."""
+
     def fake(model, x, y, **kwargs):
         results = symhmc.sample(model, x, y, **{**kwargs, "chains": max(n_finished, 1)})
         if n_finished == 0:
             none = {k: getattr(results, k)[:0] for k in ("draws", "step_size", "inv_mass", "n_grad_evals", "chain_ids")}
-            return symhmc.SampleResults(**none, stats={k: v[:0] for k, v in results.stats.items()}, wall_time=0.1,
-                                        settings=results.settings, seed=results.seed, partial=True,
-                                        model=results.model, x=results.x, y=results.y)
+            return symhmc.SampleResults(
+                **none,
+                stats={k: v[:0] for k, v in results.stats.items()},
+                wall_time=0.1,
+                settings=results.settings,
+                seed=results.seed,
+                partial=True,
+                model=results.model,
+                x=results.x,
+                y=results.y,
+            )
         results.partial = True
         results.settings["chains"] = 10
         return results
+
     return fake
 
 
@@ -270,11 +296,11 @@ def test_plot_draws_the_figures_of_a_saved_run(tmp_path, capsys):
     assert cli.main(["run", "izmailov", *TINY, "--output", str(tmp_path / "run"), "--no-plots"]) == 0
     assert not list((tmp_path / "run").glob("*.png"))
     capsys.readouterr()
-    assert cli.main(["plot", str(tmp_path / "run"), "--output", str(tmp_path / "figs"), "--format", "svg",
-                     "--json"]) == 0
+    assert (
+        cli.main(["plot", str(tmp_path / "run"), "--output", str(tmp_path / "figs"), "--format", "svg", "--json"]) == 0
+    )
     figures = json.loads(capsys.readouterr().out)["figures"]
-    assert {"predictive_band.svg", "kl_convergence.svg", "equioutput_count.svg"} <= {p.split("/")[-1]
-                                                                                     for p in figures}
+    assert {"predictive_band.svg", "kl_convergence.svg", "equioutput_count.svg"} <= {p.split("/")[-1] for p in figures}
     assert all((tmp_path / "figs" / p.split("/")[-1]).read_text().lstrip().startswith("<?xml") for p in figures)
     assert "argument RESULTS" in _usage_error(capsys, ["plot", str(tmp_path / "missing.npz")])
     bad = tmp_path / "bad.npz"

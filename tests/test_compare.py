@@ -22,13 +22,23 @@ def fake_run(seed, n_chains=200, n_draws=1, shift=0.0):
     center = np.random.default_rng(99).normal(size=MODEL.dim)
     draws = center + 0.3 * rng.normal(size=(n_chains, n_draws, MODEL.dim))
     draws[..., : MODEL.n_params] += shift  # every weight and bias
-    return SampleResults(draws=draws, stats={}, step_size=np.ones(n_chains), inv_mass=np.ones((n_chains, MODEL.dim)),
-                         n_grad_evals=np.zeros(n_chains, int), wall_time=0.0, settings={}, seed=seed, model=MODEL)
+    return SampleResults(
+        draws=draws,
+        stats={},
+        step_size=np.ones(n_chains),
+        inv_mass=np.ones((n_chains, MODEL.dim)),
+        n_grad_evals=np.zeros(n_chains, int),
+        wall_time=0.0,
+        settings={},
+        seed=seed,
+        model=MODEL,
+    )
 
 
 def test_level_is_at_most_alpha_for_draws_from_one_distribution():
-    p = np.array([compare_predictive(fake_run(2 * k), fake_run(2 * k + 1), GRID, n_bootstrap=100).p_value
-                  for k in range(60)])
+    p = np.array(
+        [compare_predictive(fake_run(2 * k), fake_run(2 * k + 1), GRID, n_bootstrap=100).p_value for k in range(60)]
+    )
     # Bonferroni over correlated statistics is conservative: rejections at 5 % stay rare.
     assert np.mean(p < 0.05) <= 0.1
     assert np.median(p) > 0.2
@@ -48,8 +58,9 @@ def test_several_draws_per_chain_resample_whole_chains():
         r.draws = np.repeat(r.draws, 20, axis=1)
         return r
 
-    p = np.array([compare_predictive(sticky(2 * k), sticky(2 * k + 1), GRID, n_bootstrap=100).p_value
-                  for k in range(30)])
+    p = np.array(
+        [compare_predictive(sticky(2 * k), sticky(2 * k + 1), GRID, n_bootstrap=100).p_value for k in range(30)]
+    )
     assert np.mean(p < 0.05) <= 0.15
 
 

@@ -95,7 +95,7 @@ def _bound_params(obj, name: str) -> list[tuple[str, object]]:
             end = i
             break
     out = []
-    for part in _split_top(line[len(name) + 1:end]):
+    for part in _split_top(line[len(name) + 1 : end]):
         head, eq, default_repr = part.partition(" = ")  # "name: type = default"
         pname = head.partition(":")[0].strip()
         default = ast.literal_eval(default_repr.strip()) if eq else inspect.Parameter.empty
@@ -112,8 +112,7 @@ def _stub_params(fn: ast.FunctionDef) -> list[tuple[str, object]]:
     out = [(p.arg, d) for p, d in zip(positional, pos_defaults)]
     if a.kwonlyargs:
         out.append(("*", inspect.Parameter.empty))
-        out += [(p.arg, d if d is not None else inspect.Parameter.empty)
-                for p, d in zip(a.kwonlyargs, a.kw_defaults)]
+        out += [(p.arg, d if d is not None else inspect.Parameter.empty) for p, d in zip(a.kwonlyargs, a.kw_defaults)]
     out = [(n, d if d is inspect.Parameter.empty else ast.literal_eval(d)) for n, d in out]
     return [(n, d) for n, d in out if n != "self"]
 
@@ -134,8 +133,9 @@ def _docstring(node) -> str | None:
 def test_top_level_names_match(stub):
     live = {n for n in dir(_core) if _public(n)}
     declared = set(_top_level(stub))
-    assert declared == live, (f"in module, not in stub: {sorted(live - declared)}; "
-                              f"in stub, not in module: {sorted(declared - live)}")
+    assert declared == live, (
+        f"in module, not in stub: {sorted(live - declared)}; in stub, not in module: {sorted(declared - live)}"
+    )
 
 
 def test_kinds_match(stub):
@@ -153,7 +153,7 @@ def test_kinds_match(stub):
             assert not callable(obj), name
             ann = ast.unparse(node.annotation)
             if ann.startswith("Final[") and ann.endswith("]"):
-                ann = ann[len("Final["):-1]
+                ann = ann[len("Final[") : -1]
             # dict[str, str] is a dict: parameters of a generic are not checked
             assert type(obj).__name__ == ann.split("[", 1)[0], f"{name}: stub says {ann}, value is {obj!r}"
 
@@ -188,8 +188,10 @@ def test_class_members_match(stub):
             if klass.__name__ in _top_level(stub) and klass.__module__ == _core.__name__:
                 declared |= {m for m in _members(_top_level(stub)[klass.__name__][0]) if _public(m)}
         live = {m for m in dir(cls) if _public(m)}
-        assert live == declared, (f"{name}: in module, not in stub: {sorted(live - declared)}; "
-                                  f"in stub, not in module: {sorted(declared - live)}")
+        assert live == declared, (
+            f"{name}: in module, not in stub: {sorted(live - declared)}; "
+            f"in stub, not in module: {sorted(declared - live)}"
+        )
 
 
 def test_constructors_match(stub):
@@ -199,8 +201,9 @@ def test_constructors_match(stub):
         cls = getattr(_core, name)
         init = _members(nodes[0]).get("__init__")
         has_live_init = "__init__" in vars(cls) and (cls.__init__.__doc__ or "").startswith("__init__(")
-        assert (init is not None) == has_live_init, f"{name}: constructor in stub {init is not None}, " \
-                                                     f"in module {has_live_init}"
+        assert (init is not None) == has_live_init, (
+            f"{name}: constructor in stub {init is not None}, in module {has_live_init}"
+        )
         if init:
             _check_signature(cls.__init__, "__init__", init)
 
@@ -234,8 +237,9 @@ def _top_level_classes(tree: ast.Module) -> dict[str, ast.ClassDef]:
 
 
 def test_the_testing_submodule_matches_its_stub_class(stub):
-    declared = {node.name: node for node in _top_level_classes(stub)["_TestingModule"].body
-                if isinstance(node, ast.ClassDef)}
+    declared = {
+        node.name: node for node in _top_level_classes(stub)["_TestingModule"].body if isinstance(node, ast.ClassDef)
+    }
     assert set(declared) == {n for n in dir(_core.testing) if _public(n)}
     base_members = {m for m in _members(_top_level(stub)["Target"][0]) if _public(m)}
     for name, node in declared.items():

@@ -32,8 +32,15 @@ TIMEOUT = 1800  # seconds per command
 # A cold build and the static tests take 40-80 s on 2 cores; the shared build as much again (slow).
 KINDS = ["static", pytest.param("shared", marks=pytest.mark.slow)]
 
-CPP_TESTS = ["rng", "leapfrog", "nuts_gaussian", "symmetry", "gradient", "gradient_baseline_kernels",
-             "gradient_avx2_kernels"]
+CPP_TESTS = [
+    "rng",
+    "leapfrog",
+    "nuts_gaussian",
+    "symmetry",
+    "gradient",
+    "gradient_baseline_kernels",
+    "gradient_avx2_kernels",
+]
 
 
 def _eigen_prefix() -> str | None:
@@ -48,8 +55,13 @@ def _eigen_prefix() -> str | None:
 def _system_eigen() -> bool:
     return any(
         (Path(d) / "Eigen3Config.cmake").is_file()
-        for d in ("/usr/share/eigen3/cmake", "/usr/lib/cmake/eigen3", "/usr/local/share/eigen3/cmake",
-                  "/usr/local/lib/cmake/eigen3", "/opt/homebrew/share/eigen3/cmake")
+        for d in (
+            "/usr/share/eigen3/cmake",
+            "/usr/lib/cmake/eigen3",
+            "/usr/local/share/eigen3/cmake",
+            "/usr/local/lib/cmake/eigen3",
+            "/opt/homebrew/share/eigen3/cmake",
+        )
     )
 
 
@@ -62,12 +74,15 @@ def _cxx_compiler() -> str | None:
     return None
 
 
-def _run(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _run(
+    cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     # Compilers and programs run without a preloaded sanitizer runtime (scripts/sanitize.sh sets one
     # for the Python process only).
     env = {k: v for k, v in {**os.environ, **(env or {})}.items() if k != "LD_PRELOAD"}
-    proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          timeout=TIMEOUT)
+    proc = subprocess.run(
+        cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=TIMEOUT
+    )
     assert proc.returncode == 0, f"{' '.join(cmd)} failed with status {proc.returncode}:\n{proc.stdout[-6000:]}"
     return proc
 
@@ -92,8 +107,17 @@ def tools() -> dict[str, str]:
 
 def _build(tools, build: Path, *options: str) -> Path:
     """The core configured without Python and built in Release."""
-    configure = [tools["cmake"], "-S", str(ROOT), "-B", str(build), "-DCMAKE_BUILD_TYPE=Release",
-                 "-DSYMHMC_PYTHON=OFF", f"-DCMAKE_CXX_COMPILER={tools['cxx']}", *options]
+    configure = [
+        tools["cmake"],
+        "-S",
+        str(ROOT),
+        "-B",
+        str(build),
+        "-DCMAKE_BUILD_TYPE=Release",
+        "-DSYMHMC_PYTHON=OFF",
+        f"-DCMAKE_CXX_COMPILER={tools['cxx']}",
+        *options,
+    ]
     if tools["eigen"]:
         configure.append(f"-DCMAKE_PREFIX_PATH={tools['eigen']}")
     _run(configure)
@@ -129,7 +153,9 @@ def installed(request, tools, installs, tmp_path_factory) -> tuple[str, Path]:
 
 
 def _libdir(prefix: Path) -> Path:
-    libdirs = [prefix / d for d in ("lib", "lib64") if (prefix / d / "cmake" / "symhmc" / "symhmcConfig.cmake").is_file()]
+    libdirs = [
+        prefix / d for d in ("lib", "lib64") if (prefix / d / "cmake" / "symhmc" / "symhmcConfig.cmake").is_file()
+    ]
     assert libdirs, sorted(str(p.relative_to(prefix)) for p in prefix.rglob("*"))
     return libdirs[0]
 
@@ -143,8 +169,17 @@ def _python_version() -> str:
 
 def _check_example_output(out: str, threads: int) -> None:
     lines = out.splitlines()
-    for start in ("x1 ", "x2 ", "mean acceptance statistic:", "mean tree depth:", "divergences:",
-                  "gradient evaluations:", "adapted step sizes:", "chains finished: 64/64", "PASS:"):
+    for start in (
+        "x1 ",
+        "x2 ",
+        "mean acceptance statistic:",
+        "mean tree depth:",
+        "divergences:",
+        "gradient evaluations:",
+        "adapted step sizes:",
+        "chains finished: 64/64",
+        "PASS:",
+    ):
         assert any(line.startswith(start) for line in lines), f"no line starting with {start!r}:\n{out}"
     assert f"banana target: 64 chains x 100 draws after 500 warmup iterations, threads {threads}" in out, out
     # the version the program was compiled with (symhmc/version.hpp) is the Python package's
@@ -187,8 +222,19 @@ def test_install_and_embed_example(tools, installed, tmp_path):
 
     # The example sees the installed package only (Eigen is not needed by a consumer).
     example = tmp_path / "embed-build"
-    _run([tools["cmake"], "-S", str(ROOT / "examples" / "embed"), "-B", str(example), "-DCMAKE_BUILD_TYPE=Release",
-          f"-DCMAKE_PREFIX_PATH={prefix}", f"-DCMAKE_CXX_COMPILER={tools['cxx']}", "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON"])
+    _run(
+        [
+            tools["cmake"],
+            "-S",
+            str(ROOT / "examples" / "embed"),
+            "-B",
+            str(example),
+            "-DCMAKE_BUILD_TYPE=Release",
+            f"-DCMAKE_PREFIX_PATH={prefix}",
+            f"-DCMAKE_CXX_COMPILER={tools['cxx']}",
+            "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON",
+        ]
+    )
     _run([tools["cmake"], "--build", str(example), "--parallel", JOBS])
     # The library's OpenMP stays its own: the consumer is compiled with its own flags only.
     commands = json.loads((example / "compile_commands.json").read_text())
@@ -228,7 +274,17 @@ def test_pkg_config(tools, installed, tmp_path):
     assert "-lsymhmc" in libs, libs
 
     exe = tmp_path / "embed_example"
-    _run([tools["cxx"], "-std=c++17", "-O2", str(ROOT / "examples" / "embed" / "main.cpp"), *cflags, "-o", str(exe),
-          *libs])
+    _run(
+        [
+            tools["cxx"],
+            "-std=c++17",
+            "-O2",
+            str(ROOT / "examples" / "embed" / "main.cpp"),
+            *cflags,
+            "-o",
+            str(exe),
+            *libs,
+        ]
+    )
     run_env = {"LD_LIBRARY_PATH": str(libdir)} if kind == "shared" else {}
     _check_example_output(_run([str(exe), "64", JOBS], env=run_env).stdout, threads=2)

@@ -14,13 +14,23 @@ from symhmc.datasets import _files
 
 # The files the package's copy was made from; only used to compare against, when present.
 SOURCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
-needs_source = pytest.mark.skipif(not (SOURCE_DIR / "splits.json").is_file(),
-                                  reason="the original data folder ../shared/data is not present")
+needs_source = pytest.mark.skipif(
+    not (SOURCE_DIR / "splits.json").is_file(), reason="the original data folder ../shared/data is not present"
+)
 
 # rows and features as listed in the data's README (train = int(0.8 rows))
-SHAPES = {"sinusoidal": (150, 1), "izmailov": (400, 1), "regression2d": (256, 2), "airfoil": (1503, 5),
-          "concrete": (1030, 8), "diabetes": (442, 10), "energy": (768, 8), "forest_fire": (517, 12),
-          "yacht": (308, 6), "protein": (45730, 9)}
+SHAPES = {
+    "sinusoidal": (150, 1),
+    "izmailov": (400, 1),
+    "regression2d": (256, 2),
+    "airfoil": (1503, 5),
+    "concrete": (1030, 8),
+    "diabetes": (442, 10),
+    "energy": (768, 8),
+    "forest_fire": (517, 12),
+    "yacht": (308, 6),
+    "protein": (45730, 9),
+}
 
 
 @pytest.fixture

@@ -58,15 +58,18 @@ def test_one_feature_as_a_flat_array():
     assert ds.n_features == 1 and ds.scale_x(np.array([4.5])).shape == (1, 1)
 
 
-@pytest.mark.parametrize("x, y, argument, message", [
-    (np.ones((5, 2)), np.arange(5.0), "x", "constant column"),
-    (np.arange(5.0), np.ones(5), "y", "constant column"),
-    (np.array([1.0, np.nan, 3, 4]), np.arange(4.0), "x", "NaN or infinite.*row 1"),
-    (np.arange(4.0), np.array([1.0, 2, np.inf, 4]), "y", "NaN or infinite.*row 2"),
-    (np.arange(5.0), np.arange(4.0), "x and y", "same number of rows"),
-    (np.arange(5.0), np.ones((5, 2)), "y", "shape"),
-    (np.ones((2, 2, 2)), np.arange(2.0), "x", "shape"),
-])
+@pytest.mark.parametrize(
+    "x, y, argument, message",
+    [
+        (np.ones((5, 2)), np.arange(5.0), "x", "constant column"),
+        (np.arange(5.0), np.ones(5), "y", "constant column"),
+        (np.array([1.0, np.nan, 3, 4]), np.arange(4.0), "x", "NaN or infinite.*row 1"),
+        (np.arange(4.0), np.array([1.0, 2, np.inf, 4]), "y", "NaN or infinite.*row 2"),
+        (np.arange(5.0), np.arange(4.0), "x and y", "same number of rows"),
+        (np.arange(5.0), np.ones((5, 2)), "y", "shape"),
+        (np.ones((2, 2, 2)), np.arange(2.0), "x", "shape"),
+    ],
+)
 def test_bad_data_raises_naming_the_argument(x, y, argument, message):
     with pytest.raises(ValueError, match=f"^{argument} .*{message}"):
         from_arrays(x, y)
@@ -90,7 +93,9 @@ def test_from_csv_with_header_and_named_target(tmp_path):
     x, y = _data()
     path = tmp_path / "plant.csv"
     rows = np.column_stack([x[:, 0], y, x[:, 1]])
-    path.write_text("temperature, output ,pressure\n" + "\n".join(",".join(repr(float(v)) for v in r) for r in rows) + "\n")
+    path.write_text(
+        "temperature, output ,pressure\n" + "\n".join(",".join(repr(float(v)) for v in r) for r in rows) + "\n"
+    )
     ds = from_csv(path, target="output", seed=2)
     same = from_arrays(x, y, seed=2)
     assert isinstance(ds, Dataset) and ds.name == "plant"
@@ -123,7 +128,6 @@ def test_from_csv_bad_input_raises(tmp_path):
     path.write_text("a,b\n1,2\n3,\n5,7\n")
     with pytest.raises(ValueError, match="^path .*, line 3: cell 2 \\(column 'b'\\) is empty$"):
         from_csv(path)
-
 
 
 def test_scaling_round_trip_holds_for_any_well_scaled_table():
@@ -191,12 +195,15 @@ def test_from_csv_errors_give_the_file_line(tmp_path, newline):
         _no_warnings(lambda: from_csv(path))
 
 
-@pytest.mark.parametrize("lines, what", [
-    (["a,b,y"], "only a header \\(line 1\\)"),
-    (["# notes", "", "a,b,y", ""], "only a header \\(line 3\\)"),
-    (["# notes only", "  "], "only blank or comment lines"),
-    ([], "only blank or comment lines"),
-])
+@pytest.mark.parametrize(
+    "lines, what",
+    [
+        (["a,b,y"], "only a header \\(line 1\\)"),
+        (["# notes", "", "a,b,y", ""], "only a header \\(line 3\\)"),
+        (["# notes only", "  "], "only blank or comment lines"),
+        ([], "only blank or comment lines"),
+    ],
+)
 def test_from_csv_without_data_rows_says_so_once(tmp_path, lines, what):
     path = tmp_path / "empty.csv"
     path.write_text("\n".join(lines))
@@ -204,12 +211,15 @@ def test_from_csv_without_data_rows_says_so_once(tmp_path, lines, what):
         _no_warnings(lambda: from_csv(path))
 
 
-@pytest.mark.parametrize("separator, hint", [
-    (";", "pass delimiter=';'"),
-    ("\t", r"pass delimiter='\t'"),
-    ("|", "pass delimiter='|'"),
-    (" ", "pass delimiter=None"),
-])
+@pytest.mark.parametrize(
+    "separator, hint",
+    [
+        (";", "pass delimiter=';'"),
+        ("\t", r"pass delimiter='\t'"),
+        ("|", "pass delimiter='|'"),
+        (" ", "pass delimiter=None"),
+    ],
+)
 def test_from_csv_suggests_the_files_delimiter(tmp_path, separator, hint):
     path = tmp_path / "other.csv"
     path.write_text("\n".join(line.replace(",", separator) for line in GOOD) + "\n")

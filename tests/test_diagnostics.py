@@ -31,8 +31,10 @@ def test_nested_rhat_hand_general_and_trailing_dims():
     chain_means = [2.0, 4.0, 0.0, 4.0]
     super_means = [3.0, 2.0]
     b = statistics.variance(super_means)
-    w_tilde = [statistics.mean([statistics.variance([1, 3]), statistics.variance([2, 6])]),
-               statistics.mean([statistics.variance([0, 0]), statistics.variance([4, 4])])]
+    w_tilde = [
+        statistics.mean([statistics.variance([1, 3]), statistics.variance([2, 6])]),
+        statistics.mean([statistics.variance([0, 0]), statistics.variance([4, 4])]),
+    ]
     b_tilde = [statistics.variance(chain_means[:2]), statistics.variance(chain_means[2:])]
     w = statistics.mean([w_tilde[0] + b_tilde[0], w_tilde[1] + b_tilde[1]])
     expected = math.sqrt(1 + b / w)
@@ -159,6 +161,7 @@ def _arviz_reference():
 
         def arviz0(a, method):
             return az.rhat(a, method="rank") if method is None else az.ess(a, method=method)
+
         return arviz0
     azs = pytest.importorskip("arviz_stats", reason="needs ArviZ 0.x or arviz-stats (ArviZ 1.x)")
     if not hasattr(azs, "rhat"):  # its top-level functions come with its [xarray] extra
@@ -170,6 +173,7 @@ def _arviz_reference():
             return azs.rhat(a, method="rank", **axes)
         # arviz-stats' array path has no default tail probabilities; these are ArviZ 0.x's
         return azs.ess(a, method=method, **({"prob": (0.05, 0.95)} if method == "tail" else {}), **axes)
+
     return arviz1
 
 

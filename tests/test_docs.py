@@ -61,8 +61,12 @@ def fenced_blocks(path: Path) -> list[tuple[int, str, str]]:
 
 def python_blocks(session: str) -> list[tuple[str, str]]:
     """(where, code) of the session's python blocks in reading order; where is "file:line"."""
-    return [(f"{path.relative_to(ROOT)}:{line}", code) for path in SESSIONS[session]
-            for line, language, code in fenced_blocks(path) if language == "python"]
+    return [
+        (f"{path.relative_to(ROOT)}:{line}", code)
+        for path in SESSIONS[session]
+        for line, language, code in fenced_blocks(path)
+        if language == "python"
+    ]
 
 
 BLOCKS = {session: python_blocks(session) for session in SESSIONS}

@@ -94,8 +94,22 @@ OPTIONAL = {
 #: Objects another module's rewrite owns for now (checked once that rewrite lands).
 EXCLUDED = {"symhmc.results.sample_results.SampleResults.to_arviz"}
 
-ENFORCED = {"GL06", "GL07", "GL08", "SS01", "SS03", "SS06", "PR01", "PR02", "PR04", "PR07", "PR10",
-            "RT01", "RT03", "EX01"}
+ENFORCED = {
+    "GL06",
+    "GL07",
+    "GL08",
+    "SS01",
+    "SS03",
+    "SS06",
+    "PR01",
+    "PR02",
+    "PR04",
+    "PR07",
+    "PR10",
+    "RT01",
+    "RT03",
+    "EX01",
+}
 # Properties are documented as attributes: a one-line docstring, no Examples or Returns needed.
 ENFORCED_PROPERTY = {"GL08", "SS01", "SS03", "SS06"}
 FIELD_CODES = {"PR01", "PR02"}
@@ -110,8 +124,11 @@ def _module_names(module, names):
         return names
     if hasattr(module, "__all__"):
         return list(module.__all__)
-    return [n for n, o in vars(module).items()
-            if not n.startswith("_") and _is_documentable(o) and getattr(o, "__module__", None) == module.__name__]
+    return [
+        n
+        for n, o in vars(module).items()
+        if not n.startswith("_") and _is_documentable(o) and getattr(o, "__module__", None) == module.__name__
+    ]
 
 
 def _class_members(cls):

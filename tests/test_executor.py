@@ -71,6 +71,7 @@ class FlakyExecutor(cf.ThreadPoolExecutor):
 
             def fail():
                 raise MemoryError("worker lost")
+
             return super().submit(fail)
         return super().submit(fn, *args, **kwargs)
 
@@ -85,11 +86,20 @@ def test_a_failed_block_runs_again(local):
 def test_executor_with_a_checkpoint(local, tmp_path):
     path = tmp_path / "blocks.npz"
     with cf.ThreadPoolExecutor(2) as ex:
-        part = symhmc.sample(MODEL, DATA.x_train, DATA.y_train, executor=ex, block_size=4, threads=1, checkpoint=path,
-                             **dict(RUN, chains=10))
+        part = symhmc.sample(
+            MODEL,
+            DATA.x_train,
+            DATA.y_train,
+            executor=ex,
+            block_size=4,
+            threads=1,
+            checkpoint=path,
+            **dict(RUN, chains=10),
+        )
         assert part.n_chains == 10
-        r = symhmc.sample(MODEL, DATA.x_train, DATA.y_train, executor=ex, block_size=4, threads=1, checkpoint=path,
-                          **RUN)
+        r = symhmc.sample(
+            MODEL, DATA.x_train, DATA.y_train, executor=ex, block_size=4, threads=1, checkpoint=path, **RUN
+        )
     assert r.settings["checkpoint"]["resumed_chains"] == 10
     same_draws(r, local)
 
@@ -148,8 +158,9 @@ def test_bad_executor_arguments():
 @pytest.fixture(scope="module")
 def dask_client():
     distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                       silence_logs=40)
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+    )
     client = distributed.Client(cluster)
     yield client
     client.close()

@@ -156,11 +156,11 @@ def test_model_spec_keeps_dtype_and_float64_specs_are_unchanged():
 def test_float32_sampling_is_deterministic_across_thread_counts():
     x, y = np.linspace(-2, 2, 40), np.sin(np.linspace(-2, 2, 40))
     model32 = symhmc.MLP(hidden=(3,), dtype="float32")
-    runs = [symhmc.sample(model32, x, y, chains=4, warmup=60, draws=5, seed=11, threads=t, progress=False)
-            for t in (1, 2)]
+    runs = [
+        symhmc.sample(model32, x, y, chains=4, warmup=60, draws=5, seed=11, threads=t, progress=False) for t in (1, 2)
+    ]
     np.testing.assert_array_equal(runs[0].draws, runs[1].draws)
-    r64 = symhmc.sample(symhmc.MLP(hidden=(3,)), x, y, chains=4, warmup=60, draws=5, seed=11, threads=1,
-                        progress=False)
+    r64 = symhmc.sample(symhmc.MLP(hidden=(3,)), x, y, chains=4, warmup=60, draws=5, seed=11, threads=1, progress=False)
     assert not np.array_equal(r64.draws, runs[0].draws)  # float32 arithmetic changes the trajectory
 
 
@@ -169,11 +169,13 @@ def test_float32_results_agree_across_kernel_tables():
     """Every kernel table this CPU can run gives the float32 log density up to float32 rounding."""
     if len(_core.kernel_tables) < 2:
         pytest.skip("this CPU runs one kernel table only")
-    code = ("import numpy as np, symhmc; rng = np.random.default_rng(0); x = rng.standard_normal((301, 8)); "
-            "y = rng.standard_normal(301); m = symhmc.MLP(hidden=(16, 16), n_inputs=8, dtype='float32'); "
-            "m1 = symhmc.MLP(hidden=(3,), dtype='float32'); q = 0.5 * rng.standard_normal((2, m.dim)); "
-            "q1 = 0.5 * rng.standard_normal((2, m1.dim)); "
-            "print(repr(np.concatenate([m.log_prob(q, x, y), m1.log_prob(q1, x[:, :1], y)]).tolist()))")
+    code = (
+        "import numpy as np, symhmc; rng = np.random.default_rng(0); x = rng.standard_normal((301, 8)); "
+        "y = rng.standard_normal(301); m = symhmc.MLP(hidden=(16, 16), n_inputs=8, dtype='float32'); "
+        "m1 = symhmc.MLP(hidden=(3,), dtype='float32'); q = 0.5 * rng.standard_normal((2, m.dim)); "
+        "q1 = 0.5 * rng.standard_normal((2, m1.dim)); "
+        "print(repr(np.concatenate([m.log_prob(q, x, y), m1.log_prob(q1, x[:, :1], y)]).tolist()))"
+    )
     values = {}
     for name in _core.kernel_tables:
         env = {**os.environ, "SYMHMC_KERNELS": name}

@@ -20,8 +20,9 @@ HERE = os.path.dirname(__file__)
 def run_check(table: str) -> dict:
     env = dict(os.environ, SYMHMC_KERNELS=table)
     env.pop("SYMHMC_FUSED_MLP", None)
-    proc = subprocess.run([sys.executable, os.path.join(HERE, "fused_mlp_check.py")], capture_output=True,
-                          text=True, env=env, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, os.path.join(HERE, "fused_mlp_check.py")], capture_output=True, text=True, env=env, timeout=300
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
 

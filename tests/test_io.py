@@ -10,6 +10,7 @@ import symhmc
 from symhmc.results import io as sio
 from symhmc.results import SampleResults
 
+
 def _netcdf_available() -> bool:
     try:
         import xarray  # noqa: F401
@@ -22,8 +23,9 @@ def _netcdf_available() -> bool:
 
 # netCDF needs the optional xarray and an engine ("symhmc[arviz]"); the README's test command
 # installs only the "test" extra, so those cases skip there and run in the full-extras suite.
-NEEDS_NETCDF = pytest.mark.skipif(not _netcdf_available(),
-                                  reason="netCDF files need xarray and h5netcdf or netCDF4 (pip install 'symhmc[arviz]')")
+NEEDS_NETCDF = pytest.mark.skipif(
+    not _netcdf_available(), reason="netCDF files need xarray and h5netcdf or netCDF4 (pip install 'symhmc[arviz]')"
+)
 FORMATS = [pytest.param("nc", marks=NEEDS_NETCDF), "npz"]
 
 
@@ -34,13 +36,31 @@ def run(small_run):
 
 def _decorated(r):
     """A copy of ``r`` with settings and convergence entries added by other code."""
-    out = SampleResults(draws=r.draws, stats=dict(r.stats), step_size=r.step_size, inv_mass=r.inv_mass,
-                        n_grad_evals=r.n_grad_evals, wall_time=r.wall_time, settings=dict(r.settings),
-                        seed=r.seed, partial=r.partial, chain_ids=r.chain_ids, model=r.model, x=r.x, y=r.y)
+    out = SampleResults(
+        draws=r.draws,
+        stats=dict(r.stats),
+        step_size=r.step_size,
+        inv_mass=r.inv_mass,
+        n_grad_evals=r.n_grad_evals,
+        wall_time=r.wall_time,
+        settings=dict(r.settings),
+        seed=r.seed,
+        partial=r.partial,
+        chain_ids=r.chain_ids,
+        model=r.model,
+        x=r.x,
+        y=r.y,
+    )
     out.settings["chains"] = "auto"
     out.settings["chains_rule"] = {"rule": "ppd_kl", "tol": 1e-3, "batch": (8, 16)}
-    out.convergence = {"chains": [8, 16], "kl": np.array([0.25, 0.125, np.nan]), "converged": True,
-                       "threshold": float("inf"), (0.5, 1): "non-string key", "n": np.int64(3)}
+    out.convergence = {
+        "chains": [8, 16],
+        "kl": np.array([0.25, 0.125, np.nan]),
+        "converged": True,
+        "threshold": float("inf"),
+        (0.5, 1): "non-string key",
+        "n": np.int64(3),
+    }
     return out
 
 
@@ -88,10 +108,18 @@ def test_round_trip_fixed_noise_raw_target_partial_big_seed(tmp_path, fmt):
     _assert_same(r, back)
     assert back.seed == 2**100 + 7 and back.model.noise_std == 0.2 and back.convergence is None
     # raw target (no model, no data), partial run with chain ids
-    raw = SampleResults(draws=r.draws[[0, 2]], stats={k: v[[0, 2]] for k, v in r.stats.items()},
-                        step_size=r.step_size[[0, 2]], inv_mass=r.inv_mass[[0, 2]],
-                        n_grad_evals=r.n_grad_evals[[0, 2]], wall_time=0.5, settings={"sampler": "hmc"},
-                        seed=1, partial=True, chain_ids=np.array([0, 2]))
+    raw = SampleResults(
+        draws=r.draws[[0, 2]],
+        stats={k: v[[0, 2]] for k, v in r.stats.items()},
+        step_size=r.step_size[[0, 2]],
+        inv_mass=r.inv_mass[[0, 2]],
+        n_grad_evals=r.n_grad_evals[[0, 2]],
+        wall_time=0.5,
+        settings={"sampler": "hmc"},
+        seed=1,
+        partial=True,
+        chain_ids=np.array([0, 2]),
+    )
     back = symhmc.load(raw.save(tmp_path / f"raw.{fmt}"))
     assert back.model is None and back.x is None and back.partial and list(back.chain_ids) == [0, 2]
     assert back.draws.tobytes() == raw.draws.tobytes() and back.settings == {"sampler": "hmc"}
@@ -251,8 +279,9 @@ def _netcdf4_available() -> bool:
     return _netcdf_available() and bool(importlib.util.find_spec("h5py"))
 
 
-NEEDS_NETCDF4 = pytest.mark.skipif(not _netcdf4_available(),
-                                   reason="netCDF-4 files need xarray, h5netcdf or netCDF4, and h5py")
+NEEDS_NETCDF4 = pytest.mark.skipif(
+    not _netcdf4_available(), reason="netCDF-4 files need xarray, h5netcdf or netCDF4, and h5py"
+)
 
 
 def _h5_layout(path):
@@ -260,8 +289,10 @@ def _h5_layout(path):
     import h5py
 
     with h5py.File(path, "r") as f:
+
         def variables(group):
             return {k for k, v in group.items() if isinstance(v, h5py.Dataset) and "CLASS" not in v.attrs}
+
         own = variables(f["symhmc"]) if "symhmc" in f else None
         return set(f.attrs) - {"_NCProperties"}, variables(f), own
 
@@ -270,8 +301,16 @@ def _h5_layout(path):
 def test_netcdf4_keeps_symhmc_arrays_in_their_group(run, tmp_path):
     attrs, root, own = _h5_layout(run.save(tmp_path / "run.nc"))
     assert attrs == {"symhmc_format", "symhmc_format_version", "symhmc_version"} and root == set()
-    assert {"draws", "step_size", "inv_mass", "n_grad_evals", "chain_ids", "train_x", "train_y",
-            *(f"stat_{k}" for k in run.stats)} == own
+    assert {
+        "draws",
+        "step_size",
+        "inv_mass",
+        "n_grad_evals",
+        "chain_ids",
+        "train_x",
+        "train_y",
+        *(f"stat_{k}" for k in run.stats),
+    } == own
 
 
 @NEEDS_NETCDF4

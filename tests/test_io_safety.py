@@ -32,11 +32,13 @@ def _netcdf_available() -> bool:
     import importlib.util
 
     return bool(importlib.util.find_spec("xarray")) and any(
-        importlib.util.find_spec(engine) for engine in ("h5netcdf", "netCDF4"))
+        importlib.util.find_spec(engine) for engine in ("h5netcdf", "netCDF4")
+    )
 
 
-NEEDS_NETCDF = pytest.mark.skipif(not _netcdf_available(),
-                                  reason="netCDF files need xarray and h5netcdf or netCDF4 (pip install 'symhmc[arviz]')")
+NEEDS_NETCDF = pytest.mark.skipif(
+    not _netcdf_available(), reason="netCDF files need xarray and h5netcdf or netCDF4 (pip install 'symhmc[arviz]')"
+)
 FORMATS = [pytest.param("nc", marks=NEEDS_NETCDF), "npz"]
 
 
@@ -65,8 +67,7 @@ def files(run, tmp_path_factory):
 def _same(a, b) -> None:
     """``b`` holds exactly what ``a`` holds."""
     assert type(a) is type(b)
-    for name in ("draws", "step_size", "inv_mass", "n_grad_evals", "chain_ids", "x", "y",
-                 *type(a)._extra_arrays):
+    for name in ("draws", "step_size", "inv_mass", "n_grad_evals", "chain_ids", "x", "y", *type(a)._extra_arrays):
         va, vb = getattr(a, name), getattr(b, name)
         assert (va is None) == (vb is None), name
         if va is not None:
@@ -94,8 +95,10 @@ def _nc_parts(path):
     from symhmc's group."""
     import xarray as xr
 
-    with xr.open_dataset(path, decode_cf=False, mask_and_scale=False) as root, \
-            xr.open_dataset(path, group=PRIVATE_GROUP, decode_cf=False, mask_and_scale=False) as ds:
+    with (
+        xr.open_dataset(path, decode_cf=False, mask_and_scale=False) as root,
+        xr.open_dataset(path, group=PRIVATE_GROUP, decode_cf=False, mask_and_scale=False) as ds,
+    ):
         ds.load()
         return {k: np.asarray(v.values) for k, v in ds.data_vars.items()}, {**ds.attrs, **root.attrs}
 
@@ -152,8 +155,13 @@ def _probe(valid: Path, crafted: list) -> dict:
     """Load every crafted file in a fresh interpreter; the outcome and the memory it took
     (tracemalloc peak, which NumPy reports its buffers to, and the growth of the peak RSS)."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-    out = subprocess.run([sys.executable, "-c", _PROBE, str(valid), *map(str, crafted)], env=env,
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(valid), *map(str, crafted)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     return {Path(r["path"]).name: r for r in map(json.loads, out.stdout.splitlines())}
 
@@ -250,7 +258,8 @@ def npz_bombs(files, tmp_path_factory):
     for name, info in meta["arrays"].items():  # stats: an npy header with the big shape, no data
         if name.startswith("stat_"):
             replace[f"{name}.npy"] = _npy_bytes(np.zeros((0,), dtype=info["dtype"])).replace(
-                b"(0,)", repr((chains, draws)).encode(), 1)
+                b"(0,)", repr((chains, draws)).encode(), 1
+            )
     members = [m for m in _stored_members(valid, replace) if m[0] != "draws.npy"]
     _write_zip(d / "listed_member.npz", [*members, _zero_npy_member("draws.npy", (chains, draws, dim))])
     return d / "extra_member.npz", d / "listed_member.npz"
@@ -263,8 +272,10 @@ def test_crafted_npz_bombs_are_refused_in_bounded_memory(files, npz_bombs):
     with zipfile.ZipFile(extra) as z:
         assert z.getinfo("junk.npy").file_size > _BOMB_BYTES
     report = _probe(files["npz"], [extra, listed])
-    assert re.match(r"ValueError: .*extra_member.npz.*arrays its metadata does not list.*junk",
-                    report["extra_member.npz"]["outcome"])
+    assert re.match(
+        r"ValueError: .*extra_member.npz.*arrays its metadata does not list.*junk",
+        report["extra_member.npz"]["outcome"],
+    )
     assert re.match(r"ValueError: .*listed_member.npz.*more than the file", report["listed_member.npz"]["outcome"])
     for r in report.values():
         assert r["traced_peak"] < 100 * 2**20, r
@@ -328,18 +339,18 @@ ARRAY_ATTACKS = [
     ("draws", lambda a: a > 0),
     ("draws", lambda a: np.zeros(a.shape, dtype="datetime64[s]")),
     ("draws", lambda a: a.astype(object)),
-    ("draws", lambda a: a[..., :-1]),              # dim differs from the model's
-    ("draws", lambda a: a[0]),                     # not (chain, draw, dim)
-    ("stat_lp", lambda a: a[:, :-1]),              # stats not (chain, draw)
+    ("draws", lambda a: a[..., :-1]),  # dim differs from the model's
+    ("draws", lambda a: a[0]),  # not (chain, draw, dim)
+    ("stat_lp", lambda a: a[:, :-1]),  # stats not (chain, draw)
     ("stat_lp", lambda a: a.astype(np.complex64)),
-    ("step_size", lambda a: np.append(a, 1.0)),    # not (chain,)
+    ("step_size", lambda a: np.append(a, 1.0)),  # not (chain,)
     ("step_size", lambda a: a.astype(np.int64)),
-    ("inv_mass", lambda a: a[:, :-1]),             # not (chain, dim)
+    ("inv_mass", lambda a: a[:, :-1]),  # not (chain, dim)
     ("inv_mass", lambda a: a[None]),
-    ("chain_ids", _chain_ids_float),               # not integer
-    ("chain_ids", lambda a: a[:1]),                # not (chain,)
+    ("chain_ids", _chain_ids_float),  # not integer
+    ("chain_ids", lambda a: a[:1]),  # not (chain,)
     ("n_grad_evals", lambda a: a.astype(np.float64)),
-    ("train_x", lambda a: a[:-1]),                 # rows differ from train_y
+    ("train_x", lambda a: a[:-1]),  # rows differ from train_y
 ]
 
 
@@ -351,21 +362,30 @@ def test_replaced_arrays_are_refused_naming_the_field(files, tmp_path, name, att
     arrays, attrs = _npz_parts(files["npz"])
     arrays[name] = attack(arrays[name])
     if record:
-        attrs = _edit_meta(attrs, lambda m: m["arrays"][name].update(
-            dtype=arrays[name].dtype.str, shape=list(arrays[name].shape)))
+        attrs = _edit_meta(
+            attrs, lambda m: m["arrays"][name].update(dtype=arrays[name].dtype.str, shape=list(arrays[name].shape))
+        )
     path = _write(tmp_path / "attacked.npz", arrays, attrs)
     with pytest.raises(ValueError, match=re.escape(name)):
         symhmc.load(path)
 
 
 @NEEDS_NETCDF
-@pytest.mark.parametrize("name, attack", [("draws", lambda a: a[..., :-1]), ("stat_lp", lambda a: a[:, :-1]),
-                                          ("chain_ids", _chain_ids_float), ("inv_mass", lambda a: a[:, :-1])])
+@pytest.mark.parametrize(
+    "name, attack",
+    [
+        ("draws", lambda a: a[..., :-1]),
+        ("stat_lp", lambda a: a[:, :-1]),
+        ("chain_ids", _chain_ids_float),
+        ("inv_mass", lambda a: a[:, :-1]),
+    ],
+)
 def test_replaced_netcdf_variables_are_refused_naming_the_field(files, tmp_path, name, attack):
     arrays, attrs = _nc_parts(files["nc"])
     arrays[name] = attack(arrays[name])
-    attrs = _edit_meta(attrs, lambda m: m["arrays"][name].update(
-        dtype=arrays[name].dtype.str, shape=list(arrays[name].shape)))
+    attrs = _edit_meta(
+        attrs, lambda m: m["arrays"][name].update(dtype=arrays[name].dtype.str, shape=list(arrays[name].shape))
+    )
     with pytest.raises(ValueError, match=re.escape(name)):
         symhmc.load(_write(tmp_path / "attacked.nc", arrays, attrs))
 
@@ -377,9 +397,11 @@ def test_checksum_covers_the_metadata(files, tmp_path, fmt):
     assert relu["model"] != attrs["model"]
     with pytest.raises(ValueError, match="checksum mismatch"):
         symhmc.load(_write(tmp_path / f"relu.{fmt}", arrays, relu, reseal=False))
-    edits = [("settings", lambda t: t.replace('"nuts"', '"hmc"')),
-             ("convergence", lambda t: t.replace("tuple key", "tuple kex")),
-             ("meta", lambda t: t.replace('"wall_time": ', '"wall_time": 1'))]
+    edits = [
+        ("settings", lambda t: t.replace('"nuts"', '"hmc"')),
+        ("convergence", lambda t: t.replace("tuple key", "tuple kex")),
+        ("meta", lambda t: t.replace('"wall_time": ', '"wall_time": 1')),
+    ]
     for key, edit in edits:
         changed = {**attrs, key: edit(attrs[key])}
         assert changed[key] != attrs[key], key
@@ -397,12 +419,14 @@ def test_checksum_covers_the_metadata(files, tmp_path, fmt):
 def _meta_edit(key, value):
     def edit(attrs):
         return _edit_meta(attrs, lambda m: m.__setitem__(key, value))
+
     return edit
 
 
 def _meta_drop(key):
     def edit(attrs):
         return _edit_meta(attrs, lambda m: m.pop(key))
+
     return edit
 
 
@@ -414,6 +438,7 @@ def _attr(key, value):
         else:
             out[key] = value
         return out
+
     return edit
 
 
@@ -426,10 +451,22 @@ METADATA_ATTACKS = [
     (_attr("model", '{"class": "MLP", "hidden": [2]}'), "model"),
     (_attr("model", '{"class": "os.system"}'), "model"),
     (_attr("model", DEEP), "model"),
-    (_attr("model", '{"class": "MLP", "hidden": 2, "activation": "tanh", "n_inputs": 1, "n_outputs": 1, '
-                    '"prior_scale": 1.0, "noise_std": null, "noise_prior_scale": 1.0}'), "model.*hidden"),
-    (_attr("model", '{"class": "MLP", "hidden": [2], "activation": "tanh", "n_inputs": true, "n_outputs": 1, '
-                    '"prior_scale": 1.0, "noise_std": null, "noise_prior_scale": 1.0}'), "model.*n_inputs"),
+    (
+        _attr(
+            "model",
+            '{"class": "MLP", "hidden": 2, "activation": "tanh", "n_inputs": 1, "n_outputs": 1, '
+            '"prior_scale": 1.0, "noise_std": null, "noise_prior_scale": 1.0}',
+        ),
+        "model.*hidden",
+    ),
+    (
+        _attr(
+            "model",
+            '{"class": "MLP", "hidden": [2], "activation": "tanh", "n_inputs": true, "n_outputs": 1, '
+            '"prior_scale": 1.0, "noise_std": null, "noise_prior_scale": 1.0}',
+        ),
+        "model.*n_inputs",
+    ),
     (_attr("convergence", '{"__ndarray__": [1], "dtype": "|O", "shape": [1]}'), "convergence.*dtype"),
     (_attr("convergence", '{"__ndarray__": [1, 2], "dtype": "<f8", "shape": [3]}'), "convergence"),
     (_attr("convergence", '{"__dict__": [[{"a": 1}, 2]]}'), "convergence"),
@@ -454,8 +491,14 @@ METADATA_ATTACKS = [
     (_meta_edit("wall_time", "fast"), "wall_time"),
     (_meta_edit("wall_time", 1e999), "wall_time"),
     (_meta_edit("wall_time", 10**400), "wall_time"),
-    (_attr("model", '{"class": "MLP", "hidden": [2], "activation": "tanh", "n_inputs": 1, "n_outputs": 1, '
-                    '"prior_scale": 1' + "0" * 400 + ', "noise_std": null, "noise_prior_scale": 1.0}'), "model"),
+    (
+        _attr(
+            "model",
+            '{"class": "MLP", "hidden": [2], "activation": "tanh", "n_inputs": 1, "n_outputs": 1, '
+            '"prior_scale": 1' + "0" * 400 + ', "noise_std": null, "noise_prior_scale": 1.0}',
+        ),
+        "model",
+    ),
     (_meta_edit("seed", 12), "seed"),
     (_meta_edit("seed", "1" * 5000), "seed"),
     (_meta_edit("partial", "yes"), "partial"),
@@ -468,8 +511,10 @@ METADATA_ATTACKS = [
     (_meta_edit("data", {"stored": True}), "data"),
     (_meta_edit("data", {"stored": False, "fingerprint": "zz", "x_shape": None, "y_shape": None}), "fingerprint"),
     (_meta_edit("data", {"stored": "no", "fingerprint": None, "x_shape": None, "y_shape": None}), "stored"),
-    (_meta_edit("data", {"stored": True, "fingerprint": "0" * 64, "x_shape": [10, 1], "y_shape": [10, 1]}),
-     "fingerprint"),
+    (
+        _meta_edit("data", {"stored": True, "fingerprint": "0" * 64, "x_shape": [10, 1], "y_shape": [10, 1]}),
+        "fingerprint",
+    ),
     (_meta_edit("data", {"stored": False, "fingerprint": None, "x_shape": None, "y_shape": None}), "stored"),
 ]
 
@@ -592,8 +637,7 @@ def test_hdf5_external_storage_of_a_listed_variable_is_refused(h5_copy, tmp_path
         own = f[PRIVATE_GROUP]
         shape = own["draws"].shape
         del own["draws"]
-        own.create_dataset("draws", shape=shape, dtype="<f8",
-                           external=[("/dev/zero", 0, int(np.prod(shape)) * 8)])
+        own.create_dataset("draws", shape=shape, dtype="<f8", external=[("/dev/zero", 0, int(np.prod(shape)) * 8)])
     with pytest.raises(ValueError, match=f"'/{PRIVATE_GROUP}/draws'.*external files"):
         symhmc.load(h5_copy)
 
@@ -606,8 +650,9 @@ def test_hdf5_links_are_refused(h5_copy, tmp_path, link):
     with h5py.File(other, "w") as f:
         f["data"] = np.zeros(3)
     with h5py.File(h5_copy, "a") as f:
-        f["elsewhere"] = (h5py.ExternalLink(str(other), "/data") if link == "external"
-                          else h5py.SoftLink(f"/{PRIVATE_GROUP}/draws"))
+        f["elsewhere"] = (
+            h5py.ExternalLink(str(other), "/data") if link == "external" else h5py.SoftLink(f"/{PRIVATE_GROUP}/draws")
+        )
     with pytest.raises(ValueError, match=f"'/elsewhere' is a {link.capitalize()}Link"):
         symhmc.load(h5_copy)
 
@@ -712,8 +757,7 @@ def _hypothesis():
 
 
 def _settings(hyp, n):
-    return hyp.settings(max_examples=n, deadline=None, database=None,
-                        suppress_health_check=list(hyp.HealthCheck))
+    return hyp.settings(max_examples=n, deadline=None, database=None, suppress_health_check=list(hyp.HealthCheck))
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -741,12 +785,21 @@ def test_property_byte_flips_and_truncation(files, tmp_path, fmt):
 
 
 def _json_strategy(st):
-    scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(allow_nan=False),
-                        st.text(max_size=8), st.sampled_from(["<f8", "|b1", "<i8", "|O", "SampleResults",
-                                                              "LaplaceResults", "0" * 64, "-3", 10**400, -1e308]))
-    return st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                         st.dictionaries(st.text(max_size=6), inner, max_size=4)),
-                        max_leaves=12)
+    scalars = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**70), 2**70),
+        st.floats(allow_nan=False),
+        st.text(max_size=8),
+        st.sampled_from(
+            ["<f8", "|b1", "<i8", "|O", "SampleResults", "LaplaceResults", "0" * 64, "-3", 10**400, -1e308]
+        ),
+    )
+    return st.recursive(
+        scalars,
+        lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=4)),
+        max_leaves=12,
+    )
 
 
 def _paths(obj, prefix=()):
@@ -780,8 +833,7 @@ def test_property_metadata_edits(files, tmp_path, fmt):
     path = tmp_path / f"edited.{fmt}"
 
     @_settings(hyp, 60 if fmt == "npz" else 30)
-    @hyp.given(target=st.sampled_from(targets), value=_json_strategy(st), reseal=st.booleans(),
-               delete=st.booleans())
+    @hyp.given(target=st.sampled_from(targets), value=_json_strategy(st), reseal=st.booleans(), delete=st.booleans())
     def check(target, value, reseal, delete):
         key, where = target
         doc = json.loads(attrs[key])
@@ -804,8 +856,24 @@ def test_property_metadata_edits(files, tmp_path, fmt):
     check()
 
 
-_DTYPES = ["<f8", "<f4", "<f2", ">f8", "<i8", "<i4", "|i1", "<u8", "|b1", "<c16", "<U3", "|S2", "<M8[s]",
-           "<m8[s]", "|O", "|V8"]
+_DTYPES = [
+    "<f8",
+    "<f4",
+    "<f2",
+    ">f8",
+    "<i8",
+    "<i4",
+    "|i1",
+    "<u8",
+    "|b1",
+    "<c16",
+    "<U3",
+    "|S2",
+    "<M8[s]",
+    "<m8[s]",
+    "|O",
+    "|V8",
+]
 
 
 def test_property_array_replacements(files, tmp_path):
@@ -817,15 +885,13 @@ def test_property_array_replacements(files, tmp_path):
     shapes = st.lists(st.integers(0, 4), max_size=4).map(tuple)
 
     @_settings(hyp, 80)
-    @hyp.given(name=st.sampled_from(sorted(arrays)), dtype=st.sampled_from(_DTYPES), shape=shapes,
-               record=st.booleans())
+    @hyp.given(name=st.sampled_from(sorted(arrays)), dtype=st.sampled_from(_DTYPES), shape=shapes, record=st.booleans())
     def check(name, dtype, shape, record):
         new = np.zeros(shape, dtype=dtype) if dtype != "|O" else np.full(shape, None, dtype=object)
         edited = {**arrays, name: new}
         edited_attrs = attrs
         if record:
-            edited_attrs = _edit_meta(attrs, lambda m: m["arrays"][name].update(dtype=new.dtype.str,
-                                                                                 shape=list(shape)))
+            edited_attrs = _edit_meta(attrs, lambda m: m["arrays"][name].update(dtype=new.dtype.str, shape=list(shape)))
         _write(path, edited, edited_attrs)
         loaded = _load_or_value_error(path)
         if loaded is not None:

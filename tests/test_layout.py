@@ -87,8 +87,13 @@ def imports_of(module: str) -> list[Import]:
                 else:
                     found.append(Import(_existing_module(source), a.name, node.lineno))
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases
-                and node.attr.startswith("_") and not node.attr.startswith("__")):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in aliases
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        ):
             found.append(Import(aliases[node.value.id], node.attr, node.lineno))
     return found
 
@@ -166,7 +171,7 @@ def private_crossings() -> list[str]:
             private = next((k for k, p in enumerate(parts) if p.startswith("_") and not p.startswith("__")), None)
             if private is None:
                 continue
-            holder = _existing_module(".".join(parts[:private + 1]))
+            holder = _existing_module(".".join(parts[: private + 1]))
             if holder in SHARED_PRIVATE:
                 continue
             # the scope that holds the private name: the subpackage of the module it is in
@@ -191,10 +196,13 @@ def test_no_private_name_crosses_a_subpackage():
     assert not bad, "private names used outside their subpackage:\n" + "\n".join(bad)
 
 
-@pytest.mark.parametrize("source, expect_cycle", [
-    ({"a": "from . import b", "b": "def f():\n    from . import a"}, True),   # function-level counts
-    ({"a": "from . import b", "b": "import numpy"}, False),
-])
+@pytest.mark.parametrize(
+    "source, expect_cycle",
+    [
+        ({"a": "from . import b", "b": "def f():\n    from . import a"}, True),  # function-level counts
+        ({"a": "from . import b", "b": "import numpy"}, False),
+    ],
+)
 def test_cycle_finder_sees_function_level_imports(tmp_path, monkeypatch, source, expect_cycle):
     # Guards the checker itself on a tiny package: a cycle through a function-level import.
     pkg = tmp_path / "symhmc"

@@ -26,8 +26,7 @@ def test_linear_regression_matches_exact_posterior(sampler, options):
     model = symhmc.MLP(hidden=(), n_inputs=2, noise_std=0.5, prior_scale=2.0)
     assert model.dim == 3
     mean, cov = exact_posterior(x, y, 0.5, 2.0)
-    r = symhmc.sample(model, x, y, chains=800, warmup=400, draws=25, sampler=sampler, seed=3, progress=False,
-                      **options)
+    r = symhmc.sample(model, x, y, chains=800, warmup=400, draws=25, sampler=sampler, seed=3, progress=False, **options)
     assert r.theta.shape == (800, 25, 3)
     np.testing.assert_array_equal(r.sigma, 0.5)
     check_moments(r.draws, mean, cov)

@@ -30,9 +30,10 @@ def random_params(model, n=None, seed=1, scale=0.8):
     return scale * rng.normal(size=shape)
 
 
-@pytest.fixture(params=[(arch, act, noise) for arch in ARCHS for act in ("tanh", "relu", "identity")
-                        for noise in NOISE],
-                ids=lambda c: f"{c[1]}-{c[0]['hidden']}-in{c[0]['n_inputs']}-noise{c[2]}")
+@pytest.fixture(
+    params=[(arch, act, noise) for arch in ARCHS for act in ("tanh", "relu", "identity") for noise in NOISE],
+    ids=lambda c: f"{c[1]}-{c[0]['hidden']}-in{c[0]['n_inputs']}-noise{c[2]}",
+)
 def model_and_data(request):
     """Every architecture x activation x (sigma sampled, fixed), with a small random data set."""
     arch, activation, noise_std = request.param
@@ -98,8 +99,8 @@ def test_batched_equals_one_by_one_and_threads_agree():
     lp1, grad1 = model.log_prob_and_grad(thetas, x, y, threads=1)
     assert np.array_equal(lp, lp1) and np.array_equal(grad, grad1)
     for i, theta in enumerate(thetas):
-        l, g = model.log_prob_and_grad(theta, x, y)
-        assert l == lp[i] and np.array_equal(g, grad[i])
+        lp_i, g = model.log_prob_and_grad(theta, x, y)
+        assert lp_i == lp[i] and np.array_equal(g, grad[i])
     out = model.predict(thetas, x, threads=2)
     assert out.shape == (9, 300)
     assert np.array_equal(out, model.predict(thetas, x, threads=1))

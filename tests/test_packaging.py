@@ -23,8 +23,13 @@ import pytest
 import symhmc
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTICES = ["LICENSES/THIRD_PARTY_NOTICES.md", "LICENSES/pybind11-BSD-3-Clause.txt", "LICENSES/Eigen-MPL-2.0.txt",
-           "LICENSES/libgomp-GPL-3.0.txt", "LICENSES/libgomp-GCC-exception-3.1.txt"]
+NOTICES = [
+    "LICENSES/THIRD_PARTY_NOTICES.md",
+    "LICENSES/pybind11-BSD-3-Clause.txt",
+    "LICENSES/Eigen-MPL-2.0.txt",
+    "LICENSES/libgomp-GPL-3.0.txt",
+    "LICENSES/libgomp-GCC-exception-3.1.txt",
+]
 
 
 def _pyproject_version() -> str | None:
@@ -68,8 +73,9 @@ def test_project_metadata():
     # the Python versions listed start at the oldest Requires-Python allows
     oldest = re.fullmatch(r">=3\.(\d+)", meta["Requires-Python"])
     assert oldest, meta["Requires-Python"]
-    minors = sorted(int(c.rsplit(".", 1)[1]) for c in classifiers
-                    if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c))
+    minors = sorted(
+        int(c.rsplit(".", 1)[1]) for c in classifiers if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
+    )
     assert minors and minors[0] == int(oldest.group(1)), minors
     # PEP 639: with License-Expression, licence classifiers are not allowed
     assert not any(c.startswith("License ::") for c in classifiers), classifiers
@@ -83,8 +89,9 @@ def _needs_source_and_scikit_build_core() -> None:
 
 
 def _backend():
-    spec = importlib.util.spec_from_file_location("symhmc_build_backend",
-                                                  ROOT / "build_backend" / "symhmc_build_backend.py")
+    spec = importlib.util.spec_from_file_location(
+        "symhmc_build_backend", ROOT / "build_backend" / "symhmc_build_backend.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -93,8 +100,10 @@ def _backend():
 
 def test_the_sdist_leaves_out_benchmarks_and_ci(tmp_path):
     _needs_source_and_scikit_build_core()
-    script = ("import sys; sys.path.insert(0, 'build_backend'); import symhmc_build_backend as b; "
-              f"print(b.build_sdist({str(tmp_path)!r}))")
+    script = (
+        "import sys; sys.path.insert(0, 'build_backend'); import symhmc_build_backend as b; "
+        f"print(b.build_sdist({str(tmp_path)!r}))"
+    )
     proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     sdist = tmp_path / proc.stdout.strip().splitlines()[-1]
@@ -102,9 +111,19 @@ def test_the_sdist_leaves_out_benchmarks_and_ci(tmp_path):
         names = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
         pkg_info = tar.extractfile(next(m for m in tar.getmembers() if m.name.endswith("/PKG-INFO"))).read().decode()
     assert not [n for n in names if n.startswith(("bench/", ".ci/"))], sorted(names)
-    for needed in ["pyproject.toml", "CMakeLists.txt", "LICENSE", *NOTICES, "build_backend/symhmc_build_backend.py",
-                   "cpp/include/symhmc/version.hpp.in", "cmake/symhmc.pc.in", "cmake/symhmcConfig.cmake.in",
-                   "python/symhmc/__init__.py", "examples/embed/main.cpp", "tests/test_cpp_library.py"]:
+    for needed in [
+        "pyproject.toml",
+        "CMakeLists.txt",
+        "LICENSE",
+        *NOTICES,
+        "build_backend/symhmc_build_backend.py",
+        "cpp/include/symhmc/version.hpp.in",
+        "cmake/symhmc.pc.in",
+        "cmake/symhmcConfig.cmake.in",
+        "python/symhmc/__init__.py",
+        "examples/embed/main.cpp",
+        "tests/test_cpp_library.py",
+    ]:
         assert needed in names, needed
     assert "License-File: LICENSES/libgomp-GCC-exception-3.1.txt" in pkg_info
 

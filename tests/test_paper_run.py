@@ -37,8 +37,17 @@ def test_fast_settings_give_the_papers_predictive():
     x, y, x_test, y_test = load_paper_data("izmailov")
     paper = symhmc.sample(symhmc.MLP(hidden=(3,)), x, y, chains=96, warmup=1024, draws=1, seed=0, progress=False)
     fast_model = symhmc.MLP(hidden=(3,), dtype=FAST["dtype"])
-    fast = symhmc.sample(fast_model, x, y, chains=96, warmup=FAST["warmup"], draws=1, seed=1, progress=False,
-                         adaptation=FAST["adaptation"])
+    fast = symhmc.sample(
+        fast_model,
+        x,
+        y,
+        chains=96,
+        warmup=FAST["warmup"],
+        draws=1,
+        seed=1,
+        progress=False,
+        adaptation=FAST["adaptation"],
+    )
     grid = np.linspace(x.min(), x.max(), 40)
     result = symhmc.compare_predictive(paper, fast, grid)
     assert result.indistinguishable, result.as_dict()

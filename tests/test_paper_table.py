@@ -20,8 +20,9 @@ from symhmc.reproduce.settings import EXACT_QUANTILE, EXACT_QUANTILE_CHAINS, MET
 
 FOLDER = Path(__file__).resolve().parents[1] / "bench" / "results" / "paper_reproduction"
 
-pytestmark = pytest.mark.skipif(not (FOLDER / "paper_table.json").is_file(),
-                                reason="the committed reproduction is not beside this checkout")
+pytestmark = pytest.mark.skipif(
+    not (FOLDER / "paper_table.json").is_file(), reason="the committed reproduction is not beside this checkout"
+)
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +51,13 @@ def test_every_cell_has_the_required_keys_and_the_papers_value(cells):
 
 def test_every_data_set_has_every_method_for_both_networks(cells):
     grid = _grid(cells)
-    missing = [(arch, data, method) for arch in ("f1", "f2") for data in PAPER_TABLE_DATASETS
-               for method in METHODS if (arch, data, method, None) not in grid]
+    missing = [
+        (arch, data, method)
+        for arch in ("f1", "f2")
+        for data in PAPER_TABLE_DATASETS
+        for method in METHODS
+        if (arch, data, method, None) not in grid
+    ]
     assert not missing
 
 

@@ -25,8 +25,9 @@ def run_1d():
     rng = np.random.default_rng(1)
     x = rng.uniform(-2, 2, 40)
     y = np.sin(2 * x) + 0.2 * rng.normal(size=40)
-    return symhmc.sample(symhmc.MLP(hidden=(3,)), x, y, chains=20, warmup=60, draws=2, seed=0, progress=False,
-                         threads=1)
+    return symhmc.sample(
+        symhmc.MLP(hidden=(3,)), x, y, chains=20, warmup=60, draws=2, seed=0, progress=False, threads=1
+    )
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +35,9 @@ def run_2d():
     rng = np.random.default_rng(2)
     x = rng.uniform(-2, 2, (40, 2))
     y = x[:, 0] * np.sin(x[:, 0]) + np.cos(x[:, 1]) + 0.1 * rng.normal(size=40)
-    return symhmc.sample(symhmc.MLP(hidden=(3,), n_inputs=2), x, y, chains=3, warmup=40, seed=0, progress=False,
-                         threads=1)
+    return symhmc.sample(
+        symhmc.MLP(hidden=(3,), n_inputs=2), x, y, chains=3, warmup=40, seed=0, progress=False, threads=1
+    )
 
 
 FIGURES_1D = {

@@ -29,18 +29,100 @@ ISA_NAMESPACES = {"avx2": "symhmc::kernels::avx2::", "avx512": "symhmc::kernels:
 # SSE4.1/4.2, POPCNT, BMI1/2, LZCNT, MOVBE. (tzcnt is left out: it is also the encoding of
 # "rep bsf", which compilers emit for baseline CPUs, where it runs as bsf.)
 BEYOND_BASELINE = {
-    "addsubpd", "addsubps", "haddpd", "haddps", "hsubpd", "hsubps", "lddqu", "movddup", "movshdup", "movsldup",
-    "pabsb", "pabsd", "pabsw", "palignr", "phaddd", "phaddw", "phsubd", "phsubw", "pmaddubsw", "pmulhrsw",
-    "pshufb", "psignb", "psignd", "psignw",
-    "blendpd", "blendps", "blendvpd", "blendvps", "dppd", "dpps", "extractps", "insertps", "movntdqa",
-    "mpsadbw", "packusdw", "pblendvb", "pblendw", "pcmpeqq", "pextrb", "pextrd", "pextrq", "phminposuw",
-    "pinsrb", "pinsrd", "pinsrq", "pmaxsb", "pmaxsd", "pmaxud", "pmaxuw", "pminsb", "pminsd", "pminud",
-    "pminuw", "pmuldq", "pmulld", "ptest", "roundpd", "roundps", "roundsd", "roundss",
-    "pmovsxbd", "pmovsxbq", "pmovsxbw", "pmovsxdq", "pmovsxwd", "pmovsxwq",
-    "pmovzxbd", "pmovzxbq", "pmovzxbw", "pmovzxdq", "pmovzxwd", "pmovzxwq",
-    "crc32", "pcmpestri", "pcmpestrm", "pcmpistri", "pcmpistrm", "pcmpgtq", "popcnt",
-    "andn", "bextr", "blsi", "blsmsk", "blsr", "bzhi", "lzcnt", "movbe", "mulx", "pdep", "pext", "rorx",
-    "sarx", "shlx", "shrx",
+    "addsubpd",
+    "addsubps",
+    "haddpd",
+    "haddps",
+    "hsubpd",
+    "hsubps",
+    "lddqu",
+    "movddup",
+    "movshdup",
+    "movsldup",
+    "pabsb",
+    "pabsd",
+    "pabsw",
+    "palignr",
+    "phaddd",
+    "phaddw",
+    "phsubd",
+    "phsubw",
+    "pmaddubsw",
+    "pmulhrsw",
+    "pshufb",
+    "psignb",
+    "psignd",
+    "psignw",
+    "blendpd",
+    "blendps",
+    "blendvpd",
+    "blendvps",
+    "dppd",
+    "dpps",
+    "extractps",
+    "insertps",
+    "movntdqa",
+    "mpsadbw",
+    "packusdw",
+    "pblendvb",
+    "pblendw",
+    "pcmpeqq",
+    "pextrb",
+    "pextrd",
+    "pextrq",
+    "phminposuw",
+    "pinsrb",
+    "pinsrd",
+    "pinsrq",
+    "pmaxsb",
+    "pmaxsd",
+    "pmaxud",
+    "pmaxuw",
+    "pminsb",
+    "pminsd",
+    "pminud",
+    "pminuw",
+    "pmuldq",
+    "pmulld",
+    "ptest",
+    "roundpd",
+    "roundps",
+    "roundsd",
+    "roundss",
+    "pmovsxbd",
+    "pmovsxbq",
+    "pmovsxbw",
+    "pmovsxdq",
+    "pmovsxwd",
+    "pmovsxwq",
+    "pmovzxbd",
+    "pmovzxbq",
+    "pmovzxbw",
+    "pmovzxdq",
+    "pmovzxwd",
+    "pmovzxwq",
+    "crc32",
+    "pcmpestri",
+    "pcmpestrm",
+    "pcmpistri",
+    "pcmpistrm",
+    "pcmpgtq",
+    "popcnt",
+    "andn",
+    "bextr",
+    "blsi",
+    "blsmsk",
+    "blsr",
+    "bzhi",
+    "lzcnt",
+    "movbe",
+    "mulx",
+    "pdep",
+    "pext",
+    "rorx",
+    "sarx",
+    "shlx",
+    "shrx",
 }
 
 FUNCTION = re.compile(r"^[0-9a-f]+ <(.+)>:$")
@@ -94,8 +176,9 @@ def functions() -> dict[str, list[tuple[str, str]]]:
     if objdump is None:
         pytest.skip("objdump (binutils) is not installed")
     module = Path(_core.__file__)
-    text = subprocess.run([objdump, "-d", "--demangle", "--no-show-raw-insn", str(module)], capture_output=True,
-                          text=True, check=True).stdout
+    text = subprocess.run(
+        [objdump, "-d", "--demangle", "--no-show-raw-insn", str(module)], capture_output=True, text=True, check=True
+    ).stdout
     out: dict[str, list[tuple[str, str]]] = {}
     current: list[tuple[str, str]] | None = None
     for line in text.splitlines():
@@ -105,7 +188,8 @@ def functions() -> dict[str, list[tuple[str, str]]]:
             current.append((m.group(1), m.group(2)))
     # hidden functions have names only in the symbol table (a stripped module shows exported ones)
     assert any(name.startswith("symhmc::kernels::baseline::") for name in out), (
-        f"{module} has no symbol table (stripped?): its functions cannot be told apart")
+        f"{module} has no symbol table (stripped?): its functions cannot be told apart"
+    )
     return out
 
 
@@ -114,8 +198,10 @@ def test_only_the_isa_kernels_use_instructions_beyond_baseline(functions):
     for name, instructions in functions.items():
         uses = _uses(instructions)
         isa = _namespace(name)
-        allowed = {"avx2": {"ymm", "vex", "beyond-baseline"},
-                   "avx512": {"ymm", "vex", "beyond-baseline", "avx512"}}.get(isa, set())
+        allowed = {
+            "avx2": {"ymm", "vex", "beyond-baseline"},
+            "avx512": {"ymm", "vex", "beyond-baseline", "avx512"},
+        }.get(isa, set())
         wrong += [f"{name}: {what} ({line})" for what, line in uses.items() if what not in allowed]
     assert not wrong, "instructions outside their kernel namespace:\n" + "\n".join(wrong[:30])
 
@@ -123,8 +209,9 @@ def test_only_the_isa_kernels_use_instructions_beyond_baseline(functions):
 def test_the_isa_kernels_use_nothing_the_dispatcher_does_not_check(functions):
     # x86-64-v3 has F16C, LZCNT and MOVBE, which kernels_dispatch.cpp does not ask the CPU for
     unchecked = {"vcvtph2ps", "vcvtps2ph", "lzcnt", "movbe"}
-    wrong = [f"{name}: {m}{ops}" for name, instructions in functions.items() for m, ops in instructions
-             if m in unchecked]
+    wrong = [
+        f"{name}: {m}{ops}" for name, instructions in functions.items() for m, ops in instructions if m in unchecked
+    ]
     assert not wrong, "\n".join(wrong[:30])
 
 
@@ -201,8 +288,13 @@ def test_the_tables_agree_up_to_rounding(runs):
 def test_portable_means_baseline_and_an_unknown_table_warns():
     assert _run_with("portable")["isa"] == _core.kernel_tables["baseline"]
     env = dict(os.environ, SYMHMC_KERNELS="sse9")
-    proc = subprocess.run([sys.executable, "-c", "import symhmc; print(symhmc._core.kernel_isa)"],
-                          capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", "import symhmc; print(symhmc._core.kernel_isa)"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == list(_core.kernel_tables.values())[-1]  # the widest this CPU runs
     assert "SYMHMC_KERNELS='sse9' is not a kernel table" in proc.stderr, proc.stderr
@@ -221,15 +313,23 @@ def test_imports_and_samples_on_a_cpu_without_avx(tmp_path):
         pytest.skip("needs qemu-x86_64 (Debian/Ubuntu: apt install qemu-user) on x86-64")
     if _core.build_arch != "x86-64":
         pytest.skip(f"a {_core.build_arch} build is not meant for every x86-64 CPU")
-    script = ("import numpy as np, symhmc\n"
-              "x = np.linspace(-2, 2, 20)\n"
-              "r = symhmc.sample(symhmc.MLP(hidden=(3,)), x, np.sin(x), chains=2, warmup=30, draws=5, seed=0,"
-              " progress=False)\n"
-              "assert np.isfinite(r.draws).all()\n"
-              "print(symhmc._core.kernel_isa, list(symhmc._core.kernel_tables))\n")
+    script = (
+        "import numpy as np, symhmc\n"
+        "x = np.linspace(-2, 2, 20)\n"
+        "r = symhmc.sample(symhmc.MLP(hidden=(3,)), x, np.sin(x), chains=2, warmup=30, draws=5, seed=0,"
+        " progress=False)\n"
+        "assert np.isfinite(r.draws).all()\n"
+        "print(symhmc._core.kernel_isa, list(symhmc._core.kernel_tables))\n"
+    )
     env = {k: v for k, v in os.environ.items() if k != "SYMHMC_KERNELS"}
     env["PYTHONPATH"] = os.pathsep.join([str(Path(symhmc.__file__).parents[1]), env.get("PYTHONPATH", "")])
-    proc = subprocess.run([qemu, "-cpu", "Nehalem", sys.executable, "-c", script], capture_output=True, text=True,
-                          env=env, cwd=tmp_path, timeout=600)
+    proc = subprocess.run(
+        [qemu, "-cpu", "Nehalem", sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=600,
+    )
     assert proc.returncode == 0, f"exit {proc.returncode}:\n{proc.stderr[-3000:]}"
     assert proc.stdout.split() == [_core.build_arch, "['baseline']"], proc.stdout

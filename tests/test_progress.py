@@ -92,7 +92,7 @@ def test_the_bar_moves_before_any_chain_finishes(bars, monkeypatch):
     with pytest.warns(RuntimeWarning, match="interrupted"):
         symhmc.sample(F1, DATA.x_train, DATA.y_train, chains=2, warmup=10**6, draws=1, seed=0, threads=1)
     (bar,) = bars
-    (n, post), = seen
+    ((n, post),) = seen
     assert post["chains"] == "0/2" and 0 < n < bar.total // 2
     assert bar.closed and bar.n < bar.total  # a stopped run stays where it stopped
 
@@ -109,8 +109,7 @@ def test_auto_converging_early_ends_full_at_the_chains_it_ran(bars):
 
 
 def test_auto_running_out_of_chains_ends_full(bars):
-    r = symhmc.sample(LINREG, X, Y, chains="auto", auto=dict(round_size=8, tol=1e-12, max_chains=20), warmup=30,
-                      seed=3)
+    r = symhmc.sample(LINREG, X, Y, chains="auto", auto=dict(round_size=8, tol=1e-12, max_chains=20), warmup=30, seed=3)
     (bar,) = bars
     assert not r.convergence["converged"] and bar.total == 20 * 31 and _full(bar)
     assert bar.postfix["status"] == "max_chains reached, not converged"
@@ -128,8 +127,7 @@ def test_a_stopped_auto_run_stays_where_it_stopped(bars, monkeypatch):
 
     monkeypatch.setattr(runner, "run_with_progress", stopped_in_second_round)
     with pytest.warns(RuntimeWarning, match="interrupted"):
-        symhmc.sample(LINREG, X, Y, chains="auto", auto=dict(round_size=8, tol=1e-12, max_chains=40), warmup=30,
-                      seed=3)
+        symhmc.sample(LINREG, X, Y, chains="auto", auto=dict(round_size=8, tol=1e-12, max_chains=40), warmup=30, seed=3)
     (bar,) = bars
     assert bar.closed and bar.n < bar.total == 40 * 31 and bar.postfix["status"] == "stopped"
 
@@ -170,8 +168,17 @@ def test_executor_blocks_end_full(bars):
 
 @pytest.mark.parametrize("validation", [None, 0.25])
 def test_deep_ensemble_counts_epochs(bars, validation):
-    r = deep_ensemble(F1, DATA.x_train, DATA.y_train, members=3, epochs=200, seed=0, validation=validation,
-                      patience=5 if validation else None, learning_rate=0.1)
+    r = deep_ensemble(
+        F1,
+        DATA.x_train,
+        DATA.y_train,
+        members=3,
+        epochs=200,
+        seed=0,
+        validation=validation,
+        patience=5 if validation else None,
+        learning_rate=0.1,
+    )
     (bar,) = bars
     assert bar.kwargs["unit"] == "epoch" and bar.total == 3 * 200 and _full(bar)
     assert bar.postfix == {"members": "3/3"}

@@ -19,8 +19,17 @@ def test_draws_match_the_saved_reference_bit_for_bit(table):
     if table not in _core.kernel_tables:
         pytest.skip(f"this CPU cannot run the {table} kernels")
     env = dict(os.environ, SYMHMC_KERNELS=table)
-    proc = subprocess.run([sys.executable, os.path.join(HERE, "reference_run.py"), "check",
-                           os.path.join(HERE, "data", f"reference_run_{table}.npz")],
-                          capture_output=True, text=True, env=env, timeout=600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            os.path.join(HERE, "reference_run.py"),
+            "check",
+            os.path.join(HERE, "data", f"reference_run_{table}.npz"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"identical ({_core.kernel_tables[table]} kernels)" in proc.stdout, proc.stdout

@@ -17,8 +17,9 @@ from symhmc.reproduce.paper_values import PAPER_LPPD, PAPER_TABLE_DATASETS, pape
 from symhmc.reproduce.store import CellStore, SettingsChanged
 
 # Tiny runs: a few chains with a short warmup on izmailov (seconds on 2 cores).
-TINY = dict(chains=4, warmup=50, adaptation="stan", single_chain_draws=4, dei_chains=4, dei_warmup=20,
-            exact_quantile=True)
+TINY = dict(
+    chains=4, warmup=50, adaptation="stan", single_chain_draws=4, dei_chains=4, dei_warmup=20, exact_quantile=True
+)
 
 
 @pytest.fixture
@@ -32,6 +33,7 @@ PAPER_MD = Path(__file__).resolve().parents[1] / "docs" / "paper.md"
 
 
 # ----- the paper's values -----------------------------------------------------------------------
+
 
 def test_paper_values_cover_nine_datasets_both_nets_and_the_papers_methods():
     assert len(PAPER_TABLE_DATASETS) == 9
@@ -47,8 +49,14 @@ def test_paper_values_cover_nine_datasets_both_nets_and_the_papers_methods():
 
 def test_paper_values_match_the_table_in_paper_md():
     path = PAPER_MD
-    columns = [("f1", "mcmc"), ("f1", "mcmc_single_chain"), ("f1", "la"),
-               ("f2", "mcmc"), ("f2", "mcmc_single_chain"), ("f2", "la")]
+    columns = [
+        ("f1", "mcmc"),
+        ("f1", "mcmc_single_chain"),
+        ("f1", "la"),
+        ("f2", "mcmc"),
+        ("f2", "mcmc_single_chain"),
+        ("f2", "la"),
+    ]
     rows = 0
     for line in path.read_text().splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
@@ -69,6 +77,7 @@ def test_paper_value_names_a_bad_argument():
 
 
 # ----- agreement --------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("se, paper_se", [(0.06, 0.06), (0.03, 0.1), (0.0, 0.2)])
 def test_agrees_is_within_two_combined_standard_errors(se, paper_se):
@@ -92,6 +101,7 @@ def test_agrees_without_a_comparison_and_bad_input():
 
 # ----- the cell list ----------------------------------------------------------------------------
 
+
 def test_full_preset_has_the_papers_f1_settings_and_the_exact_quantile_variant():
     cells = settings.cells_for("full", datasets=["izmailov"], methods=["mcmc"])
     by_key = {c.key: c for c in cells}
@@ -106,19 +116,23 @@ def test_full_preset_has_the_papers_f1_settings_and_the_exact_quantile_variant()
 
 
 def test_cells_for_caps_f2_and_names_bad_arguments():
-    cells = settings.cells_for("full", datasets=["yacht"], archs=["f2"], methods=["dei_mcmc", "mcmc"],
-                               max_chains_f2=7)
+    cells = settings.cells_for("full", datasets=["yacht"], archs=["f2"], methods=["dei_mcmc", "mcmc"], max_chains_f2=7)
     assert [c.settings["chains"] for c in cells] == [7, 7]
     single = settings.cells_for("full", datasets=["yacht"], archs=["f2"], methods=["mcmc_single_chain"])[0]
     assert (single.settings["chains"], single.settings["draws"]) == (1, 1274)
-    for kwargs, name in ((dict(datasets=["protein"]), "datasets"), (dict(archs=["f3"]), "archs"),
-                         (dict(methods=["vi"]), "methods"), (dict(max_chains_f2=0), "max_chains_f2"),
-                         (dict(seed=-1), "seed")):
+    for kwargs, name in (
+        (dict(datasets=["protein"]), "datasets"),
+        (dict(archs=["f3"]), "archs"),
+        (dict(methods=["vi"]), "methods"),
+        (dict(max_chains_f2=0), "max_chains_f2"),
+        (dict(seed=-1), "seed"),
+    ):
         with pytest.raises(ValueError, match=name):
             settings.cells_for("full", **kwargs)
 
 
 # ----- cells, the store and the tables ----------------------------------------------------------
+
 
 def _run(tmp_path, *extra):
     return command.main(["--quick", "--datasets", "izmailov", "--out", str(tmp_path), "--threads", "2", *extra])
@@ -129,7 +143,12 @@ def test_quick_run_saves_every_cell_with_the_required_keys_and_assembles_the_tab
     store = CellStore(tmp_path)
     cells = store.all_cells()
     assert {(c["method"], c["variant"]) for c in cells} == {
-        ("mcmc", None), ("mcmc", "exact_quantile"), ("mcmc_single_chain", None), ("de", None), ("la", None)}
+        ("mcmc", None),
+        ("mcmc", "exact_quantile"),
+        ("mcmc_single_chain", None),
+        ("de", None),
+        ("la", None),
+    }
     assert len(cells) == 5
     for cell in cells:
         assert set(cell_runner.REQUIRED_KEYS) <= set(cell)
@@ -143,8 +162,9 @@ def test_quick_run_saves_every_cell_with_the_required_keys_and_assembles_the_tab
     assert 0 <= many[("mcmc", None)]["max_depth_fraction"] <= 1
 
     on_disk = json.loads((tmp_path / "paper_table.json").read_text())["cells"]
-    assert sorted(json.dumps(c, sort_keys=True) for c in on_disk) == sorted(json.dumps(c, sort_keys=True)
-                                                                             for c in cells)
+    assert sorted(json.dumps(c, sort_keys=True) for c in on_disk) == sorted(
+        json.dumps(c, sort_keys=True) for c in cells
+    )
     md = (tmp_path / "paper_table.md").read_text()
     row = next(line for line in md.splitlines() if line.startswith("| izmailov |"))
     assert f"{many[('mcmc', None)]['lppd']:.2f} ({many[('mcmc', None)]['se']:.2f}) / 0.79 (0.06)" in row
@@ -197,8 +217,23 @@ def test_store_refuses_a_cell_saved_with_other_settings(tmp_path):
 
 def test_markdown_marks_only_cells_outside_two_standard_errors():
     def cell(data, lppd, ok):
-        return dict(dataset=data, arch="f1", method="mcmc", variant=None, lppd=lppd, se=0.05, paper_lppd=0.79,
-                    paper_se=0.06, agrees=ok, chains=1274, warmup=1024, draws=1, seconds=1473.2, note="")
+        return dict(
+            dataset=data,
+            arch="f1",
+            method="mcmc",
+            variant=None,
+            lppd=lppd,
+            se=0.05,
+            paper_lppd=0.79,
+            paper_se=0.06,
+            agrees=ok,
+            chains=1274,
+            warmup=1024,
+            draws=1,
+            seconds=1473.2,
+            note="",
+        )
+
     md = table.markdown([cell("yacht", 0.2, False), cell("izmailov", 0.78, True)])
     rows = [line for line in md.splitlines() if line.startswith("| ")]
     assert rows[1].startswith("| izmailov") and rows[2].startswith("| yacht")  # the paper's order
@@ -243,8 +278,18 @@ def test_an_interrupted_cell_resumes_from_its_checkpoint(tmp_path, tiny_quick):
     model = symhmc.MLP(hidden=settings.ARCHS["f1"], n_inputs=data.n_features)
     store = CellStore(tmp_path / "resumed")
     # What an interruption after two of the four chains leaves behind.
-    symhmc.sample(model, data.x_train, data.y_train, chains=2, warmup=s["warmup"], draws=s["draws"],
-                  adaptation=s["adaptation"], seed=s["seed"], progress=False, checkpoint=store.checkpoint_path(spec))
+    symhmc.sample(
+        model,
+        data.x_train,
+        data.y_train,
+        chains=2,
+        warmup=s["warmup"],
+        draws=s["draws"],
+        adaptation=s["adaptation"],
+        seed=s["seed"],
+        progress=False,
+        checkpoint=store.checkpoint_path(spec),
+    )
     resumed = cell_runner.run_cell(spec, threads=2, checkpoint=store.checkpoint_path(spec))
     fresh = cell_runner.run_cell(spec, threads=2, checkpoint=CellStore(tmp_path / "fresh").checkpoint_path(spec))
     assert resumed["resumed_chains"] == 2 and "resumed_chains" not in fresh
@@ -271,8 +316,9 @@ def test_cells_patterns_select_cells(tmp_path, capsys):
     from symhmc.reproduce.command import build_parser, run as run_reproduce
 
     out = tmp_path / "out"
-    args = build_parser().parse_args(["--quick", "--datasets", "izmailov", "--cells", "f1_*_la", "--threads", "1",
-                                      "--out", str(out)])
+    args = build_parser().parse_args(
+        ["--quick", "--datasets", "izmailov", "--cells", "f1_*_la", "--threads", "1", "--out", str(out)]
+    )
     assert run_reproduce(args) == 0
     assert sorted(p.name for p in (out / "cells").glob("*.json")) == ["f1_izmailov_la.json"]
     args = build_parser().parse_args(["--quick", "--cells", "f9_*", "--out", str(out)])
@@ -286,8 +332,20 @@ def test_cell_files_get_the_umask_permissions(tmp_path):
 
     from symhmc.reproduce.store import write_json_atomic
 
-    cell = dict(dataset="izmailov", arch="f1", method="mcmc", lppd=0.80, se=0.06, paper_lppd=0.79,
-                paper_se=0.06, agrees=True, chains=32, draws=1, warmup=200, seconds=13.6)
+    cell = dict(
+        dataset="izmailov",
+        arch="f1",
+        method="mcmc",
+        lppd=0.80,
+        se=0.06,
+        paper_lppd=0.79,
+        paper_se=0.06,
+        agrees=True,
+        chains=32,
+        draws=1,
+        warmup=200,
+        seconds=13.6,
+    )
     old = os.umask(0o022)
     try:
         write_json_atomic(tmp_path / "cell.json", {"a": 1})
@@ -300,6 +358,7 @@ def test_cell_files_get_the_umask_permissions(tmp_path):
 
 
 # ----- the fast preset --------------------------------------------------------------------------
+
 
 def test_fast_preset_keeps_the_papers_chain_counts_and_states_its_sampler_settings():
     fast = {c.key: c for c in settings.cells_for("fast", datasets=["yacht"])}
@@ -326,7 +385,8 @@ def tiny_full_and_fast(monkeypatch):
 
 
 def test_fast_run_keeps_cells_saved_with_the_papers_settings_and_runs_the_rest_in_float32(
-        tmp_path, tiny_full_and_fast, capsys):
+    tmp_path, tiny_full_and_fast, capsys
+):
     common = ["--arch", "f1", "--datasets", "izmailov", "--methods", "mcmc", "--threads", "2", "--out", str(tmp_path)]
     assert command.main([*common, "--cells", "*_exact_quantile"]) == 0
     paper_cell = (tmp_path / "cells" / "f1_izmailov_mcmc_exact_quantile.json").read_text()
@@ -346,6 +406,7 @@ def test_fast_run_keeps_cells_saved_with_the_papers_settings_and_runs_the_rest_i
 
 
 # ----- several processes on one folder ----------------------------------------------------------
+
 
 def test_a_claim_is_exclusive_and_a_dead_processs_claim_is_taken_over(tmp_path):
     import socket
@@ -397,8 +458,9 @@ def test_laplace_cells_note_a_map_search_cut_short_and_a_degenerate_map():
     model = symhmc.MLP(hidden=(3,))
     res = types.SimpleNamespace(mean=np.zeros((2, model.dim)))
     res.mean[1, -1] = np.log(2e-5)  # one expansion point with the noise sd gone to zero
-    stopped = warnings.WarningMessage("L-BFGS-B did not report convergence for the MAP (...)", RuntimeWarning,
-                                      "f.py", 1)
+    stopped = warnings.WarningMessage(
+        "L-BFGS-B did not report convergence for the MAP (...)", RuntimeWarning, "f.py", 1
+    )
     note = cell_runner._laplace_note(res, model, [stopped])
     assert "iteration limit" in note and "degenerate MAP: noise sd 2e-05" in note
     res.mean[1, -1] = 0.0
@@ -409,9 +471,23 @@ def test_laplace_cells_note_a_map_search_cut_short_and_a_degenerate_map():
 
 def test_markdown_marks_an_agreement_that_rests_on_a_wide_standard_error():
     def cell(data, lppd, se):
-        return dict(dataset=data, arch="f2", method="mcmc", variant=None, lppd=lppd, se=se, paper_lppd=3.31,
-                    paper_se=0.21, agrees=agrees(lppd, se, 3.31, 0.21), chains=16, warmup=256, draws=1,
-                    seconds=432.0, note="")
+        return dict(
+            dataset=data,
+            arch="f2",
+            method="mcmc",
+            variant=None,
+            lppd=lppd,
+            se=se,
+            paper_lppd=3.31,
+            paper_se=0.21,
+            agrees=agrees(lppd, se, 3.31, 0.21),
+            chains=16,
+            warmup=256,
+            draws=1,
+            seconds=432.0,
+            note="",
+        )
+
     md = table.markdown([cell("yacht", -0.90, 2.34), cell("izmailov", 3.2, 0.2)])
     rows = {line.split("|")[1].strip(): line for line in md.splitlines() if line.startswith("| ")}
     assert table.WIDE_MARK in rows["yacht"] and table.WIDE_MARK not in rows["izmailov"]

@@ -36,7 +36,7 @@ def test_methods_match_direct_scores(run, test_data):
     xt, yt = test_data
     m, p = run.model, run.flat_draws()
     assert p.shape == (8, m.dim)
-    f = m.predict(p, xt)                       # (8, 30)
+    f = m.predict(p, xt)  # (8, 30)
     sigma = np.exp(p[:, -1])
     assert run.lppd(xt, yt) == scores.lppd(f, sigma, yt)
     # LPPD against a direct NumPy computation
@@ -88,8 +88,16 @@ def test_methods_bad_input_name_argument(run, test_data):
         run.predict(xt, quantiles=(0.0,))
     with pytest.raises(ValueError, match="memory_budget"):
         run.rmse(xt, yt, memory_budget=-1)
-    raw = SampleResults(draws=run.draws, stats=run.stats, step_size=run.step_size, inv_mass=run.inv_mass,
-                        n_grad_evals=run.n_grad_evals, wall_time=0.0, settings=run.settings, seed=0)
+    raw = SampleResults(
+        draws=run.draws,
+        stats=run.stats,
+        step_size=run.step_size,
+        inv_mass=run.inv_mass,
+        n_grad_evals=run.n_grad_evals,
+        wall_time=0.0,
+        settings=run.settings,
+        seed=0,
+    )
     with pytest.raises(ValueError, match="model"):
         raw.lppd(xt, yt)
 
@@ -120,8 +128,15 @@ def test_summary_one_draw_per_chain(run, test_data):
     assert s["test"]["rmse"] == run.rmse(xt, yt)
     text = str(s)
     assert text == s.text
-    for word in ("sampler health", "function space", "weight space (canonicalize)", "test data", "lppd",
-                 "max_nested_rhat", "divergences"):
+    for word in (
+        "sampler health",
+        "function space",
+        "weight space (canonicalize)",
+        "test data",
+        "lppd",
+        "max_nested_rhat",
+        "divergences",
+    ):
         assert word in text
     assert '"lppd"' in s.to_json()
 
@@ -184,9 +199,14 @@ def test_weight_space_removes_symmetry():
     draws = centre + 0.05 * rng.normal(size=(4, 200, model.dim))
     for c in range(4):  # each chain in its own signed permutation of the mode
         t = symmetry.random_transform(model, seed=10 + c)
-        draws[c] = symmetry.apply_transform(draws[c], model, symmetry.Transform(
-            tuple(np.broadcast_to(p, (200, p.size)) for p in t.perms),
-            tuple(np.broadcast_to(s, (200, s.size)) for s in t.signs)))
+        draws[c] = symmetry.apply_transform(
+            draws[c],
+            model,
+            symmetry.Transform(
+                tuple(np.broadcast_to(p, (200, p.size)) for p in t.perms),
+                tuple(np.broadcast_to(s, (200, s.size)) for s in t.signs),
+            ),
+        )
     raw = diagnostics.weight_space(draws, model, method="none", backend="numpy")
     assert raw["summary"]["max_rhat"] > 2
     for method in ("canonicalize", "align"):
@@ -241,8 +261,14 @@ def test_to_arviz_groups_names_shapes(run_draws):
     az = pytest.importorskip("arviz")
     r = run_draws
     idata = r.to_arviz()
-    assert _group_names(idata) == {"posterior", "sample_stats", "observed_data", "constant_data",
-                                   "posterior_predictive", "log_likelihood"}
+    assert _group_names(idata) == {
+        "posterior",
+        "sample_stats",
+        "observed_data",
+        "constant_data",
+        "posterior_predictive",
+        "log_likelihood",
+    }
     post = idata.posterior
     assert set(post.data_vars) == {"W0", "b0", "W1", "b1", "sigma", "f"}
     assert post["W0"].dims == ("chain", "draw", "hidden_0", "input") and post["W0"].shape == (4, 10, 3, 1)
@@ -299,10 +325,18 @@ def test_to_arviz_plot_trace_and_loo(run_draws):
 def test_to_arviz_partial_chain_ids_and_raw_target(run):
     pytest.importorskip("arviz")
     r = run
-    sub = SampleResults(draws=r.draws[[1, 5]], stats={k: v[[1, 5]] for k, v in r.stats.items()},
-                        step_size=r.step_size[[1, 5]], inv_mass=r.inv_mass[[1, 5]],
-                        n_grad_evals=r.n_grad_evals[[1, 5]], wall_time=1.0, settings=r.settings, seed=0,
-                        partial=True, chain_ids=np.array([1, 5]))
+    sub = SampleResults(
+        draws=r.draws[[1, 5]],
+        stats={k: v[[1, 5]] for k, v in r.stats.items()},
+        step_size=r.step_size[[1, 5]],
+        inv_mass=r.inv_mass[[1, 5]],
+        n_grad_evals=r.n_grad_evals[[1, 5]],
+        wall_time=1.0,
+        settings=r.settings,
+        seed=0,
+        partial=True,
+        chain_ids=np.array([1, 5]),
+    )
     idata = sub.to_arviz(pool_chains=False)
     assert list(idata.posterior["chain"].values) == [1, 5]
     # one draw per chain: pooled by default, chain_id keeps the chain of every draw

@@ -2,8 +2,6 @@
 
 import threading
 import time
-import _thread
-import warnings
 
 import numpy as np
 import pytest
@@ -53,9 +51,23 @@ def test_results_layout():
     assert r.partial is False and r.seed == 7 and r.model is MODEL
     assert r.x.shape == (40, 1) and r.y.shape == (40, 1)
     s = r.settings
-    for key, value in dict(sampler="nuts", chains=6, warmup=60, draws=3, init="uniform", step_size=1.0,
-                           target_accept=0.8, max_tree_depth=10, gamma=0.05, t0=10.0, kappa=0.75,
-                           init_buffer=75, base_window=25, term_buffer=50, max_energy_error=1000.0).items():
+    for key, value in dict(
+        sampler="nuts",
+        chains=6,
+        warmup=60,
+        draws=3,
+        init="uniform",
+        step_size=1.0,
+        target_accept=0.8,
+        max_tree_depth=10,
+        gamma=0.05,
+        t0=10.0,
+        kappa=0.75,
+        init_buffer=75,
+        base_window=25,
+        term_buffer=50,
+        max_energy_error=1000.0,
+    ).items():
         assert s[key] == value, key
     assert r.wall_time > 0
     assert s["adaptation_windows_used"] == (9, 45, 6)  # 60 warmup iterations: 15 % / 75 % / 10 %
@@ -104,47 +116,84 @@ def test_chain_does_not_depend_on_batch():
 def test_init_options():
     x, y = sinusoid()
     init = np.random.default_rng(1).normal(size=(4, MODEL.dim)) * 0.1
-    r = symhmc.sample(MODEL, x, y, chains=4, warmup=0, draws=1, seed=1, progress=False, init=init,
-                      step_size=1e-12, adapt_step_size=False)
+    r = symhmc.sample(
+        MODEL,
+        x,
+        y,
+        chains=4,
+        warmup=0,
+        draws=1,
+        seed=1,
+        progress=False,
+        init=init,
+        step_size=1e-12,
+        adapt_step_size=False,
+    )
     np.testing.assert_allclose(r.draws[:, 0], init, atol=1e-9)  # tiny steps barely move
     assert r.settings["init"] == "array"
-    r = symhmc.sample(MODEL, x, y, chains=4, warmup=0, draws=1, seed=1, progress=False, init="prior",
-                      step_size=1e-12, adapt_step_size=False)
+    r = symhmc.sample(
+        MODEL,
+        x,
+        y,
+        chains=4,
+        warmup=0,
+        draws=1,
+        seed=1,
+        progress=False,
+        init="prior",
+        step_size=1e-12,
+        adapt_step_size=False,
+    )
     assert r.settings["init"] == "prior"
     assert np.all(np.isfinite(r.draws))
-    r2 = symhmc.sample(MODEL, x, y, chains=2, warmup=0, draws=1, seed=1, progress=False, init="prior",
-                       step_size=1e-12, adapt_step_size=False)
+    r2 = symhmc.sample(
+        MODEL,
+        x,
+        y,
+        chains=2,
+        warmup=0,
+        draws=1,
+        seed=1,
+        progress=False,
+        init="prior",
+        step_size=1e-12,
+        adapt_step_size=False,
+    )
     np.testing.assert_array_equal(r.draws[:2], r2.draws)  # prior init per chain
     # Uniform init lies in (-2, 2).
-    r = symhmc.sample(MODEL, x, y, chains=50, warmup=0, draws=1, seed=1, progress=False,
-                      step_size=1e-12, adapt_step_size=False)
+    r = symhmc.sample(
+        MODEL, x, y, chains=50, warmup=0, draws=1, seed=1, progress=False, step_size=1e-12, adapt_step_size=False
+    )
     assert np.all(np.abs(r.draws) < 2.0 + 1e-6)
     assert np.std(r.draws) == pytest.approx(4 / np.sqrt(12), rel=0.1)  # uniform(-2, 2): sd 1.155
 
 
-@pytest.mark.parametrize("kwargs,exc,name", [
-    (dict(chains=0), ValueError, "chains"),
-    (dict(chains=2.5), TypeError, "chains"),
-    (dict(warmup=-1), ValueError, "warmup"),
-    (dict(draws=0), ValueError, "draws"),
-    (dict(sampler="mala"), ValueError, "sampler"),
-    (dict(seed=-3), ValueError, "seed"),
-    (dict(seed=1.5), TypeError, "seed"),
-    (dict(seed="abc"), TypeError, "seed"),
-    (dict(threads=0), ValueError, "threads"),
-    (dict(init="zeros"), ValueError, "init"),
-    (dict(init=np.zeros((5, 3))), ValueError, "init"),
-    (dict(init=np.full((6, MODEL.dim), np.nan)), ValueError, "init"),
-    (dict(progress="yes"), TypeError, "progress"),
-    (dict(step_size=0.0), ValueError, "step_size"),
-    (dict(target_accept=1.0), ValueError, "target_accept"),
-    (dict(max_tree_depth=0), ValueError, "max_tree_depth"),
-    (dict(adapt_step_size=1), TypeError, "adapt_step_size"),
-    (dict(n_steps=5), TypeError, "n_steps"),  # an HMC option given to NUTS
-    (dict(sampler="hmc", max_tree_depth=5), TypeError, "max_tree_depth"),
-    (dict(sampler="hmc", step_jitter=1.5), ValueError, "step_jitter"),
-    (dict(foo=1), TypeError, "foo"),
-])
+@pytest.mark.parametrize(
+    "kwargs,exc,name",
+    [
+        (dict(chains=0), ValueError, "chains"),
+        (dict(chains=2.5), TypeError, "chains"),
+        (dict(warmup=-1), ValueError, "warmup"),
+        (dict(draws=0), ValueError, "draws"),
+        (dict(sampler="mala"), ValueError, "sampler"),
+        (dict(seed=-3), ValueError, "seed"),
+        (dict(seed=1.5), TypeError, "seed"),
+        (dict(seed="abc"), TypeError, "seed"),
+        (dict(threads=0), ValueError, "threads"),
+        (dict(init="zeros"), ValueError, "init"),
+        (dict(init=np.zeros((5, 3))), ValueError, "init"),
+        (dict(init=np.full((6, MODEL.dim), np.nan)), ValueError, "init"),
+        (dict(progress="yes"), TypeError, "progress"),
+        (dict(step_size=0.0), ValueError, "step_size"),
+        (dict(target_accept=1.0), ValueError, "target_accept"),
+        (dict(max_tree_depth=0), ValueError, "max_tree_depth"),
+        (dict(adapt_step_size=1), TypeError, "adapt_step_size"),
+        (dict(n_steps=5), TypeError, "n_steps"),  # an HMC option given to NUTS
+        (dict(sampler="hmc", max_tree_depth=5), TypeError, "max_tree_depth"),
+        (dict(sampler="hmc", step_jitter=1.5), ValueError, "step_jitter"),
+        (dict(foo=1), TypeError, "foo"),
+    ],
+)
 def test_bad_arguments_raise_naming_the_argument(kwargs, exc, name):
     with pytest.raises(exc, match=name):
         quick(**kwargs)
@@ -168,7 +217,9 @@ def test_bad_model_and_data():
     with pytest.raises(TypeError, match="target"):
         symhmc.sample_target(MODEL, chains=2, progress=False)
     with pytest.raises(ValueError, match="prior"):
-        symhmc.sample_target(_core.testing.GaussianTarget(np.zeros(2), np.ones(2)), chains=2, init="prior", progress=False)
+        symhmc.sample_target(
+            _core.testing.GaussianTarget(np.zeros(2), np.ones(2)), chains=2, init="prior", progress=False
+        )
 
 
 def test_core_checks_arguments_again():
@@ -231,7 +282,7 @@ def test_keyboard_interrupt_returns_partial_results(press_ctrl_c_after_first_cha
     first = r.chain_ids[:5]
     kw = dict(long_gaussian_run_kwargs(), chains=int(first.max()) + 1)
     full = symhmc.sample_target(t, progress=False, **kw)
-    np.testing.assert_array_equal(full.draws[first], r.draws[:len(first)])
+    np.testing.assert_array_equal(full.draws[first], r.draws[: len(first)])
 
 
 def test_gradient_count_is_exact_without_warmup():
@@ -239,8 +290,9 @@ def test_gradient_count_is_exact_without_warmup():
     t = _core.testing.GaussianTarget(np.zeros(3), np.ones(3))
     init = np.full((4, 3), 0.3)
     for sampler in ("nuts", "hmc"):
-        r = symhmc.sample_target(t, chains=4, warmup=0, draws=7, seed=2, progress=False, init=init,
-                                 step_size=0.4, sampler=sampler)
+        r = symhmc.sample_target(
+            t, chains=4, warmup=0, draws=7, seed=2, progress=False, init=init, step_size=0.4, sampler=sampler
+        )
         np.testing.assert_array_equal(r.n_grad_evals, 1 + r.stats["n_steps"].sum(axis=1))
 
 
@@ -272,7 +324,7 @@ def test_core_hands_out_the_arrays_before_the_run():
         seen["arrays"] = arrays
 
     out = _core.run_chains(t, chains=4, settings=settings, on_start=on_start)
-    assert not seen["finished"].any()          # nothing ran yet when it was called
+    assert not seen["finished"].any()  # nothing ran yet when it was called
     assert seen["arrays"]["draws"] is out["draws"] and out["finished"].all()
 
 
@@ -301,9 +353,11 @@ def test_every_seeded_function_rejects_a_bad_seed_the_same_way(seed, exc):
     from symhmc.symmetry import find_modes
 
     x, y = sinusoid()
-    calls = {"sample": lambda: quick(seed=seed),
-             "laplace": lambda: laplace(MODEL, x, y, n_samples=5, seed=seed),
-             "find_modes": lambda: find_modes(np.random.default_rng(0).normal(size=(20, MODEL.dim)), MODEL, seed=seed)}
+    calls = {
+        "sample": lambda: quick(seed=seed),
+        "laplace": lambda: laplace(MODEL, x, y, n_samples=5, seed=seed),
+        "find_modes": lambda: find_modes(np.random.default_rng(0).normal(size=(20, MODEL.dim)), MODEL, seed=seed),
+    }
     try:
         import sklearn  # noqa: F401  (find_modes needs it)
     except ImportError:

@@ -53,8 +53,9 @@ def test_gaussian_moments(name, sampler, options):
     mean, cov = TARGETS[name]
     assert np.linalg.cond(cov) == pytest.approx(1.0 if name.startswith("standard") else 100.0)
     target = _core.testing.GaussianTarget(mean, cov)
-    r = symhmc.sample_target(target, chains=1000, warmup=400, draws=40, sampler=sampler, seed=11, progress=False,
-                             **options)
+    r = symhmc.sample_target(
+        target, chains=1000, warmup=400, draws=40, sampler=sampler, seed=11, progress=False, **options
+    )
     assert r.draws.shape == (1000, 40, len(mean))
     assert r.divergences == 0
     check_moments(r.draws, mean, cov)
@@ -89,13 +90,16 @@ def test_gaussian_log_density_and_gradient():
     np.testing.assert_allclose(grad, -diff @ prec, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("bad,match", [
-    (dict(mean=np.zeros(2), cov=np.ones(3)), "cov"),
-    (dict(mean=np.zeros(2), cov=np.array([1.0, -1.0])), "cov"),
-    (dict(mean=np.zeros(2), cov=np.array([[1.0, 2.0], [2.0, 1.0]])), "positive definite"),
-    (dict(mean=np.zeros(2), cov=np.array([[1.0, 0.5], [0.0, 1.0]])), "symmetric"),
-    (dict(mean=np.array([np.nan, 0.0]), cov=np.ones(2)), "mean"),
-])
+@pytest.mark.parametrize(
+    "bad,match",
+    [
+        (dict(mean=np.zeros(2), cov=np.ones(3)), "cov"),
+        (dict(mean=np.zeros(2), cov=np.array([1.0, -1.0])), "cov"),
+        (dict(mean=np.zeros(2), cov=np.array([[1.0, 2.0], [2.0, 1.0]])), "positive definite"),
+        (dict(mean=np.zeros(2), cov=np.array([[1.0, 0.5], [0.0, 1.0]])), "symmetric"),
+        (dict(mean=np.array([np.nan, 0.0]), cov=np.ones(2)), "mean"),
+    ],
+)
 def test_gaussian_target_rejects_bad_arguments(bad, match):
     with pytest.raises(ValueError, match=match):
         _core.testing.GaussianTarget(**bad)
@@ -106,8 +110,15 @@ def test_adapted_inverse_mass_matches_the_variances(adaptation):
     # Variances spanning four orders of magnitude: both estimates must find them (Stan's from the
     # draws' variance; nutpie's from var(draws) / var(gradients), exact for a Gaussian).
     var = np.geomspace(0.01, 100, 12)
-    r = symhmc.sample_target(_core.testing.GaussianTarget(np.zeros(12), var), chains=100, warmup=500, draws=5, seed=3,
-                             progress=False, adaptation=adaptation)
+    r = symhmc.sample_target(
+        _core.testing.GaussianTarget(np.zeros(12), var),
+        chains=100,
+        warmup=500,
+        draws=5,
+        seed=3,
+        progress=False,
+        adaptation=adaptation,
+    )
     ratio = np.median(r.inv_mass, axis=0) / var
     assert np.all(np.abs(ratio - 1) < 0.15), ratio
     assert r.settings["adaptation"] == adaptation

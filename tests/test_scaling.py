@@ -30,9 +30,10 @@ def test_standardized_data_do_not_warn():
         symhmc.sample(F1, X, Y, **FAST)
 
 
-@pytest.mark.parametrize("y, what", [(Y * 50 + 300, r"y: mean 3\d\d, sd [34]\d"),
-                                     (Y + 10, "y: mean 10"),
-                                     (Y * 1e-3, r"y: mean .*, sd 0.000")])
+@pytest.mark.parametrize(
+    "y, what",
+    [(Y * 50 + 300, r"y: mean 3\d\d, sd [34]\d"), (Y + 10, "y: mean 10"), (Y * 1e-3, r"y: mean .*, sd 0.000")],
+)
 def test_targets_far_from_standardized_warn(y, what):
     with pytest.warns(DataScaleWarning, match=what) as record:
         symhmc.sample(F1, X, y, **FAST)
@@ -80,8 +81,9 @@ def test_auto_on_unscaled_targets_follows_them_and_warns():
     targets, and the run warns both about the scale and about the density missing the grid."""
     y = Y * 50 + 300
     with pytest.warns(RuntimeWarning) as record:
-        r = symhmc.sample(F1, X, y, chains="auto", auto=dict(round_size=4, max_chains=16), warmup=30, seed=0,
-                          progress=False)
+        r = symhmc.sample(
+            F1, X, y, chains="auto", auto=dict(round_size=4, max_chains=16), warmup=30, seed=0, progress=False
+        )
     kinds = {w.category for w in record}
     assert DataScaleWarning in kinds
     grid = r.convergence["y_grid"]
@@ -95,6 +97,14 @@ def test_auto_on_unscaled_targets_follows_them_and_warns():
 
 def test_auto_warns_when_a_given_grid_misses_the_density():
     with pytest.warns(RuntimeWarning, match=r"only 0 % of its probability on the y grid \[10, 20\]"):
-        r = symhmc.sample(F1, X, Y, chains="auto", auto=dict(round_size=4, max_chains=8, y_grid=np.linspace(10, 20, 21)),
-                          warmup=20, seed=0, progress=False)
+        r = symhmc.sample(
+            F1,
+            X,
+            Y,
+            chains="auto",
+            auto=dict(round_size=4, max_chains=8, y_grid=np.linspace(10, 20, 21)),
+            warmup=20,
+            seed=0,
+            progress=False,
+        )
     assert r.convergence["grid_mass"] < 1e-6

@@ -56,7 +56,9 @@ def test_lppd_no_underflow_far_target():
         expected = m + math.log(math.exp(a - m) + math.exp(b - m)) - math.log(2)
         assert pw[i] == pytest.approx(expected, rel=1e-13)
     # a single far component: exactly the Gaussian log density
-    assert scores.lppd(np.zeros((1, 1)), 1.0, [50.0]).mean == pytest.approx(-1250 - 0.5 * math.log(2 * math.pi), rel=1e-14)
+    assert scores.lppd(np.zeros((1, 1)), 1.0, [50.0]).mean == pytest.approx(
+        -1250 - 0.5 * math.log(2 * math.pi), rel=1e-14
+    )
 
 
 def test_lppd_scalar_sigma_and_single_point():
@@ -134,8 +136,9 @@ def test_crps_single_gaussian_closed_form():
     mu, s = 0.3, 1.7
     np.testing.assert_allclose(scores.crps_pointwise(np.full((1, 5), mu), s, y), _crps_gaussian(mu, s, y), rtol=1e-12)
     # many identical components are the same Gaussian
-    np.testing.assert_allclose(scores.crps_pointwise(np.full((7, 5), mu), np.full(7, s), y),
-                               _crps_gaussian(mu, s, y), rtol=1e-12)
+    np.testing.assert_allclose(
+        scores.crps_pointwise(np.full((7, 5), mu), np.full(7, s), y), _crps_gaussian(mu, s, y), rtol=1e-12
+    )
 
 
 def test_crps_mixture_against_monte_carlo():
@@ -211,8 +214,9 @@ def test_model_predictions_match_array_functions():
     for kw in ({}, tiny):
         lp = ev.lppd(pred, y, **kw)
         assert lp.mean == pytest.approx(scores.lppd(f, sigma, y).mean, rel=1e-12)
-        np.testing.assert_allclose(ev.lppd(pred, y, pointwise=True, **kw), scores.lppd_pointwise(f, sigma, y),
-                                   rtol=1e-12)
+        np.testing.assert_allclose(
+            ev.lppd(pred, y, pointwise=True, **kw), scores.lppd_pointwise(f, sigma, y), rtol=1e-12
+        )
         assert ev.rmse(pred, y, **kw) == pytest.approx(scores.rmse(f, sigma, y))
         assert ev.coverage(pred, y, **kw) == scores.coverage(f, sigma, y)
         assert ev.crps(pred, y, **kw).mean == pytest.approx(scores.crps(f, sigma, y).mean)
@@ -252,8 +256,12 @@ def test_model_level_scores_are_deprecated_aliases():
     x = np.linspace(-1, 1, 6)
     y = np.cos(x)
     pred = ev.Predictions.of_model(model, params, x)
-    calls = [(scores.model_lppd, ev.lppd(pred, y)), (scores.model_rmse, ev.rmse(pred, y)),
-             (scores.model_coverage, ev.coverage(pred, y)), (scores.model_crps, ev.crps(pred, y))]
+    calls = [
+        (scores.model_lppd, ev.lppd(pred, y)),
+        (scores.model_rmse, ev.rmse(pred, y)),
+        (scores.model_coverage, ev.coverage(pred, y)),
+        (scores.model_crps, ev.crps(pred, y)),
+    ]
     for old, new in calls:
         with pytest.warns(DeprecationWarning, match=f"scores.{old.__name__} is deprecated"):
             assert old(model, params, x, y) == new
@@ -266,19 +274,22 @@ def test_model_level_scores_are_deprecated_aliases():
 
 
 # ----- bad input ------------------------------------------------------------------------------
-@pytest.mark.parametrize("call, exc, word", [
-    (lambda f, s, y: scores.lppd(f[0], s, y), ValueError, "f"),
-    (lambda f, s, y: scores.lppd(f, s[:-1], y), ValueError, "sigma"),
-    (lambda f, s, y: scores.lppd(f, -s, y), ValueError, "sigma"),
-    (lambda f, s, y: scores.lppd(f, s, y[:-1]), ValueError, "y"),
-    (lambda f, s, y: scores.lppd(np.where(f > 0, np.nan, f), s, y), ValueError, "f"),
-    (lambda f, s, y: scores.lppd(f.astype(str), s, y), TypeError, "f"),
-    (lambda f, s, y: scores.lppd(f, s, y, memory_budget=0), ValueError, "memory_budget"),
-    (lambda f, s, y: scores.coverage(f, s, y, levels=(0.5, 1.0)), ValueError, "levels"),
-    (lambda f, s, y: scores.mixture_quantiles(f, s, [0.0]), ValueError, "probs"),
-    (lambda f, s, y: scores.predictive_summary(f, s, quantiles=[1.5]), ValueError, "quantiles"),
-    (lambda f, s, y: scores.crps(f, s, y, n_pairs=0), ValueError, "n_pairs"),
-])
+@pytest.mark.parametrize(
+    "call, exc, word",
+    [
+        (lambda f, s, y: scores.lppd(f[0], s, y), ValueError, "f"),
+        (lambda f, s, y: scores.lppd(f, s[:-1], y), ValueError, "sigma"),
+        (lambda f, s, y: scores.lppd(f, -s, y), ValueError, "sigma"),
+        (lambda f, s, y: scores.lppd(f, s, y[:-1]), ValueError, "y"),
+        (lambda f, s, y: scores.lppd(np.where(f > 0, np.nan, f), s, y), ValueError, "f"),
+        (lambda f, s, y: scores.lppd(f.astype(str), s, y), TypeError, "f"),
+        (lambda f, s, y: scores.lppd(f, s, y, memory_budget=0), ValueError, "memory_budget"),
+        (lambda f, s, y: scores.coverage(f, s, y, levels=(0.5, 1.0)), ValueError, "levels"),
+        (lambda f, s, y: scores.mixture_quantiles(f, s, [0.0]), ValueError, "probs"),
+        (lambda f, s, y: scores.predictive_summary(f, s, quantiles=[1.5]), ValueError, "quantiles"),
+        (lambda f, s, y: scores.crps(f, s, y, n_pairs=0), ValueError, "n_pairs"),
+    ],
+)
 def test_bad_input_raises(call, exc, word):
     f, sigma, y = _case(n_draws=5, n_points=4)
     with pytest.raises(exc, match=word):

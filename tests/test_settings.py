@@ -133,7 +133,10 @@ def test_python_defaults_are_the_cores():
         for name, (kind, default) in table.items():
             assert default == getattr(core, name) and kind is type(getattr(core, name)), name
     assert set(options.SAMPLER_OPTIONS["nuts"]) ^ set(options.SAMPLER_OPTIONS["hmc"]) == {
-        "max_tree_depth", "n_steps", "step_jitter"}
+        "max_tree_depth",
+        "n_steps",
+        "step_jitter",
+    }
     for fn in (symhmc.sample, symhmc.sample_target):
         params = inspect.signature(fn).parameters
         assert params["warmup"].default == core.warmup and params["draws"].default == core.draws
@@ -142,22 +145,35 @@ def test_python_defaults_are_the_cores():
 
 def test_results_report_the_windows_the_core_ran():
     x, y = _data()
-    r = symhmc.sample(symhmc.MLP(hidden=(2,)), x, y, chains=2, warmup=200, seed=0, progress=False,
-                      init_buffer=2**30, base_window=2**30, term_buffer=2**30)
+    r = symhmc.sample(
+        symhmc.MLP(hidden=(2,)),
+        x,
+        y,
+        chains=2,
+        warmup=200,
+        seed=0,
+        progress=False,
+        init_buffer=2**30,
+        base_window=2**30,
+        term_buffer=2**30,
+    )
     assert r.settings["adaptation_windows_used"] == (30, 150, 20)
     assert r.settings["adaptation_windows"] == [(30, 180)]
     assert r.settings["init_buffer"] == 2**30  # what was asked, beside what ran
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    (dict(warmup=2**63), "warmup"),
-    (dict(draws=2**63), "draws"),
-    (dict(first_chain=2**63), "first_chain"),
-    (dict(first_chain=2**63 - 1), "first_chain"),  # + 2 chains wraps a 64-bit chain id
-    (dict(init_buffer=2**64), "init_buffer"),
-    (dict(max_tree_depth=31), "max_tree_depth"),
-    (dict(target_accept=1.0), "target_accept"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(warmup=2**63), "warmup"),
+        (dict(draws=2**63), "draws"),
+        (dict(first_chain=2**63), "first_chain"),
+        (dict(first_chain=2**63 - 1), "first_chain"),  # + 2 chains wraps a 64-bit chain id
+        (dict(init_buffer=2**64), "init_buffer"),
+        (dict(max_tree_depth=31), "max_tree_depth"),
+        (dict(target_accept=1.0), "target_accept"),
+    ],
+)
 def test_values_the_core_cannot_hold_raise_value_error(kwargs, name):
     x, y = _data()
     with pytest.raises(ValueError, match=name):

@@ -200,8 +200,9 @@ def test_get_set_params_round_trip_and_clone():
 
 def test_sampler_options_reach_the_sampler():
     x, y = sinusoid(n=20)
-    reg = BNNRegressor(**QUICK, max_tree_depth=3, target_accept=0.9, sampler="nuts",
-                       sampler_options={"init_radius": 0.5}).fit(x, y)
+    reg = BNNRegressor(
+        **QUICK, max_tree_depth=3, target_accept=0.9, sampler="nuts", sampler_options={"init_radius": 0.5}
+    ).fit(x, y)
     settings = reg.results_.settings
     assert (settings["max_tree_depth"], settings["target_accept"], settings["init_radius"]) == (3, 0.9, 0.5)
     assert np.all(reg.results_.stats["tree_depth"] <= 3)
@@ -246,16 +247,19 @@ def test_bad_input_raises():
         reg.predict(np.c_[x, x])
 
 
-@pytest.mark.parametrize("params, error, match", [
-    (dict(sampler_options={"chains": 3}), ValueError, "sampler_options must not hold"),
-    (dict(sampler_options=[("step_size", 0.1)]), TypeError, "sampler_options must be a dict"),
-    (dict(sampler_options={"no_such_option": 1}), TypeError, "no_such_option"),
-    (dict(hidden=(0,)), ValueError, "hidden"),
-    (dict(activation="sigmoid"), ValueError, "activation"),
-    (dict(warmup=-1), ValueError, "warmup"),
-    (dict(sampler="hmc", max_tree_depth=5), TypeError, "max_tree_depth"),
-    (dict(dtype="float16"), ValueError, "dtype"),
-])
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        (dict(sampler_options={"chains": 3}), ValueError, "sampler_options must not hold"),
+        (dict(sampler_options=[("step_size", 0.1)]), TypeError, "sampler_options must be a dict"),
+        (dict(sampler_options={"no_such_option": 1}), TypeError, "no_such_option"),
+        (dict(hidden=(0,)), ValueError, "hidden"),
+        (dict(activation="sigmoid"), ValueError, "activation"),
+        (dict(warmup=-1), ValueError, "warmup"),
+        (dict(sampler="hmc", max_tree_depth=5), TypeError, "max_tree_depth"),
+        (dict(dtype="float16"), ValueError, "dtype"),
+    ],
+)
 def test_bad_parameters_raise_at_fit_naming_them(params, error, match):
     x, y = sinusoid(n=10)
     reg = BNNRegressor(**{**QUICK, **params})  # scikit-learn's rule: no checks before fit

@@ -13,22 +13,23 @@ from symhmc import symmetry as S
 
 SHAPES = [
     # (hidden, n_inputs, n_outputs)
-    ((3,), 1, 1),          # f1
-    ((4, 3), 2, 1),        # 2 hidden layers, multi-dim input
-    ((5, 4, 3), 3, 2),     # 3 hidden layers, 2 outputs
+    ((3,), 1, 1),  # f1
+    ((4, 3), 2, 1),  # 2 hidden layers, multi-dim input
+    ((5, 4, 3), 3, 2),  # 3 hidden layers, 2 outputs
     ((16, 16, 16), 1, 1),  # f2
 ]
 ACTS = ["tanh", "relu"]
 
 
 def make(hidden, n_in, n_out, act, sampled_noise=True):
-    return MLP(hidden=hidden, activation=act, n_inputs=n_in, n_outputs=n_out,
-               noise_std=None if sampled_noise else 0.5)
+    return MLP(hidden=hidden, activation=act, n_inputs=n_in, n_outputs=n_out, noise_std=None if sampled_noise else 0.5)
 
 
 def cases():
-    return [pytest.param(make(hidden, n_in, n_out, act), id=f"{act}-{'x'.join(map(str, hidden))}-in{n_in}")
-            for (hidden, n_in, n_out), act in itertools.product(SHAPES, ACTS)]
+    return [
+        pytest.param(make(hidden, n_in, n_out, act), id=f"{act}-{'x'.join(map(str, hidden))}-in{n_in}")
+        for (hidden, n_in, n_out), act in itertools.product(SHAPES, ACTS)
+    ]
 
 
 # ----- NumPy references (independent of the compiled core) -------------------------------------
@@ -72,7 +73,7 @@ def random_x(model, rng, n=17):
 def test_cardinality_paper_networks():
     assert S.cardinality(MLP(hidden=(3,))) == 48
     f2 = S.cardinality(MLP(hidden=(16, 16, 16)))
-    assert f2 == (math.factorial(16) * 2 ** 16) ** 3
+    assert f2 == (math.factorial(16) * 2**16) ** 3
     assert isinstance(f2, int)
     assert 1e54 < f2 < 1e55  # docs/paper.md: about 10^54
 
@@ -94,8 +95,13 @@ def test_cardinality_matches_brute_force_enumeration(act, rng):
     images = set()
     per_layer = []
     for m in model.hidden:
-        per_layer.append([(np.array(p), np.array(s)) for p in itertools.permutations(range(m))
-                          for s in itertools.product(*signs_set * m)])
+        per_layer.append(
+            [
+                (np.array(p), np.array(s))
+                for p in itertools.permutations(range(m))
+                for s in itertools.product(*signs_set * m)
+            ]
+        )
     for choice in itertools.product(*per_layer):
         t = S.Transform(tuple(c[0] for c in choice), tuple(c[1] for c in choice))
         images.add(tuple(np.round(S.apply_transform(theta, model, t), 12)))
@@ -202,10 +208,10 @@ def test_canonicalize_ties_are_broken_by_outgoing_weights(act, rng):
     m = MLP(hidden=(4, 3), activation=act, n_inputs=2)
     theta = rng.normal(size=(30, m.dim))
     layers = m.unpack(theta)
-    layers[0][1][:, 1] = layers[0][1][:, 0]   # equal biases in hidden layer 0
-    layers[1][1][:, :] = 0.7                  # all biases equal in hidden layer 1
+    layers[0][1][:, 1] = layers[0][1][:, 0]  # equal biases in hidden layer 0
+    layers[1][1][:, :] = 0.7  # all biases equal in hidden layer 1
     if act == "tanh":
-        layers[0][1][:, 3] = 0.0              # a zero bias: the sign comes from the outgoing weights
+        layers[0][1][:, 3] = 0.0  # a zero bias: the sign comes from the outgoing weights
         layers[0][1][:, 2] = -layers[0][1][:, 0]  # equal after flipping
     theta = m.pack(layers, theta[:, -1])
     E = S.random_transform(m, seed=6, size=30)
@@ -233,7 +239,7 @@ def test_relu_normalize_removes_positive_rescaling(rng):
     np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
     assert_same_predictions(m, a, theta, x)
     for W, bias in m.unpack(a)[:-1]:
-        np.testing.assert_allclose(np.sum(W ** 2, axis=-1) + bias ** 2, 1.0, rtol=1e-12)
+        np.testing.assert_allclose(np.sum(W**2, axis=-1) + bias**2, 1.0, rtol=1e-12)
     # without normalize the rescaled copies stay different
     assert not np.allclose(S.canonicalize(theta, m), S.canonicalize(scaled, m))
 
@@ -288,8 +294,9 @@ def test_bad_input_raises_naming_the_argument():
     with pytest.raises(ValueError, match="signs"):
         S.apply_transform(good, m, S.Transform((np.array([0, 1, 2]),), (np.array([1, 2, 1]),)))
     with pytest.raises(ValueError, match="relu"):
-        S.apply_transform(good, MLP(hidden=(3,), activation="relu"),
-                          S.Transform((np.array([0, 1, 2]),), (np.array([1, -1, 1]),)))
+        S.apply_transform(
+            good, MLP(hidden=(3,), activation="relu"), S.Transform((np.array([0, 1, 2]),), (np.array([1, -1, 1]),))
+        )
     with pytest.raises(TypeError, match="seed"):
         S.random_transform(m, seed="abc")
     with pytest.raises(ValueError, match="size"):

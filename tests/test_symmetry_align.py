@@ -12,8 +12,9 @@ from symhmc import MLP
 from symhmc import symmetry as S
 
 
-def reference_cloud(model: MLP, n: int, seed: int, noise: float = 0.1, centre_scale: float = 1.5,
-                    bias_scale: float = 0.1):
+def reference_cloud(
+    model: MLP, n: int, seed: int, noise: float = 0.1, centre_scale: float = 1.5, bias_scale: float = 0.1
+):
     """Draws from one Gaussian around a centre with well-separated neurons.
 
     Biases are small compared with the noise, so the bias-sorting canonical map alone cannot
@@ -47,13 +48,15 @@ def recovered_fraction(info: S.AlignInfo, scramble: S.Transform) -> float:
     """Fraction of samples mapped back by the most common global transform: aligned_g = G theta_g."""
     comp = info.transform.compose(scramble)
     n = comp.batch_shape[0]
-    keys = [tuple(np.concatenate([p[g] for p in comp.perms])) + tuple(np.concatenate([s[g] for s in comp.signs]))
-            for g in range(n)]
+    keys = [
+        tuple(np.concatenate([p[g] for p in comp.perms])) + tuple(np.concatenate([s[g] for s in comp.signs]))
+        for g in range(n)
+    ]
     return Counter(keys).most_common(1)[0][1] / n
 
 
 def spread(x, model):
-    return float(np.sum(np.var(x[..., :model.n_params].reshape(-1, model.n_params), axis=0)))
+    return float(np.sum(np.var(x[..., : model.n_params].reshape(-1, model.n_params), axis=0)))
 
 
 CASES = [
@@ -72,9 +75,11 @@ def test_align_match_recovers_a_scrambled_cloud(model, n):
     A, info = S.align(Y, model, method="match", return_info=True)
     frac = recovered_fraction(info, E)
     canon = S.canonicalize(Y, model)
-    print(f"\n[align match] {model.hidden} {model.activation}: recovered {frac:.3f}, spread truth "
-          f"{spread(X, model):.3g} scrambled {spread(Y, model):.3g} canonical {spread(canon, model):.3g} "
-          f"aligned {spread(A, model):.3g}, sweeps {info.n_iterations}")
+    print(
+        f"\n[align match] {model.hidden} {model.activation}: recovered {frac:.3f}, spread truth "
+        f"{spread(X, model):.3g} scrambled {spread(Y, model):.3g} canonical {spread(canon, model):.3g} "
+        f"aligned {spread(A, model):.3g}, sweeps {info.n_iterations}"
+    )
     assert info.converged
     assert frac >= 0.99
     assert spread(A, model) < 1.1 * spread(X, model)
@@ -84,12 +89,15 @@ def test_align_match_recovers_a_scrambled_cloud(model, n):
     np.testing.assert_allclose(model.predict(A, x), model.predict(Y, x), rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("model", [
-    pytest.param(MLP(hidden=(4, 3), n_inputs=2), id="tanh-4x3-in2"),
-    pytest.param(MLP(hidden=(8, 8), n_inputs=2), id="tanh-8x8-in2"),
-    pytest.param(MLP(hidden=(3, 3, 3)), id="tanh-3x3x3"),
-    pytest.param(MLP(hidden=(6, 5), activation="relu", n_inputs=2), id="relu-6x5-in2"),
-])
+@pytest.mark.parametrize(
+    "model",
+    [
+        pytest.param(MLP(hidden=(4, 3), n_inputs=2), id="tanh-4x3-in2"),
+        pytest.param(MLP(hidden=(8, 8), n_inputs=2), id="tanh-8x8-in2"),
+        pytest.param(MLP(hidden=(3, 3, 3)), id="tanh-3x3x3"),
+        pytest.param(MLP(hidden=(6, 5), activation="relu", n_inputs=2), id="relu-6x5-in2"),
+    ],
+)
 def test_align_match_is_robust_across_centres(model):
     """Many random centres: a neuron whose bias and outgoing weights are both small must not get
     a wrongly settled sign (the pivot phase's two starts)."""
@@ -103,12 +111,15 @@ def test_align_match_is_robust_across_centres(model):
     assert min(fractions) >= 0.99
 
 
-@pytest.mark.parametrize("model,n,minimum", [
-    pytest.param(MLP(hidden=(3,)), 300, 0.95, id="f1-tanh"),
-    pytest.param(MLP(hidden=(8,), n_inputs=2), 200, 0.85, id="tanh-8-in2"),
-    pytest.param(MLP(hidden=(4, 3), n_inputs=2), 200, 0.0, id="tanh-4x3-in2"),
-    pytest.param(MLP(hidden=(5, 4, 3), activation="relu", n_inputs=3), 200, 0.0, id="relu-5x4x3-in3"),
-])
+@pytest.mark.parametrize(
+    "model,n,minimum",
+    [
+        pytest.param(MLP(hidden=(3,)), 300, 0.95, id="f1-tanh"),
+        pytest.param(MLP(hidden=(8,), n_inputs=2), 200, 0.85, id="tanh-8-in2"),
+        pytest.param(MLP(hidden=(4, 3), n_inputs=2), 200, 0.0, id="tanh-4x3-in2"),
+        pytest.param(MLP(hidden=(5, 4, 3), activation="relu", n_inputs=3), 200, 0.0, id="relu-5x4x3-in3"),
+    ],
+)
 def test_align_paper_on_a_scrambled_cloud(model, n, minimum):
     """The paper's heuristic: must recover one-hidden-layer networks; on deeper networks its recovered fraction is
     only reported (its neuron vectors include incoming weights in the frame of the layer below,
@@ -118,9 +129,11 @@ def test_align_paper_on_a_scrambled_cloud(model, n, minimum):
     Y = S.apply_transform(X, model, E)
     A, info = S.align(Y, model, method="paper", return_info=True)
     frac = recovered_fraction(info, E)
-    print(f"\n[align paper] {model.hidden} {model.activation}: recovered {frac:.3f}, spread truth "
-          f"{spread(X, model):.3g} scrambled {spread(Y, model):.3g} aligned {spread(A, model):.3g}, "
-          f"iterations {info.n_iterations}, k {info.details['k']}")
+    print(
+        f"\n[align paper] {model.hidden} {model.activation}: recovered {frac:.3f}, spread truth "
+        f"{spread(X, model):.3g} scrambled {spread(Y, model):.3g} aligned {spread(A, model):.3g}, "
+        f"iterations {info.n_iterations}, k {info.details['k']}"
+    )
     assert frac >= minimum
     assert spread(A, model) < spread(Y, model)
     np.testing.assert_array_equal(A, S.apply_transform(Y, model, info.transform))
@@ -160,8 +173,10 @@ def test_align_paper_variants_on_already_aligned_draws():
     _, pooled = S.align(X, model, method="paper", variant="pooled", return_info=True)
     assert recovered_fraction(pooled, ident) == 1.0
     _, authors = S.align(X, model, method="paper", variant="authors", return_info=True)
-    print(f"\n[align paper] aligned input kept: pooled {recovered_fraction(pooled, ident):.3f}, "
-          f"authors {recovered_fraction(authors, ident):.3f}")
+    print(
+        f"\n[align paper] aligned input kept: pooled {recovered_fraction(pooled, ident):.3f}, "
+        f"authors {recovered_fraction(authors, ident):.3f}"
+    )
     assert recovered_fraction(authors, ident) < 0.9
 
 
@@ -173,8 +188,10 @@ def test_align_paper_f2_reported():
     Y = S.apply_transform(X, model, E)
     # The pooled variant keeps this test short; bench_symmetry.py --recovery runs both variants on f2.
     A, info = S.align(Y, model, method="paper", variant="pooled", return_info=True)
-    print(f"\n[align paper] f2: recovered {recovered_fraction(info, E):.3f}, spread truth {spread(X, model):.3g} "
-          f"scrambled {spread(Y, model):.3g} aligned {spread(A, model):.3g}")
+    print(
+        f"\n[align paper] f2: recovered {recovered_fraction(info, E):.3f}, spread truth {spread(X, model):.3g} "
+        f"scrambled {spread(Y, model):.3g} aligned {spread(A, model):.3g}"
+    )
     assert spread(A, model) <= spread(Y, model)
 
 
@@ -286,6 +303,7 @@ def test_find_modes_bad_input_and_missing_sklearn(monkeypatch):
     with pytest.raises(ValueError, match="bandwidth"):
         S.find_modes(X, model, bandwidth=0.0)
     import builtins
+
     real_import = builtins.__import__
 
     def no_sklearn(name, *args, **kwargs):

@@ -42,8 +42,10 @@ def no_mode_warning(fn):
 def test_separated_modes_give_k_with_a_clear_gap_and_no_warning():
     X, truth = separated_modes(F1, (90, 60, 30), seed=2)
     m = no_mode_warning(lambda: S.find_modes(X, F1))
-    print(f"\n[find_modes] k {m.k}, gap ratio {m.gap_ratio:.2f}, eigenvalues {np.round(m.eigenvalues, 3)}, "
-          f"within {m.within_distance:.2f} between {m.between_distance:.2f}")
+    print(
+        f"\n[find_modes] k {m.k}, gap ratio {m.gap_ratio:.2f}, eigenvalues {np.round(m.eigenvalues, 3)}, "
+        f"within {m.within_distance:.2f} between {m.between_distance:.2f}"
+    )
     assert m.k == 3 and m.k_from_eigengap and m.clear_gap and not m.cap_hit
     assert same_partition(truth, m.labels)
     np.testing.assert_array_equal(m.sizes, [90, 60, 30])  # numbered by decreasing size
@@ -84,8 +86,9 @@ def test_probabilities_feed_chains_needed():
     m = S.find_modes(X, F1)
     assert m.probabilities.sum() == pytest.approx(1.0)
     for method in ("markov", "exact"):
-        assert m.chains_needed(0.99, method=method) == bounds.chains_needed(p=0.99, probs=m.probabilities,
-                                                                             method=method)
+        assert m.chains_needed(0.99, method=method) == bounds.chains_needed(
+            p=0.99, probs=m.probabilities, method=method
+        )
     # rarer modes need more chains
     skewed = S.find_modes(*separated_modes(F1, (180, 10, 10), seed=4)[:1], F1)
     assert skewed.chains_needed(0.99) > m.chains_needed(0.99)
@@ -166,8 +169,8 @@ def test_methods_that_disagree_warn():
     rng = np.random.default_rng(1)
     X = rng.normal(scale=1.5, size=F1.dim) + 0.1 * rng.normal(size=(120, F1.dim))
     (w_in, _), (w_out, _) = F1.unpack(np.arange(F1.dim))  # flat positions of the weights
-    X[:, int(w_out[0, 0])] = 0.0                          # neuron 0 does not reach the output
-    X[60:, int(w_in[0, 0])] += 4.0                        # its incoming weight: two groups
+    X[:, int(w_out[0, 0])] = 0.0  # neuron 0 does not reach the output
+    X[60:, int(w_in[0, 0])] += 4.0  # its incoming weight: two groups
     x_grid = np.linspace(-3.0, 3.0, 40)[:, None]
     moved_back = X[60:] - 4.0 * np.eye(F1.dim)[int(w_in[0, 0])]
     np.testing.assert_allclose(F1.predict(X[60:], x_grid), F1.predict(moved_back, x_grid), atol=1e-12)
@@ -212,7 +215,9 @@ def test_izmailov_chains_warn_about_an_unclear_number_of_modes():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         m = S.find_modes(S.align(theta, F1), F1, x_grid=np.linspace(-3.0, 3.0, 61)[:, None])
-    print(f"\n[find_modes] izmailov 64 chains: k {m.k}, gap ratio {m.gap_ratio:.2f}, components "
-          f"{m.n_components}, separation {m.separation:.2f}, k_by_method {m.k_by_method}")
+    print(
+        f"\n[find_modes] izmailov 64 chains: k {m.k}, gap ratio {m.gap_ratio:.2f}, components "
+        f"{m.n_components}, separation {m.separation:.2f}, k_by_method {m.k_by_method}"
+    )
     assert any(issubclass(w.category, S.ModeWarning) for w in caught)
     assert not m.clear_gap or not m.methods_agree

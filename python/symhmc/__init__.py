@@ -2,7 +2,7 @@
 
 import importlib as _importlib
 
-from . import _core, _kernels
+from . import _core, _kernels  # noqa: F401 - the compiled core loads first; its kernel check runs below
 from . import baselines, bounds, datasets, diagnostics, evaluate, symmetry
 from .evaluate import ppd, scores
 from .evaluate.compare import PredictiveComparison, compare_predictive
@@ -30,8 +30,25 @@ _MOVED = {
 _moved.install({f"{__name__}.{old}": m for old, m in _MOVED.items()}, skip_file=__file__)
 
 _kernels.warn_if_ignored()
-__all__ = ["MLP", "DataScaleWarning", "PredictiveComparison", "compare_predictive", "SampleResults", "load", "sample", "sample_target", "baselines", "bounds", "datasets",
-           "diagnostics", "evaluate", "ppd", "scores", "symmetry", "__version__"]
+__all__ = [
+    "MLP",
+    "DataScaleWarning",
+    "PredictiveComparison",
+    "compare_predictive",
+    "SampleResults",
+    "load",
+    "sample",
+    "sample_target",
+    "baselines",
+    "bounds",
+    "datasets",
+    "diagnostics",
+    "evaluate",
+    "ppd",
+    "scores",
+    "symmetry",
+    "__version__",
+]
 
 
 # BNNRegressor needs scikit-learn, an optional dependency: its module is imported on first use
@@ -39,7 +56,7 @@ __all__ = ["MLP", "DataScaleWarning", "PredictiveComparison", "compare_predictiv
 # __all__ so that ``from symhmc import *`` does not need scikit-learn either.
 def __getattr__(name):
     if name == "BNNRegressor":
-        from .sklearn import BNNRegressor
+        from .sklearn import BNNRegressor  # noqa: PLC0415 - loaded on first use: keeps import symhmc light
 
         return BNNRegressor
     if name in _MOVED:  # an old module name used as an attribute: imported (and warned) once

@@ -25,6 +25,9 @@ def warn_if_ignored(environ: Mapping[str, str] = os.environ) -> None:
     if not requested:
         return
     if ALIASES.get(requested, requested) not in _core.kernel_tables:
-        warnings.warn(f"SYMHMC_KERNELS={requested!r} is not a kernel table this build and CPU can run "
-                      f"(available: {', '.join(_core.kernel_tables)}); running {running_table()!r}",
-                      RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"SYMHMC_KERNELS={requested!r} is not a kernel table this build and CPU can run "
+            f"(available: {', '.join(_core.kernel_tables)}); running {running_table()!r}",
+            RuntimeWarning,
+            stacklevel=3,
+        )

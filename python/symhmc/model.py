@@ -147,8 +147,10 @@ class MLP:
         object.__setattr__(self, "noise_prior_scale", positive_float(self.noise_prior_scale, "noise_prior_scale"))
         object.__setattr__(self, "dtype", _dtype_name(self.dtype))
         if self.n_params > _core.max_params:
-            raise ValueError(f"hidden={self.hidden} with n_inputs={self.n_inputs} and n_outputs={self.n_outputs} gives "
-                             f"{self.n_params} parameters, more than the core holds ({_core.max_params})")
+            raise ValueError(
+                f"hidden={self.hidden} with n_inputs={self.n_inputs} and n_outputs={self.n_outputs} gives "
+                f"{self.n_params} parameters, more than the core holds ({_core.max_params})"
+            )
 
     # ----- layout -------------------------------------------------------------------------
     @property
@@ -169,8 +171,7 @@ class MLP:
 
     @property
     def samples_noise(self) -> bool:
-        """Whether ``log sigma`` is sampled (no fixed ``noise_std``).
-        """
+        """Whether ``log sigma`` is sampled (no fixed ``noise_std``)."""
         return self.noise_std is None
 
     @property
@@ -209,9 +210,9 @@ class MLP:
         lead = params.shape[:-1]
         layers, offset = [], 0
         for out, inp in self.layer_shapes:
-            W = params[..., offset:offset + out * inp].reshape(*lead, out, inp)
+            W = params[..., offset : offset + out * inp].reshape(*lead, out, inp)
             offset += out * inp
-            b = params[..., offset:offset + out]
+            b = params[..., offset : offset + out]
             offset += out
             layers.append((W, b))
         return layers
@@ -249,8 +250,9 @@ class MLP:
         for k, ((W, b), (out, inp)) in enumerate(zip(layers, self.layer_shapes)):
             W, b = np.asarray(W, dtype=float), np.asarray(b, dtype=float)
             if W.shape[-2:] != (out, inp) or b.shape[-1:] != (out,):
-                raise ValueError(f"layer {k}: W must end in {(out, inp)} and b in {(out,)}, "
-                                 f"got {W.shape} and {b.shape}")
+                raise ValueError(
+                    f"layer {k}: W must end in {(out, inp)} and b in {(out,)}, got {W.shape} and {b.shape}"
+                )
             parts += [W.reshape(*W.shape[:-2], out * inp), b]
         if log_sigma is not None:
             parts.append(np.asarray(log_sigma, dtype=float)[..., None])
@@ -287,13 +289,16 @@ class MLP:
         params = np.asarray(params, dtype=float)
         if self.noise_std is None:
             if params.shape[-1] != self.dim:
-                raise ValueError(f"{name} must end in log sigma ({self.dim} entries per vector: the network's "
-                                 f"{self.n_params} parameters then log sigma) because the model samples the "
-                                 f"noise scale, got {params.shape[-1]}")
+                raise ValueError(
+                    f"{name} must end in log sigma ({self.dim} entries per vector: the network's "
+                    f"{self.n_params} parameters then log sigma) because the model samples the "
+                    f"noise scale, got {params.shape[-1]}"
+                )
             return np.exp(params[..., -1])
         if params.shape[-1] not in (self.n_params, self.dim):
-            raise ValueError(f"{name} must have {self.n_params} or {self.dim} entries per vector, "
-                             f"got {params.shape[-1]}")
+            raise ValueError(
+                f"{name} must have {self.n_params} or {self.dim} entries per vector, got {params.shape[-1]}"
+            )
         return np.full(params.shape[:-1], float(self.noise_std))
 
     # ----- data ---------------------------------------------------------------------------
@@ -328,7 +333,9 @@ class MLP:
         x = as_float_array(x, name, ndim=(1, 2))
         if x.ndim == 1:
             if self.n_inputs != 1:
-                raise ValueError(f"{name} is 1-D but the model has n_inputs={self.n_inputs}; pass shape (n, {self.n_inputs})")
+                raise ValueError(
+                    f"{name} is 1-D but the model has n_inputs={self.n_inputs}; pass shape (n, {self.n_inputs})"
+                )
             x = x[:, None]
         if x.shape[1] != self.n_inputs:
             raise ValueError(f"{name} has {x.shape[1]} columns but the model has n_inputs={self.n_inputs}")
@@ -419,8 +426,16 @@ class MLP:
         y = self.check_y(y, x.shape[0])
         warn_if_badly_scaled(x, "x")
         warn_if_badly_scaled(y, "y")
-        return _core.Posterior(list(self.widths), self.activation, x, y, self.prior_scale,
-                               self.noise_std, self.noise_prior_scale, self.dtype)
+        return _core.Posterior(
+            list(self.widths),
+            self.activation,
+            x,
+            y,
+            self.prior_scale,
+            self.noise_std,
+            self.noise_prior_scale,
+            self.dtype,
+        )
 
     # ----- evaluation ---------------------------------------------------------------------
     def log_prob_and_grad(self, params, x, y, *, threads: int | None = None):
@@ -534,7 +549,9 @@ class MLP:
         """
         params = as_float_array(params, "params", ndim=(1, 2))
         if params.shape[-1] not in (self.n_params, self.dim):
-            raise ValueError(f"params must have {self.n_params} or {self.dim} entries per vector, got {params.shape[-1]}")
+            raise ValueError(
+                f"params must have {self.n_params} or {self.dim} entries per vector, got {params.shape[-1]}"
+            )
         single = params.ndim == 1
         x = self.check_x(x)
         out = _core.predict(list(self.widths), self.activation, np.atleast_2d(params), x, threads_arg(threads))
@@ -548,8 +565,9 @@ class MLP:
 # carry (and that rebuilds the model on the other side)
 # ----------------------------------------------------------------------------------------------
 #: The fields of a spec; ``dtype`` is optional (left out for float64, as in older files).
-MODEL_SPEC_FIELDS = frozenset({"class", "hidden", "activation", "n_inputs", "n_outputs", "prior_scale", "noise_std",
-                               "noise_prior_scale"})
+MODEL_SPEC_FIELDS = frozenset(
+    {"class", "hidden", "activation", "n_inputs", "n_outputs", "prior_scale", "noise_std", "noise_prior_scale"}
+)
 
 
 def model_spec(model):
@@ -580,9 +598,16 @@ def model_spec(model):
         return None
     if not isinstance(model, MLP):
         raise TypeError(f"results.model must be a symhmc.MLP (or None) to be saved, got {type(model).__name__}")
-    spec = {"class": "MLP", "hidden": list(model.hidden), "activation": model.activation,
-            "n_inputs": model.n_inputs, "n_outputs": model.n_outputs, "prior_scale": model.prior_scale,
-            "noise_std": model.noise_std, "noise_prior_scale": model.noise_prior_scale}
+    spec = {
+        "class": "MLP",
+        "hidden": list(model.hidden),
+        "activation": model.activation,
+        "n_inputs": model.n_inputs,
+        "n_outputs": model.n_outputs,
+        "prior_scale": model.prior_scale,
+        "noise_std": model.noise_std,
+        "noise_prior_scale": model.noise_prior_scale,
+    }
     if model.dtype != "float64":  # optional field: float64 specs stay as before
         spec["dtype"] = model.dtype
     return spec
@@ -619,8 +644,9 @@ def model_from_spec(spec, where: str):
     if not isinstance(spec, dict) or spec.get("class") != "MLP":
         raise ValueError(f"{where}: model: unknown model spec {spec!r:.200}")
     if set(spec) - {"dtype"} != MODEL_SPEC_FIELDS:
-        raise ValueError(f"{where}: model: the spec must have the fields {sorted(MODEL_SPEC_FIELDS)}, "
-                         f"got {sorted(spec)}")
+        raise ValueError(
+            f"{where}: model: the spec must have the fields {sorted(MODEL_SPEC_FIELDS)}, got {sorted(spec)}"
+        )
     if not isinstance(spec["hidden"], list):
         raise ValueError(f"{where}: model: 'hidden' must be a list of layer widths, got {spec['hidden']!r:.80}")
     fields = {k: v for k, v in spec.items() if k != "class"}

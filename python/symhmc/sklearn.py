@@ -20,8 +20,10 @@ except ImportError as exc:  # pragma: no cover - exercised only without scikit-l
 try:
     from sklearn.utils.validation import validate_data as _sk_validate_data
 except ImportError:  # scikit-learn < 1.6: the method the function replaced
+
     def _sk_validate_data(estimator, *args, **kwargs):
         return estimator._validate_data(*args, **kwargs)
+
 
 from .sampling.options import DEFAULT_DRAWS, DEFAULT_WARMUP, SAMPLER_OPTIONS
 from .utils.validation import positive_int
@@ -32,8 +34,9 @@ __all__ = ["BNNRegressor"]
 
 _DEFAULT_TARGET_ACCEPT: float = SAMPLER_OPTIONS["nuts"]["target_accept"][1]
 # Arguments of sample() that BNNRegressor sets itself, so sampler_options must not hold them.
-_OWN_ARGUMENTS = frozenset({"chains", "warmup", "draws", "sampler", "seed", "threads", "init", "progress",
-                            "target_accept", "max_tree_depth"})
+_OWN_ARGUMENTS = frozenset(
+    {"chains", "warmup", "draws", "sampler", "seed", "threads", "init", "progress", "target_accept", "max_tree_depth"}
+)
 # Bytes of network outputs held at once when predicting (the draws times a block of points).
 _PREDICT_BLOCK_BYTES = 32 * 2**20
 
@@ -159,10 +162,27 @@ class BNNRegressor(RegressorMixin, BaseEstimator):
     (3, 5)
     """
 
-    def __init__(self, hidden=(3,), activation="tanh", *, chains=64, warmup=DEFAULT_WARMUP, draws=DEFAULT_DRAWS,
-                 sampler="nuts", seed=None, threads=None, init="uniform", progress=False, prior_scale=1.0,
-                 noise_std=None, noise_prior_scale=1.0, target_accept=_DEFAULT_TARGET_ACCEPT, max_tree_depth=None,
-                 sampler_options=None, dtype="float64"):
+    def __init__(
+        self,
+        hidden=(3,),
+        activation="tanh",
+        *,
+        chains=64,
+        warmup=DEFAULT_WARMUP,
+        draws=DEFAULT_DRAWS,
+        sampler="nuts",
+        seed=None,
+        threads=None,
+        init="uniform",
+        progress=False,
+        prior_scale=1.0,
+        noise_std=None,
+        noise_prior_scale=1.0,
+        target_accept=_DEFAULT_TARGET_ACCEPT,
+        max_tree_depth=None,
+        sampler_options=None,
+        dtype="float64",
+    ):
         # scikit-learn's convention: store the arguments unchanged, check them in fit.
         self.hidden = hidden
         self.activation = activation
@@ -208,9 +228,16 @@ class BNNRegressor(RegressorMixin, BaseEstimator):
         return options
 
     def _build_model(self, n_inputs: int, n_outputs: int) -> MLP:
-        return MLP(hidden=self.hidden, activation=self.activation, n_inputs=n_inputs, n_outputs=n_outputs,
-                   prior_scale=self.prior_scale, noise_std=self.noise_std, noise_prior_scale=self.noise_prior_scale,
-                   dtype=self.dtype)
+        return MLP(
+            hidden=self.hidden,
+            activation=self.activation,
+            n_inputs=n_inputs,
+            n_outputs=n_outputs,
+            prior_scale=self.prior_scale,
+            noise_std=self.noise_std,
+            noise_prior_scale=self.noise_prior_scale,
+            dtype=self.dtype,
+        )
 
     def fit(self, X, y):
         """Sample the posterior of the network given ``(X, y)``.
@@ -243,9 +270,20 @@ class BNNRegressor(RegressorMixin, BaseEstimator):
         options = self._options()
         x_mean, x_scale = _standardizer(X)
         y_mean, y_scale = _standardizer(y2)
-        results = sample(model, (X - x_mean) / x_scale, (y2 - y_mean) / y_scale, chains=self.chains,
-                         warmup=self.warmup, draws=self.draws, sampler=self.sampler, seed=self.seed,
-                         threads=self.threads, init=self.init, progress=self.progress, **options)
+        results = sample(
+            model,
+            (X - x_mean) / x_scale,
+            (y2 - y_mean) / y_scale,
+            chains=self.chains,
+            warmup=self.warmup,
+            draws=self.draws,
+            sampler=self.sampler,
+            seed=self.seed,
+            threads=self.threads,
+            init=self.init,
+            progress=self.progress,
+            **options,
+        )
         if results.n_chains == 0:
             raise RuntimeError("sampling was interrupted before any chain finished; nothing to predict with")
         self.results_, self.model_ = results, model
@@ -306,9 +344,9 @@ class BNNRegressor(RegressorMixin, BaseEstimator):
         # Blocks of points keep the (draws, points, outputs) outputs within a fixed memory budget.
         block = max(1, _PREDICT_BLOCK_BYTES // (8 * params.shape[0] * self.n_outputs_))
         for start in range(0, xs.shape[0], block):
-            f = self._outputs(params, xs[start:start + block])
-            mean[start:start + block] = f.mean(axis=0)
-            var[start:start + block] = f.var(axis=0) + noise_var
+            f = self._outputs(params, xs[start : start + block])
+            mean[start : start + block] = f.mean(axis=0)
+            var[start : start + block] = f.var(axis=0) + noise_var
         y_mean = self._user_shape(mean * self.y_scale_ + self.y_mean_)
         if not return_std:
             return y_mean

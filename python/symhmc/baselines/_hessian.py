@@ -38,8 +38,10 @@ def full_hessian(target, theta: np.ndarray, threads: int) -> np.ndarray:
     points = np.concatenate([theta + eye, theta - eye])  # (2 dim, dim)
     _, grad = target.log_density(points, threads, True)
     if not np.all(np.isfinite(grad)):
-        raise ValueError("the log-density gradient is not finite next to the expansion point; the Hessian "
-                         "cannot be formed there (is the point a finite MAP estimate?)")
+        raise ValueError(
+            "the log-density gradient is not finite next to the expansion point; the Hessian "
+            "cannot be formed there (is the point a finite MAP estimate?)"
+        )
     cols = -(grad[:dim] - grad[dim:]) / (2.0 * h[:, None])  # row i: d grad U / d theta_i
     return 0.5 * (cols + cols.T)
 
@@ -66,7 +68,7 @@ def output_jacobian(model, theta: np.ndarray, x: np.ndarray, threads: int) -> np
         minus[np.arange(stop - start), idx] -= h[idx]
         out = _predict(widths, model.activation, np.concatenate([plus, minus]), x, threads)
         out = out.reshape(2 * (stop - start), rows)
-        jac[:, start:stop] = ((out[: stop - start] - out[stop - start:]) / (2.0 * h[idx, None])).T
+        jac[:, start:stop] = ((out[: stop - start] - out[stop - start :]) / (2.0 * h[idx, None])).T
     if not np.all(np.isfinite(jac)):
         raise ValueError("the network outputs are not finite next to the expansion point; the GGN cannot be formed")
     return jac

@@ -82,12 +82,18 @@ class EnsembleResults(SampleResults):
 
     @property
     def members(self) -> int:
-        """Number of ensemble members (the number of chains).
-        """
+        """Number of ensemble members (the number of chains)."""
         return self.n_chains
 
-    def lppd(self, x, y, *, pointwise: bool = False, moment_matched: bool = False,
-             memory_budget: int = _scores.DEFAULT_MEMORY_BUDGET):
+    def lppd(
+        self,
+        x,
+        y,
+        *,
+        pointwise: bool = False,
+        moment_matched: bool = False,
+        memory_budget: int = _scores.DEFAULT_MEMORY_BUDGET,
+    ):
         """Mean log pointwise predictive density on ``(x, y)`` and its standard error.
 
         Default: the equal-weight mixture of the members' Gaussians, scored by the same code as
@@ -192,8 +198,10 @@ class EnsembleResults(SampleResults):
 
     def __repr__(self) -> str:
         s = self.settings
-        return (f"EnsembleResults({self.n_chains} members of {self.dim} coordinates, {s.get('optimizer')} "
-                f"lr={s.get('learning_rate')} epochs={s.get('epochs')}, {self.wall_time:.2f} s; {self.model!r})")
+        return (
+            f"EnsembleResults({self.n_chains} members of {self.dim} coordinates, {s.get('optimizer')} "
+            f"lr={s.get('learning_rate')} epochs={s.get('epochs')}, {self.wall_time:.2f} s; {self.model!r})"
+        )
 
 
 def _resolve_training(model: MLP, preset, optimizer, epochs, learning_rate) -> dict[str, Any]:
@@ -231,15 +239,28 @@ def _split_validation(model: MLP, x, y, validation, ss: np.random.SeedSequence):
         xv = model.check_x(validation[0], "validation x")
         yv = model.check_y(validation[1], xv.shape[0], "validation y")
         return x, y, xv, yv, {"n_val": int(xv.shape[0])}
-    raise TypeError(f"validation must be None, a fraction in (0, 1) or a pair (x_val, y_val), got "
-                    f"{type(validation).__name__}")
+    raise TypeError(
+        f"validation must be None, a fraction in (0, 1) or a pair (x_val, y_val), got {type(validation).__name__}"
+    )
 
 
-def deep_ensemble(model: MLP, x, y, *, members: int = 10, preset: PresetName = "paper-code",
-                  optimizer: Union[OptimizerName, None] = None, epochs: Union[int, None] = None,
-                  learning_rate: Union[float, None] = None, seed: Union[int, None] = None,
-                  threads: Union[int, None] = None, validation=None, patience: Union[int, None] = None,
-                  init=None, progress: bool = True) -> EnsembleResults:
+def deep_ensemble(
+    model: MLP,
+    x,
+    y,
+    *,
+    members: int = 10,
+    preset: PresetName = "paper-code",
+    optimizer: Union[OptimizerName, None] = None,
+    epochs: Union[int, None] = None,
+    learning_rate: Union[float, None] = None,
+    seed: Union[int, None] = None,
+    threads: Union[int, None] = None,
+    validation=None,
+    patience: Union[int, None] = None,
+    init=None,
+    progress: bool = True,
+) -> EnsembleResults:
     """Train a deep ensemble of ``members`` networks (in parallel, in the compiled core).
 
     Every member starts at a point uniform on ``(-2, 2)^dim`` (the sampler's initialisation)
@@ -359,21 +380,34 @@ def deep_ensemble(model: MLP, x, y, *, members: int = 10, preset: PresetName = "
     settings.validate()
     target = model.posterior(x_train, y_train)
     val_target = model.posterior(x_val, y_val) if x_val is not None else None
-    kwargs = dict(members=members, settings=settings, key=runner.stream_key(ss), threads=n_threads, init=init_arr,
-                  validation=val_target, patience=patience)
-    out, interrupted, seconds = runner.run_with_progress(target, kwargs, members, bool(progress),
-                                                           run=_core.train_members, desc="deep ensemble",
-                                                           unit="member")
+    kwargs = dict(
+        members=members,
+        settings=settings,
+        key=runner.stream_key(ss),
+        threads=n_threads,
+        init=init_arr,
+        validation=val_target,
+        patience=patience,
+    )
+    out, interrupted, seconds = runner.run_with_progress(
+        target, kwargs, members, bool(progress), run=_core.train_members, desc="deep ensemble", unit="member"
+    )
     # Ctrl-C: keep the members that finished training (as sample() keeps finished chains).
     keep = np.flatnonzero(out["finished"])
     partial = bool(interrupted) or len(keep) < members
     if partial:
         if len(keep) == 0:
             raise KeyboardInterrupt("deep_ensemble was interrupted before any member finished training")
-        warnings.warn(f"training was interrupted: returning the {len(keep)} of {members} members that finished "
-                      "(results.partial is True)", RuntimeWarning, stacklevel=2)
-        out = {k: (v[keep] if isinstance(v, np.ndarray) and v.ndim >= 1 and v.shape[0] == members else v)
-               for k, v in out.items()}
+        warnings.warn(
+            f"training was interrupted: returning the {len(keep)} of {members} members that finished "
+            "(results.partial is True)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        out = {
+            k: (v[keep] if isinstance(v, np.ndarray) and v.ndim >= 1 and v.shape[0] == members else v)
+            for k, v in out.items()
+        }
     n_kept = len(keep)
 
     # Sampler statistics, filled so that every consumer of SampleResults accepts them: no
@@ -391,21 +425,44 @@ def deep_ensemble(model: MLP, x, y, *, members: int = 10, preset: PresetName = "
     }
     assert set(stats) == set(STAT_NAMES)
     all_settings: dict[str, Any] = {
-        "method": "deep_ensemble", "sampler": "deep_ensemble", "preset": preset, "members": members,
-        "chains": members, "warmup": 0, "draws": 1,
-        "optimizer": settings.optimizer, "learning_rate": settings.learning_rate, "epochs": settings.epochs,
-        "rho": settings.rho, "beta1": settings.beta1, "beta2": settings.beta2, "eps": settings.eps,
-        "init_radius": settings.init_radius, "init": "uniform" if init_arr is None else "array",
-        "validation": val_info, "patience": patience,
+        "method": "deep_ensemble",
+        "sampler": "deep_ensemble",
+        "preset": preset,
+        "members": members,
+        "chains": members,
+        "warmup": 0,
+        "draws": 1,
+        "optimizer": settings.optimizer,
+        "learning_rate": settings.learning_rate,
+        "epochs": settings.epochs,
+        "rho": settings.rho,
+        "beta1": settings.beta1,
+        "beta2": settings.beta2,
+        "eps": settings.eps,
+        "init_radius": settings.init_radius,
+        "init": "uniform" if init_arr is None else "array",
+        "validation": val_info,
+        "patience": patience,
         "threads": n_threads if n_threads > 0 else int(_core.max_threads()),
-        "seed": runner.seed_entropy(ss), "rng": "philox4x32-10, stream (key, 2**63 + member)",
+        "seed": runner.seed_entropy(ss),
+        "rng": "philox4x32-10, stream (key, 2**63 + member)",
         "loss": "-log posterior density (priors and log-sigma parameterisation included), full batch",
     }
     results = EnsembleResults(
-        draws=out["params"].reshape(n_kept, 1, model.dim), stats=stats,
-        step_size=np.full(n_kept, settings.learning_rate), inv_mass=np.ones((n_kept, model.dim)),
-        n_grad_evals=n_grad, wall_time=seconds, settings=all_settings,
-        seed=runner.seed_entropy(ss), partial=partial, chain_ids=keep, model=model, x=x, y=y)
+        draws=out["params"].reshape(n_kept, 1, model.dim),
+        stats=stats,
+        step_size=np.full(n_kept, settings.learning_rate),
+        inv_mass=np.ones((n_kept, model.dim)),
+        n_grad_evals=n_grad,
+        wall_time=seconds,
+        settings=all_settings,
+        seed=runner.seed_entropy(ss),
+        partial=partial,
+        chain_ids=keep,
+        model=model,
+        x=x,
+        y=y,
+    )
     results.losses = out["losses"]
     results.val_losses = out["val_losses"]
     results.best_epoch = out["best_epoch"]

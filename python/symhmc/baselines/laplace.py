@@ -94,8 +94,16 @@ class LaplaceResults(SampleResults):
 
     _extra_arrays = ("mean", "cov", "hessian", "prior_precision", "log_marginal_likelihood")
 
-    def __init__(self, *, mean: np.ndarray, cov: np.ndarray, hessian: np.ndarray, prior_precision: np.ndarray,
-                 log_marginal_likelihood: np.ndarray, **kwargs: Any):
+    def __init__(
+        self,
+        *,
+        mean: np.ndarray,
+        cov: np.ndarray,
+        hessian: np.ndarray,
+        prior_precision: np.ndarray,
+        log_marginal_likelihood: np.ndarray,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self.mean = mean
         self.cov = cov
@@ -105,8 +113,7 @@ class LaplaceResults(SampleResults):
 
     @property
     def n_components(self) -> int:
-        """Number of Gaussians in the mixture.
-        """
+        """Number of Gaussians in the mixture."""
         return int(self.mean.shape[0])
 
     def sampler_summary(self) -> dict[str, float]:
@@ -250,8 +257,10 @@ class LaplaceResults(SampleResults):
 
     def __repr__(self) -> str:
         lam = ", ".join(f"{v:.3g}" for v in self.prior_precision)
-        return (f"LaplaceResults({self.n_components} Gaussian(s) x {self.n_draws} draws of {self.dim} coordinates, "
-                f"hessian={self.settings.get('hessian')!r}, prior_precision=[{lam}]; {self.model!r})")
+        return (
+            f"LaplaceResults({self.n_components} Gaussian(s) x {self.n_draws} draws of {self.dim} coordinates, "
+            f"hessian={self.settings.get('hessian')!r}, prior_precision=[{lam}]; {self.model!r})"
+        )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -261,8 +270,10 @@ def _expansion_points(model: MLP, at) -> np.ndarray:
     if hasattr(at, "draws"):
         draws = as_float_array(at.draws, "at.draws", ndim=3)
         if draws.shape[1] != 1:
-            raise ValueError(f"at.draws must have shape (members, 1, dim) (one point per member, e.g. a deep "
-                             f"ensemble), got {draws.shape}")
+            raise ValueError(
+                f"at.draws must have shape (members, 1, dim) (one point per member, e.g. a deep "
+                f"ensemble), got {draws.shape}"
+            )
         points = draws[:, 0, :]
         name = "at.draws"
     else:
@@ -272,8 +283,11 @@ def _expansion_points(model: MLP, at) -> np.ndarray:
     if points.shape[0] < 1:
         raise ValueError(f"{name} holds no expansion point")
     if points.shape[-1] != model.dim:
-        hint = (f" (the model samples the noise scale: append log sigma to the {model.n_params} network "
-                "parameters)" if model.samples_noise and points.shape[-1] == model.n_params else "")
+        hint = (
+            f" (the model samples the noise scale: append log sigma to the {model.n_params} network parameters)"
+            if model.samples_noise and points.shape[-1] == model.n_params
+            else ""
+        )
         raise ValueError(f"{name} must have {model.dim} entries per point, got shape {points.shape}{hint}")
     return np.ascontiguousarray(points)
 
@@ -292,8 +306,12 @@ def _find_map(target, dim: int, rng: np.random.Generator, threads: int, options:
     if not np.all(np.isfinite(res.x)) or not np.isfinite(res.fun):
         raise RuntimeError(f"the MAP search failed ({res.message}); pass at= a MAP estimate")
     if not res.success:
-        warnings.warn(f"L-BFGS-B did not report convergence for the MAP ({res.message}); the Laplace "
-                      "approximation is centred on its last point", RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"L-BFGS-B did not report convergence for the MAP ({res.message}); the Laplace "
+            "approximation is centred on its last point",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     return res.x, res
 
 
@@ -345,7 +363,8 @@ class _Evidence:
         if not np.any(np.isfinite(values)):
             raise HessianNotPositiveDefinite(
                 f"the Hessian is not positive definite for any prior precision in 1e{PRIOR_PRECISION_RANGE[0]:g}.."
-                f"1e{PRIOR_PRECISION_RANGE[1]:g}; use hessian='ggn' or check the expansion point")
+                f"1e{PRIOR_PRECISION_RANGE[1]:g}; use hessian='ggn' or check the expansion point"
+            )
         i = int(np.argmax(values))
         below_indefinite = i > 0 and not np.isfinite(values[i - 1])
         if below_indefinite:
@@ -353,17 +372,19 @@ class _Evidence:
             # evidence grows without bound there: its "maximum" is that boundary, not a fit.
             warnings.warn(
                 f"the Laplace evidence grows without bound as prior_precision falls towards "
-                f"{10.0**grid[i - 1]:.3g}..{10.0**grid[i]:.3g}, where the Hessian stops being positive definite "
+                f"{10.0 ** grid[i - 1]:.3g}..{10.0 ** grid[i]:.3g}, where the Hessian stops being positive definite "
                 f"(the likelihood's Hessian has a negative eigenvalue at this point); the fitted value "
-                f"{10.0**grid[i]:.3g} is that boundary and the Gaussian is nearly flat along one direction: use "
-                f"hessian='ggn' or prior_precision='model'", RuntimeWarning, stacklevel=3)
+                f"{10.0 ** grid[i]:.3g} is that boundary and the Gaussian is nearly flat along one direction: use "
+                f"hessian='ggn' or prior_precision='model'",
+                RuntimeWarning,
+                stacklevel=3,
+            )
         # Only between finite neighbours: an infinite end point breaks the bounded search.
         lo = grid[i] if below_indefinite else grid[max(i - 1, 0)]
         hi = grid[min(i + 1, len(grid) - 1)]
         if hi <= lo:
             return 10.0 ** float(grid[i])
-        res = minimize_scalar(lambda g: -self(10.0**g), bounds=(lo, hi), method="bounded",
-                              options={"xatol": 1e-10})
+        res = minimize_scalar(lambda g: -self(10.0**g), bounds=(lo, hi), method="bounded", options={"xatol": 1e-10})
         best = float(res.x) if res.fun <= -values[i] else float(grid[i])
         return 10.0**best
 
@@ -378,14 +399,26 @@ def _prior_choice(prior_precision) -> str:
             raise ValueError(f"prior_precision must be 'model', 'fit' or a positive number, got {prior_precision!r}")
         return prior_precision
     if prior_precision is None:
-        raise TypeError("prior_precision must be 'model' (the model's own prior, the default), 'fit' (fitted by "
-                        "the Laplace evidence) or a positive number, got None")
+        raise TypeError(
+            "prior_precision must be 'model' (the model's own prior, the default), 'fit' (fitted by "
+            "the Laplace evidence) or a positive number, got None"
+        )
     return "value"
 
 
-def laplace(model: MLP, x, y, *, at=None, hessian: str = "ggn", prior_precision: float | str = "model",
-            n_samples: int = 1000, seed: int | None = None, threads: int | None = None,
-            map_options: dict | None = None) -> LaplaceResults:
+def laplace(
+    model: MLP,
+    x,
+    y,
+    *,
+    at=None,
+    hessian: str = "ggn",
+    prior_precision: float | str = "model",
+    n_samples: int = 1000,
+    seed: int | None = None,
+    threads: int | None = None,
+    map_options: dict | None = None,
+) -> LaplaceResults:
     """Laplace approximation of the posterior of ``model`` on ``(x, y)``.
 
     ``N(theta*, H^-1)`` around a MAP point ``theta*``, or an equal-weight mixture of such
@@ -494,8 +527,15 @@ def laplace(model: MLP, x, y, *, at=None, hessian: str = "ggn", prior_precision:
         raise ValueError(f"hessian must be 'full' or 'ggn', got {hessian!r}")
     n_samples = positive_int(n_samples, "n_samples")
     fit_prior = _prior_choice(prior_precision) == "fit"
-    lam_given = None if fit_prior else (1.0 / model.prior_scale**2 if prior_precision == "model"
-                                        else positive_float(prior_precision, "prior_precision"))
+    lam_given = (
+        None
+        if fit_prior
+        else (
+            1.0 / model.prior_scale**2
+            if prior_precision == "model"
+            else positive_float(prior_precision, "prior_precision")
+        )
+    )
     nthreads = threads_arg(threads)
     seed = seed_arg(seed)
     if seed is None:
@@ -510,8 +550,12 @@ def laplace(model: MLP, x, y, *, at=None, hessian: str = "ggn", prior_precision:
         options = {**DEFAULT_MAP_OPTIONS, **(map_options or {})}
         point, res = _find_map(target, model.dim, rng, 1, options)  # one point at a time: no thread pool
         points = point[None, :]
-        map_info = {"map": "L-BFGS-B from uniform(-2, 2)", "map_converged": bool(res.success),
-                    "map_iterations": int(res.nit), "map_options": options}
+        map_info = {
+            "map": "L-BFGS-B from uniform(-2, 2)",
+            "map_converged": bool(res.success),
+            "map_iterations": int(res.nit),
+            "map_options": options,
+        }
         n_grad = np.full(1, int(res.nfev))
     else:
         points = _expansion_points(model, at)
@@ -545,7 +589,8 @@ def laplace(model: MLP, x, y, *, at=None, hessian: str = "ggn", prior_precision:
                 f"the {hessian!r} Hessian of the negative log posterior at expansion point {j} is not positive "
                 f"definite (smallest eigenvalue {evals[0]:.3g} with prior_precision={lam:.6g}); use hessian='ggn' "
                 f"(positive semi-definite likelihood term), a larger prior_precision, or a point closer to a MAP "
-                f"(at=None runs L-BFGS-B)")
+                f"(at=None runs L-BFGS-B)"
+            )
         means[j], hessians[j], lams[j], lmls[j] = theta, H, lam, evidence(lam)
         covs[j] = (evecs / evals) @ evecs.T
         covs[j] = 0.5 * (covs[j] + covs[j].T)
@@ -554,14 +599,34 @@ def laplace(model: MLP, x, y, *, at=None, hessian: str = "ggn", prior_precision:
     lp, _ = target.log_density(draws.reshape(-1, dim), nthreads, False)
     stats = {"lp": lp.reshape(k, per), "diverging": np.zeros((k, per), dtype=bool)}
     settings: dict[str, Any] = {
-        "method": "laplace", "sampler": "laplace", "hessian": hessian, "components": k, "n_samples": n_samples,
-        "prior_precision": [float(v) for v in lams], "prior_precision_fitted": fit_prior,
+        "method": "laplace",
+        "sampler": "laplace",
+        "hessian": hessian,
+        "components": k,
+        "n_samples": n_samples,
+        "prior_precision": [float(v) for v in lams],
+        "prior_precision_fitted": fit_prior,
         "prior": prior_precision if isinstance(prior_precision, str) else "given",
-        "log_marginal_likelihood": [float(v) for v in lmls], "fd_step": _hessian.FD_STEP, "threads": threads,
+        "log_marginal_likelihood": [float(v) for v in lmls],
+        "fd_step": _hessian.FD_STEP,
+        "threads": threads,
         **map_info,
     }
     return LaplaceResults(
-        mean=means, cov=covs, hessian=hessians, prior_precision=lams, log_marginal_likelihood=lmls,
-        draws=draws, stats=stats, step_size=np.full(k, np.nan), inv_mass=np.diagonal(covs, axis1=1, axis2=2).copy(),
-        n_grad_evals=n_grad, wall_time=time.perf_counter() - t0, settings=settings, seed=seed, model=model,
-        x=x, y=y)
+        mean=means,
+        cov=covs,
+        hessian=hessians,
+        prior_precision=lams,
+        log_marginal_likelihood=lmls,
+        draws=draws,
+        stats=stats,
+        step_size=np.full(k, np.nan),
+        inv_mass=np.diagonal(covs, axis1=1, axis2=2).copy(),
+        n_grad_evals=n_grad,
+        wall_time=time.perf_counter() - t0,
+        settings=settings,
+        seed=seed,
+        model=model,
+        x=x,
+        y=y,
+    )

@@ -50,8 +50,7 @@ import numbers
 
 import numpy as np
 
-from ._coupon_numerics import (_cdf_contour, _cdf_inclusion_exclusion, _expected_inclusion_exclusion,
-                               _expected_integral)
+from ._coupon_numerics import _cdf_contour, _cdf_inclusion_exclusion, _expected_inclusion_exclusion, _expected_integral
 from ..utils.validation import as_float_array, positive_int
 
 __all__ = [
@@ -83,6 +82,7 @@ _MAX_CDF_ERROR = 1e-9
 # ----------------------------------------------------------------------------------------------
 # Probabilities
 # ----------------------------------------------------------------------------------------------
+
 
 def mode_probabilities(modes: int = DEFAULT_MODES) -> np.ndarray:
     """The paper's default probabilities of landing in each mode.
@@ -155,8 +155,7 @@ def check_probabilities(probs, modes: int | None = None, name: str = "probs") ->
     arr = as_float_array(probs, name, ndim=1)
     if np.any(arr <= 0):
         bad = int(np.flatnonzero(arr <= 0)[0])
-        raise ValueError(f"{name} must be positive (drop modes that cannot be reached), "
-                         f"got {name}[{bad}] = {arr[bad]}")
+        raise ValueError(f"{name} must be positive (drop modes that cannot be reached), got {name}[{bad}] = {arr[bad]}")
     total = math.fsum(arr)
     if abs(total - 1.0) > _SUM_TOLERANCE:
         raise ValueError(f"{name} must sum to 1 (within {_SUM_TOLERANCE:g}), got {total!r}")
@@ -187,6 +186,7 @@ def _auto_route(method, probs, allowed, large):
 # ----------------------------------------------------------------------------------------------
 # Expected number of chains
 # ----------------------------------------------------------------------------------------------
+
 
 def expected_chains(probs, *, method: str = "auto") -> float:
     """Expected number of chains ``E[G]`` until every mode has been visited.
@@ -241,6 +241,7 @@ def expected_chains(probs, *, method: str = "auto") -> float:
 # ----------------------------------------------------------------------------------------------
 # Distribution of the number of chains
 # ----------------------------------------------------------------------------------------------
+
 
 def prob_all_visited(g, probs, *, method: str = "auto"):
     """Probability ``P(G <= g)`` that ``g`` chains visit every mode.
@@ -308,8 +309,8 @@ def _chain_counts_arg(g) -> np.ndarray:
 # Number of chains
 # ----------------------------------------------------------------------------------------------
 
-def chains_needed(modes: int | None = None, p: float = 0.99, probs=None,
-                  method: str = "markov") -> int:
+
+def chains_needed(modes: int | None = None, p: float = 0.99, probs=None, method: str = "markov") -> int:
     """Number of chains that visit every one of ``modes`` modes with probability >= ``p``.
 
     Parameters
@@ -431,7 +432,8 @@ def _exact_chains(probs: np.ndarray, p: float) -> int:
             if error > _MAX_CDF_ERROR:
                 raise RuntimeError(
                     f"exact chain count not numerically reliable for nu={nu}, p={p}: "
-                    f"P(G <= {g}) = {value:.3g} +- {error:.2g}; use method='union'")
+                    f"P(G <= {g}) = {value:.3g} +- {error:.2g}; use method='union'"
+                )
         else:
             value = float(_cdf_inclusion_exclusion(np.array([g]), probs)[0])
         return value >= p

@@ -19,7 +19,7 @@ def _subset_sums(probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     nu = probs.size
     if nu > 20:
         raise ValueError(f"inclusion-exclusion needs 2**nu subsets; refusing nu={nu} > 20")
-    bits = (np.arange(2 ** nu)[:, None] >> np.arange(nu)[None, :]) & 1
+    bits = (np.arange(2**nu)[:, None] >> np.arange(nu)[None, :]) & 1
     return bits @ probs, bits.sum(axis=1)
 
 
@@ -42,16 +42,19 @@ def _expected_integral(probs: np.ndarray) -> float:
         return -math.expm1(_log_all_seen_poisson(t, probs))
 
     # u(t) = -log P(T <= t) falls from +inf to 0; split where it crosses these levels.
-    levels = [40.0, 10.0, 3.0, 1.0, 0.3, 0.1, 3e-2, 1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 1e-11,
-              1e-14, 1e-17, 1e-20]
+    levels = [40.0, 10.0, 3.0, 1.0, 0.3, 0.1, 3e-2, 1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 1e-11, 1e-14, 1e-17, 1e-20]
     pmin, pmax, nu = probs.min(), probs.max(), probs.size
-    log_t_lo = -50.0 - math.log(pmax)             # u >= -log(pmax t) = 50 there
-    log_t_hi = (math.log(math.log(nu) + 50.0) - math.log(pmin))  # u <~ nu e^-(log nu + 50)
+    log_t_lo = -50.0 - math.log(pmax)  # u >= -log(pmax t) = 50 there
+    log_t_hi = math.log(math.log(nu) + 50.0) - math.log(pmin)  # u <~ nu e^-(log nu + 50)
 
     def crossing(level):
         return optimize.brentq(
             lambda s: math.log(-_log_all_seen_poisson(math.exp(s), probs)) - math.log(level),
-            log_t_lo, log_t_hi, xtol=1e-14, rtol=1e-14)
+            log_t_lo,
+            log_t_hi,
+            xtol=1e-14,
+            rtol=1e-14,
+        )
 
     knots = [0.0] + [math.exp(crossing(level)) for level in levels]
     # Long pieces (very unequal probabilities) get geometric sub-knots.
@@ -81,9 +84,9 @@ def _cdf_inclusion_exclusion(g: np.ndarray, probs: np.ndarray) -> np.ndarray:
     log_keep = np.log1p(-missed)
     out = np.empty(g.shape, dtype=float)
     for start in range(0, g.size, 256):  # bound the (2**nu, chunk) temporary
-        chunk = g[start:start + 256].astype(float)
+        chunk = g[start : start + 256].astype(float)
         with np.errstate(under="ignore"):
-            out[start:start + 256] = signs @ np.exp(log_keep[:, None] * chunk[None, :])
+            out[start : start + 256] = signs @ np.exp(log_keep[:, None] * chunk[None, :])
     out[g < probs.size] = 0.0  # fewer chains than modes: exactly impossible
     return out
 
@@ -93,8 +96,13 @@ def _log_factorial_ratio(g: int) -> float:
     if g < 30:
         return float(special.gammaln(g + 1) - g * math.log(g) + g)
     x = float(g)
-    return (0.5 * math.log(2.0 * math.pi * x) + 1.0 / (12.0 * x) - 1.0 / (360.0 * x ** 3)
-            + 1.0 / (1260.0 * x ** 5) - 1.0 / (1680.0 * x ** 7))
+    return (
+        0.5 * math.log(2.0 * math.pi * x)
+        + 1.0 / (12.0 * x)
+        - 1.0 / (360.0 * x**3)
+        + 1.0 / (1260.0 * x**5)
+        - 1.0 / (1680.0 * x**7)
+    )
 
 
 def _log_abs_bound(cos_theta: float, g: int, probs: np.ndarray) -> float:
@@ -125,11 +133,9 @@ def _cdf_contour(g: int, probs: np.ndarray) -> tuple[float, float]:
         return 0.0, 0.0
     n_nodes = max(64, int(math.ceil(math.sqrt(2.0 * 50.0 * g))) + 1)
     # aliasing: coefficients g +- N leak in with weight g! g^(+-N) / (g +- N)! (P <= 1 each)
-    alias = math.exp(special.gammaln(g + 1) + n_nodes * math.log(g)
-                     - special.gammaln(g + n_nodes + 1))
+    alias = math.exp(special.gammaln(g + 1) + n_nodes * math.log(g) - special.gammaln(g + n_nodes + 1))
     if n_nodes <= g - nu:
-        alias += math.exp(special.gammaln(g + 1) - special.gammaln(g - n_nodes + 1)
-                          - n_nodes * math.log(g))
+        alias += math.exp(special.gammaln(g + 1) - special.gammaln(g - n_nodes + 1) - n_nodes * math.log(g))
     log_scale = _log_factorial_ratio(g) - math.log(n_nodes)  # log(g! e^g / g^g / N)
     log_tiny = math.log(_NEGLIGIBLE_TERM / n_nodes)
 
@@ -150,14 +156,13 @@ def _cdf_contour(g: int, probs: np.ndarray) -> tuple[float, float]:
 
     dropped = 2.0 * (half - k_max) * _NEGLIGIBLE_TERM / n_nodes
     total, abs_sum, log_mag = 0.0, 0.0, 0.0
-    for start in range(0, k.size, max(1, 2 ** 22 // nu)):  # bound the (nodes, nu) temporary
-        th = theta[start:start + 2 ** 22 // nu]
+    for start in range(0, k.size, max(1, 2**22 // nu)):  # bound the (nodes, nu) temporary
+        th = theta[start : start + 2**22 // nu]
         z = g * np.exp(1j * th)
         logs = _log_one_minus_exp_neg(probs[None, :] * z[:, None])
-        log_term = (log_scale - 2.0 * g * np.sin(0.5 * th) ** 2
-                    + 1j * g * (np.sin(th) - th) + logs.sum(axis=1))
+        log_term = log_scale - 2.0 * g * np.sin(0.5 * th) ** 2 + 1j * g * (np.sin(th) - th) + logs.sum(axis=1)
         with np.errstate(under="ignore"):
-            terms = np.exp(log_term) * weights[start:start + th.size]
+            terms = np.exp(log_term) * weights[start : start + th.size]
         total += float(np.sum(terms.real))
         mags = np.abs(terms)
         abs_sum += float(np.sum(mags))

@@ -42,8 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     >>> args.command, args.modes
     ('bound', 3)
     """
-    parser = argparse.ArgumentParser(prog="symhmc", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="symhmc", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--version", action="version", version=f"symhmc {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run.add_parsers(sub)

@@ -96,37 +96,61 @@ def add_sampler_options(p: argparse.ArgumentParser) -> None:
             continue
         kind, default = SAMPLER_OPTIONS["hmc" if scope == "hmc" else "nuts"][name]
         only = f"{scope.upper()} only; " if scope in ("nuts", "hmc") else ""
-        group.add_argument(f"--{name.replace('_', '-')}", dest=name, type=_bool if kind is bool else kind,
-                           default=None, metavar=kind.__name__.upper(), help=f"{only}default {default}")
+        group.add_argument(
+            f"--{name.replace('_', '-')}",
+            dest=name,
+            type=_bool if kind is bool else kind,
+            default=None,
+            metavar=kind.__name__.upper(),
+            help=f"{only}default {default}",
+        )
 
 
 def sampler_options(args) -> dict:
     """The options given on the command line (the others keep the core's defaults)."""
-    return {name: getattr(args, name) for name, scope in OPTION_SCOPES.items()
-            if scope in ("common", args.sampler) and getattr(args, name, None) is not None}
+    return {
+        name: getattr(args, name)
+        for name, scope in OPTION_SCOPES.items()
+        if scope in ("common", args.sampler) and getattr(args, name, None) is not None
+    }
 
 
 def add_run_settings(p: argparse.ArgumentParser, chains: int, warmup: int = DEFAULT_WARMUP) -> None:
     """Chains, warmup, draws, seed, threads and the chain-count rules of ``run`` and ``demo``."""
     group = p.add_argument_group("chains and iterations")
-    group.add_argument("--chains", type=chains_value, default=chains, metavar="N|bound|auto",
-                       help=f"a number of independent chains, 'bound' (--modes/--prob/--bound-method) or 'auto' "
-                            f"(rounds until the predictive density settles) (default {chains})")
-    group.add_argument("--warmup", type=positive_int, default=warmup,
-                       help=f"warmup iterations per chain (default {warmup})")
-    group.add_argument("--draws", type=positive_int, default=DEFAULT_DRAWS,
-                       help=f"draws kept per chain (default {DEFAULT_DRAWS})")
+    group.add_argument(
+        "--chains",
+        type=chains_value,
+        default=chains,
+        metavar="N|bound|auto",
+        help=f"a number of independent chains, 'bound' (--modes/--prob/--bound-method) or 'auto' "
+        f"(rounds until the predictive density settles) (default {chains})",
+    )
+    group.add_argument(
+        "--warmup", type=positive_int, default=warmup, help=f"warmup iterations per chain (default {warmup})"
+    )
+    group.add_argument(
+        "--draws", type=positive_int, default=DEFAULT_DRAWS, help=f"draws kept per chain (default {DEFAULT_DRAWS})"
+    )
     group.add_argument("--seed", type=seed_int, default=0, help="random seed (default 0)")
     group.add_argument("--threads", type=positive_int, default=None, help="threads (default: all cores)")
-    group.add_argument("--single-chain", action="store_true",
-                       help="one chain giving as many draws as --chains would run chains (the paper's 'MCMC (s.c.)')")
+    group.add_argument(
+        "--single-chain",
+        action="store_true",
+        help="one chain giving as many draws as --chains would run chains (the paper's 'MCMC (s.c.)')",
+    )
     group.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     bound = p.add_argument_group("--chains bound (symhmc.bounds.chains_needed)")
     bound.add_argument("--modes", type=positive_int, default=None, help="functionally different modes (default 3)")
-    bound.add_argument("--prob", type=open_probability, default=None,
-                       help="probability of visiting every mode (default 0.99)")
-    bound.add_argument("--bound-method", choices=("markov", "exact", "union"), default=None,
-                       help="markov: the paper's bound (default); exact: the quantile; union: Boole's bound")
+    bound.add_argument(
+        "--prob", type=open_probability, default=None, help="probability of visiting every mode (default 0.99)"
+    )
+    bound.add_argument(
+        "--bound-method",
+        choices=("markov", "exact", "union"),
+        default=None,
+        help="markov: the paper's bound (default); exact: the quantile; union: Boole's bound",
+    )
     auto = p.add_argument_group("--chains auto (rounds until the predictive density settles)")
     auto.add_argument("--round-size", type=positive_int, default=None, help="chains per round (default 64)")
     auto.add_argument("--tol", type=positive_float, default=None, help="KL tolerance in nats (default 1e-4)")
@@ -137,8 +161,11 @@ def add_run_settings(p: argparse.ArgumentParser, chains: int, warmup: int = DEFA
 def chain_rule_args(args, parser: argparse.ArgumentParser) -> dict:
     """``bound=`` / ``auto=`` for :func:`symhmc.sample` from the flags, refusing flags of the other rule."""
     bound = {k: v for k, v in (("modes", args.modes), ("p", args.prob), ("method", args.bound_method)) if v is not None}
-    auto = {k: v for k, v in (("round_size", args.round_size), ("tol", args.tol), ("max_chains", args.max_chains))
-            if v is not None}
+    auto = {
+        k: v
+        for k, v in (("round_size", args.round_size), ("tol", args.tol), ("max_chains", args.max_chains))
+        if v is not None
+    }
     if bound and args.chains != "bound":
         parser.error("--modes, --prob and --bound-method need --chains bound")
     if auto and args.chains != "auto":
@@ -169,8 +196,7 @@ def flag_message(message: str, parser: argparse.ArgumentParser) -> str:
             flags[action.dest] = long[0]
     flags.update({"p": "--prob", "method": "--bound-method"})
     names = "|".join(sorted((re.escape(k) for k in flags), key=len, reverse=True))
-    return re.sub(rf"(?<![\w-])({names})\b(?=\s*(?:must|=|:|\(|is only|needs))",
-                  lambda m: flags[m.group(1)], message)
+    return re.sub(rf"(?<![\w-])({names})\b(?=\s*(?:must|=|:|\(|is only|needs))", lambda m: flags[m.group(1)], message)
 
 
 def progress_print(*parts, quiet: bool = False) -> None:

@@ -34,8 +34,11 @@ def load_csv(path, target: str | None = None, seed: int = 0, delimiter: str | No
         message = message.replace("pass delimiter='\\t'", "pass --delimiter tab")
         message = message.replace("pass delimiter=None", "pass --delimiter whitespace")
         message = message.replace("pass delimiter=", "pass --delimiter ")
-        message = message.replace("pass a larger max_bytes= if a file this big is intended",
-                                  "symhmc.datasets.from_csv(..., max_bytes=) reads larger files from Python")
-        prefix = ("--target" if message.startswith("target") else
-                  "--delimiter" if message.startswith("delimiter") else "DATA")
+        message = message.replace(
+            "pass a larger max_bytes= if a file this big is intended",
+            "symhmc.datasets.from_csv(..., max_bytes=) reads larger files from Python",
+        )
+        prefix = (
+            "--target" if message.startswith("target") else "--delimiter" if message.startswith("delimiter") else "DATA"
+        )
         raise CommandError(f"{prefix}: {message}") from None

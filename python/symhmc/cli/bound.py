@@ -14,17 +14,36 @@ _EXPLAIN = {
 
 def add_parser(sub) -> None:
     """The ``bound`` subcommand."""
-    p = sub.add_parser("bound", help="chains needed to visit every mode (Markov, exact, union)",
-                       description="Number of independent chains that visit each of K functionally different modes "
-                                   "with probability at least P. Defaults are the paper's (K = 3, P = 0.99, "
-                                   "HalfNormal mode probabilities): 1274 chains by its Markov bound, 54 by the "
-                                   "exact quantile.")
-    p.add_argument("--modes", type=positive_int, default=None, metavar="K",
-                   help=f"functionally different modes (default {bounds.DEFAULT_MODES}, or the number of --probs)")
-    p.add_argument("--prob", type=open_probability, default=0.99, metavar="P",
-                   help="probability of visiting every mode (default 0.99)")
-    p.add_argument("--probs", type=float, nargs="+", default=None, metavar="PI",
-                   help="probability of a chain landing in each mode (default: the paper's HalfNormal choice)")
+    p = sub.add_parser(
+        "bound",
+        help="chains needed to visit every mode (Markov, exact, union)",
+        description="Number of independent chains that visit each of K functionally different modes "
+        "with probability at least P. Defaults are the paper's (K = 3, P = 0.99, "
+        "HalfNormal mode probabilities): 1274 chains by its Markov bound, 54 by the "
+        "exact quantile.",
+    )
+    p.add_argument(
+        "--modes",
+        type=positive_int,
+        default=None,
+        metavar="K",
+        help=f"functionally different modes (default {bounds.DEFAULT_MODES}, or the number of --probs)",
+    )
+    p.add_argument(
+        "--prob",
+        type=open_probability,
+        default=0.99,
+        metavar="P",
+        help="probability of visiting every mode (default 0.99)",
+    )
+    p.add_argument(
+        "--probs",
+        type=float,
+        nargs="+",
+        default=None,
+        metavar="PI",
+        help="probability of a chain landing in each mode (default: the paper's HalfNormal choice)",
+    )
     p.add_argument("--json", action="store_true", help="print the counts as JSON")
     p.set_defaults(handler=bound_command, parser=p)
 
@@ -47,8 +66,18 @@ def bound_command(args, parser) -> int:
     counts = {method: bounds.chains_needed(probs=probs, p=args.prob, method=method) for method in bounds.METHODS}
     expected = bounds.expected_chains(probs)
     if args.json:
-        print(to_json({"modes": len(probs), "p": args.prob, "probs": probs, "probs_source": origin,
-                       "expected_chains": expected, "chains": counts}))
+        print(
+            to_json(
+                {
+                    "modes": len(probs),
+                    "p": args.prob,
+                    "probs": probs,
+                    "probs_source": origin,
+                    "expected_chains": expected,
+                    "chains": counts,
+                }
+            )
+        )
         return EXIT_OK
     shown = " ".join(f"{v:.4f}" for v in probs[:8]) + (" ..." if len(probs) > 8 else "")
     print(f"modes: {len(probs)}, probabilities ({origin}): {shown}")

@@ -13,7 +13,7 @@ RESULTS_FILE = "results.npz"
 
 def _figures(results) -> list[tuple[str, Callable[[Path, float], object]]]:
     """(file stem, function of path) for every figure that fits the run's model."""
-    from .. import plots
+    from .. import plots  # noqa: PLC0415 - loaded on first use: keeps import symhmc light
 
     model = results.model
     out: list[tuple[str, Callable[[Path, float], object]]] = []
@@ -30,8 +30,12 @@ def _figures(results) -> list[tuple[str, Callable[[Path, float], object]]]:
     if model.activation in ("tanh", "relu"):
         depths = sorted({1, 2, 3, max(1, len(model.hidden))})
         widths = range(1, max(16, *model.hidden, 1) + 1)
-        out.append(("equioutput_count", lambda p, dpi: plots.equioutput_count(
-            widths, depths, activation=model.activation, path=p, dpi=dpi)))
+        out.append(
+            (
+                "equioutput_count",
+                lambda p, dpi: plots.equioutput_count(widths, depths, activation=model.activation, path=p, dpi=dpi),
+            )
+        )
     return out
 
 
@@ -41,7 +45,7 @@ def write_figures(results, folder, *, fmt: str = "png", dpi: float = 100, quiet:
     A figure the run cannot give (e.g. too few draws to cluster) is skipped with a note on
     stderr; a missing matplotlib raises ImportError.
     """
-    from ..plots import require_matplotlib
+    from ..plots import require_matplotlib  # noqa: PLC0415 - loaded on first use: keeps import symhmc light
 
     require_matplotlib()  # fail once, up front, when the extra is missing
     folder = Path(folder)
@@ -61,12 +65,15 @@ def write_figures(results, folder, *, fmt: str = "png", dpi: float = 100, quiet:
 
 def add_parser(sub) -> None:
     """The ``plot`` subcommand."""
-    p = sub.add_parser("plot", help="the figures of a saved run",
-                       description="Draw the figures of a run saved by 'symhmc run --output DIR': predictive band "
-                                   "(1 input) or contours (2 inputs), KL convergence curve, pairwise marginals before "
-                                   "and after symmetry removal, predictive density after 1/16/256/1274 chains, and "
-                                   "the number of equioutput transforms. Needs matplotlib (pip install "
-                                   "\"symhmc[plot]\").")
+    p = sub.add_parser(
+        "plot",
+        help="the figures of a saved run",
+        description="Draw the figures of a run saved by 'symhmc run --output DIR': predictive band "
+        "(1 input) or contours (2 inputs), KL convergence curve, pairwise marginals before "
+        "and after symmetry removal, predictive density after 1/16/256/1274 chains, and "
+        "the number of equioutput transforms. Needs matplotlib (pip install "
+        "\"symhmc[plot]\").",
+    )
     p.add_argument("results", metavar="RESULTS", help=f"a results file, or a folder holding {RESULTS_FILE}")
     p.add_argument("--output", default=None, metavar="DIR", help="where the figures go (default: beside RESULTS)")
     p.add_argument("--format", choices=("png", "svg"), default="png", help="default png")
@@ -77,7 +84,7 @@ def add_parser(sub) -> None:
 
 def plot_command(args, parser) -> int:
     """Load the run and write its figures; the exit code."""
-    from ..results.io import load
+    from ..results.io import load  # noqa: PLC0415 - loaded on first use: keeps import symhmc light
 
     source = Path(args.results)
     if source.is_dir():

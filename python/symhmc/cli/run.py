@@ -12,8 +12,18 @@ from .. import __version__, datasets
 from ..sampling.options import DEFAULT_WARMUP
 from ..model import ACTIVATIONS, MLP
 from ..sampling import sample
-from ._common import (EXIT_INTERRUPTED, EXIT_OK, CommandError, add_run_settings, chain_rule_args, flag_message,
-                      positive_int, progress_print, sampler_options, to_json)
+from ._common import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    CommandError,
+    add_run_settings,
+    chain_rule_args,
+    flag_message,
+    positive_int,
+    progress_print,
+    sampler_options,
+    to_json,
+)
 from ._csv_data import delimiter_arg, load_csv
 
 RESULTS_FILE = "results.npz"
@@ -27,15 +37,29 @@ RUN_CHAINS = 1274  # the paper's
 
 
 def _add_common(p: argparse.ArgumentParser, chains: int, warmup: int = DEFAULT_WARMUP) -> None:
-    p.add_argument("--data-dir", default=None, metavar="DIR",
-                   help="folder with NAME.data and splits.json (default: SYMHMC_DATA_DIR or the package's data)")
+    p.add_argument(
+        "--data-dir",
+        default=None,
+        metavar="DIR",
+        help="folder with NAME.data and splits.json (default: SYMHMC_DATA_DIR or the package's data)",
+    )
     model = p.add_argument_group("network")
-    model.add_argument("--hidden", type=positive_int, nargs="+", default=[3], metavar="WIDTH",
-                       help="hidden layer widths, e.g. --hidden 16 16 16 (default: 3, the paper's f1)")
+    model.add_argument(
+        "--hidden",
+        type=positive_int,
+        nargs="+",
+        default=[3],
+        metavar="WIDTH",
+        help="hidden layer widths, e.g. --hidden 16 16 16 (default: 3, the paper's f1)",
+    )
     model.add_argument("--activation", choices=ACTIVATIONS, default="tanh", help="default tanh")
     out = p.add_argument_group("output")
-    out.add_argument("--output", default=None, metavar="DIR",
-                     help=f"write {RESULTS_FILE}, {SUMMARY_FILE} and PNG figures into DIR (created if needed)")
+    out.add_argument(
+        "--output",
+        default=None,
+        metavar="DIR",
+        help=f"write {RESULTS_FILE}, {SUMMARY_FILE} and PNG figures into DIR (created if needed)",
+    )
     out.add_argument("--json", action="store_true", help="print the summary as JSON only (progress goes to stderr)")
     out.add_argument("--no-plots", action="store_true", help="with --output: skip the figures")
     add_run_settings(p, chains, warmup)
@@ -43,23 +67,39 @@ def _add_common(p: argparse.ArgumentParser, chains: int, warmup: int = DEFAULT_W
 
 def add_parsers(sub) -> None:
     """The ``demo`` and ``run`` subcommands."""
-    demo = sub.add_parser("demo",
-                          help=f"f1 on the paper's sinusoidal data ({DEMO_CHAINS} chains, {DEMO_WARMUP} warmup)",
-                          description=f"Sample the paper's network f1 on its sinusoidal data with {DEMO_CHAINS} "
-                                      "chains and report the test LPPD; the flags are those of 'run' (without DATA "
-                                      "and --target).")
+    demo = sub.add_parser(
+        "demo",
+        help=f"f1 on the paper's sinusoidal data ({DEMO_CHAINS} chains, {DEMO_WARMUP} warmup)",
+        description=f"Sample the paper's network f1 on its sinusoidal data with {DEMO_CHAINS} "
+        "chains and report the test LPPD; the flags are those of 'run' (without DATA "
+        "and --target).",
+    )
     _add_common(demo, DEMO_CHAINS, DEMO_WARMUP)
     demo.set_defaults(handler=run_command, parser=demo, data=DEMO_DATA, target=None, delimiter=None)
-    run = sub.add_parser("run", help="sample a paper data set or a CSV file",
-                         description="Sample a Bayesian MLP on a paper data set or a CSV file and report the test "
-                                     "LPPD. CSV: every column is standardized over all rows and the rows are split "
-                                     "80/20 at random (--seed).")
-    run.add_argument("data", metavar="DATA|CSV",
-                     help=f"a paper data set ({', '.join(datasets.PAPER_DATASETS)}) or the path of a CSV file")
-    run.add_argument("--target", default=None, metavar="COLUMN",
-                     help="CSV only: the target column, a name or an index (default: the last column)")
-    run.add_argument("--delimiter", default=None, metavar="SEP",
-                     help="CSV only: the column separator, e.g. ';', 'tab' or 'whitespace' (default: ',')")
+    run = sub.add_parser(
+        "run",
+        help="sample a paper data set or a CSV file",
+        description="Sample a Bayesian MLP on a paper data set or a CSV file and report the test "
+        "LPPD. CSV: every column is standardized over all rows and the rows are split "
+        "80/20 at random (--seed).",
+    )
+    run.add_argument(
+        "data",
+        metavar="DATA|CSV",
+        help=f"a paper data set ({', '.join(datasets.PAPER_DATASETS)}) or the path of a CSV file",
+    )
+    run.add_argument(
+        "--target",
+        default=None,
+        metavar="COLUMN",
+        help="CSV only: the target column, a name or an index (default: the last column)",
+    )
+    run.add_argument(
+        "--delimiter",
+        default=None,
+        metavar="SEP",
+        help="CSV only: the column separator, e.g. ';', 'tab' or 'whitespace' (default: ',')",
+    )
     _add_common(run, RUN_CHAINS)
     run.set_defaults(handler=run_command, parser=run)
 
@@ -75,13 +115,16 @@ def _load(args, parser) -> tuple[datasets.Dataset, dict]:
         try:
             data = datasets.load(args.data, args.data_dir)
         except FileNotFoundError:
-            raise CommandError(f"the {args.data} data file was not found; give its folder with --data-dir or set "
-                               "SYMHMC_DATA_DIR") from None
+            raise CommandError(
+                f"the {args.data} data file was not found; give its folder with --data-dir or set SYMHMC_DATA_DIR"
+            ) from None
         return data, {"name": args.data, "source": "paper"}
     path = Path(args.data)
     if not path.is_file():
-        parser.error(f"argument DATA: {args.data!r} is neither a paper data set ({', '.join(datasets.PAPER_DATASETS)}) "
-                     "nor a file")
+        parser.error(
+            f"argument DATA: {args.data!r} is neither a paper data set ({', '.join(datasets.PAPER_DATASETS)}) "
+            "nor a file"
+        )
     if args.data_dir is not None:
         parser.error("argument --data-dir: only for the paper's data sets, not a CSV file")
     data = load_csv(path, args.target, args.seed, delimiter_arg(args.delimiter))
@@ -106,9 +149,20 @@ def _sample(args, parser, data, model):
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="sampling was interrupted")  # reported below instead
-            return sample(model, data.x_train, data.y_train, chains=chains, warmup=args.warmup, draws=draws,
-                          seed=args.seed, threads=args.threads, progress=not (args.no_progress or args.json),
-                          sampler=args.sampler, **rules, **sampler_options(args))
+            return sample(
+                model,
+                data.x_train,
+                data.y_train,
+                chains=chains,
+                warmup=args.warmup,
+                draws=draws,
+                seed=args.seed,
+                threads=args.threads,
+                progress=not (args.no_progress or args.json),
+                sampler=args.sampler,
+                **rules,
+                **sampler_options(args),
+            )
     except (ValueError, TypeError) as exc:  # settings the core refused: a usage error naming the flag
         parser.error(flag_message(str(exc), parser))
 
@@ -118,10 +172,18 @@ def _summary(args, data, data_info, model, results, fit, seconds) -> dict:
         "symhmc_version": __version__,
         "data": {**data_info, "n_train": len(data.y_train), "n_test": len(data.y_test), "n_features": data.n_features},
         "model": {"hidden": list(model.hidden), "activation": model.activation, "n_params": model.n_params},
-        "settings": {"chains": results.settings.get("chains"), "chains_rule": results.settings.get("chains_rule"),
-                     "chains_finished": results.n_chains, "warmup": args.warmup, "draws": results.n_draws,
-                     "single_chain": args.single_chain, "seed": args.seed, "threads": args.threads,
-                     "sampler": args.sampler, "sampler_options": sampler_options(args)},
+        "settings": {
+            "chains": results.settings.get("chains"),
+            "chains_rule": results.settings.get("chains_rule"),
+            "chains_finished": results.n_chains,
+            "warmup": args.warmup,
+            "draws": results.n_draws,
+            "single_chain": args.single_chain,
+            "seed": args.seed,
+            "threads": args.threads,
+            "sampler": args.sampler,
+            "sampler_options": sampler_options(args),
+        },
         "test": {"lppd": fit.mean, "se": fit.se},
         "sampler": results.sampler_summary(),
         "partial": bool(results.partial),
@@ -133,8 +195,10 @@ def _summary(args, data, data_info, model, results, fit, seconds) -> dict:
 def _print_report(doc: dict) -> None:
     d, m, t = doc["data"], doc["model"], doc["test"]
     print(f"data: {d['name']}  ({d['n_train']} train / {d['n_test']} test rows)")
-    print(f"model: MLP(hidden={tuple(m['hidden'])}, activation={m['activation']!r}), {m['n_params']} parameters "
-          "+ log sigma")
+    print(
+        f"model: MLP(hidden={tuple(m['hidden'])}, activation={m['activation']!r}), {m['n_params']} parameters "
+        "+ log sigma"
+    )
     partial = "   [partial run]" if doc["partial"] else ""
     print(f"test LPPD: {t['lppd']:.3f} (standard error {t['se']:.3f}){partial}")
     print("sampler:")
@@ -148,7 +212,7 @@ def _print_report(doc: dict) -> None:
 
 
 def _write_outputs(folder: Path, results, doc: dict, args) -> None:
-    from .plot import write_figures
+    from .plot import write_figures  # noqa: PLC0415 - loaded on first use: keeps import symhmc light
 
     results.save(folder / RESULTS_FILE)
     doc["files"]["results"] = str(folder / RESULTS_FILE)

@@ -16,8 +16,20 @@ from ._paper import PAPER_DATASETS, default_data_dir, load, sources
 from .synthetic import make_izmailov, make_regression2d, make_sinusoidal
 from .user import from_arrays, from_csv
 
-__all__ = ["PAPER_DATASETS", "ChecksumError", "Dataset", "default_data_dir", "from_arrays", "from_csv",
-           "load", "make_izmailov", "make_regression2d", "make_sinusoidal", "sinusoidal", "sources"]
+__all__ = [
+    "PAPER_DATASETS",
+    "ChecksumError",
+    "Dataset",
+    "default_data_dir",
+    "from_arrays",
+    "from_csv",
+    "load",
+    "make_izmailov",
+    "make_regression2d",
+    "make_sinusoidal",
+    "sinusoidal",
+    "sources",
+]
 
 
 def sinusoidal(n: int = 150, *, noise: float = 0.3, test_fraction: float = 0.2, seed: int = 0) -> Dataset:

@@ -224,8 +224,17 @@ def standardize_columns(table: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
 def split_table(name: str, table: np.ndarray, train: np.ndarray, test: np.ndarray) -> Dataset:
     """Standardize ``table`` (last column the target) over all rows, then take the given rows."""
     scaled, mean, std = standardize_columns(table)
-    return Dataset(name, scaled[train, :-1], scaled[train, -1], scaled[test, :-1], scaled[test, -1],
-                   x_mean=mean[:-1], x_std=std[:-1], y_mean=float(mean[-1]), y_std=float(std[-1]))
+    return Dataset(
+        name,
+        scaled[train, :-1],
+        scaled[train, -1],
+        scaled[test, :-1],
+        scaled[test, -1],
+        x_mean=mean[:-1],
+        x_std=std[:-1],
+        y_mean=float(mean[-1]),
+        y_std=float(std[-1]),
+    )
 
 
 def random_split(n: int, test_fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

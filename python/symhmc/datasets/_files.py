@@ -53,7 +53,8 @@ def _verified(raw: bytes, expected: str, where: str) -> bytes:
     if actual != expected:
         raise ChecksumError(
             f"{where} has SHA-256 {actual}, expected {expected} (symhmc/data/manifest.json): the file "
-            "is damaged or not the paper's; reinstall symhmc, or pass verify=False to read it anyway")
+            "is damaged or not the paper's; reinstall symhmc, or pass verify=False to read it anyway"
+        )
     return raw
 
 
@@ -67,7 +68,8 @@ def read_bytes(plain_name: str, entry: dict, folder: Path | None, verify: bool) 
         if not path.is_file():
             raise FileNotFoundError(
                 f"data file {plain_name} not found in {folder} (the folder given by data_dir= or "
-                "SYMHMC_DATA_DIR); leave both unset to use the copy shipped with symhmc")
+                "SYMHMC_DATA_DIR); leave both unset to use the copy shipped with symhmc"
+            )
         raw, where = path.read_bytes(), str(path)
     else:
         packed = _package_file(entry["file"])
@@ -79,10 +81,12 @@ def read_bytes(plain_name: str, entry: dict, folder: Path | None, verify: bool) 
 
 def _decompress(packed: bytes, plain_name: str) -> bytes:
     try:
-        import lzma  # standard library, but optional when Python is built from source
+        import lzma  # noqa: PLC0415 - standard library, but optional when Python is built from source
     except ImportError as error:
-        raise ImportError(f"reading symhmc's copy of {plain_name} needs Python's lzma module (this Python was "
-                          "built without it); pass data_dir= a folder of the plain files instead") from error
+        raise ImportError(
+            f"reading symhmc's copy of {plain_name} needs Python's lzma module (this Python was "
+            "built without it); pass data_dir= a folder of the plain files instead"
+        ) from error
     return lzma.decompress(packed)
 
 

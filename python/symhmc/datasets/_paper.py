@@ -8,8 +8,18 @@ from pathlib import Path
 from . import _files
 from ._dataset import Dataset, split_table
 
-PAPER_DATASETS = ("sinusoidal", "izmailov", "regression2d", "airfoil", "concrete", "diabetes",
-                  "energy", "forest_fire", "yacht", "protein")
+PAPER_DATASETS = (
+    "sinusoidal",
+    "izmailov",
+    "regression2d",
+    "airfoil",
+    "concrete",
+    "diabetes",
+    "energy",
+    "forest_fire",
+    "yacht",
+    "protein",
+)
 
 
 def default_data_dir() -> Path | None:
@@ -93,6 +103,6 @@ def sources() -> dict:
     >>> sources()["yacht"]["licence"]
     'CC BY 4.0'
     """
-    import copy
+    import copy  # noqa: PLC0415 - only this rarely used function needs it
 
     return copy.deepcopy(_files.manifest()["datasets"])

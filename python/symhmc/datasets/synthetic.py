@@ -33,8 +33,7 @@ def _check(n: int, noise: float, n_min: int = 5) -> None:
         raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
 
 
-def _finish(name: str, x: np.ndarray, y: np.ndarray, test_fraction: float,
-            rng: np.random.Generator) -> Dataset:
+def _finish(name: str, x: np.ndarray, y: np.ndarray, test_fraction: float, rng: np.random.Generator) -> Dataset:
     table = np.column_stack([x, y])
     train, test = random_split(len(table), test_fraction, rng)
     return split_table(name, table, train, test)
@@ -56,8 +55,7 @@ def izmailov_function(x) -> np.ndarray:
     return np.polyval(_IZMAILOV_TREND, np.asarray(x, dtype=float))
 
 
-def make_sinusoidal(n: int = 150, *, noise: float = 0.3, test_fraction: float = 0.2,
-                    seed: int | None = 0) -> Dataset:
+def make_sinusoidal(n: int = 150, *, noise: float = 0.3, test_fraction: float = 0.2, seed: int | None = 0) -> Dataset:
     """Draw a sinusoidal set as the paper's: x ~ U(0, 8), y = sin(x) + N(0, noise²).
 
     Parameters
@@ -95,8 +93,7 @@ def make_sinusoidal(n: int = 150, *, noise: float = 0.3, test_fraction: float = 
     return _finish("sinusoidal-generated", x, y, test_fraction, rng)
 
 
-def make_regression2d(n: int = 256, *, noise: float = 0.1, test_fraction: float = 0.2,
-                      seed: int | None = 0) -> Dataset:
+def make_regression2d(n: int = 256, *, noise: float = 0.1, test_fraction: float = 0.2, seed: int | None = 0) -> Dataset:
     """Draw a regression2d set as the paper's: x ~ U(-2, 2)², y = x1 (sin x1 + cos x2) + N(0, noise²).
 
     Parameters
@@ -133,8 +130,9 @@ def make_regression2d(n: int = 256, *, noise: float = 0.1, test_fraction: float 
     return _finish("regression2d-generated", x, y, test_fraction, rng)
 
 
-def make_izmailov(n: int = 400, *, noise: float = _IZMAILOV_NOISE, test_fraction: float = 0.2,
-                  seed: int | None = 0) -> Dataset:
+def make_izmailov(
+    n: int = 400, *, noise: float = _IZMAILOV_NOISE, test_fraction: float = 0.2, seed: int | None = 0
+) -> Dataset:
     """Draw an izmailov-style set: three separated input clusters, a smooth trend, Gaussian noise.
 
     Each point picks one of three clusters with equal probability and an input uniformly in it;

@@ -31,12 +31,15 @@ def _finite_2d(values, argument: str, one_column: bool = False) -> np.ndarray:
     bad = np.argwhere(~np.isfinite(array))
     if len(bad):
         row, column = bad[0]
-        raise ValueError(f"{argument} holds {len(bad)} NaN or infinite value(s), the first in row {row}, "
-                         f"column {column}")
+        raise ValueError(
+            f"{argument} holds {len(bad)} NaN or infinite value(s), the first in row {row}, column {column}"
+        )
     constant = np.flatnonzero(array.std(axis=0) == 0)
     if len(constant):
-        raise ValueError(f"{argument} has constant column(s) {constant.tolist()}: they cannot be standardized "
-                         "(their standard deviation is 0); drop them")
+        raise ValueError(
+            f"{argument} has constant column(s) {constant.tolist()}: they cannot be standardized "
+            "(their standard deviation is 0); drop them"
+        )
     return array
 
 
@@ -54,8 +57,9 @@ def _test_rows(test_indices, n: int) -> tuple[np.ndarray, np.ndarray]:
     return train, test.astype(np.intp)
 
 
-def from_arrays(x, y, *, test_fraction: float = 0.2, test_indices=None, seed: int | None = 0,
-                name: str = "user") -> Dataset:
+def from_arrays(
+    x, y, *, test_fraction: float = 0.2, test_indices=None, seed: int | None = 0, name: str = "user"
+) -> Dataset:
     """Standardize a user's data as the paper does and split it into train and test rows.
 
     Parameters
@@ -116,8 +120,9 @@ def from_arrays(x, y, *, test_fraction: float = 0.2, test_indices=None, seed: in
 def _column_index(target, header: list[str] | None, n_columns: int) -> int:
     if isinstance(target, str):
         if header is None:
-            raise ValueError(f"target={target!r} names a column but the file has no header row; "
-                             "pass the column's index")
+            raise ValueError(
+                f"target={target!r} names a column but the file has no header row; pass the column's index"
+            )
         if target not in header:
             raise ValueError(f"target={target!r} is not a column of the file; columns: {header}")
         return header.index(target)
@@ -178,22 +183,32 @@ def _read_text(path: Path, max_bytes: int) -> str:
     with path.open("rb") as handle:
         raw = handle.read(max_bytes + 1) if size <= max_bytes else b""  # never more than the bound
     if size > max_bytes or len(raw) > max_bytes:  # the second: the file grew since stat
-        raise ValueError(f"path {str(path)!r} holds {max(size, len(raw))} bytes, more than max_bytes={max_bytes}; "
-                         "pass a larger max_bytes= if a file this big is intended")
+        raise ValueError(
+            f"path {str(path)!r} holds {max(size, len(raw))} bytes, more than max_bytes={max_bytes}; "
+            "pass a larger max_bytes= if a file this big is intended"
+        )
     if b"\0" in raw:
-        line = raw[:raw.index(b"\0")].count(b"\n") + 1
+        line = raw[: raw.index(b"\0")].count(b"\n") + 1
         raise ValueError(f"path {str(path)!r}, line {line}: holds a NUL byte: not a text file")
     try:
         return raw.decode("utf-8-sig")  # the byte-order mark some spreadsheets write is not a column name
     except UnicodeDecodeError as error:
-        line = raw[:error.start].count(b"\n") + 1
-        raise ValueError(f"path {str(path)!r}, line {line}: not UTF-8 text (byte {error.start}); save the file "
-                         "as UTF-8") from None
+        line = raw[: error.start].count(b"\n") + 1
+        raise ValueError(
+            f"path {str(path)!r}, line {line}: not UTF-8 text (byte {error.start}); save the file as UTF-8"
+        ) from None
 
 
-def from_csv(path: str | os.PathLike, target: str | int = -1, *, delimiter: str | None = ",",
-             test_fraction: float = 0.2, test_indices=None, seed: int | None = 0,
-             max_bytes: int = MAX_CSV_BYTES) -> Dataset:
+def from_csv(
+    path: str | os.PathLike,
+    target: str | int = -1,
+    *,
+    delimiter: str | None = ",",
+    test_fraction: float = 0.2,
+    test_indices=None,
+    seed: int | None = 0,
+    max_bytes: int = MAX_CSV_BYTES,
+) -> Dataset:
     """Read a table of numbers, take one column as the target and the others as features.
 
     A first row that is not all numbers is taken as the column names. Blank lines and lines
@@ -289,8 +304,9 @@ def from_csv(path: str | os.PathLike, target: str | int = -1, *, delimiter: str 
             continue
         fields = _count_fields(line, delimiter)
         if fields > MAX_CSV_COLUMNS:  # checked before anything splits the line
-            raise ValueError(f"{where}, line {number}: {fields} columns, more than the {MAX_CSV_COLUMNS} from_csv "
-                             "accepts")
+            raise ValueError(
+                f"{where}, line {number}: {fields} columns, more than the {MAX_CSV_COLUMNS} from_csv accepts"
+            )
         # the numbers before a comment ("1,2  # note"); a header keeps its '#' (a name may hold one)
         data = line.split("#", 1)[0] if "#" in line else line
         got = _count_fields(data, delimiter)
@@ -303,8 +319,9 @@ def from_csv(path: str | os.PathLike, target: str | int = -1, *, delimiter: str 
         if got != n_columns:
             what = "the header" if header is not None else "the first row"
             hint = _delimiter_hint(data, delimiter) if got == 1 or n_columns == 1 else ""
-            raise ValueError(f"{where}, line {number}: {got} cell(s), but {what} (line {first_line}) has "
-                             f"{n_columns}{hint}")
+            raise ValueError(
+                f"{where}, line {number}: {got} cell(s), but {what} (line {first_line}) has {n_columns}{hint}"
+            )
         cells = [_unquoted(cell) for cell in data.split(delimiter)]
         try:
             row = np.array(cells, dtype=float)
@@ -319,8 +336,10 @@ def from_csv(path: str | os.PathLike, target: str | int = -1, *, delimiter: str 
         if not np.all(np.isfinite(row)):
             column = int(np.flatnonzero(~np.isfinite(row))[0])
             name = f" (column {header[column]!r})" if header is not None else ""
-            raise ValueError(f"{where}, line {number}: cell {column + 1}{name} is {cells[column]!r}; NaN and infinite "
-                             "values cannot be standardized: drop the row or fill it in")
+            raise ValueError(
+                f"{where}, line {number}: cell {column + 1}{name} is {cells[column]!r}; NaN and infinite "
+                "values cannot be standardized: drop the row or fill it in"
+            )
         values.frombytes(row.tobytes())
         n_rows += 1
     if not n_rows:
@@ -336,8 +355,11 @@ def from_csv(path: str | os.PathLike, target: str | int = -1, *, delimiter: str 
     constant = np.flatnonzero(np.ptp(table, axis=0) == 0)
     if len(constant):
         names = [repr(header[c]) if header is not None else str(c + 1) for c in constant]
-        raise ValueError(f"{where}: column(s) {', '.join(names)} hold one value on every row: they cannot be "
-                         "standardized (their standard deviation is 0); drop them")
+        raise ValueError(
+            f"{where}: column(s) {', '.join(names)} hold one value on every row: they cannot be "
+            "standardized (their standard deviation is 0); drop them"
+        )
     features = np.delete(table, column, axis=1)
-    return from_arrays(features, table[:, column], test_fraction=test_fraction,
-                       test_indices=test_indices, seed=seed, name=path.stem)
+    return from_arrays(
+        features, table[:, column], test_fraction=test_fraction, test_indices=test_indices, seed=seed, name=path.stem
+    )

@@ -29,8 +29,17 @@ from .convergence import _MIN_DRAWS, _check_backend, arviz_available, ess_bulk, 
 from ..evaluate.ppd import ppd_convergence  # noqa: F401  (the paper's PPD convergence curve, also offered here)
 
 __all__ = [
-    "rhat", "ess_bulk", "ess_tail", "nested_rhat", "nested_rhat_reference", "function_space", "sampler_health",
-    "format_table", "arviz_available", "weight_space", "parameter_names",
+    "rhat",
+    "ess_bulk",
+    "ess_tail",
+    "nested_rhat",
+    "nested_rhat_reference",
+    "function_space",
+    "sampler_health",
+    "format_table",
+    "arviz_available",
+    "weight_space",
+    "parameter_names",
 ]
 
 
@@ -124,8 +133,10 @@ def function_space(f, *, superchains=None, rhat_threshold: float = 1.01, backend
         check = np.where(np.isnan(check), out["nested_rhat"] / reference, check)
     summary["frac_rhat_above"] = float(np.mean(check > rhat_threshold))
     if n_draws < _MIN_DRAWS:
-        summary["note"] = (f"split R-hat and ESS need at least {_MIN_DRAWS} draws per chain "
-                           f"(got {n_draws}); use superchains= for nested R-hat")
+        summary["note"] = (
+            f"split R-hat and ESS need at least {_MIN_DRAWS} draws per chain "
+            f"(got {n_draws}); use superchains= for nested R-hat"
+        )
     out["summary"] = summary
     return out
 
@@ -408,11 +419,16 @@ def _weight_stats(arr: np.ndarray, superchains, backend: str) -> dict[str, np.nd
     return out
 
 
-def _weight_summary(values: dict[str, np.ndarray], names: list[str], rhat_threshold: float,
-                    n_chains: int, n_draws: int) -> dict:
+def _weight_summary(
+    values: dict[str, np.ndarray], names: list[str], rhat_threshold: float, n_chains: int, n_draws: int
+) -> dict:
     summary: dict = {"n_params": len(names), "n_chains": n_chains, "n_draws": n_draws}
-    for key, largest, label in (("rhat", True, "max_rhat"), ("ess_bulk", False, "min_ess_bulk"),
-                                ("ess_tail", False, "min_ess_tail"), ("nested_rhat", True, "max_nested_rhat")):
+    for key, largest, label in (
+        ("rhat", True, "max_rhat"),
+        ("ess_bulk", False, "min_ess_bulk"),
+        ("ess_tail", False, "min_ess_tail"),
+        ("nested_rhat", True, "max_nested_rhat"),
+    ):
         if key not in values:
             continue
         value, idx = _worst(values[key], largest)
@@ -426,14 +442,24 @@ def _weight_summary(values: dict[str, np.ndarray], names: list[str], rhat_thresh
         check = np.where(np.isnan(check), values["nested_rhat"] / reference, check)
     summary["frac_rhat_above"] = float(np.mean(check > rhat_threshold))
     if n_draws < _MIN_DRAWS:
-        summary["note"] = (f"split R-hat and ESS need at least {_MIN_DRAWS} draws per chain "
-                           f"(got {n_draws}); use superchains= for nested R-hat")
+        summary["note"] = (
+            f"split R-hat and ESS need at least {_MIN_DRAWS} draws per chain "
+            f"(got {n_draws}); use superchains= for nested R-hat"
+        )
     return summary
 
 
-def weight_space(results_or_draws, model=None, *, method: str = "canonicalize", superchains=None,
-                 groups=None, rhat_threshold: float = 1.01, backend: str = "auto",
-                 align_options: Mapping | None = None) -> dict:
+def weight_space(
+    results_or_draws,
+    model=None,
+    *,
+    method: str = "canonicalize",
+    superchains=None,
+    groups=None,
+    rhat_threshold: float = 1.01,
+    backend: str = "auto",
+    align_options: Mapping | None = None,
+) -> dict:
     """R-hat and ESS of every weight after removing the weight-space symmetries.
 
     Raw weights of a network have many equivalent copies of every mode (neurons permuted and,
@@ -499,17 +525,21 @@ def weight_space(results_or_draws, model=None, *, method: str = "canonicalize", 
     """
     if method not in _WEIGHT_METHODS:
         raise ValueError(f"method must be one of {_WEIGHT_METHODS}, got {method!r}")
-    draws, model, _ = resolve_draws(results_or_draws, model, what=f"method={method!r} (or use method='none')",
-                                    require_model=method != "none")
+    draws, model, _ = resolve_draws(
+        results_or_draws, model, what=f"method={method!r} (or use method='none')", require_model=method != "none"
+    )
     if draws.ndim != 3:
-        raise ValueError(f"draws must have shape (chain, draw, n_params or dim), got shape {draws.shape}; "
-                         "for one draw per chain pass draws[:, None, :]")
+        raise ValueError(
+            f"draws must have shape (chain, draw, n_params or dim), got shape {draws.shape}; "
+            "for one draw per chain pass draws[:, None, :]"
+        )
     if isinstance(rhat_threshold, bool) or not isinstance(rhat_threshold, numbers.Real) or not rhat_threshold >= 1:
         raise ValueError(f"rhat_threshold must be a number >= 1, got {rhat_threshold!r}")
     _check_backend(backend)
     if align_options is not None and not isinstance(align_options, Mapping):
-        raise TypeError(f"align_options must be a mapping of symhmc.symmetry.align options, got "
-                        f"{type(align_options).__name__}")
+        raise TypeError(
+            f"align_options must be a mapping of symhmc.symmetry.align options, got {type(align_options).__name__}"
+        )
     from .. import symmetry  # noqa: PLC0415
 
     if model is None:
@@ -527,8 +557,7 @@ def weight_space(results_or_draws, model=None, *, method: str = "canonicalize", 
     out: dict = {"names": names, "method": method}
     values = _weight_stats(removed, superchains, backend)
     out.update(values)
-    out["summary"] = {"method": method,
-                      **_weight_summary(values, names, float(rhat_threshold), n_chains, n_draws)}
+    out["summary"] = {"method": method, **_weight_summary(values, names, float(rhat_threshold), n_chains, n_draws)}
     if groups is not None:
         labels = np.asarray(groups)
         if labels.ndim != 1 or labels.shape[0] != n_chains:

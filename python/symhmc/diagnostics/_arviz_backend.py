@@ -20,6 +20,7 @@ __all__ = ["ArvizBackend", "arviz_backend"]
 class ArvizBackend(NamedTuple):
     """``name``: ``"arviz-stats"`` (ArviZ 1.x) or ``"arviz"`` (ArviZ 0.x); ``rhat(flat)`` the
     rank-normalized split R-hat, ``ess(flat, method, prob)`` the bulk or tail ESS."""
+
     name: str
     rhat: Callable[..., np.ndarray]
     ess: Callable[..., np.ndarray]
@@ -56,10 +57,12 @@ def _from_arviz0(az) -> ArvizBackend:
 def _quiet(fn):
     """``fn`` with ArviZ's warnings (short chains, shape checks) silenced: symhmc returns NaN
     where they apply and documents it."""
+
     def call(*args):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return fn(*args)
+
     return call
 
 
@@ -71,13 +74,15 @@ def _find() -> ArvizBackend | None:
             warnings.simplefilter("ignore")
             if arviz_major_version() == 0:
                 import arviz as az  # noqa: PLC0415
+
                 if not (hasattr(az, "rhat") and hasattr(az, "ess")):
                     return None
                 found = _from_arviz0(az)
             else:
                 from arviz_stats.base import array_stats  # noqa: PLC0415
+
                 found = _from_arviz_stats(array_stats)
-    except Exception:  # not installed, or broken: the NumPy implementation takes over
+    except Exception:  # noqa: BLE001 - not installed, or broken: the NumPy implementation takes over
         return None
     return ArvizBackend(found.name, _quiet(found.rhat), _quiet(found.ess))
 

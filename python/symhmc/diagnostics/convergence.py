@@ -92,8 +92,7 @@ def _arviz_for(backend: str) -> ArvizBackend | None:
         return None
     found = arviz_backend()
     if backend == "arviz" and found is None:
-        raise ImportError("backend='arviz' needs ArviZ (1.x: arviz-stats; 0.x: arviz): "
-                          "pip install 'symhmc[arviz]'")
+        raise ImportError("backend='arviz' needs ArviZ (1.x: arviz-stats; 0.x: arviz): pip install 'symhmc[arviz]'")
     return found
 
 
@@ -104,7 +103,7 @@ def _split_chains(x: np.ndarray) -> np.ndarray:
     """``(C, N, K)`` -> ``(2C, N//2, K)``: first and last halves as separate chains (middle draw
     of an odd N dropped)."""
     half = x.shape[1] // 2
-    return np.concatenate([x[:, :half], x[:, x.shape[1] - half:]], axis=0)
+    return np.concatenate([x[:, :half], x[:, x.shape[1] - half :]], axis=0)
 
 
 def _z_scale(x: np.ndarray) -> np.ndarray:
@@ -155,7 +154,7 @@ def _ess_numpy(x: np.ndarray) -> np.ndarray:
     const = (x.max(axis=(0, 1)) - x.min(axis=(0, 1))) < np.finfo(float).resolution
     with np.errstate(divide="ignore", invalid="ignore"):
         acov = _autocov(x)
-        mean_acov = acov.mean(axis=0)                      # (N, K)
+        mean_acov = acov.mean(axis=0)  # (N, K)
         mean_var = mean_acov[0] * n / (n - 1.0)
         var_plus = mean_var * (n - 1.0) / n
         if c > 1:
@@ -183,7 +182,7 @@ def _ess_numpy(x: np.ndarray) -> np.ndarray:
             rho[t + 2, cols[keep]] = new_odd[keep]
             t_end[cols] = t + 2
             t += 2
-        max_t = t_end - 2                                  # (K,), may be -1
+        max_t = t_end - 2  # (K,), may be -1
         allcols = np.arange(k)
         sel = rho_even > 0
         rho[max_t[sel] + 1, allcols[sel]] = rho_even[sel]
@@ -198,8 +197,11 @@ def _ess_numpy(x: np.ndarray) -> np.ndarray:
             rho[t + 2, cu] = rho[t + 1, cu]
             t += 2
         lag = np.arange(n)[:, None]
-        tau = (-1.0 + 2.0 * np.sum(np.where(lag <= max_t, rho, 0.0), axis=0)
-               + np.sum(np.where(lag == max_t + 1, rho, 0.0), axis=0))
+        tau = (
+            -1.0
+            + 2.0 * np.sum(np.where(lag <= max_t, rho, 0.0), axis=0)
+            + np.sum(np.where(lag == max_t + 1, rho, 0.0), axis=0)
+        )
         tau = np.maximum(tau, 1.0 / math.log10(size))
         ess = size / tau
     ess = np.where(np.isnan(rho).any(axis=0), np.nan, ess)
@@ -219,10 +221,10 @@ def _ess_tail_numpy(x: np.ndarray, prob: tuple[float, float]) -> np.ndarray:
     flat = x.reshape(-1, k)
     res = []
     for p in prob:
-        q = np.quantile(flat, p, axis=0)                   # type 7, as ArviZ
+        q = np.quantile(flat, p, axis=0)  # type 7, as ArviZ
         res.append(_ess_numpy(_split_chains((x <= q).astype(float))))
     low, high = res
-    return np.where(high < low, high, low)                 # Python's min(low, high)
+    return np.where(high < low, high, low)  # Python's min(low, high)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -370,8 +372,9 @@ def ess_tail(x, *, prob: tuple[float, float] = (0.05, 0.95), backend: str = "aut
     if p.shape != (2,) or not np.all((p > 0) & (p < 1)):
         raise ValueError(f"prob must be two probabilities in (0, 1), got {prob!r}")
     pr = (float(p[0]), float(p[1]))
-    return _per_element(x, backend, 1, lambda az, flat: az.ess(flat, "tail", pr),
-                        lambda flat: _ess_tail_numpy(flat, pr))
+    return _per_element(
+        x, backend, 1, lambda az, flat: az.ess(flat, "tail", pr), lambda flat: _ess_tail_numpy(flat, pr)
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -387,8 +390,9 @@ def _superchain_order(superchains, n_chains: int) -> tuple[np.ndarray, int, int]
             raise ValueError(f"superchains={k} does not divide the {n_chains} chains into equal groups")
         return np.arange(n_chains), k, n_chains // k
     if isinstance(superchains, (bool, float, str, bytes)) or superchains is None:
-        raise TypeError("superchains must be a number of superchains (int) or one label per chain, "
-                        f"got {superchains!r}")
+        raise TypeError(
+            f"superchains must be a number of superchains (int) or one label per chain, got {superchains!r}"
+        )
     labels = np.asarray(superchains)
     if labels.ndim != 1 or labels.shape[0] != n_chains:
         raise ValueError(f"superchains labels must have one entry per chain ({n_chains}), got shape {labels.shape}")
@@ -398,8 +402,10 @@ def _superchain_order(superchains, n_chains: int) -> tuple[np.ndarray, int, int]
     if uniq.size < 2:
         raise ValueError(f"superchains labels must name at least 2 superchains, got {uniq.size}")
     if np.any(counts != counts[0]):
-        raise ValueError("superchains must all hold the same number of chains, got sizes "
-                         f"{dict(zip(uniq.tolist(), counts.tolist()))}")
+        raise ValueError(
+            "superchains must all hold the same number of chains, got sizes "
+            f"{dict(zip(uniq.tolist(), counts.tolist()))}"
+        )
     return np.argsort(inverse, kind="stable"), int(uniq.size), int(counts[0])
 
 
@@ -465,13 +471,15 @@ def nested_rhat(draws, superchains):
     n_chains, n_draws = arr.shape[:2]
     order, k, m = _superchain_order(superchains, n_chains)
     if m == 1 and n_draws == 1:
-        raise ValueError("nested R-hat needs more than one chain per superchain or more than one "
-                         "draw per chain (with one of each, the within-superchain variance is undefined)")
+        raise ValueError(
+            "nested R-hat needs more than one chain per superchain or more than one "
+            "draw per chain (with one of each, the within-superchain variance is undefined)"
+        )
     flat, trailing = _flatten(arr)
-    x = flat[order].reshape(k, m, n_draws, -1)            # (K, M, N, P)
-    chain_mean = x.mean(axis=2)                            # (K, M, P)
-    super_mean = chain_mean.mean(axis=1)                   # (K, P): equal chain lengths
-    between_super = np.var(super_mean, axis=0, ddof=1)     # (P,)
+    x = flat[order].reshape(k, m, n_draws, -1)  # (K, M, N, P)
+    chain_mean = x.mean(axis=2)  # (K, M, P)
+    super_mean = chain_mean.mean(axis=1)  # (K, P): equal chain lengths
+    between_super = np.var(super_mean, axis=0, ddof=1)  # (P,)
     between_chain = np.var(chain_mean, axis=1, ddof=1) if m > 1 else np.zeros_like(super_mean)
     within_chain = np.var(x, axis=2, ddof=1).mean(axis=1) if n_draws > 1 else np.zeros_like(super_mean)
     within_super = np.mean(between_chain + within_chain, axis=0)

@@ -14,8 +14,17 @@ from ..evaluate.draws import resolve_draws
 __all__ = ["summary", "ResultsSummary"]
 
 
-def summary(results, x_test=None, y_test=None, *, superchains="auto", weight_method: str = "canonicalize",
-            max_points: int = 1000, rhat_threshold: float = 1.01, backend: str = "auto") -> "ResultsSummary":
+def summary(
+    results,
+    x_test=None,
+    y_test=None,
+    *,
+    superchains="auto",
+    weight_method: str = "canonicalize",
+    max_points: int = 1000,
+    rhat_threshold: float = 1.01,
+    backend: str = "auto",
+) -> "ResultsSummary":
     """The one-table summary of a run; the function behind :meth:`symhmc.SampleResults.summary`.
 
     See :meth:`SampleResults.summary <symhmc.SampleResults.summary>` for the sections.
@@ -72,9 +81,11 @@ def summary(results, x_test=None, y_test=None, *, superchains="auto", weight_met
     if results.n_chains == 0:
         raise ValueError("summary: the results hold no chains")
     out = ResultsSummary()
-    header = (f"symhmc results: {results.n_chains} chains x {results.n_draws} draws of {results.dim} coordinates, "
-              f"sampler={results.settings.get('sampler')!r}, {results.wall_time:.3g} s"
-              + (", PARTIAL run" if results.partial else ""))
+    header = (
+        f"symhmc results: {results.n_chains} chains x {results.n_draws} draws of {results.dim} coordinates, "
+        f"sampler={results.settings.get('sampler')!r}, {results.wall_time:.3g} s"
+        + (", PARTIAL run" if results.partial else "")
+    )
 
     max_depth = results.settings.get("max_tree_depth") if results.settings.get("sampler", "nuts") == "nuts" else None
     if isinstance(max_depth, bool) or not isinstance(max_depth, (int, np.integer)) or max_depth < 1:
@@ -107,12 +118,20 @@ def summary(results, x_test=None, y_test=None, *, superchains="auto", weight_met
             fs = {"inputs": where, **fs}
             out["function_space"] = fs
     method = weight_method if results.model is not None else "none"
-    if results.model is not None and results.model.activation == "identity" and results.model.hidden and method != "none":
-        ws = {"method": weight_method,
-              "note": "skipped: identity activations have a continuous symmetry (no canonical form)"}
+    if (
+        results.model is not None
+        and results.model.activation == "identity"
+        and results.model.hidden
+        and method != "none"
+    ):
+        ws = {
+            "method": weight_method,
+            "note": "skipped: identity activations have a continuous symmetry (no canonical form)",
+        }
     else:
-        ws = dg.weight_space(draws, results.model, method=method, superchains=sc, rhat_threshold=rhat_threshold,
-                             backend=backend)["summary"]
+        ws = dg.weight_space(
+            draws, results.model, method=method, superchains=sc, rhat_threshold=rhat_threshold, backend=backend
+        )["summary"]
     out["weight_space"] = ws
     if sc is not None:
         k = sc if isinstance(sc, int) else len(np.unique(sc))
@@ -121,14 +140,20 @@ def summary(results, x_test=None, y_test=None, *, superchains="auto", weight_met
                 out[sec]["superchains"] = k
                 out[sec]["superchain_chains_dropped"] = results.n_chains - used
                 if "note" in out[sec]:
-                    out[sec]["note"] = (f"split R-hat and ESS need at least 4 draws per chain (got "
-                                        f"{results.n_draws}): see max_nested_rhat")
+                    out[sec]["note"] = (
+                        f"split R-hat and ESS need at least 4 draws per chain (got "
+                        f"{results.n_draws}): see max_nested_rhat"
+                    )
 
     if x_test is not None and y_test is not None:
         model = resolve_draws(results, what="summary with test data").model
         lp = results.lppd(x_test, y_test)
-        out["test"] = {"n_points": int(model.check_x(x_test, "x_test").shape[0]),
-                       "lppd": lp.mean, "lppd_se": lp.se, "rmse": results.rmse(x_test, y_test)}
+        out["test"] = {
+            "n_points": int(model.check_x(x_test, "x_test").shape[0]),
+            "lppd": lp.mean,
+            "lppd_se": lp.se,
+            "rmse": results.rmse(x_test, y_test),
+        }
     out.text = _format_summary(header, out)
     return out
 
@@ -183,6 +208,7 @@ class ResultsSummary(dict):
         >>> sorted(json.loads(run.summary(backend="numpy").to_json()))
         ['function_space', 'sampler', 'weight_space']
         """
+
         def clean(v):
             if isinstance(v, dict):
                 return {str(k): clean(x) for k, x in v.items()}
@@ -191,6 +217,7 @@ class ResultsSummary(dict):
             if isinstance(v, (float, np.floating)):
                 return float(v) if math.isfinite(v) else None
             return v
+
         return json.dumps(clean(dict(self)))
 
 
@@ -212,8 +239,12 @@ def _summary_superchains(superchains, n_chains: int):
     return superchains, n_chains
 
 
-_SECTION_TITLES = {"sampler": "sampler health", "function_space": "function space (network outputs)",
-                   "weight_space": "weight space (symmetry removed)", "test": "test data"}
+_SECTION_TITLES = {
+    "sampler": "sampler health",
+    "function_space": "function space (network outputs)",
+    "weight_space": "weight space (symmetry removed)",
+    "test": "test data",
+}
 
 
 def _format_summary(header: str, sections: dict) -> str:

@@ -12,5 +12,20 @@ from . import compare, draws, pointwise, ppd, predictions, scores
 from .pointwise import CRPS, LPPD, PredictiveSummary
 from .predictions import Predictions, coverage, crps, lppd, predictive_summary, rmse
 
-__all__ = ["Predictions", "lppd", "rmse", "coverage", "crps", "predictive_summary", "LPPD", "CRPS",
-           "PredictiveSummary", "compare", "draws", "pointwise", "ppd", "predictions", "scores"]
+__all__ = [
+    "Predictions",
+    "lppd",
+    "rmse",
+    "coverage",
+    "crps",
+    "predictive_summary",
+    "LPPD",
+    "CRPS",
+    "PredictiveSummary",
+    "compare",
+    "draws",
+    "pointwise",
+    "ppd",
+    "predictions",
+    "scores",
+]

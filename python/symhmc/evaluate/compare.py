@@ -94,10 +94,16 @@ class PredictiveComparison:
         ['alpha', 'indistinguishable', 'max_abs_z', 'max_abs_z_mean', 'max_abs_z_std', 'n_tests',
          'p_value', 'z_sigma']
         """
-        return {"max_abs_z": self.max_abs_z, "n_tests": self.n_tests, "p_value": self.p_value,
-                "alpha": self.alpha, "indistinguishable": self.indistinguishable,
-                "max_abs_z_mean": float(np.max(np.abs(self.z_mean))),
-                "max_abs_z_std": float(np.max(np.abs(self.z_std))), "z_sigma": self.z_sigma}
+        return {
+            "max_abs_z": self.max_abs_z,
+            "n_tests": self.n_tests,
+            "p_value": self.p_value,
+            "alpha": self.alpha,
+            "indistinguishable": self.indistinguishable,
+            "max_abs_z_mean": float(np.max(np.abs(self.z_mean))),
+            "max_abs_z_std": float(np.max(np.abs(self.z_std))),
+            "z_sigma": self.z_sigma,
+        }
 
 
 def _run_outputs(results, x, name: str) -> tuple[np.ndarray, np.ndarray | None]:
@@ -136,8 +142,9 @@ def _bootstrap_se(f: np.ndarray, sigma: np.ndarray | None, n_boot: int, rng: np.
     return reps.std(axis=0, ddof=1)
 
 
-def compare_predictive(a, b, x, *, alpha: float = DEFAULT_ALPHA, n_bootstrap: int = DEFAULT_BOOTSTRAP,
-                       seed: int = 0) -> PredictiveComparison:
+def compare_predictive(
+    a, b, x, *, alpha: float = DEFAULT_ALPHA, n_bootstrap: int = DEFAULT_BOOTSTRAP, seed: int = 0
+) -> PredictiveComparison:
     """Test whether two runs have the same predictive at inputs ``x``.
 
     For each input point the mean and the standard deviation of the network output over all
@@ -213,6 +220,12 @@ def compare_predictive(a, b, x, *, alpha: float = DEFAULT_ALPHA, n_bootstrap: in
     n_points = x.shape[0]
     max_abs_z = float(np.max(np.abs(z)))
     p_value = float(min(1.0, z.size * 2 * stats.norm.sf(max_abs_z)))
-    return PredictiveComparison(z_mean=z[:n_points], z_std=z[n_points:2 * n_points],
-                                z_sigma=float(z[2 * n_points]) if z.size > 2 * n_points else float("nan"),
-                                max_abs_z=max_abs_z, n_tests=int(z.size), p_value=p_value, alpha=float(alpha))
+    return PredictiveComparison(
+        z_mean=z[:n_points],
+        z_std=z[n_points : 2 * n_points],
+        z_sigma=float(z[2 * n_points]) if z.size > 2 * n_points else float("nan"),
+        max_abs_z=max_abs_z,
+        n_tests=int(z.size),
+        p_value=p_value,
+        alpha=float(alpha),
+    )

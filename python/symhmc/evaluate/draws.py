@@ -22,9 +22,17 @@ def is_results(obj) -> bool:
     return all(hasattr(obj, a) for a in ("draws", "stats", "model"))
 
 
-def resolve_draws(results_or_draws, model=None, x=None, *, what: str, name: str = "draws",
-                  ndim: int | tuple[int, ...] | None = None, require_model: bool = True,
-                  one_output: bool = False) -> Resolved:
+def resolve_draws(
+    results_or_draws,
+    model=None,
+    x=None,
+    *,
+    what: str,
+    name: str = "draws",
+    ndim: int | tuple[int, ...] | None = None,
+    require_model: bool = True,
+    one_output: bool = False,
+) -> Resolved:
     """Draws, model and inputs from a run (its ``draws``, ``model`` and ``x`` fill in what is not
     given) or from an array of draws plus ``model``.
 
@@ -43,14 +51,19 @@ def resolve_draws(results_or_draws, model=None, x=None, *, what: str, name: str 
     if model is None:
         if not require_model:
             return Resolved(draws, None, x)
-        why = ("these results were sampled from a raw target (results.model is None)" if from_results
-               else f"{name} is an array of draws: pass the MLP they belong to")
+        why = (
+            "these results were sampled from a raw target (results.model is None)"
+            if from_results
+            else f"{name} is an array of draws: pass the MLP they belong to"
+        )
         raise ValueError(f"model is needed for {what}: {why}")
     if not isinstance(model, MLP):
         raise TypeError(f"model must be a symhmc.MLP, got {type(model).__name__}")
     if draws.shape[-1] not in (model.n_params, model.dim):
-        raise ValueError(f"{name} must end in an axis of length {model.n_params} (network parameters) or "
-                         f"{model.dim} (with log sigma), got shape {draws.shape}")
+        raise ValueError(
+            f"{name} must end in an axis of length {model.n_params} (network parameters) or "
+            f"{model.dim} (with log sigma), got shape {draws.shape}"
+        )
     if one_output and model.n_outputs != 1:
         raise ValueError(f"{what} needs a model with one output, got n_outputs={model.n_outputs}")
     return Resolved(draws, model, x)

@@ -233,8 +233,9 @@ def _coverage_from_pit(u: np.ndarray, levels: np.ndarray) -> dict[float, float]:
 # ----------------------------------------------------------------------------------------------
 # mixture quantiles
 # ----------------------------------------------------------------------------------------------
-def _mixture_quantiles_block(f: np.ndarray, s: np.ndarray, probs: np.ndarray,
-                             tol: float = 1e-12, max_iter: int = 200) -> np.ndarray:
+def _mixture_quantiles_block(
+    f: np.ndarray, s: np.ndarray, probs: np.ndarray, tol: float = 1e-12, max_iter: int = 200
+) -> np.ndarray:
     """Quantiles ``(n_probs, n_points)`` of the mixtures in the columns of ``f`` (one block).
 
     Safeguarded Newton iteration on ``F(q) - p``: the root is bracketed by the smallest and
@@ -266,10 +267,9 @@ def _mixture_quantiles_block(f: np.ndarray, s: np.ndarray, probs: np.ndarray,
             with np.errstate(divide="ignore", invalid="ignore"):
                 step = xa - g / dens
             finite = np.isfinite(step)
-            small = finite & (np.abs(step - xa) <= tol * scale[idx])   # converged
+            small = finite & (np.abs(step - xa) <= tol * scale[idx])  # converged
             bad = ~finite | (step < lo_a) | (step > hi_a)
-            new = np.where(small | (g == 0), np.where(g == 0, xa, step),
-                           np.where(bad, 0.5 * (lo_a + hi_a), step))
+            new = np.where(small | (g == 0), np.where(g == 0, xa, step), np.where(bad, 0.5 * (lo_a + hi_a), step))
             lo[idx], hi[idx] = lo_a, hi_a
             done = small | (g == 0) | (hi_a - lo_a <= tol * scale[idx])
             x[idx] = new
@@ -347,8 +347,9 @@ def _abs_normal_mean(m, v):
     return m * (2.0 * ndtr(z) - 1.0) + sd * math.sqrt(2.0 / math.pi) * np.exp(-0.5 * z * z)
 
 
-def crps_pointwise(f, sigma, y, *, n_pairs: int = 2**15, seed=0,
-                   memory_budget: int = DEFAULT_MEMORY_BUDGET) -> np.ndarray:
+def crps_pointwise(
+    f, sigma, y, *, n_pairs: int = 2**15, seed=0, memory_budget: int = DEFAULT_MEMORY_BUDGET
+) -> np.ndarray:
     """Continuous ranked probability score of the mixture predictive at every point (lower is better).
 
     Uses the closed form for a Gaussian mixture with weights ``1/S`` (Grimit et al. 2006)::
@@ -436,10 +437,10 @@ def crps_pointwise(f, sigma, y, *, n_pairs: int = 2**15, seed=0,
     base = np.arange(n_draws)
     pairs = [((base + d) % n_draws, w) for d, w in zip(shifts, weights)]
     for start in range(0, n_points, block):
-        fb = f[:, start:start + block]
+        fb = f[:, start : start + block]
         acc = np.zeros(fb.shape[1])
         for j, w in pairs:
             acc += w * _abs_normal_mean(fb - fb[j], (var + var[j])[:, None]).mean(axis=0)
-        off_mean[start:start + block] = acc
+        off_mean[start : start + block] = acc
     expected_abs = (diag + (n_draws - 1) * off_mean) / n_draws
     return out - 0.5 * expected_abs

@@ -34,8 +34,15 @@ from .draws import positive_sigma, resolve_draws
 from ..utils.validation import as_float_array, positive_float, positive_int
 from ..model import MLP, gaussian_logpdf
 
-__all__ = ["PPDConvergence", "ppd_convergence", "predictive_density", "kl_divergence", "DEFAULT_Y_GRID",
-           "PredictiveDensity", "data_y_grid"]
+__all__ = [
+    "PPDConvergence",
+    "ppd_convergence",
+    "predictive_density",
+    "kl_divergence",
+    "DEFAULT_Y_GRID",
+    "PredictiveDensity",
+    "data_y_grid",
+]
 
 #: The paper's output grid: 201 points on [-3, 3] (standardized targets).
 DEFAULT_Y_GRID = np.linspace(-3.0, 3.0, 201)
@@ -209,8 +216,9 @@ def kl_divergence(p, q, y_grid=None, *, floor: float = DEFAULT_FLOOR) -> np.ndar
     p = as_float_array(p, "p")
     q = as_float_array(q, "q")
     if p.shape[-1] != grid.size or q.shape[-1] != grid.size:
-        raise ValueError(f"p and q must end in an axis of length len(y_grid) = {grid.size}, "
-                         f"got {p.shape} and {q.shape}")
+        raise ValueError(
+            f"p and q must end in an axis of length len(y_grid) = {grid.size}, got {p.shape} and {q.shape}"
+        )
     w = trapezoid_weights(grid)
     return _kl(_normalise(p, w, floor), _normalise(q, w, floor), w)
 
@@ -225,8 +233,9 @@ def _kl(p: np.ndarray, q: np.ndarray, w: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------
 def _setup(results_or_draws, x, model):
     """Returns ``(params (chains, draws, dim), sigma (chains, draws), x (n, n_inputs), model)``."""
-    params, model, x = resolve_draws(results_or_draws, model, x, what="the predictive density",
-                                     name="results_or_draws", ndim=(2, 3), one_output=True)
+    params, model, x = resolve_draws(
+        results_or_draws, model, x, what="the predictive density", name="results_or_draws", ndim=(2, 3), one_output=True
+    )
     if x is None:
         raise ValueError("x is needed (the inputs at which the predictive density is compared)")
     if params.ndim == 2:
@@ -253,8 +262,9 @@ def _chain_counts(step, n_chains: int) -> np.ndarray:
             raise ValueError(f"step must list strictly increasing chain counts in [1, {n_chains}], got {counts}")
     out = np.asarray(counts, dtype=np.int64)
     if out.size < 2:
-        raise ValueError(f"the KL curve needs at least 2 chain counts; with {n_chains} chain(s) and step={step} "
-                         "there is only one")
+        raise ValueError(
+            f"the KL curve needs at least 2 chain counts; with {n_chains} chain(s) and step={step} there is only one"
+        )
     return out
 
 
@@ -317,8 +327,9 @@ class PredictiveDensity:
     (3, 201)
     """
 
-    def __init__(self, model, x, y_grid=None, *, floor: float = DEFAULT_FLOOR,
-                 memory_budget: int = DEFAULT_MEMORY_BUDGET):
+    def __init__(
+        self, model, x, y_grid=None, *, floor: float = DEFAULT_FLOOR, memory_budget: int = DEFAULT_MEMORY_BUDGET
+    ):
         if not isinstance(model, MLP):
             raise TypeError(f"model must be a symhmc.MLP, got {type(model).__name__}")
         if model.n_outputs != 1:
@@ -365,7 +376,7 @@ class PredictiveDensity:
             xs = slice(x0, x0 + xb)
             f = np.asarray(self.model.predict(params[:, 0], self.x[xs]), dtype=float).reshape(n, 1, -1)
             for c0 in range(0, n, cb):
-                self.total[xs] += _density_sum(f[c0:c0 + cb], sigma[c0:c0 + cb], self.y_grid).sum(axis=0)
+                self.total[xs] += _density_sum(f[c0 : c0 + cb], sigma[c0 : c0 + cb], self.y_grid).sum(axis=0)
         self.count += n
 
     def density(self) -> np.ndarray:
@@ -472,8 +483,9 @@ class PredictiveDensity:
         return float(np.mean(_kl(self.normalised(), previous, self.weights)))
 
 
-def predictive_density(results_or_draws, x=None, *, model=None, y_grid=None,
-                       memory_budget: int = DEFAULT_MEMORY_BUDGET) -> np.ndarray:
+def predictive_density(
+    results_or_draws, x=None, *, model=None, y_grid=None, memory_budget: int = DEFAULT_MEMORY_BUDGET
+) -> np.ndarray:
     """The posterior predictive density at inputs ``x`` on an output grid.
 
     The mean over all draws of ``Normal(y | f(x), sigma^2)``.
@@ -521,9 +533,17 @@ def predictive_density(results_or_draws, x=None, *, model=None, y_grid=None,
     return acc.density()
 
 
-def ppd_convergence(results_or_draws, x=None, *, model=None, y_grid=None, step=1,
-                    floor: float = DEFAULT_FLOOR, per_point: bool = False,
-                    memory_budget: int = DEFAULT_MEMORY_BUDGET) -> PPDConvergence:
+def ppd_convergence(
+    results_or_draws,
+    x=None,
+    *,
+    model=None,
+    y_grid=None,
+    step=1,
+    floor: float = DEFAULT_FLOOR,
+    per_point: bool = False,
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
+) -> PPDConvergence:
     """The paper's KL curve of the posterior predictive density as chains are added.
 
     Parameters
@@ -613,5 +633,11 @@ def ppd_convergence(results_or_draws, x=None, *, model=None, y_grid=None, step=1
                 prev = cur
                 k += 1
             running = cum[-1]
-    return PPDConvergence(chains=counts[1:].copy(), previous=counts[:-1].copy(), kl=kl_points.mean(axis=1),
-                          kl_per_point=kl_points if per_point else None, y_grid=grid, n_points=nx)
+    return PPDConvergence(
+        chains=counts[1:].copy(),
+        previous=counts[:-1].copy(),
+        kl=kl_points.mean(axis=1),
+        kl_per_point=kl_points if per_point else None,
+        y_grid=grid,
+        n_points=nx,
+    )

@@ -21,8 +21,18 @@ import numpy as np
 
 from ._checks import _check_budget, _check_inputs, _check_probs, _check_quantiles, _check_y, _point_block
 from .draws import positive_sigma, resolve_draws
-from .pointwise import (CRPS, DEFAULT_MEMORY_BUDGET, LPPD, PredictiveSummary, _coverage_from_pit, crps_pointwise,
-                        lppd_pointwise, mean_and_se, pit, summary_block)
+from .pointwise import (
+    CRPS,
+    DEFAULT_MEMORY_BUDGET,
+    LPPD,
+    PredictiveSummary,
+    _coverage_from_pit,
+    crps_pointwise,
+    lppd_pointwise,
+    mean_and_se,
+    pit,
+    summary_block,
+)
 
 __all__ = ["Predictions", "lppd", "rmse", "coverage", "crps", "predictive_summary"]
 
@@ -175,8 +185,10 @@ class Predictions:
 
 def _pred_arg(pred) -> Predictions:
     if not isinstance(pred, Predictions):
-        raise TypeError(f"pred must be symhmc.evaluate.Predictions (e.g. results.predictions(x) or "
-                        f"Predictions(f, sigma)), got {type(pred).__name__}")
+        raise TypeError(
+            f"pred must be symhmc.evaluate.Predictions (e.g. results.predictions(x) or "
+            f"Predictions(f, sigma)), got {type(pred).__name__}"
+        )
     return pred
 
 
@@ -269,8 +281,9 @@ def rmse(pred: Predictions, y, *, memory_budget: int = DEFAULT_MEMORY_BUDGET) ->
     return math.sqrt(sq / pred.n_points)
 
 
-def coverage(pred: Predictions, y, levels: Sequence[float] = (0.5, 0.9, 0.95), *,
-             memory_budget: int = DEFAULT_MEMORY_BUDGET) -> dict[float, float]:
+def coverage(
+    pred: Predictions, y, levels: Sequence[float] = (0.5, 0.9, 0.95), *, memory_budget: int = DEFAULT_MEMORY_BUDGET
+) -> dict[float, float]:
     """Fraction of targets inside the central predictive intervals.
 
     The interval at level ``l`` is ``[Q((1-l)/2), Q((1+l)/2)]`` of the mixture; a target is
@@ -317,8 +330,15 @@ def coverage(pred: Predictions, y, levels: Sequence[float] = (0.5, 0.9, 0.95), *
     return _coverage_from_pit(u, level_arr)
 
 
-def crps(pred: Predictions, y, *, pointwise: bool = False, memory_budget: int = DEFAULT_MEMORY_BUDGET,
-         n_pairs: int = 2**15, seed=0):
+def crps(
+    pred: Predictions,
+    y,
+    *,
+    pointwise: bool = False,
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
+    n_pairs: int = 2**15,
+    seed=0,
+):
     """Mean continuous ranked probability score and its standard error (lower is better).
 
     ``CRPS_i = E|Y - y_i| - E|Y - Y'| / 2`` for ``Y, Y'`` independent draws of the mixture
@@ -370,8 +390,12 @@ def crps(pred: Predictions, y, *, pointwise: bool = False, memory_budget: int = 
     return values if pointwise else mean_and_se(values, CRPS)
 
 
-def predictive_summary(pred: Predictions, quantiles: Sequence[float] | np.ndarray = (0.025, 0.25, 0.5, 0.75, 0.975),
-                       *, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> PredictiveSummary:
+def predictive_summary(
+    pred: Predictions,
+    quantiles: Sequence[float] | np.ndarray = (0.025, 0.25, 0.5, 0.75, 0.975),
+    *,
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
+) -> PredictiveSummary:
     """Mean, standard deviation and quantiles of the mixture predictive at every point.
 
     ``mean_i = mean_s f[s, i]``, ``std_i = sqrt(var_s f[s, i] + mean_s sigma_s^2)`` (the exact

@@ -35,13 +35,31 @@ import numpy as np
 
 from . import predictions as _pred
 from ._checks import _check_f, _check_sigma, _check_y
-from .pointwise import (CRPS, DEFAULT_MEMORY_BUDGET, LPPD, PredictiveSummary, crps_pointwise, lppd_pointwise,
-                        mean_and_se, mixture_quantiles, pit)  # noqa: F401  (mean_and_se: for the baselines)
+from .pointwise import (
+    CRPS,
+    DEFAULT_MEMORY_BUDGET,
+    LPPD,
+    PredictiveSummary,
+    crps_pointwise,
+    lppd_pointwise,
+    mean_and_se,  # noqa: F401 - for the baselines
+    mixture_quantiles,
+    pit,
+)
 
 __all__ = [
-    "LPPD", "CRPS", "PredictiveSummary",
-    "lppd", "lppd_pointwise", "rmse", "pit", "coverage", "crps", "crps_pointwise",
-    "mixture_quantiles", "predictive_summary",
+    "LPPD",
+    "CRPS",
+    "PredictiveSummary",
+    "lppd",
+    "lppd_pointwise",
+    "rmse",
+    "pit",
+    "coverage",
+    "crps",
+    "crps_pointwise",
+    "mixture_quantiles",
+    "predictive_summary",
 ]
 
 
@@ -125,8 +143,9 @@ def rmse(f, sigma=None, y=None) -> float:
     1.4142135623730951
     """
     if y is None:
-        raise TypeError("rmse needs the targets y: call rmse(f, sigma, y) or rmse(f, y=y) "
-                        "(a second positional argument is sigma)")
+        raise TypeError(
+            "rmse needs the targets y: call rmse(f, sigma, y) or rmse(f, y=y) (a second positional argument is sigma)"
+        )
     f = _check_f(f)
     if sigma is not None:
         _check_sigma(sigma, f.shape[0])
@@ -134,8 +153,9 @@ def rmse(f, sigma=None, y=None) -> float:
     return float(np.sqrt(np.mean((f.mean(axis=0) - y) ** 2)))
 
 
-def coverage(f, sigma, y, levels: Sequence[float] = (0.5, 0.9, 0.95), *,
-             memory_budget: int = DEFAULT_MEMORY_BUDGET) -> dict[float, float]:
+def coverage(
+    f, sigma, y, levels: Sequence[float] = (0.5, 0.9, 0.95), *, memory_budget: int = DEFAULT_MEMORY_BUDGET
+) -> dict[float, float]:
     """Fraction of targets inside the central predictive intervals.
 
     The central interval at level ``l`` is ``[Q((1-l)/2), Q((1+l)/2)]`` with ``Q`` the quantile
@@ -183,8 +203,13 @@ def coverage(f, sigma, y, levels: Sequence[float] = (0.5, 0.9, 0.95), *,
     return _pred.coverage(_pred.Predictions(f, sigma), y, levels, memory_budget=memory_budget)
 
 
-def predictive_summary(f, sigma, quantiles: Sequence[float] | np.ndarray = (0.025, 0.25, 0.5, 0.75, 0.975), *,
-                       memory_budget: int = DEFAULT_MEMORY_BUDGET) -> PredictiveSummary:
+def predictive_summary(
+    f,
+    sigma,
+    quantiles: Sequence[float] | np.ndarray = (0.025, 0.25, 0.5, 0.75, 0.975),
+    *,
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
+) -> PredictiveSummary:
     """Mean, standard deviation and quantiles of the mixture predictive at every point.
 
     ``mean_i = mean_s f[s, i]``, ``std_i = sqrt(var_s f[s, i] + mean_s sigma_s^2)`` (the exact
@@ -277,8 +302,11 @@ def crps(f, sigma, y, **kwargs) -> CRPS:
 # deprecated: the scores of a model's draws (use evaluate.Predictions.of_model)
 # ----------------------------------------------------------------------------------------------
 def _deprecated(old: str, new: str) -> None:
-    warnings.warn(f"symhmc.scores.{old} is deprecated and will be removed in the next release: use {new}",
-                  DeprecationWarning, stacklevel=3)
+    warnings.warn(
+        f"symhmc.scores.{old} is deprecated and will be removed in the next release: use {new}",
+        DeprecationWarning,
+        stacklevel=3,
+    )
 
 
 def model_outputs(model, params, x):
@@ -291,8 +319,7 @@ def model_outputs(model, params, x):
 def model_lppd(model, params, x, y, *, pointwise: bool = False, memory_budget: int = DEFAULT_MEMORY_BUDGET):
     """Deprecated: ``evaluate.lppd(Predictions.of_model(model, params, x), y)``."""
     _deprecated("model_lppd", "symhmc.evaluate.lppd(symhmc.evaluate.Predictions.of_model(model, params, x), y)")
-    return _pred.lppd(_pred.Predictions.of_model(model, params, x), y, pointwise=pointwise,
-                      memory_budget=memory_budget)
+    return _pred.lppd(_pred.Predictions.of_model(model, params, x), y, pointwise=pointwise, memory_budget=memory_budget)
 
 
 def model_rmse(model, params, x, y, *, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> float:
@@ -301,26 +328,37 @@ def model_rmse(model, params, x, y, *, memory_budget: int = DEFAULT_MEMORY_BUDGE
     return _pred.rmse(_pred.Predictions.of_model(model, params, x), y, memory_budget=memory_budget)
 
 
-def model_coverage(model, params, x, y, levels: Sequence[float] = (0.5, 0.9, 0.95), *,
-                   memory_budget: int = DEFAULT_MEMORY_BUDGET) -> dict[float, float]:
+def model_coverage(
+    model, params, x, y, levels: Sequence[float] = (0.5, 0.9, 0.95), *, memory_budget: int = DEFAULT_MEMORY_BUDGET
+) -> dict[float, float]:
     """Deprecated: ``evaluate.coverage(Predictions.of_model(model, params, x), y, levels)``."""
-    _deprecated("model_coverage",
-                "symhmc.evaluate.coverage(symhmc.evaluate.Predictions.of_model(model, params, x), y, levels)")
+    _deprecated(
+        "model_coverage", "symhmc.evaluate.coverage(symhmc.evaluate.Predictions.of_model(model, params, x), y, levels)"
+    )
     return _pred.coverage(_pred.Predictions.of_model(model, params, x), y, levels, memory_budget=memory_budget)
 
 
-def model_crps(model, params, x, y, *, pointwise: bool = False, memory_budget: int = DEFAULT_MEMORY_BUDGET,
-               **kwargs):
+def model_crps(model, params, x, y, *, pointwise: bool = False, memory_budget: int = DEFAULT_MEMORY_BUDGET, **kwargs):
     """Deprecated: ``evaluate.crps(Predictions.of_model(model, params, x), y)``."""
     _deprecated("model_crps", "symhmc.evaluate.crps(symhmc.evaluate.Predictions.of_model(model, params, x), y)")
-    return _pred.crps(_pred.Predictions.of_model(model, params, x), y, pointwise=pointwise,
-                      memory_budget=memory_budget, **kwargs)
+    return _pred.crps(
+        _pred.Predictions.of_model(model, params, x), y, pointwise=pointwise, memory_budget=memory_budget, **kwargs
+    )
 
 
-def model_predictive_summary(model, params, x, quantiles: Sequence[float] = (0.025, 0.25, 0.5, 0.75, 0.975), *,
-                             memory_budget: int = DEFAULT_MEMORY_BUDGET) -> PredictiveSummary:
+def model_predictive_summary(
+    model,
+    params,
+    x,
+    quantiles: Sequence[float] = (0.025, 0.25, 0.5, 0.75, 0.975),
+    *,
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
+) -> PredictiveSummary:
     """Deprecated: ``evaluate.predictive_summary(Predictions.of_model(model, params, x), quantiles)``."""
-    _deprecated("model_predictive_summary", "symhmc.evaluate.predictive_summary("
-                "symhmc.evaluate.Predictions.of_model(model, params, x), quantiles)")
-    return _pred.predictive_summary(_pred.Predictions.of_model(model, params, x), quantiles,
-                                    memory_budget=memory_budget)
+    _deprecated(
+        "model_predictive_summary",
+        "symhmc.evaluate.predictive_summary(symhmc.evaluate.Predictions.of_model(model, params, x), quantiles)",
+    )
+    return _pred.predictive_summary(
+        _pred.Predictions.of_model(model, params, x), quantiles, memory_budget=memory_budget
+    )

@@ -21,5 +21,13 @@ from .marginals import pairwise_marginals, parameter_names
 from .predictive import predictive_band, predictive_contour
 from .transforms import equioutput_count
 
-__all__ = ["predictive_band", "predictive_contour", "kl_convergence", "pairwise_marginals", "parameter_names",
-           "density_by_chains", "PAPER_COUNTS", "equioutput_count"]
+__all__ = [
+    "predictive_band",
+    "predictive_contour",
+    "kl_convergence",
+    "pairwise_marginals",
+    "parameter_names",
+    "density_by_chains",
+    "PAPER_COUNTS",
+    "equioutput_count",
+]

@@ -12,8 +12,8 @@ FORMATS = (".png", ".svg")
 def _matplotlib():
     """matplotlib, or an ImportError naming the extra that installs it."""
     try:
-        import matplotlib
-        from matplotlib.figure import Figure  # noqa: F401  (checks the submodule is usable)
+        import matplotlib  # noqa: PLC0415 - optional dependency, imported on use
+        from matplotlib.figure import Figure  # noqa: F401, PLC0415 - checks the submodule is usable
     except ImportError as exc:
         raise ImportError("symhmc.plots needs matplotlib: pip install 'symhmc[plot]'") from exc
     return matplotlib
@@ -42,7 +42,7 @@ def new_figure(figsize, dpi, nrows: int = 1, ncols: int = 1, **subplot_kw):
     figures are never kept alive by pyplot's registry.
     """
     _matplotlib()
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # noqa: PLC0415 - optional dependency, imported on use
 
     fig = Figure(figsize=_size_arg(figsize), dpi=_dpi_arg(dpi), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, **subplot_kw)

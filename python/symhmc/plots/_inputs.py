@@ -9,15 +9,14 @@ from ..utils.validation import as_float_array
 
 def check_results(results, name: str = "results"):
     """``results`` if it is a SampleResults of an MLP with one output, else a clear error."""
-    from ..results import SampleResults
+    from ..results import SampleResults  # noqa: PLC0415 - loaded on first use: keeps import symhmc light
 
     if not isinstance(results, SampleResults):
         raise TypeError(f"{name} must be a symhmc.SampleResults, got {type(results).__name__}")
     if results.model is None:
         raise ValueError(f"{name} has no model (a raw target run): the figures need an MLP")
     if results.model.n_outputs != 1:
-        raise ValueError(f"{name}: the figures need a network with one output, got n_outputs="
-                         f"{results.model.n_outputs}")
+        raise ValueError(f"{name}: the figures need a network with one output, got n_outputs={results.model.n_outputs}")
     if results.n_chains == 0:
         raise ValueError(f"{name} holds no chains")
     return results

@@ -11,8 +11,8 @@ from ._figure import finish, new_figure
 
 def _curve(source, x, step):
     """``(chains, kl, tol)`` from a run, a PPDConvergence or a ``results.convergence`` dict."""
-    from ..evaluate.ppd import PPDConvergence, ppd_convergence
-    from ..results import SampleResults
+    from ..evaluate.ppd import PPDConvergence, ppd_convergence  # noqa: PLC0415 - loaded on first use: keeps import symhmc light
+    from ..results import SampleResults  # noqa: PLC0415 - loaded on first use: keeps import symhmc light
 
     if isinstance(source, SampleResults):
         if x is None and step == 1 and getattr(source, "convergence", None):  # a chains="auto" run's own curve
@@ -25,8 +25,10 @@ def _curve(source, x, step):
     if isinstance(source, Mapping) and "chains" in source and "kl" in source:
         chains, kl = np.asarray(source["chains"]), np.asarray(source["kl"])
         return chains, kl, source.get("tol")
-    raise TypeError("source must be a SampleResults, a symhmc.ppd.PPDConvergence or a dict with 'chains' and 'kl', "
-                    f"got {type(source).__name__}")
+    raise TypeError(
+        "source must be a SampleResults, a symhmc.ppd.PPDConvergence or a dict with 'chains' and 'kl', "
+        f"got {type(source).__name__}"
+    )
 
 
 def kl_convergence(source, *, x=None, step=1, path=None, figsize=(6.0, 4.0), dpi: float = 100):

@@ -27,8 +27,18 @@ def _counts_arg(counts, n_chains: int) -> list[int]:
     return shown
 
 
-def density_by_chains(results, counts=PAPER_COUNTS, *, x=None, y=None, points: int = 120, y_grid=None,
-                      path=None, figsize=(12.0, 3.2), dpi: float = 100):
+def density_by_chains(
+    results,
+    counts=PAPER_COUNTS,
+    *,
+    x=None,
+    y=None,
+    points: int = 120,
+    y_grid=None,
+    path=None,
+    figsize=(12.0, 3.2),
+    dpi: float = 100,
+):
     """The predictive density over a 1-d input after the first ``g`` chains, one panel per ``g``.
 
     Parameters
@@ -73,7 +83,7 @@ def density_by_chains(results, counts=PAPER_COUNTS, *, x=None, y=None, points: i
     >>> len(fig.axes) >= 2
     True
     """
-    from ..evaluate.ppd import PredictiveDensity
+    from ..evaluate.ppd import PredictiveDensity  # noqa: PLC0415 - loaded on first use: keeps import symhmc light
 
     results = check_results(results)
     if results.model.n_inputs != 1:

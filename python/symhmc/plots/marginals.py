@@ -15,7 +15,7 @@ from ._figure import finish, new_figure
 
 
 def _samples_and_model(source, model):
-    from ..results import SampleResults
+    from ..results import SampleResults  # noqa: PLC0415 - loaded on first use: keeps import symhmc light
 
     if isinstance(source, SampleResults):
         if source.model is None:
@@ -54,7 +54,7 @@ def parameter_names(model) -> list[str]:
 
 def _mode_labels(aligned, model, k, seed):
     """Labels of :func:`symhmc.symmetry.find_modes`, or ``None`` (one colour) when it cannot run."""
-    from ..symmetry import find_modes
+    from ..symmetry import find_modes  # noqa: PLC0415 - loaded on first use: keeps import symhmc light
 
     try:
         with warnings.catch_warnings():
@@ -65,9 +65,20 @@ def _mode_labels(aligned, model, k, seed):
         return None
 
 
-def pairwise_marginals(source, model=None, *, coords=None, labels=None, k=None,
-                       method: Literal["match", "paper"] = "match", max_samples: int = 2000, seed: int = 0,
-                       path=None, figsize=None, dpi: float = 100):
+def pairwise_marginals(
+    source,
+    model=None,
+    *,
+    coords=None,
+    labels=None,
+    k=None,
+    method: Literal["match", "paper"] = "match",
+    max_samples: int = 2000,
+    seed: int = 0,
+    path=None,
+    figsize=None,
+    dpi: float = 100,
+):
     """Scatter plots of parameter pairs of the raw draws (top row) and the aligned draws (bottom row).
 
     Parameters
@@ -121,7 +132,7 @@ def pairwise_marginals(source, model=None, *, coords=None, labels=None, k=None,
     >>> len(fig.axes)
     2
     """
-    from ..symmetry import align
+    from ..symmetry import align  # noqa: PLC0415 - loaded on first use: keeps import symhmc light
 
     samples, model = _samples_and_model(source, model)
     if samples.ndim < 1 or samples.shape[-1] not in (model.n_params, model.dim):

@@ -11,8 +11,7 @@ from ._inputs import check_results, data_points, input_range
 _BAND_PROBS = (0.025, 0.25, 0.75, 0.975)
 
 
-def predictive_band(results, x=None, y=None, *, points: int = 200, path=None, figsize=(6.0, 4.0),
-                    dpi: float = 100):
+def predictive_band(results, x=None, y=None, *, points: int = 200, path=None, figsize=(6.0, 4.0), dpi: float = 100):
     """Predictive mean with its central 50 % and 95 % intervals over a 1-d input, and the data.
 
     Parameters
@@ -55,8 +54,10 @@ def predictive_band(results, x=None, y=None, *, points: int = 200, path=None, fi
     """
     results = check_results(results)
     if results.model.n_inputs != 1:
-        raise ValueError(f"results: predictive_band needs one input, the model has {results.model.n_inputs} "
-                         "(use predictive_contour for two)")
+        raise ValueError(
+            f"results: predictive_band needs one input, the model has {results.model.n_inputs} "
+            "(use predictive_contour for two)"
+        )
     points = positive_int(points, "points", minimum=2)
     xd, yd = data_points(results, x, y, 1)
     grid = np.linspace(*input_range(xd), points)
@@ -77,8 +78,7 @@ def predictive_band(results, x=None, y=None, *, points: int = 200, path=None, fi
     return finish(fig, path)
 
 
-def predictive_contour(results, x=None, y=None, *, points: int = 60, path=None, figsize=(9.0, 4.0),
-                       dpi: float = 100):
+def predictive_contour(results, x=None, y=None, *, points: int = 60, path=None, figsize=(9.0, 4.0), dpi: float = 100):
     """Contours of the predictive mean and standard deviation over two inputs, with the data.
 
     Parameters

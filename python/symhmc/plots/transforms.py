@@ -9,8 +9,15 @@ from ..utils.validation import positive_int
 from ._figure import finish, new_figure
 
 
-def equioutput_count(widths=range(1, 17), depths=(1, 2, 3), *, activation: Literal["tanh", "relu"] = "tanh", path=None,
-                     figsize=(6.0, 4.0), dpi: float = 100):
+def equioutput_count(
+    widths=range(1, 17),
+    depths=(1, 2, 3),
+    *,
+    activation: Literal["tanh", "relu"] = "tanh",
+    path=None,
+    figsize=(6.0, 4.0),
+    dpi: float = 100,
+):
     """log10 of the number of equioutput transforms ``|E|`` against the width of the hidden layers.
 
     One line per depth (number of hidden layers, all of the same width); ``|E|`` is
@@ -55,8 +62,8 @@ def equioutput_count(widths=range(1, 17), depths=(1, 2, 3), *, activation: Liter
     >>> len(fig.axes[0].lines) >= 2, os.path.exists(path)
     (True, True)
     """
-    from ..model import MLP
-    from ..symmetry import cardinality
+    from ..model import MLP  # noqa: PLC0415 - loaded on first use: keeps import symhmc light
+    from ..symmetry import cardinality  # noqa: PLC0415 - loaded on first use: keeps import symhmc light
 
     widths = [positive_int(w, "widths") for w in widths]
     depths = [positive_int(d, "depths") for d in depths]

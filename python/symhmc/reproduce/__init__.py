@@ -14,6 +14,23 @@ from .settings import METHODS, PRESETS, CellSpec, cells_for
 from .store import CellStore, SettingsChanged
 from .table import markdown, write_tables
 
-__all__ = ["agrees", "run_cell", "REQUIRED_KEYS", "add_parser", "main", "run", "DATASET_NAMES", "PAPER_LPPD",
-           "PAPER_TABLE_DATASETS", "paper_value", "METHODS", "PRESETS", "CellSpec", "cells_for", "CellStore",
-           "SettingsChanged", "markdown", "write_tables"]
+__all__ = [
+    "agrees",
+    "run_cell",
+    "REQUIRED_KEYS",
+    "add_parser",
+    "main",
+    "run",
+    "DATASET_NAMES",
+    "PAPER_LPPD",
+    "PAPER_TABLE_DATASETS",
+    "paper_value",
+    "METHODS",
+    "PRESETS",
+    "CellSpec",
+    "cells_for",
+    "CellStore",
+    "SettingsChanged",
+    "markdown",
+    "write_tables",
+]

@@ -19,8 +19,19 @@ from .paper_values import DATASET_NAMES, paper_value
 from .settings import ARCHS, CellSpec
 
 #: Keys every cell carries (the issue's list); the runner adds more.
-REQUIRED_KEYS = ("dataset", "arch", "method", "lppd", "se", "paper_lppd", "paper_se", "chains", "warmup", "draws",
-                 "seconds")
+REQUIRED_KEYS = (
+    "dataset",
+    "arch",
+    "method",
+    "lppd",
+    "se",
+    "paper_lppd",
+    "paper_se",
+    "chains",
+    "warmup",
+    "draws",
+    "seconds",
+)
 
 
 def _timed(fn):
@@ -39,10 +50,12 @@ def _sampler_extras(results) -> dict:
     summary = results.sampler_summary()
     depth = results.stats.get("tree_depth")
     max_depth = results.settings.get("max_tree_depth")
-    extras = {"gradients_per_chain": _finite(summary["grad_evals_per_chain"]),
-              "max_depth_fraction": _finite(np.mean(depth >= max_depth)) if depth is not None and max_depth else None,
-              "divergences": int(summary["divergences"]),
-              "adaptation": results.settings.get("adaptation")}
+    extras = {
+        "gradients_per_chain": _finite(summary["grad_evals_per_chain"]),
+        "max_depth_fraction": _finite(np.mean(depth >= max_depth)) if depth is not None and max_depth else None,
+        "divergences": int(summary["divergences"]),
+        "adaptation": results.settings.get("adaptation"),
+    }
     checkpoint = results.settings.get("checkpoint")
     if checkpoint and checkpoint.get("resumed_chains"):
         extras["resumed_chains"] = int(checkpoint["resumed_chains"])
@@ -71,8 +84,10 @@ def _laplace_note(res, model: MLP, caught) -> str:
     if model.noise_std is None:
         sigma = float(np.exp(np.min(res.mean[:, -1])))
         if sigma < DEGENERATE_SIGMA:
-            notes.append(f"degenerate MAP: noise sd {sigma:.1g} (the network interpolates the training data), "
-                         "so the Laplace predictive has almost no noise")
+            notes.append(
+                f"degenerate MAP: noise sd {sigma:.1g} (the network interpolates the training data), "
+                "so the Laplace predictive has almost no noise"
+            )
     return "; ".join(notes)
 
 
@@ -83,40 +98,88 @@ def _run_method(spec: CellSpec, model: MLP, data, *, threads, checkpoint, overwr
     mcmc = dict(checkpoint=checkpoint, overwrite=overwrite, **common) if checkpoint else common
 
     def ensemble():
-        de = baselines.deep_ensemble(model, x, y, members=s["ensemble"]["members"], preset=s["ensemble"]["preset"],
-                                     **common)
+        de = baselines.deep_ensemble(
+            model, x, y, members=s["ensemble"]["members"], preset=s["ensemble"]["preset"], **common
+        )
         return _finished(de, spec)  # Ctrl-C while training: do not go on from fewer members
 
     if spec.method in ("mcmc", "mcmc_single_chain"):
-        res, t = _timed(lambda: _finished(sample(model, x, y, chains=s["chains"], warmup=s["warmup"],
-                                                 draws=s["draws"], adaptation=s["adaptation"], **mcmc), spec))
+        res, t = _timed(
+            lambda: _finished(
+                sample(
+                    model,
+                    x,
+                    y,
+                    chains=s["chains"],
+                    warmup=s["warmup"],
+                    draws=s["draws"],
+                    adaptation=s["adaptation"],
+                    **mcmc,
+                ),
+                spec,
+            )
+        )
         return res, t, _sampler_extras(res), ""
     if spec.method == "de":
-        res, t = _timed(lambda: _finished(baselines.deep_ensemble(model, x, y, members=s["members"],
-                                                                  preset=s["preset"], **common), spec))
+        res, t = _timed(
+            lambda: _finished(
+                baselines.deep_ensemble(model, x, y, members=s["members"], preset=s["preset"], **common), spec
+            )
+        )
         return res, t, {"members": s["members"]}, ""
     if spec.method in ("la", "mola"):
         at, t_de = _timed(ensemble) if spec.method == "mola" else (None, 0.0)
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                res, t = _timed(lambda: baselines.laplace(
-                    model, x, y, at=at, hessian=s["hessian"], prior_precision=s["prior"],
-                    n_samples=s["n_samples"], seed=s["seed"], threads=threads))
+                res, t = _timed(
+                    lambda: baselines.laplace(
+                        model,
+                        x,
+                        y,
+                        at=at,
+                        hessian=s["hessian"],
+                        prior_precision=s["prior"],
+                        n_samples=s["n_samples"],
+                        seed=s["seed"],
+                        threads=threads,
+                    )
+                )
         except baselines.HessianNotPositiveDefinite as exc:
             return None, t_de, {}, f"no result: {exc}"
         extras = {"ensemble_seconds": t_de} if at is not None else {}
         return res, t + t_de, extras, _laplace_note(res, model, caught)
     if spec.method == "dei_mcmc":
         de, t_de = _timed(ensemble)
-        res, t = _timed(lambda: _finished(sample(model, x, y, chains=s["chains"], warmup=s["warmup"],
-                                                 draws=s["draws"], adaptation=s["adaptation"], init=de, **mcmc), spec))
+        res, t = _timed(
+            lambda: _finished(
+                sample(
+                    model,
+                    x,
+                    y,
+                    chains=s["chains"],
+                    warmup=s["warmup"],
+                    draws=s["draws"],
+                    adaptation=s["adaptation"],
+                    init=de,
+                    **mcmc,
+                ),
+                spec,
+            )
+        )
         return res, t + t_de, {**_sampler_extras(res), "ensemble_seconds": t_de}, ""
     raise ValueError(f"method: unknown {spec.method!r}")
 
 
-def run_cell(spec: CellSpec, *, threads: int | None = None, checkpoint: str | os.PathLike | None = None,
-             overwrite: bool = False, progress: bool = False, data_dir: str | os.PathLike | None = None) -> dict:
+def run_cell(
+    spec: CellSpec,
+    *,
+    threads: int | None = None,
+    checkpoint: str | os.PathLike | None = None,
+    overwrite: bool = False,
+    progress: bool = False,
+    data_dir: str | os.PathLike | None = None,
+) -> dict:
     """Run one cell and return its result.
 
     Parameters
@@ -163,8 +226,9 @@ def run_cell(spec: CellSpec, *, threads: int | None = None, checkpoint: str | os
     with warnings.catch_warnings():
         # An interrupted cell raises KeyboardInterrupt below, which says so already.
         warnings.filterwarnings("ignore", message="(sampling|training) was interrupted", category=RuntimeWarning)
-        results, seconds, extras, error = _run_method(spec, model, data, threads=threads, checkpoint=checkpoint,
-                                                      overwrite=overwrite, progress=progress)
+        results, seconds, extras, error = _run_method(
+            spec, model, data, threads=threads, checkpoint=checkpoint, overwrite=overwrite, progress=progress
+        )
     lppd = se = None
     if results is not None:
         fit = results.lppd(data.x_test, data.y_test)
@@ -173,15 +237,29 @@ def run_cell(spec: CellSpec, *, threads: int | None = None, checkpoint: str | os
     s = spec.settings
     chains = s.get("chains", s.get("members"))
     resumed = extras.get("resumed_chains")
-    resumed_note = f"{resumed} chains read from its checkpoint: seconds counts the last session only" \
-        if resumed else ""
+    resumed_note = f"{resumed} chains read from its checkpoint: seconds counts the last session only" if resumed else ""
     note = "; ".join(n for n in (spec.note, error, resumed_note) if n)
-    cell = {"dataset": spec.dataset, "arch": spec.arch, "method": spec.method, "variant": spec.variant,
-            "lppd": lppd, "se": se, "paper_lppd": paper_lppd, "paper_se": paper_se,
-            "agrees": agrees(lppd, se, paper_lppd, paper_se),
-            "chains": chains, "warmup": s.get("warmup"), "draws": s.get("draws", s.get("n_samples")),
-            "seconds": seconds, "seed": s["seed"], "note": note, **extras,
-            "settings": s, "symhmc": __version__, "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    cell = {
+        "dataset": spec.dataset,
+        "arch": spec.arch,
+        "method": spec.method,
+        "variant": spec.variant,
+        "lppd": lppd,
+        "se": se,
+        "paper_lppd": paper_lppd,
+        "paper_se": paper_se,
+        "agrees": agrees(lppd, se, paper_lppd, paper_se),
+        "chains": chains,
+        "warmup": s.get("warmup"),
+        "draws": s.get("draws", s.get("n_samples")),
+        "seconds": seconds,
+        "seed": s["seed"],
+        "note": note,
+        **extras,
+        "settings": s,
+        "symhmc": __version__,
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
     if checkpoint is not None and spec.method in ("mcmc", "mcmc_single_chain", "dei_mcmc"):
         cell["checkpoint"] = Path(checkpoint).name
     return cell

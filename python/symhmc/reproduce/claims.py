@@ -58,15 +58,19 @@ def claim(path: str | os.PathLike) -> str | None:
     >>> release(path)
     """
     path = Path(path)
-    me = {"pid": os.getpid(), "host": socket.gethostname(),
-          "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    me = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
     for _ in range(2):
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
         except FileExistsError:
             holder = _holder(path)
-            stale = holder.get("host") == me["host"] and isinstance(holder.get("pid"), int) \
-                and not _alive(holder["pid"])
+            stale = (
+                holder.get("host") == me["host"] and isinstance(holder.get("pid"), int) and not _alive(holder["pid"])
+            )
             if not stale:
                 return _describe(holder)
             path.unlink(missing_ok=True)  # its process died: take the cell over

@@ -40,32 +40,53 @@ def _count(minimum: int):
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
         return value
+
     return parse
 
 
 def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the ``reproduce`` flags to ``p`` and make :func:`run` its handler (``args.func``)."""
     preset = p.add_mutually_exclusive_group()
-    preset.add_argument("--quick", action="store_true",
-                        help="small runs (a few minutes): by default izmailov and sinusoidal, f1 only")
-    preset.add_argument("--fast", action="store_true",
-                        help="the paper's chain counts with the fast sampler settings (float32, gradient "
-                             "adaptation, 256 warmup); cells saved with the paper's settings are kept")
-    p.add_argument("--datasets", nargs="+", choices=PAPER_TABLE_DATASETS, metavar="NAME",
-                   help=f"data sets (default: all nine): {', '.join(PAPER_TABLE_DATASETS)}")
+    preset.add_argument(
+        "--quick", action="store_true", help="small runs (a few minutes): by default izmailov and sinusoidal, f1 only"
+    )
+    preset.add_argument(
+        "--fast",
+        action="store_true",
+        help="the paper's chain counts with the fast sampler settings (float32, gradient "
+        "adaptation, 256 warmup); cells saved with the paper's settings are kept",
+    )
+    p.add_argument(
+        "--datasets",
+        nargs="+",
+        choices=PAPER_TABLE_DATASETS,
+        metavar="NAME",
+        help=f"data sets (default: all nine): {', '.join(PAPER_TABLE_DATASETS)}",
+    )
     p.add_argument("--arch", nargs="+", choices=tuple(ARCHS), help="networks (default: f1 f2; --quick: f1)")
-    p.add_argument("--methods", nargs="+", choices=METHODS, metavar="METHOD",
-                   help=f"methods (default: all): {', '.join(METHODS)}")
-    p.add_argument("--cells", nargs="+", metavar="PATTERN", default=None,
-                   help="only the cells whose name ARCH_DATASET_METHOD[_VARIANT] matches one of these shell "
-                        "patterns, e.g. 'f1_*_exact_quantile' 'f1_*_la'")
+    p.add_argument(
+        "--methods", nargs="+", choices=METHODS, metavar="METHOD", help=f"methods (default: all): {', '.join(METHODS)}"
+    )
+    p.add_argument(
+        "--cells",
+        nargs="+",
+        metavar="PATTERN",
+        default=None,
+        help="only the cells whose name ARCH_DATASET_METHOD[_VARIANT] matches one of these shell "
+        "patterns, e.g. 'f1_*_exact_quantile' 'f1_*_la'",
+    )
     p.add_argument("--out", default=DEFAULT_OUT, help=f"folder of the cells and tables (default {DEFAULT_OUT})")
     p.add_argument("--threads", type=_count(1), default=None, help="threads (default: all cores)")
     p.add_argument("--seed", type=_count(0), default=0, help="seed of every cell (default 0)")
-    p.add_argument("--max-chains-f2", type=_count(1), default=DEFAULT_MAX_CHAINS_F2,
-                   help=f"cap on f2's many-chain and DEI-MCMC chains (default {DEFAULT_MAX_CHAINS_F2})")
-    p.add_argument("--rerun-changed", action="store_true",
-                   help="re-run cells saved with other settings (default: refuse them)")
+    p.add_argument(
+        "--max-chains-f2",
+        type=_count(1),
+        default=DEFAULT_MAX_CHAINS_F2,
+        help=f"cap on f2's many-chain and DEI-MCMC chains (default {DEFAULT_MAX_CHAINS_F2})",
+    )
+    p.add_argument(
+        "--rerun-changed", action="store_true", help="re-run cells saved with other settings (default: refuse them)"
+    )
     p.add_argument("--data-dir", default=None, help="folder of the data files (default: the package's)")
     p.add_argument("--progress", action="store_true", help="show the sampler's progress bar within a cell")
     p.set_defaults(func=run)
@@ -94,8 +115,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     >>> parser.parse_args(["reproduce", "--quick"]).quick
     True
     """
-    return configure(subparsers.add_parser("reproduce", help="reproduce the paper's table",
-                                           description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter))
+    return configure(
+        subparsers.add_parser(
+            "reproduce",
+            help="reproduce the paper's table",
+            description=__doc__,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+    )
 
 
 def _print_cell(cell: dict, prefix: str) -> None:
@@ -130,8 +157,9 @@ def _changed_cells(store: CellStore, specs, paper_specs: dict) -> list[str]:
 
 def _run_one(spec, store: CellStore, args, overwrite: bool) -> dict:
     """One cell; a checkpoint of other settings is replaced only with ``--rerun-changed``."""
-    kwargs = dict(threads=args.threads, checkpoint=store.checkpoint_path(spec), progress=args.progress,
-                  data_dir=args.data_dir)
+    kwargs = dict(
+        threads=args.threads, checkpoint=store.checkpoint_path(spec), progress=args.progress, data_dir=args.data_dir
+    )
     try:
         return run_cell(spec, overwrite=overwrite, **kwargs)
     except CheckpointMismatch as exc:
@@ -171,8 +199,9 @@ def run(args: argparse.Namespace) -> int:
     0
     """
     preset = "quick" if args.quick else "fast" if getattr(args, "fast", False) else "full"
-    choice = dict(datasets=args.datasets, archs=args.arch, methods=args.methods, seed=args.seed,
-                  max_chains_f2=args.max_chains_f2)
+    choice = dict(
+        datasets=args.datasets, archs=args.arch, methods=args.methods, seed=args.seed, max_chains_f2=args.max_chains_f2
+    )
     specs = cells_for(preset, **choice)
     paper_specs = {spec.key: spec for spec in cells_for("full", **choice)} if preset == "fast" else {}
     if getattr(args, "cells", None):
@@ -183,8 +212,12 @@ def run(args: argparse.Namespace) -> int:
     store = CellStore(args.out)
     changed = _changed_cells(store, specs, paper_specs)
     if changed and not args.rerun_changed:
-        print("symhmc reproduce: error: cells in --out were run with other settings:\n  " + "\n  ".join(changed)
-              + "\nuse another --out, delete those files, or pass --rerun-changed", file=sys.stderr)
+        print(
+            "symhmc reproduce: error: cells in --out were run with other settings:\n  "
+            + "\n  ".join(changed)
+            + "\nuse another --out, delete those files, or pass --rerun-changed",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     start, status, elsewhere = time.perf_counter(), 0, []
     print(f"{len(specs)} cells, saved in {store.cells_dir}", flush=True)
@@ -194,8 +227,10 @@ def run(args: argparse.Namespace) -> int:
             try:
                 outcome = _attempt(spec, store, args, paper_specs.get(spec.key), prefix)
             except SettingsChanged as exc:
-                print(f"symhmc reproduce: error: {exc}; use another --out, delete the file or pass "
-                      "--rerun-changed", file=sys.stderr)
+                print(
+                    f"symhmc reproduce: error: {exc}; use another --out, delete the file or pass --rerun-changed",
+                    file=sys.stderr,
+                )
                 status = EXIT_USAGE
                 break
             if outcome == "failed":
@@ -204,20 +239,27 @@ def run(args: argparse.Namespace) -> int:
                 elsewhere.append(spec.key)
     except KeyboardInterrupt:
         json_path, _ = write_tables(args.out, store.all_cells())
-        print(f"\ninterrupted: finished cells are saved (table: {json_path}); the running cell's finished "
-              "chains are in its checkpoint. Run the same command again to resume.", file=sys.stderr)
+        print(
+            f"\ninterrupted: finished cells are saved (table: {json_path}); the running cell's finished "
+            "chains are in its checkpoint. Run the same command again to resume.",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
     json_path, md_path = write_tables(args.out, store.all_cells())
     print(f"done in {time.perf_counter() - start:.0f} s: {md_path}, {json_path}", flush=True)
     if elsewhere:
-        print(f"{len(elsewhere)} cells were running in another process ({', '.join(elsewhere)}); run the same "
-              "command again when it has finished to complete the table", flush=True)
+        print(
+            f"{len(elsewhere)} cells were running in another process ({', '.join(elsewhere)}); run the same "
+            "command again when it has finished to complete the table",
+            flush=True,
+        )
     return status
 
 
 def _attempt(spec, store: CellStore, args, paper_spec, prefix: str) -> str:
     """Run one cell unless it is saved or another process runs it: "saved", "elsewhere", "done" or
     "failed" (SettingsChanged when its checkpoint holds other settings)."""
+
     def saved():
         try:
             return _saved(store, spec, paper_spec)
@@ -240,7 +282,7 @@ def _attempt(spec, store: CellStore, args, paper_spec, prefix: str) -> str:
             cell = _run_one(spec, store, args, overwrite=False)
         except SettingsChanged:
             raise
-        except Exception as exc:  # one failing cell should not lose the others
+        except Exception as exc:  # noqa: BLE001 - one failing cell should not lose the others
             print(f"{prefix} failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
             return "failed"
         store.save(cell)
@@ -253,8 +295,11 @@ def _attempt(spec, store: CellStore, args, paper_spec, prefix: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """The stand-alone parser of ``python -m symhmc.reproduce``."""
-    return configure(argparse.ArgumentParser(prog="python -m symhmc.reproduce", description=__doc__,
-                                             formatter_class=argparse.RawDescriptionHelpFormatter))
+    return configure(
+        argparse.ArgumentParser(
+            prog="python -m symhmc.reproduce", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        )
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

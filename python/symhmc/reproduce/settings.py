@@ -11,8 +11,14 @@ from .paper_values import PAPER_TABLE_DATASETS
 
 #: The table's methods, in column order.
 METHODS = ("mcmc", "mcmc_single_chain", "de", "la", "mola", "dei_mcmc")
-METHOD_TITLES = {"mcmc": "MCMC", "mcmc_single_chain": "MCMC (s.c.)", "de": "DE", "la": "LA",
-                 "mola": "mixture-LA", "dei_mcmc": "DEI-MCMC"}
+METHOD_TITLES = {
+    "mcmc": "MCMC",
+    "mcmc_single_chain": "MCMC (s.c.)",
+    "de": "DE",
+    "la": "LA",
+    "mola": "mixture-LA",
+    "dei_mcmc": "DEI-MCMC",
+}
 ARCHS = {"f1": (3,), "f2": (16, 16, 16)}
 
 #: The paper's sampler: 1274 chains (Markov bound, 3 modes, p = 0.99), 1024 warmup, 1 draw each.
@@ -26,27 +32,71 @@ EXACT_QUANTILE = "exact_quantile"
 # started from the deep-ensemble members; ``exact_quantile``: add the 54-chain f1 cell.
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     "full": {
-        "f1": dict(chains=PAPER_CHAINS, warmup=1024, adaptation="stan", single_chain_draws=PAPER_CHAINS,
-                   dei_chains=PAPER_CHAINS, dei_warmup=128, exact_quantile=True),
+        "f1": dict(
+            chains=PAPER_CHAINS,
+            warmup=1024,
+            adaptation="stan",
+            single_chain_draws=PAPER_CHAINS,
+            dei_chains=PAPER_CHAINS,
+            dei_warmup=128,
+            exact_quantile=True,
+        ),
         # f2 chains run to the maximum tree depth (about a minute each here): the fast
         # adaptation, and the chain count capped by max_chains_f2.
-        "f2": dict(chains=PAPER_CHAINS, warmup=1024, adaptation="gradient", single_chain_draws=PAPER_CHAINS,
-                   dei_chains=PAPER_CHAINS, dei_warmup=128, exact_quantile=False),
+        "f2": dict(
+            chains=PAPER_CHAINS,
+            warmup=1024,
+            adaptation="gradient",
+            single_chain_draws=PAPER_CHAINS,
+            dei_chains=PAPER_CHAINS,
+            dei_warmup=128,
+            exact_quantile=False,
+        ),
     },
     # The paper's chain counts with the fast settings of the warmup study
     # (bench/results/warmup_study.json): float32 likelihood, gradient adaptation, 256 warmup.
     # Deep ensembles and Laplace cells are the same as in "full".
     "fast": {
-        "f1": dict(chains=PAPER_CHAINS, warmup=256, adaptation="gradient", dtype="float32",
-                   single_chain_draws=PAPER_CHAINS, dei_chains=PAPER_CHAINS, dei_warmup=128, exact_quantile=True),
-        "f2": dict(chains=PAPER_CHAINS, warmup=256, adaptation="gradient", dtype="float32",
-                   single_chain_draws=PAPER_CHAINS, dei_chains=PAPER_CHAINS, dei_warmup=128, exact_quantile=False),
+        "f1": dict(
+            chains=PAPER_CHAINS,
+            warmup=256,
+            adaptation="gradient",
+            dtype="float32",
+            single_chain_draws=PAPER_CHAINS,
+            dei_chains=PAPER_CHAINS,
+            dei_warmup=128,
+            exact_quantile=True,
+        ),
+        "f2": dict(
+            chains=PAPER_CHAINS,
+            warmup=256,
+            adaptation="gradient",
+            dtype="float32",
+            single_chain_draws=PAPER_CHAINS,
+            dei_chains=PAPER_CHAINS,
+            dei_warmup=128,
+            exact_quantile=False,
+        ),
     },
     "quick": {
-        "f1": dict(chains=32, warmup=200, adaptation="stan", single_chain_draws=32, dei_chains=32, dei_warmup=64,
-                   exact_quantile=True),
-        "f2": dict(chains=4, warmup=100, adaptation="gradient", single_chain_draws=4, dei_chains=4, dei_warmup=32,
-                   exact_quantile=False),
+        "f1": dict(
+            chains=32,
+            warmup=200,
+            adaptation="stan",
+            single_chain_draws=32,
+            dei_chains=32,
+            dei_warmup=64,
+            exact_quantile=True,
+        ),
+        "f2": dict(
+            chains=4,
+            warmup=100,
+            adaptation="gradient",
+            single_chain_draws=4,
+            dei_chains=4,
+            dei_warmup=32,
+            exact_quantile=False,
+        ),
     },
 }
 QUICK_DATASETS = ("izmailov", "sinusoidal")
@@ -135,8 +185,15 @@ def _sampler_note(p: dict, preset: str, warmup: bool = True) -> list[str]:
     return notes
 
 
-def cells_for(preset: str = "full", *, datasets=None, archs=None, methods=None, seed: int = 0,
-              max_chains_f2: int = DEFAULT_MAX_CHAINS_F2) -> list[CellSpec]:
+def cells_for(
+    preset: str = "full",
+    *,
+    datasets=None,
+    archs=None,
+    methods=None,
+    seed: int = 0,
+    max_chains_f2: int = DEFAULT_MAX_CHAINS_F2,
+) -> list[CellSpec]:
     """The cells of a reproduction, cheap methods first so the table fills early.
 
     Parameters
@@ -172,8 +229,11 @@ def cells_for(preset: str = "full", *, datasets=None, archs=None, methods=None, 
     datasets = tuple(datasets or (QUICK_DATASETS if preset == "quick" else PAPER_TABLE_DATASETS))
     archs = tuple(archs or (QUICK_ARCHS if preset == "quick" else tuple(ARCHS)))
     methods = tuple(methods or METHODS)
-    for name, values, allowed in (("datasets", datasets, PAPER_TABLE_DATASETS), ("archs", archs, tuple(ARCHS)),
-                                  ("methods", methods, METHODS)):
+    for name, values, allowed in (
+        ("datasets", datasets, PAPER_TABLE_DATASETS),
+        ("archs", archs, tuple(ARCHS)),
+        ("methods", methods, METHODS),
+    ):
         unknown = [v for v in values if v not in allowed]
         if unknown:
             raise ValueError(f"{name}: unknown {unknown}; choose from {allowed}")
@@ -190,8 +250,10 @@ def cells_for(preset: str = "full", *, datasets=None, archs=None, methods=None, 
         cap_notes = []
         if arch == "f2" and chains > max_chains_f2:
             chains, dei_chains = max_chains_f2, min(dei_chains, max_chains_f2)
-            cap_notes = [f"{chains} of the paper's {PAPER_CHAINS} chains (max_chains_f2: f2 chains run "
-                         "to the maximum tree depth)"]
+            cap_notes = [
+                f"{chains} of the paper's {PAPER_CHAINS} chains (max_chains_f2: f2 chains run "
+                "to the maximum tree depth)"
+            ]
         note = "; ".join(cap_notes + sampler_notes)
         # DEI-MCMC is not the paper's method: its short warmup is its design, not a deviation.
         dei_note = "; ".join(cap_notes + _sampler_note(p, preset, warmup=False))
@@ -200,14 +262,22 @@ def cells_for(preset: str = "full", *, datasets=None, archs=None, methods=None, 
                 cell = dict(dataset=data, arch=arch, method=method)
                 if method == "mcmc":
                     if p["exact_quantile"]:
-                        cells.append(CellSpec(**cell, settings=_mcmc_settings(p, EXACT_QUANTILE_CHAINS, seed),
-                                              variant=EXACT_QUANTILE, note="; ".join(
-                                              ["the exact 0.99-quantile chain count (3 modes), not the Markov "
-                                               "bound"] + sampler_notes)))
+                        cells.append(
+                            CellSpec(
+                                **cell,
+                                settings=_mcmc_settings(p, EXACT_QUANTILE_CHAINS, seed),
+                                variant=EXACT_QUANTILE,
+                                note="; ".join(
+                                    ["the exact 0.99-quantile chain count (3 modes), not the Markov bound"]
+                                    + sampler_notes
+                                ),
+                            )
+                        )
                     cells.append(CellSpec(**cell, settings=_mcmc_settings(p, chains, seed), note=note))
                 elif method == "mcmc_single_chain":
-                    settings = _sampler_settings(p, chains=1, warmup=p["warmup"], draws=p["single_chain_draws"],
-                                                 seed=seed)
+                    settings = _sampler_settings(
+                        p, chains=1, warmup=p["warmup"], draws=p["single_chain_draws"], seed=seed
+                    )
                     cells.append(CellSpec(**cell, settings=settings, note="; ".join(sampler_notes)))
                 elif method == "de":
                     cells.append(CellSpec(**cell, settings=dict(ENSEMBLE, seed=seed)))
@@ -216,7 +286,8 @@ def cells_for(preset: str = "full", *, datasets=None, archs=None, methods=None, 
                 elif method == "mola":
                     cells.append(CellSpec(**cell, settings=dict(LAPLACE, ensemble=ENSEMBLE, seed=seed)))
                 else:  # dei_mcmc
-                    settings = _sampler_settings(p, chains=dei_chains, warmup=p["dei_warmup"], draws=1,
-                                                 ensemble=ENSEMBLE, seed=seed)
+                    settings = _sampler_settings(
+                        p, chains=dei_chains, warmup=p["dei_warmup"], draws=1, ensemble=ENSEMBLE, seed=seed
+                    )
                     cells.append(CellSpec(**cell, settings=settings, note=dei_note))
     return cells

@@ -71,8 +71,11 @@ def write_json_atomic(path: str | os.PathLike, payload: Any) -> None:
 
 def _differences(saved: dict, wanted: dict) -> list[str]:
     keys = sorted(set(saved) | set(wanted))
-    return [f"{k}: {saved.get(k, '<absent>')!r} saved, {wanted.get(k, '<absent>')!r} now"
-            for k in keys if saved.get(k, "<absent>") != wanted.get(k, "<absent>")]
+    return [
+        f"{k}: {saved.get(k, '<absent>')!r} saved, {wanted.get(k, '<absent>')!r} now"
+        for k in keys
+        if saved.get(k, "<absent>") != wanted.get(k, "<absent>")
+    ]
 
 
 class CellStore:

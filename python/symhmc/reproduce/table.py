@@ -25,8 +25,12 @@ WIDE_SE_RATIO = 3.0
 def wide(cell: dict) -> bool:
     """True when a cell agrees with the paper only within a standard error more than
     :data:`WIDE_SE_RATIO` times the paper's (a few chains stuck in poor modes, say)."""
-    return bool(cell.get("agrees")) and cell.get("paper_se") is not None and cell.get("se") is not None \
+    return (
+        bool(cell.get("agrees"))
+        and cell.get("paper_se") is not None
+        and cell.get("se") is not None
         and cell["se"] > WIDE_SE_RATIO * max(cell["paper_se"], 0.01)
+    )
 
 
 def _rank(cell: dict) -> tuple:
@@ -67,8 +71,9 @@ def cell_text(cell: dict) -> str:
     '0.50 (0.03) / 0.79 (0.06) ✗<br>54×1, warmup 1024, 61 s'
     """
     mark = f" {OUTSIDE_MARK}" if cell.get("agrees") is False else f" {WIDE_MARK}" if wide(cell) else ""
-    return f"{_value(cell['lppd'], cell['se'])} / {_value(cell['paper_lppd'], cell['paper_se'])}{mark}" \
-           f"<br>{_usage(cell)}"
+    return (
+        f"{_value(cell['lppd'], cell['se'])} / {_value(cell['paper_lppd'], cell['paper_se'])}{mark}<br>{_usage(cell)}"
+    )
 
 
 def distance_in_ses(cell: dict) -> float:
@@ -101,13 +106,17 @@ def markdown(cells: list[dict]) -> str:
     >>> print(markdown([cell]).splitlines()[6])
     | data | MCMC |
     """
-    lines = ["# The paper's table, reproduced", "",
-             "Test LPPD (standard error): ours / the paper's (supplement Table 3; – where the paper has no "
-             f"value). {OUTSIDE_MARK}: more than {AGREEMENT_SES:g} combined standard errors from the paper's; "
-             f"{WIDE_MARK}: within them only because our standard error is more than {WIDE_SE_RATIO:g}× the "
-             "paper's. "
-             "Below each value: chains × draws per chain and warmup (or ensemble members, or Laplace "
-             "draws) and the wall time of the cell on this machine.", ""]
+    lines = [
+        "# The paper's table, reproduced",
+        "",
+        "Test LPPD (standard error): ours / the paper's (supplement Table 3; – where the paper has no "
+        f"value). {OUTSIDE_MARK}: more than {AGREEMENT_SES:g} combined standard errors from the paper's; "
+        f"{WIDE_MARK}: within them only because our standard error is more than {WIDE_SE_RATIO:g}× the "
+        "paper's. "
+        "Below each value: chains × draws per chain and warmup (or ensemble members, or Laplace "
+        "draws) and the wall time of the cell on this machine.",
+        "",
+    ]
     by_arch: dict[str, list[dict]] = defaultdict(list)
     for cell in ordered(cells):
         by_arch[cell["arch"]].append(cell)
@@ -115,24 +124,37 @@ def markdown(cells: list[dict]) -> str:
         hidden = ARCHS.get(arch)
         columns = [c for c in _COLUMNS if any((x["method"], x.get("variant")) == c for x in arch_cells)]
         grid = {(x["dataset"], x["method"], x.get("variant")): x for x in arch_cells}
-        lines += [f"## {arch}" + (f": hidden layers {list(hidden)}, tanh" if hidden else ""), "",
-                  "| data | " + " | ".join(_column_title(*c) for c in columns) + " |",
-                  "|---" * (len(columns) + 1) + "|"]
+        lines += [
+            f"## {arch}" + (f": hidden layers {list(hidden)}, tanh" if hidden else ""),
+            "",
+            "| data | " + " | ".join(_column_title(*c) for c in columns) + " |",
+            "|---" * (len(columns) + 1) + "|",
+        ]
         for data in dict.fromkeys(x["dataset"] for x in arch_cells):
             row = [cell_text(grid[(data, m, v)]) if (data, m, v) in grid else "" for m, v in columns]
             lines.append(f"| {data} | " + " | ".join(row) + " |")
         many = [x for x in arch_cells if x["method"] == "mcmc" and x.get("agrees") is not None]
         if many:
             n_wide = sum(wide(x) for x in many)
-            lines += ["", f"Many-chain cells within {AGREEMENT_SES:g} combined SEs of the paper's: "
-                          f"{sum(x['agrees'] for x in many)} of {len(many)}"
-                          + (f" ({n_wide} of them {WIDE_MARK})." if n_wide else ".")]
-            lines += [f"- {x['dataset']}" + (" (54 chains)" if x.get("variant") == EXACT_QUANTILE else "")
-                      + f": {distance_in_ses(x):.1f} combined SEs from the paper's" + (f" ({x['note']})"
-                                                                                        if x.get("note") else "")
-                      for x in many if not x["agrees"]]
-            lines += [f"- {x['dataset']}: our SE {x['se']:.2f} against the paper's {x['paper_se']:.2f} {WIDE_MARK}"
-                      for x in many if wide(x)]
+            lines += [
+                "",
+                f"Many-chain cells within {AGREEMENT_SES:g} combined SEs of the paper's: "
+                f"{sum(x['agrees'] for x in many)} of {len(many)}"
+                + (f" ({n_wide} of them {WIDE_MARK})." if n_wide else "."),
+            ]
+            lines += [
+                f"- {x['dataset']}"
+                + (" (54 chains)" if x.get("variant") == EXACT_QUANTILE else "")
+                + f": {distance_in_ses(x):.1f} combined SEs from the paper's"
+                + (f" ({x['note']})" if x.get("note") else "")
+                for x in many
+                if not x["agrees"]
+            ]
+            lines += [
+                f"- {x['dataset']}: our SE {x['se']:.2f} against the paper's {x['paper_se']:.2f} {WIDE_MARK}"
+                for x in many
+                if wide(x)
+            ]
         notes: dict[str, list[str]] = defaultdict(list)
         for x in arch_cells:
             if x.get("note"):
@@ -171,10 +193,12 @@ def write_tables(out_dir: str | os.PathLike, cells: list[dict]) -> tuple[Path, P
     """
     out = Path(out_dir)
     json_path, md_path = out / JSON_NAME, out / MARKDOWN_NAME
-    payload = {"description": "Test LPPD per data set, network and method beside the paper's (Wiese et al., "
-                              "ECML PKDD 2023, supplement Table 3); 'agrees': within "
-                              f"{AGREEMENT_SES:g} combined standard errors.",
-               "cells": ordered(cells)}
+    payload = {
+        "description": "Test LPPD per data set, network and method beside the paper's (Wiese et al., "
+        "ECML PKDD 2023, supplement Table 3); 'agrees': within "
+        f"{AGREEMENT_SES:g} combined standard errors.",
+        "cells": ordered(cells),
+    }
     write_json_atomic(json_path, payload)
     write_text_atomic(md_path, markdown(cells))
     return json_path, md_path

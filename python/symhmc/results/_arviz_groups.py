@@ -31,6 +31,7 @@ _PREDICTIVE_STREAM = 0x9D
 class ArvizGroups(NamedTuple):
     """``groups``: group name -> variable name -> ``(dims, array)``; ``coords``: coordinate
     name -> ``(dims, array)`` shared by every group; ``pooled``: whether chains were pooled."""
+
     groups: dict[str, dict[str, tuple[tuple[str, ...], np.ndarray]]]
     coords: dict[str, tuple[tuple[str, ...], np.ndarray]]
     pooled: bool
@@ -55,14 +56,17 @@ def _superchain_count(pool_chains, n_chains: int, n_draws: int) -> int | None:
     if isinstance(pool_chains, (bool, np.bool_)):
         if not pool_chains:
             return None
-        fits = [d for d in range(2, n_chains + 1)
-                if n_chains % d == 0 and (n_chains // d) * n_draws >= MIN_DRAWS_PER_CHAIN]
+        fits = [
+            d for d in range(2, n_chains + 1) if n_chains % d == 0 and (n_chains // d) * n_draws >= MIN_DRAWS_PER_CHAIN
+        ]
         root = np.sqrt(n_chains)
         return min(fits, key=lambda d: (abs(d - root), d)) if fits else 1
     if isinstance(pool_chains, (int, np.integer)) and 1 <= pool_chains <= n_chains and n_chains % pool_chains == 0:
         return int(pool_chains)
-    raise ValueError(f"pool_chains must be 'auto', True, False or a divisor of the number of chains "
-                     f"({n_chains}), got {pool_chains!r}")
+    raise ValueError(
+        f"pool_chains must be 'auto', True, False or a divisor of the number of chains "
+        f"({n_chains}), got {pool_chains!r}"
+    )
 
 
 def _weights(results, weights: str) -> np.ndarray:
@@ -143,12 +147,16 @@ def _pool(groups, results, k: int) -> dict[str, tuple[tuple[str, ...], np.ndarra
             if dims[:2] == ("chain", "draw"):
                 variables[name] = (dims, a.reshape(k, n, *a.shape[2:]))
     chain_id = np.repeat(np.asarray(results.chain_ids, dtype=np.int64), results.n_draws).reshape(k, n)
-    return {"chain": (("chain",), np.arange(k, dtype=np.int64)), "draw": (("draw",), np.arange(n, dtype=np.int64)),
-            "chain_id": (("chain", "draw"), chain_id)}
+    return {
+        "chain": (("chain",), np.arange(k, dtype=np.int64)),
+        "draw": (("draw",), np.arange(n, dtype=np.int64)),
+        "chain_id": (("chain", "draw"), chain_id),
+    }
 
 
-def arviz_groups(results, *, weights: str = "raw", posterior_predictive=None, log_likelihood=None,
-                 pool_chains="auto", seed=None) -> ArvizGroups:
+def arviz_groups(
+    results, *, weights: str = "raw", posterior_predictive=None, log_likelihood=None, pool_chains="auto", seed=None
+) -> ArvizGroups:
     """The ArviZ groups of ``results``; the arguments are those of
     :func:`symhmc.arviz_export.to_arviz`, checked here."""
     want_pp = _flag(posterior_predictive, "posterior_predictive")
@@ -172,7 +180,8 @@ def arviz_groups(results, *, weights: str = "raw", posterior_predictive=None, lo
         posterior["theta"] = (("chain", "draw", "coordinate"), drawn)
     groups: dict[str, dict[str, tuple[tuple[str, ...], np.ndarray]]] = {
         "posterior": posterior,
-        "sample_stats": {k: (("chain", "draw"), np.array(v)) for k, v in results.stats.items()}}
+        "sample_stats": {k: (("chain", "draw"), np.array(v)) for k, v in results.stats.items()},
+    }
     if has_data:
         y_cols = np.asarray(results.y).reshape(np.shape(results.y)[0], -1).shape[1]
         dims_of_y = ("obs_id",) if y_cols == 1 else ("obs_id", "output")
@@ -180,7 +189,9 @@ def arviz_groups(results, *, weights: str = "raw", posterior_predictive=None, lo
     if superchains is not None:
         coords = _pool(groups, results, superchains)
     else:
-        coords = {"chain": (("chain",), np.asarray(results.chain_ids, dtype=np.int64)),
-                  "draw": (("draw",), np.arange(results.n_draws, dtype=np.int64))}
+        coords = {
+            "chain": (("chain",), np.asarray(results.chain_ids, dtype=np.int64)),
+            "draw": (("draw",), np.arange(results.n_draws, dtype=np.int64)),
+        }
     _integer_coords(groups, coords)
     return ArvizGroups(groups, coords, superchains is not None)

@@ -43,12 +43,12 @@ _DIMS = {
 }
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _MAGIC = {
-    _HDF5_MAGIC: "netcdf",            # netCDF-4 / HDF5
-    b"CDF\x01": "netcdf",             # netCDF-3 classic
-    b"CDF\x02": "netcdf",             # netCDF-3 64-bit offset
-    b"CDF\x05": "netcdf",             # netCDF-3 64-bit data
+    _HDF5_MAGIC: "netcdf",  # netCDF-4 / HDF5
+    b"CDF\x01": "netcdf",  # netCDF-3 classic
+    b"CDF\x02": "netcdf",  # netCDF-3 64-bit offset
+    b"CDF\x05": "netcdf",  # netCDF-3 64-bit data
     b"PK\x03\x04": "npz",
-    b"PK\x05\x06": "npz",             # empty zip
+    b"PK\x05\x06": "npz",  # empty zip
 }
 
 # An npy header holds a short dict literal; numpy itself refuses more than 10 000 characters.
@@ -72,14 +72,16 @@ def _cannot_read(where: str, kind: str, exc: Exception) -> _BadFile:
 def _guarded(method):
     """Turn whatever a container library raises on a damaged file (zipfile, h5py, netCDF4 and
     numpy raise many types) into ``_BadFile`` naming the path."""
+
     @functools.wraps(method)
     def wrapper(self, *args):
         try:
             return method(self, *args)
         except (_BadFile, ImportError):
             raise
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001
             raise _cannot_read(self.where, self.kind, exc) from None
+
     return wrapper
 
 
@@ -101,9 +103,11 @@ def _import_xarray():
     try:
         import xarray as xr  # noqa: PLC0415
     except ImportError:
-        raise ImportError("netCDF results files need xarray and a netCDF engine (h5netcdf or netCDF4): "
-                          "pip install 'symhmc[arviz]' -- or save to a path ending in '.npz', which needs "
-                          "only NumPy") from None
+        raise ImportError(
+            "netCDF results files need xarray and a netCDF engine (h5netcdf or netCDF4): "
+            "pip install 'symhmc[arviz]' -- or save to a path ending in '.npz', which needs "
+            "only NumPy"
+        ) from None
     return xr
 
 
@@ -131,8 +135,7 @@ def netcdf_groups_supported(engine=None) -> bool:
 
 def split_attrs(attrs: dict) -> tuple[dict, dict]:
     """``attrs`` split into the root's (the tag, :data:`TAG_ATTRS`) and the private group's."""
-    return ({k: v for k, v in attrs.items() if k in TAG_ATTRS},
-            {k: v for k, v in attrs.items() if k not in TAG_ATTRS})
+    return ({k: v for k, v in attrs.items() if k in TAG_ATTRS}, {k: v for k, v in attrs.items() if k not in TAG_ATTRS})
 
 
 def _write_netcdf(tmp: Path, arrays, attrs, engine=None, groups=None) -> None:
@@ -159,8 +162,10 @@ def _write_netcdf(tmp: Path, arrays, attrs, engine=None, groups=None) -> None:
         nodes["/"].to_netcdf(tmp, encoding=encodings.get("/"), engine=engine)
     except ValueError as exc:
         if "engine" in str(exc).lower():
-            raise ImportError(f"no netCDF engine is installed ({exc}): pip install h5netcdf (or "
-                              "'symhmc[arviz]'), or save to a path ending in '.npz'") from None
+            raise ImportError(
+                f"no netCDF engine is installed ({exc}): pip install h5netcdf (or "
+                "'symhmc[arviz]'), or save to a path ending in '.npz'"
+            ) from None
         raise
     for path, node in nodes.items():
         if path != "/":
@@ -215,17 +220,20 @@ def _open_container(p: Path, format_name: str, where: str) -> Iterator["_NpzArch
         hdf5 = head == _HDF5_MAGIC
         fh.seek(0)
         try:
-            box: _NpzArchive | _NetcdfFile = _NpzArchive(fh, size, where) if kind == "npz" else \
-                _NetcdfFile(p, size, hdf5, where)
+            box: _NpzArchive | _NetcdfFile = (
+                _NpzArchive(fh, size, where) if kind == "npz" else _NetcdfFile(p, size, hdf5, where)
+            )
         except (_BadFile, ImportError):
             raise
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001
             raise _cannot_read(where, kind, exc) from None
         try:
             tag = box.attrs.get("symhmc_format")
             if not (isinstance(tag, str) and tag == format_name):
-                raise _BadFile(f"{where} is not a symhmc results file: it is not tagged as one "
-                               "(no 'symhmc_format' attribute naming a symhmc results file)")
+                raise _BadFile(
+                    f"{where} is not a symhmc results file: it is not tagged as one "
+                    "(no 'symhmc_format' attribute naming a symhmc results file)"
+                )
             yield box
         finally:
             box.close()
@@ -297,8 +305,10 @@ class _NpzArchive:
 
     def _refuse_objects(self, name: str, dtype: np.dtype) -> None:
         if dtype.hasobject:
-            raise _BadFile(f"{self.where} is not a symhmc results file: member {name!r} holds pickled objects, "
-                           "which symhmc never loads")
+            raise _BadFile(
+                f"{self.where} is not a symhmc results file: member {name!r} holds pickled objects, "
+                "which symhmc never loads"
+            )
 
     @_guarded
     def header(self, name: str) -> tuple[np.dtype, tuple[int, ...]]:
@@ -318,16 +328,19 @@ class _NpzArchive:
             self._refuse_objects(name, dtype)
             count = int(np.prod(shape, dtype=object))
             if info.file_size != header_len + count * dtype.itemsize:
-                raise _BadFile(f"{what}: the archive member holds {info.file_size - header_len} data bytes, "
-                               f"its header announces {count * dtype.itemsize} (corrupt file?)")
+                raise _BadFile(
+                    f"{what}: the archive member holds {info.file_size - header_len} data bytes, "
+                    f"its header announces {count * dtype.itemsize} (corrupt file?)"
+                )
             flat = np.frombuffer(_read_exact(fh, count * dtype.itemsize, what), dtype=dtype)
         return flat.reshape(shape[::-1]).T if fortran else flat.reshape(shape)
 
     def _read_attrs(self) -> dict[str, Any]:
         if _ATTRS_KEY not in self._members:
             names = sorted(self._members)[:10]
-            raise _BadFile(f"{self.where} is not a symhmc results file: the archive has no {_ATTRS_KEY!r} entry "
-                           f"(members: {names})")
+            raise _BadFile(
+                f"{self.where} is not a symhmc results file: the archive has no {_ATTRS_KEY!r} entry (members: {names})"
+            )
         dtype, shape = self.header(_ATTRS_KEY)
         if dtype != np.uint8 or len(shape) != 1:
             raise _BadFile(f"{self.where} is not a symhmc results file: {_ATTRS_KEY!r} is not a byte array")
@@ -350,9 +363,11 @@ def _import_h5py():
     try:
         import h5py  # noqa: PLC0415
     except ImportError:
-        raise ImportError("netCDF-4 results files are inspected with h5py before they are opened (to refuse "
-                          "links to other files and external storage): pip install h5py (or "
-                          "'symhmc[arviz]'), or save to a path ending in '.npz'") from None
+        raise ImportError(
+            "netCDF-4 results files are inspected with h5py before they are opened (to refuse "
+            "links to other files and external storage): pip install h5py (or "
+            "'symhmc[arviz]'), or save to a path ending in '.npz'"
+        ) from None
     return h5py
 
 
@@ -361,14 +376,16 @@ def _check_hdf5_dataset(dset, path: str, size: int, where: str) -> None:
     if dset.is_virtual:
         raise _BadFile(f"{where}: HDF5 dataset {path!r} is a virtual dataset (its values live in other files)")
     if dset.external:
-        raise _BadFile(f"{where}: HDF5 dataset {path!r} keeps its values in external files "
-                       f"{[e[0] for e in dset.external][:3]}")
+        raise _BadFile(
+            f"{where}: HDF5 dataset {path!r} keeps its values in external files {[e[0] for e in dset.external][:3]}"
+        )
     plist = dset.id.get_create_plist()
     for i in range(plist.get_nfilters()):
         code = plist.get_filter(i)[0]
         if code not in _HDF5_FILTERS:
-            raise _BadFile(f"{where}: HDF5 dataset {path!r} uses filter {code} (only deflate, shuffle and "
-                           "fletcher32 are read)")
+            raise _BadFile(
+                f"{where}: HDF5 dataset {path!r} uses filter {code} (only deflate, shuffle and fletcher32 are read)"
+            )
     nbytes = (dset.size or 0) * dset.dtype.itemsize
     if nbytes > size:
         raise _BadFile(f"{where}: HDF5 dataset {path!r} declares {nbytes} bytes, more than the file's {size}")
@@ -390,8 +407,10 @@ def _check_hdf5(p: Path, size: int, where: str) -> list[str]:
                 path = f"{prefix}/{name}"
                 link = group.get(name, getlink=True)
                 if not isinstance(link, h5py.HardLink):
-                    raise _BadFile(f"{where}: HDF5 link {path!r} is a {type(link).__name__} (only plain "
-                                   "objects are read; links could point to other files)")
+                    raise _BadFile(
+                        f"{where}: HDF5 link {path!r} is a {type(link).__name__} (only plain "
+                        "objects are read; links could point to other files)"
+                    )
                 obj = group[name]
                 if obj.id in seen:
                     continue
@@ -411,8 +430,7 @@ def _lazy_open_options(xr) -> dict[str, Any]:
     and later) no index built from a variable named like its dimension, which loads it."""
     import inspect  # noqa: PLC0415
 
-    options: dict[str, Any] = {"decode_cf": False, "mask_and_scale": False, "decode_times": False,
-                               "cache": False}
+    options: dict[str, Any] = {"decode_cf": False, "mask_and_scale": False, "decode_times": False, "cache": False}
     if "create_default_indexes" in inspect.signature(xr.open_dataset).parameters:
         options["create_default_indexes"] = False
     return options
@@ -447,8 +465,9 @@ class _NetcdfFile:
         root's."""
         path = f"/{name}"
         if path not in self._all_groups:
-            raise _BadFile(f"{self.where}: the file has no group {name!r} holding symhmc's arrays "
-                           "(truncated or modified file?)")
+            raise _BadFile(
+                f"{self.where}: the file has no group {name!r} holding symhmc's arrays (truncated or modified file?)"
+            )
         self._ds = self._group(path)
         self.groups.discard(path)
         tag = {k: v for k, v in self._root.attrs.items() if k in TAG_ATTRS}
@@ -462,16 +481,17 @@ class _NetcdfFile:
             if hasattr(self._xr, "open_groups"):
                 self._groups = self._xr.open_groups(self._path, **options)
             else:
-                self._groups = {g: self._xr.open_dataset(self._path, group=g, **options)
-                                for g in self._all_groups}
+                self._groups = {g: self._xr.open_dataset(self._path, group=g, **options) for g in self._all_groups}
         return self._groups[group]
 
     @_guarded
     def group_headers(self, group: str) -> dict[str, tuple[np.dtype, tuple[int, ...]]]:
         """dtype and shape of every variable (coordinates included) of the netCDF group
         ``group``, from the file's metadata only."""
-        return {name: (np.dtype(v.dtype), tuple(int(n) for n in v.shape))
-                for name, v in self._group(group).variables.items()}
+        return {
+            name: (np.dtype(v.dtype), tuple(int(n) for n in v.shape))
+            for name, v in self._group(group).variables.items()
+        }
 
     @_guarded
     def read_group(self, group: str) -> dict[str, tuple[tuple[str, ...], np.ndarray]]:

@@ -63,8 +63,10 @@ def describe_groups(groups: dict) -> dict:
             try:
                 parse_dtype(a.dtype.str, name)
             except ValueError:
-                raise TypeError(f"ArviZ group {group!r}: variable {name!r} has dtype {a.dtype}; only bool, "
-                                "integer and float variables can be saved") from None
+                raise TypeError(
+                    f"ArviZ group {group!r}: variable {name!r} has dtype {a.dtype}; only bool, "
+                    "integer and float variables can be saved"
+                ) from None
             arrays[name] = {"dtype": a.dtype.str, "shape": list(a.shape)}
         out[group] = {"digest": _digest(variables), "arrays": arrays}
     return out
@@ -82,8 +84,13 @@ def parse_groups_meta(value, where: str) -> dict:
         field = f"meta['arviz_groups'][{group!r:.40}]"
         if not (isinstance(group, str) and _NAME_RE.fullmatch(group)):
             raise ValueError(f"{where}: {field}: a group name must be a short identifier")
-        if not (isinstance(info, dict) and set(info) == {"digest", "arrays"} and isinstance(info["arrays"], dict)
-                and isinstance(info["digest"], str) and re.fullmatch(r"[0-9a-f]{64}", info["digest"])):
+        if not (
+            isinstance(info, dict)
+            and set(info) == {"digest", "arrays"}
+            and isinstance(info["arrays"], dict)
+            and isinstance(info["digest"], str)
+            and re.fullmatch(r"[0-9a-f]{64}", info["digest"])
+        ):
             raise ValueError(f"{where}: {field} must be a dict of a sha256 'digest' and 'arrays', got {info!r:.80}")
         arrays = {}
         for name, spec in info["arrays"].items():
@@ -92,8 +99,10 @@ def parse_groups_meta(value, where: str) -> dict:
                 raise ValueError(f"{where}: {vfield}: a variable name must be a short identifier")
             if not (isinstance(spec, dict) and set(spec) == {"dtype", "shape"}):
                 raise ValueError(f"{where}: {vfield} must be a dict of dtype and shape, got {spec!r:.80}")
-            arrays[name] = (parse_dtype(spec["dtype"], f"{where}: {vfield}"),
-                            parse_shape(spec["shape"], f"{where}: {vfield}"))
+            arrays[name] = (
+                parse_dtype(spec["dtype"], f"{where}: {vfield}"),
+                parse_shape(spec["shape"], f"{where}: {vfield}"),
+            )
         out[group] = {"digest": info["digest"], "arrays": arrays}
     return out
 
@@ -123,17 +132,23 @@ def verify_groups(box, listed: dict, own_bytes: int, where: str) -> None:
     for group, info in listed.items():
         headers = box.group_headers(f"/{group}")
         if set(headers) != set(info["arrays"]):
-            raise ValueError(f"{where}: ArviZ group {group!r} holds variables {sorted(headers)[:10]}, its metadata "
-                             f"lists {sorted(info['arrays'])[:10]} (corrupt or modified file?)")
+            raise ValueError(
+                f"{where}: ArviZ group {group!r} holds variables {sorted(headers)[:10]}, its metadata "
+                f"lists {sorted(info['arrays'])[:10]} (corrupt or modified file?)"
+            )
         for name, (dtype, shape) in info["arrays"].items():
             stored_dtype, stored_shape = headers[name]
             if stored_shape != shape or not _fits(stored_dtype, dtype):
-                raise ValueError(f"{where}: ArviZ group {group!r}: variable {name!r} is {stored_dtype} {stored_shape}, "
-                                 f"expected {dtype} {shape} (corrupt file?)")
+                raise ValueError(
+                    f"{where}: ArviZ group {group!r}: variable {name!r} is {stored_dtype} {stored_shape}, "
+                    f"expected {dtype} {shape} (corrupt file?)"
+                )
             total += math.prod(shape) * stored_dtype.itemsize
     if total > box.size:
-        raise ValueError(f"{where}: the metadata announces {total} bytes of arrays, more than the file's "
-                         f"{box.size} bytes (corrupt or crafted file?)")
+        raise ValueError(
+            f"{where}: the metadata announces {total} bytes of arrays, more than the file's "
+            f"{box.size} bytes (corrupt or crafted file?)"
+        )
     for group, info in listed.items():
         variables = box.read_group(f"/{group}")
         for name, (dims, a) in variables.items():
@@ -141,5 +156,6 @@ def verify_groups(box, listed: dict, own_bytes: int, where: str) -> None:
             if a.dtype != recorded:
                 variables[name] = (dims, a.astype(recorded))
         if _digest(variables) != info["digest"]:
-            raise ValueError(f"{where}: checksum mismatch in ArviZ group {group!r}: its values were modified "
-                             "or corrupted")
+            raise ValueError(
+                f"{where}: checksum mismatch in ArviZ group {group!r}: its values were modified or corrupted"
+            )

@@ -25,8 +25,7 @@ _RESULT_KINDS = ("SampleResults", "EnsembleResults", "LaplaceResults")
 # What every array must hold: a class of dtypes (NumPy kind letters) and a shape in named
 # dimensions. "chain", "draw" and "dim" are the sizes of ``draws``; "*" is any size.
 _FLOAT, _INTEGER, _NUMBER, _REAL = "f", "iu", "biuf", "iuf"
-_KIND_WORDS = {_FLOAT: "float", _INTEGER: "integer", _NUMBER: "bool, integer or float",
-               _REAL: "integer or float"}
+_KIND_WORDS = {_FLOAT: "float", _INTEGER: "integer", _NUMBER: "bool, integer or float", _REAL: "integer or float"}
 _ARRAY_RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "draws": (_FLOAT, ("chain", "draw", "dim")),
     "step_size": (_FLOAT, ("chain",)),
@@ -37,11 +36,18 @@ _ARRAY_RULES: dict[str, tuple[str, tuple[str, ...]]] = {
 _STAT_RULE = (_NUMBER, ("chain", "draw"))
 _EXTRA_RULES: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
     "SampleResults": {},
-    "EnsembleResults": {"losses": (_FLOAT, ("chain", "*")), "val_losses": (_FLOAT, ("chain", "*")),
-                        "best_epoch": (_INTEGER, ("chain",))},
-    "LaplaceResults": {"mean": (_FLOAT, ("chain", "dim")), "cov": (_FLOAT, ("chain", "dim", "dim")),
-                       "hessian": (_FLOAT, ("chain", "dim", "dim")), "prior_precision": (_FLOAT, ("chain",)),
-                       "log_marginal_likelihood": (_FLOAT, ("chain",))},
+    "EnsembleResults": {
+        "losses": (_FLOAT, ("chain", "*")),
+        "val_losses": (_FLOAT, ("chain", "*")),
+        "best_epoch": (_INTEGER, ("chain",)),
+    },
+    "LaplaceResults": {
+        "mean": (_FLOAT, ("chain", "dim")),
+        "cov": (_FLOAT, ("chain", "dim", "dim")),
+        "hessian": (_FLOAT, ("chain", "dim", "dim")),
+        "prior_precision": (_FLOAT, ("chain",)),
+        "log_marginal_likelihood": (_FLOAT, ("chain",)),
+    },
 }
 _DIGEST_RE = re.compile(r"[0-9a-f]{64}")
 _SEED_RE = re.compile(r"-?[0-9]{1,4000}")
@@ -49,6 +55,7 @@ _SEED_RE = re.compile(r"-?[0-9]{1,4000}")
 
 class _Metadata(NamedTuple):
     """What a file's attributes say, every field checked."""
+
     version: int
     settings: dict
     convergence: Any
@@ -84,8 +91,10 @@ def _format_version(attrs: dict, where: str) -> int:
     except ValueError:
         text = None
     if text not in {str(v) for v in _READABLE_VERSIONS}:
-        raise ValueError(f"{where}: unsupported symhmc results format version {attrs.get('symhmc_format_version')!r:.40} "
-                         f"(this symhmc reads versions {', '.join(map(str, _READABLE_VERSIONS))})")
+        raise ValueError(
+            f"{where}: unsupported symhmc results format version {attrs.get('symhmc_format_version')!r:.40} "
+            f"(this symhmc reads versions {', '.join(map(str, _READABLE_VERSIONS))})"
+        )
     return int(text)
 
 
@@ -94,8 +103,7 @@ def _bad(where: str, field: str, want: str, value) -> ValueError:
 
 
 def _str_list(value, where: str, field: str) -> list[str]:
-    if not (isinstance(value, list) and all(isinstance(v, str) and v for v in value)
-            and len(set(value)) == len(value)):
+    if not (isinstance(value, list) and all(isinstance(v, str) and v for v in value) and len(set(value)) == len(value)):
         raise _bad(where, field, "a list of distinct non-empty strings", value)
     return value
 
@@ -113,9 +121,12 @@ def _data_meta(value, where: str) -> dict[str, Any]:
     fp = value["fingerprint"]
     if fp is not None and not (isinstance(fp, str) and _DIGEST_RE.fullmatch(fp)):
         raise _bad(where, "meta['data']['fingerprint']", "a sha256 hex digest or null", fp)
-    return {"stored": value["stored"], "fingerprint": fp,
-            "x_shape": _optional_shape(value["x_shape"], where, "meta['data']['x_shape']"),
-            "y_shape": _optional_shape(value["y_shape"], where, "meta['data']['y_shape']")}
+    return {
+        "stored": value["stored"],
+        "fingerprint": fp,
+        "x_shape": _optional_shape(value["x_shape"], where, "meta['data']['x_shape']"),
+        "y_shape": _optional_shape(value["y_shape"], where, "meta['data']['y_shape']"),
+    }
 
 
 def _arrays_meta(value, where: str) -> dict[str, tuple[np.dtype, tuple[int, ...]]]:
@@ -173,22 +184,29 @@ def _meta_fields(meta, version: int, where: str) -> dict[str, Any]:
     kind = _meta_get(meta, "kind", where, "SampleResults", required=version >= 2)
     if not isinstance(kind, str) or kind not in _RESULT_KINDS:
         raise _bad(where, "meta['kind']", f"one of {sorted(_RESULT_KINDS)}", kind)
-    extra_names = _str_list(_meta_get(meta, "extra_arrays", where, [], required=version >= 2), where,
-                            "meta['extra_arrays']")
+    extra_names = _str_list(
+        _meta_get(meta, "extra_arrays", where, [], required=version >= 2), where, "meta['extra_arrays']"
+    )
     if set(extra_names) != set(_EXTRA_RULES[kind]):  # a result missing one could not be used or saved
-        raise _bad(where, "meta['extra_arrays']", f"the arrays a {kind} adds, {sorted(_EXTRA_RULES[kind])}",
-                   extra_names)
+        raise _bad(
+            where, "meta['extra_arrays']", f"the arrays a {kind} adds, {sorted(_EXTRA_RULES[kind])}", extra_names
+        )
     checksum = meta.get("checksum") if version == 1 else None
     if version == 1 and not (isinstance(checksum, str) and _DIGEST_RE.fullmatch(checksum)):
         raise _bad(where, "meta['checksum']", "a sha256 hex digest", checksum)
-    return {"seed": _seed(_meta_get(meta, "seed", where), where),
-            "wall_time": _wall_time(_meta_get(meta, "wall_time", where), where),
-            "partial": partial, "package_version": package_version,
-            "stat_keys": _str_list(_meta_get(meta, "stat_keys", where), where, "meta['stat_keys']"),
-            "kind": kind, "extra_names": extra_names,
-            "arrays": _arrays_meta(_meta_get(meta, "arrays", where), where),
-            "data": _data_meta(_meta_get(meta, "data", where), where), "checksum": checksum,
-            "arviz_groups": parse_groups_meta(meta.get("arviz_groups"), where)}
+    return {
+        "seed": _seed(_meta_get(meta, "seed", where), where),
+        "wall_time": _wall_time(_meta_get(meta, "wall_time", where), where),
+        "partial": partial,
+        "package_version": package_version,
+        "stat_keys": _str_list(_meta_get(meta, "stat_keys", where), where, "meta['stat_keys']"),
+        "kind": kind,
+        "extra_names": extra_names,
+        "arrays": _arrays_meta(_meta_get(meta, "arrays", where), where),
+        "data": _data_meta(_meta_get(meta, "data", where), where),
+        "checksum": checksum,
+        "arviz_groups": parse_groups_meta(meta.get("arviz_groups"), where),
+    }
 
 
 def _read_metadata(attrs: dict, where: str) -> _Metadata:

@@ -42,11 +42,15 @@ def _enc(obj, where: str):
         return {"__dict__": [[_enc(k, f"{where} key"), _enc(v, f"{where}[{k!r}]")] for k, v in obj.items()]}
     if isinstance(obj, np.ndarray):
         if not _DTYPE_RE.fullmatch(obj.dtype.str):
-            raise TypeError(f"{where} is an array of dtype {obj.dtype}, which cannot be saved "
-                            "(only bool, integer and float arrays of at most 8 bytes per value)")
+            raise TypeError(
+                f"{where} is an array of dtype {obj.dtype}, which cannot be saved "
+                "(only bool, integer and float arrays of at most 8 bytes per value)"
+            )
         return {"__ndarray__": _enc(obj.tolist(), where), "dtype": obj.dtype.str, "shape": list(obj.shape)}
-    raise TypeError(f"{where} holds a {type(obj).__name__}, which cannot be saved (JSON-like values, "
-                    "tuples and NumPy arrays/scalars only)")
+    raise TypeError(
+        f"{where} holds a {type(obj).__name__}, which cannot be saved (JSON-like values, "
+        "tuples and NumPy arrays/scalars only)"
+    )
 
 
 def parse_dtype(text, where: str) -> np.dtype:
@@ -59,8 +63,11 @@ def parse_dtype(text, where: str) -> np.dtype:
 
 def parse_shape(value, where: str) -> tuple[int, ...]:
     """An array shape from a file: a list of at most 32 non-negative integers."""
-    if (not isinstance(value, list) or len(value) > 32
-            or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in value)):
+    if (
+        not isinstance(value, list)
+        or len(value) > 32
+        or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in value)
+    ):
         raise ValueError(f"{where}: shape must be a list of non-negative integers, got {value!r:.80}")
     return tuple(value)
 

@@ -28,10 +28,16 @@ def _import_xarray():
 def _attrs(results, weights: str, pooled: bool) -> dict:
     from ..utils.version import __version__  # noqa: PLC0415
 
-    attrs = {"inference_library": "symhmc", "inference_library_version": __version__,
-             "sampler": str(results.settings.get("sampler")), "seed": str(results.seed),
-             "wall_time_s": float(results.wall_time), "partial": int(results.partial), "weights": weights,
-             "chain_layout": "pooled" if pooled else "chains"}
+    attrs = {
+        "inference_library": "symhmc",
+        "inference_library_version": __version__,
+        "sampler": str(results.settings.get("sampler")),
+        "seed": str(results.seed),
+        "wall_time_s": float(results.wall_time),
+        "partial": int(results.partial),
+        "weights": weights,
+        "chain_layout": "pooled" if pooled else "chains",
+    }
     try:
         attrs["settings_json"] = _dumps(results.settings, "results.settings")
     except TypeError:
@@ -39,8 +45,9 @@ def _attrs(results, weights: str, pooled: bool) -> dict:
     return attrs
 
 
-def arviz_datasets(results, *, weights: str = "raw", posterior_predictive=None, log_likelihood=None,
-                   pool_chains="auto", seed=None) -> dict:
+def arviz_datasets(
+    results, *, weights: str = "raw", posterior_predictive=None, log_likelihood=None, pool_chains="auto", seed=None
+) -> dict:
     """The groups of :func:`to_arviz` as a dict of ``xarray.Dataset`` (group name -> Dataset).
 
     Needs xarray only: these are the groups of :func:`to_arviz` before they are put into a
@@ -89,8 +96,14 @@ def arviz_datasets(results, *, weights: str = "raw", posterior_predictive=None, 
     {'chain': 1, 'draw': 4, 'obs_id': 20}
     """
     xr = _import_xarray()
-    built = arviz_groups(results, weights=weights, posterior_predictive=posterior_predictive,
-                         log_likelihood=log_likelihood, pool_chains=pool_chains, seed=seed)
+    built = arviz_groups(
+        results,
+        weights=weights,
+        posterior_predictive=posterior_predictive,
+        log_likelihood=log_likelihood,
+        pool_chains=pool_chains,
+        seed=seed,
+    )
     attrs = _attrs(results, weights, built.pooled)
     out = {}
     for name, variables in built.groups.items():
@@ -100,8 +113,16 @@ def arviz_datasets(results, *, weights: str = "raw", posterior_predictive=None, 
     return out
 
 
-def to_arviz(results, *, weights: str = "raw", posterior_predictive=None, log_likelihood=None,
-             pool_chains="auto", seed=None, container: str = "auto"):
+def to_arviz(
+    results,
+    *,
+    weights: str = "raw",
+    posterior_predictive=None,
+    log_likelihood=None,
+    pool_chains="auto",
+    seed=None,
+    container: str = "auto",
+):
     """Convert ``results`` to ArviZ data.
 
     An ``arviz.InferenceData`` for ArviZ 0.x, an ``xarray.DataTree`` for ArviZ 1.x
@@ -173,8 +194,14 @@ def to_arviz(results, *, weights: str = "raw", posterior_predictive=None, log_li
     """
     if not isinstance(container, str) or container not in _CONTAINERS:
         raise ValueError(f"container must be one of {_CONTAINERS}, got {container!r}")
-    datasets = arviz_datasets(results, weights=weights, posterior_predictive=posterior_predictive,
-                              log_likelihood=log_likelihood, pool_chains=pool_chains, seed=seed)
+    datasets = arviz_datasets(
+        results,
+        weights=weights,
+        posterior_predictive=posterior_predictive,
+        log_likelihood=log_likelihood,
+        pool_chains=pool_chains,
+        seed=seed,
+    )
     if container == "auto":
         container = "InferenceData" if arviz_major_version() == 0 else "DataTree"
     attrs = dict(next(iter(datasets.values())).attrs)

@@ -95,11 +95,28 @@ from typing import Any
 
 import numpy as np
 
-from ._file_containers import (PRIVATE_GROUP, _BadFile, _check_path, _open_container, _write_netcdf,
-                               _write_npz, netcdf_groups_supported)
+from ._file_containers import (
+    PRIVATE_GROUP,
+    _BadFile,
+    _check_path,
+    _open_container,
+    _write_netcdf,
+    _write_npz,
+    netcdf_groups_supported,
+)
 from ._file_groups import build_groups, describe_groups, verify_groups
-from ._file_metadata import (_ARRAY_RULES, _COVERED_ATTRS, _EXTRA_RULES, _KIND_WORDS, _REAL, _STAT_RULE, _Metadata,
-                             _format_version, _read_metadata, _text_attr)
+from ._file_metadata import (
+    _ARRAY_RULES,
+    _COVERED_ATTRS,
+    _EXTRA_RULES,
+    _KIND_WORDS,
+    _REAL,
+    _STAT_RULE,
+    _Metadata,
+    _format_version,
+    _read_metadata,
+    _text_attr,
+)
 from ._file_metadata import _RESULT_KINDS as _KIND_NAMES
 from ._tagged_json import _dumps, parse_dtype
 from ..model import model_spec as _model_spec
@@ -184,8 +201,9 @@ def data_fingerprint(x, y) -> str:
     h = hashlib.sha256()
     for name, a in (("x", x), ("y", y)):
         if isinstance(a, np.ma.MaskedArray):  # its masked entries would be hashed as if valid
-            raise TypeError(f"{name} is a masked array; masked arrays are not supported: fill or drop the "
-                            "masked values first")
+            raise TypeError(
+                f"{name} is a masked array; masked arrays are not supported: fill or drop the masked values first"
+            )
         try:
             arr = np.ascontiguousarray(np.asarray(a, dtype=np.float64))
         except (TypeError, ValueError) as exc:
@@ -273,8 +291,10 @@ def _check_layout(layout: Layout, rules, model, where: str) -> None:
         raise ValueError(f"{where}: array 'draws' must have shape (chain, draw, dim), got {shape}")
     sizes = dict(zip(("chain", "draw", "dim"), shape))
     if model is not None and sizes["dim"] != model.dim:
-        raise ValueError(f"{where}: array 'draws' has {sizes['dim']} coordinates per draw but the model has "
-                         f"dim={model.dim} ({model!r})")
+        raise ValueError(
+            f"{where}: array 'draws' has {sizes['dim']} coordinates per draw but the model has "
+            f"dim={model.dim} ({model!r})"
+        )
     for name, rule in rules.items():
         array_dtype, array_shape = layout[name]
         _check_rule(name, array_dtype, array_shape, rule, sizes, where)
@@ -295,15 +315,18 @@ def _data_info(results, arrays, store_data, max_data_bytes) -> dict[str, Any]:
     """meta["data"]; adds train_x, train_y to ``arrays`` when they are stored."""
     if results.x is None or results.y is None:
         shapes = getattr(results, "_data_shapes", (None, None))
-        return {"stored": False, "fingerprint": getattr(results, "_data_fingerprint", None),
-                "x_shape": shapes[0], "y_shape": shapes[1]}
+        return {
+            "stored": False,
+            "fingerprint": getattr(results, "_data_fingerprint", None),
+            "x_shape": shapes[0],
+            "y_shape": shapes[1],
+        }
     x = np.ascontiguousarray(np.asarray(results.x))
     y = np.ascontiguousarray(np.asarray(results.y))
     keep = x.nbytes + y.nbytes <= max_data_bytes if store_data == "auto" else bool(store_data)
     if keep:
         arrays["train_x"], arrays["train_y"] = x, y
-    return {"stored": keep, "fingerprint": data_fingerprint(x, y), "x_shape": list(x.shape),
-            "y_shape": list(y.shape)}
+    return {"stored": keep, "fingerprint": data_fingerprint(x, y), "x_shape": list(x.shape), "y_shape": list(y.shape)}
 
 
 def _collect(results, store_data, max_data_bytes, groups=None) -> tuple[dict[str, np.ndarray], dict[str, str]]:
@@ -332,8 +355,10 @@ def _collect(results, store_data, max_data_bytes, groups=None) -> tuple[dict[str
         try:
             parse_dtype(a.dtype.str, name)
         except ValueError:
-            raise TypeError(f"results array {name!r} has dtype {a.dtype}; only bool, integer and float arrays "
-                            "(at most 8 bytes per value) can be saved") from None
+            raise TypeError(
+                f"results array {name!r} has dtype {a.dtype}; only bool, integer and float arrays "
+                "(at most 8 bytes per value) can be saved"
+            ) from None
     layout = {name: (a.dtype, a.shape) for name, a in arrays.items()}
     _check_layout(layout, _array_rules(stat_keys, kind, extra_names), results.model, "results")
 
@@ -341,7 +366,7 @@ def _collect(results, store_data, max_data_bytes, groups=None) -> tuple[dict[str
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
         raise TypeError(f"results.seed must be an int or None to be saved, got {type(seed).__name__}")
     meta = {
-        "seed": None if seed is None else str(int(seed)),   # may exceed 64 bits
+        "seed": None if seed is None else str(int(seed)),  # may exceed 64 bits
         "wall_time": float(results.wall_time),
         "partial": bool(results.partial),
         "package_version": __version__,
@@ -379,8 +404,16 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def save(results, path, *, format: str | None = None, store_data="auto",
-         max_data_bytes: int = DEFAULT_MAX_DATA_BYTES, engine: str | None = None, arviz_groups: bool = True) -> Path:
+def save(
+    results,
+    path,
+    *,
+    format: str | None = None,
+    store_data="auto",
+    max_data_bytes: int = DEFAULT_MAX_DATA_BYTES,
+    engine: str | None = None,
+    arviz_groups: bool = True,
+) -> Path:
     """Write ``results`` (a :class:`~symhmc.SampleResults`) to ``path``; see the module docstring.
 
     Parameters
@@ -485,13 +518,18 @@ def _expected_names(doc: _Metadata, where: str) -> dict[str, tuple[str, tuple[st
     listed = set(doc.arrays)
     train = {"train_x", "train_y"} & listed
     if doc.data["stored"] != bool(train):
-        raise ValueError(f"{where}: meta['data']['stored'] is {doc.data['stored']} but meta['arrays'] "
-                         f"{'lists' if train else 'does not list'} the training data")
+        raise ValueError(
+            f"{where}: meta['data']['stored'] is {doc.data['stored']} but meta['arrays'] "
+            f"{'lists' if train else 'does not list'} the training data"
+        )
     missing = sorted(set(rules) - listed)
     unknown = sorted(listed - set(rules) - train)
     if missing or unknown:
-        raise ValueError(f"{where}: meta['arrays'] must list {sorted(rules)}"
-                         + (f"; missing {missing}" if missing else "") + (f"; unknown {unknown[:5]}" if unknown else ""))
+        raise ValueError(
+            f"{where}: meta['arrays'] must list {sorted(rules)}"
+            + (f"; missing {missing}" if missing else "")
+            + (f"; unknown {unknown[:5]}" if unknown else "")
+        )
     return rules
 
 
@@ -532,8 +570,10 @@ def _check_members(box, doc: _Metadata, where: str) -> None:
             raise ValueError(f"{where}: array {name!r} has dtype {stored_dtype}, expected {dtype} (corrupt file?)")
         total += math.prod(shape) * stored_dtype.itemsize
     if total > box.size:
-        raise ValueError(f"{where}: the metadata announces {total} bytes of arrays, more than the file's "
-                         f"{box.size} bytes (corrupt or crafted file?)")
+        raise ValueError(
+            f"{where}: the metadata announces {total} bytes of arrays, more than the file's "
+            f"{box.size} bytes (corrupt or crafted file?)"
+        )
 
 
 def _read_arrays(box, doc: _Metadata, where: str) -> dict[str, np.ndarray]:
@@ -590,10 +630,22 @@ def _build(doc: _Metadata, arrays: dict[str, np.ndarray], x, y):
     # keeps one constructor call for every kind.
     results = cls.__new__(cls)
     _sample_results_type().__init__(
-        results, draws=arrays["draws"], stats=stats, step_size=arrays["step_size"], inv_mass=arrays["inv_mass"],
-        n_grad_evals=arrays["n_grad_evals"], wall_time=doc.wall_time, settings=doc.settings, seed=doc.seed,
-        partial=doc.partial, chain_ids=arrays["chain_ids"], model=doc.model, x=x, y=y,
-        convergence=doc.convergence)
+        results,
+        draws=arrays["draws"],
+        stats=stats,
+        step_size=arrays["step_size"],
+        inv_mass=arrays["inv_mass"],
+        n_grad_evals=arrays["n_grad_evals"],
+        wall_time=doc.wall_time,
+        settings=doc.settings,
+        seed=doc.seed,
+        partial=doc.partial,
+        chain_ids=arrays["chain_ids"],
+        model=doc.model,
+        x=x,
+        y=y,
+        convergence=doc.convergence,
+    )
     for name in doc.extra_names:
         setattr(results, name, arrays[f"extra_{name}"])
     results._data_fingerprint = doc.data["fingerprint"]

@@ -89,11 +89,24 @@ class SampleResults:
     # gives back the same class with the same attributes.
     _extra_arrays: tuple[str, ...] = ()
 
-    def __init__(self, *, draws: np.ndarray, stats: dict[str, np.ndarray], step_size: np.ndarray,
-                 inv_mass: np.ndarray, n_grad_evals: np.ndarray, wall_time: float, settings: dict[str, Any],
-                 seed: int | None, partial: bool = False, chain_ids: np.ndarray | None = None, model=None,
-                 x: np.ndarray | None = None, y: np.ndarray | None = None,
-                 convergence: dict | None = None):
+    def __init__(
+        self,
+        *,
+        draws: np.ndarray,
+        stats: dict[str, np.ndarray],
+        step_size: np.ndarray,
+        inv_mass: np.ndarray,
+        n_grad_evals: np.ndarray,
+        wall_time: float,
+        settings: dict[str, Any],
+        seed: int | None,
+        partial: bool = False,
+        chain_ids: np.ndarray | None = None,
+        model=None,
+        x: np.ndarray | None = None,
+        y: np.ndarray | None = None,
+        convergence: dict | None = None,
+    ):
         self.draws = draws
         self.stats = stats
         self.step_size = step_size
@@ -112,8 +125,7 @@ class SampleResults:
     # ----- shapes -------------------------------------------------------------------------
     @property
     def n_chains(self) -> int:
-        """Number of chains kept.
-        """
+        """Number of chains kept."""
         return int(self.draws.shape[0])
 
     @property
@@ -123,8 +135,7 @@ class SampleResults:
 
     @property
     def dim(self) -> int:
-        """Length of every draw (``n_params``, plus 1 when ``log sigma`` is sampled).
-        """
+        """Length of every draw (``n_params``, plus 1 when ``log sigma`` is sampled)."""
         return int(self.draws.shape[2])
 
     # ----- parameters ---------------------------------------------------------------------
@@ -209,7 +220,8 @@ class SampleResults:
             "mean_acceptance_rate": mean_of("acceptance_rate"),
             "mean_tree_depth": mean_of("tree_depth"),
             "max_tree_depth_hits": int(np.sum(depth >= self.settings.get("max_tree_depth", np.inf)))
-            if depth is not None else 0,
+            if depth is not None
+            else 0,
             "median_step_size": float(np.median(self.step_size)) if self.n_chains else float("nan"),
         }
 
@@ -256,8 +268,13 @@ class SampleResults:
         """
         return self._predictions(x, "predictions")
 
-    def predict(self, x, quantiles: Sequence[float] = (0.025, 0.25, 0.5, 0.75, 0.975), *,
-                memory_budget: int = _scores.DEFAULT_MEMORY_BUDGET) -> "_scores.PredictiveSummary":
+    def predict(
+        self,
+        x,
+        quantiles: Sequence[float] = (0.025, 0.25, 0.5, 0.75, 0.975),
+        *,
+        memory_budget: int = _scores.DEFAULT_MEMORY_BUDGET,
+    ) -> "_scores.PredictiveSummary":
         """Posterior predictive at inputs ``x`` over all draws of all chains.
 
         Works in blocks of points, so memory stays below ``memory_budget`` bytes. Same as
@@ -377,8 +394,9 @@ class SampleResults:
         """
         return _evaluate.rmse(self._predictions(x, "rmse"), y, memory_budget=memory_budget)
 
-    def coverage(self, x, y, levels: Sequence[float] = (0.5, 0.9, 0.95), *,
-                 memory_budget: int = _scores.DEFAULT_MEMORY_BUDGET) -> dict[float, float]:
+    def coverage(
+        self, x, y, levels: Sequence[float] = (0.5, 0.9, 0.95), *, memory_budget: int = _scores.DEFAULT_MEMORY_BUDGET
+    ) -> dict[float, float]:
         """Fraction of ``y`` inside the central predictive intervals.
 
         Parameters
@@ -458,12 +476,22 @@ class SampleResults:
         >>> run.crps(x, y, pointwise=True).shape
         (20,)
         """
-        return _evaluate.crps(self._predictions(x, "crps"), y, pointwise=pointwise, memory_budget=memory_budget,
-                              **kwargs)
+        return _evaluate.crps(
+            self._predictions(x, "crps"), y, pointwise=pointwise, memory_budget=memory_budget, **kwargs
+        )
 
     # ----- diagnostics summary ------------------------------------------------------------
-    def summary(self, x_test=None, y_test=None, *, superchains="auto", weight_method: str = "canonicalize",
-                max_points: int = 1000, rhat_threshold: float = 1.01, backend: str = "auto") -> ResultsSummary:
+    def summary(
+        self,
+        x_test=None,
+        y_test=None,
+        *,
+        superchains="auto",
+        weight_method: str = "canonicalize",
+        max_points: int = 1000,
+        rhat_threshold: float = 1.01,
+        backend: str = "auto",
+    ) -> ResultsSummary:
         """One table of sampler health, convergence in function and weight space, and test scores.
 
         Sections (the keys of the returned dict):
@@ -522,8 +550,16 @@ class SampleResults:
         >>> list(table)
         ['sampler', 'function_space', 'weight_space', 'test']
         """
-        return _summary(self, x_test, y_test, superchains=superchains, weight_method=weight_method,
-                        max_points=max_points, rhat_threshold=rhat_threshold, backend=backend)
+        return _summary(
+            self,
+            x_test,
+            y_test,
+            superchains=superchains,
+            weight_method=weight_method,
+            max_points=max_points,
+            rhat_threshold=rhat_threshold,
+            backend=backend,
+        )
 
     # ----- files and interop --------------------------------------------------------------
     @property
@@ -577,8 +613,16 @@ class SampleResults:
         """
         return _io.save(self, path, **kwargs)
 
-    def to_arviz(self, *, weights: str = "raw", posterior_predictive=None, log_likelihood=None,
-                 pool_chains="auto", seed=None, container: str = "auto"):
+    def to_arviz(
+        self,
+        *,
+        weights: str = "raw",
+        posterior_predictive=None,
+        log_likelihood=None,
+        pool_chains="auto",
+        seed=None,
+        container: str = "auto",
+    ):
         """The run as ArviZ data: ``arviz.InferenceData`` (ArviZ 0.x) or ``xarray.DataTree``
         (ArviZ 1.x); see :func:`symhmc.arviz_export.to_arviz` for the groups and options.
 
@@ -609,12 +653,21 @@ class SampleResults:
         >>> idata = res.to_arviz(weights="canonical")  # doctest: +SKIP
         >>> az.loo(idata)  # doctest: +SKIP
         """
-        return _to_arviz(self, weights=weights, posterior_predictive=posterior_predictive,
-                         log_likelihood=log_likelihood, pool_chains=pool_chains, seed=seed, container=container)
+        return _to_arviz(
+            self,
+            weights=weights,
+            posterior_predictive=posterior_predictive,
+            log_likelihood=log_likelihood,
+            pool_chains=pool_chains,
+            seed=seed,
+            container=container,
+        )
 
     def __repr__(self) -> str:
         what = "target" if self.model is None else repr(self.model)
         flag = ", partial" if self.partial else ""
-        return (f"SampleResults({self.n_chains} chains x {self.n_draws} draws of {self.dim} coordinates, "
-                f"sampler={self.settings.get('sampler')!r}, {self.divergences} divergences, "
-                f"{self.wall_time:.2f} s{flag}; {what})")
+        return (
+            f"SampleResults({self.n_chains} chains x {self.n_draws} draws of {self.dim} coordinates, "
+            f"sampler={self.settings.get('sampler')!r}, {self.divergences} divergences, "
+            f"{self.wall_time:.2f} s{flag}; {what})"
+        )

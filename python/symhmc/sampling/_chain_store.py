@@ -69,26 +69,41 @@ class ChainStore:
 
 def results_fields(rows: dict) -> dict:
     """The :class:`~symhmc.SampleResults` array arguments made from core-style per-chain rows."""
-    return {"draws": rows["draws"], "stats": {k: rows[k] for k in STAT_NAMES}, "step_size": rows["adapted_step_size"],
-            "inv_mass": rows["inv_mass"], "n_grad_evals": rows["n_grad_evals"]}
+    return {
+        "draws": rows["draws"],
+        "stats": {k: rows[k] for k in STAT_NAMES},
+        "step_size": rows["adapted_step_size"],
+        "inv_mass": rows["inv_mass"],
+        "n_grad_evals": rows["n_grad_evals"],
+    }
 
 
 def rows_from_results(results) -> dict:
     """Core-style per-chain rows of a :class:`~symhmc.SampleResults` (the inverse of
     :func:`results_fields`)."""
-    return {"draws": results.draws, **{k: results.stats[k] for k in STAT_NAMES},
-            "adapted_step_size": results.step_size, "inv_mass": results.inv_mass,
-            "n_grad_evals": results.n_grad_evals}
+    return {
+        "draws": results.draws,
+        **{k: results.stats[k] for k in STAT_NAMES},
+        "adapted_step_size": results.step_size,
+        "inv_mass": results.inv_mass,
+        "n_grad_evals": results.n_grad_evals,
+    }
 
 
 def empty_outputs(n: int, draws: int, dim: int) -> dict:
     """Core-style outputs of ``n`` chains none of which ran (the shapes and dtypes of ``run_chains``)."""
     nan = np.nan
     return {
-        "draws": np.full((n, draws, dim), nan), "lp": np.full((n, draws), nan),
-        "acceptance_rate": np.full((n, draws), nan), "step_size": np.full((n, draws), nan),
-        "tree_depth": np.zeros((n, draws), np.int32), "n_steps": np.zeros((n, draws), np.int64),
-        "diverging": np.zeros((n, draws), bool), "energy": np.full((n, draws), nan),
-        "adapted_step_size": np.full(n, nan), "inv_mass": np.full((n, dim), nan),
-        "n_grad_evals": np.zeros(n, np.int64), "finished": np.zeros(n, bool),
+        "draws": np.full((n, draws, dim), nan),
+        "lp": np.full((n, draws), nan),
+        "acceptance_rate": np.full((n, draws), nan),
+        "step_size": np.full((n, draws), nan),
+        "tree_depth": np.zeros((n, draws), np.int32),
+        "n_steps": np.zeros((n, draws), np.int64),
+        "diverging": np.zeros((n, draws), bool),
+        "energy": np.full((n, draws), nan),
+        "adapted_step_size": np.full(n, nan),
+        "inv_mass": np.full((n, dim), nan),
+        "n_grad_evals": np.zeros(n, np.int64),
+        "finished": np.zeros(n, bool),
     }

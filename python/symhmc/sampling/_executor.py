@@ -32,14 +32,25 @@ def run_block(spec: dict[str, Any], ids: np.ndarray, init: np.ndarray | None) ->
     model = model_from_spec(spec["model"], "executor block")
     target = model.posterior(spec["x"], spec["y"])
     settings = core_settings(spec["sampler"], spec["warmup"], spec["draws"], spec["options"])
-    return dict(_core.run_chains(target, chains=len(ids), settings=settings, key=spec["key"], threads=spec["threads"],
-                                 init=init, chain_ids=np.ascontiguousarray(ids, dtype=np.int64)))
+    return dict(
+        _core.run_chains(
+            target,
+            chains=len(ids),
+            settings=settings,
+            key=spec["key"],
+            threads=spec["threads"],
+            init=init,
+            chain_ids=np.ascontiguousarray(ids, dtype=np.int64),
+        )
+    )
 
 
 def check_executor(executor) -> None:
     if not callable(getattr(executor, "submit", None)):
-        raise TypeError(f"executor must be a concurrent.futures.Executor or a dask.distributed.Client (anything "
-                        f"with submit()), got {type(executor).__name__}")
+        raise TypeError(
+            f"executor must be a concurrent.futures.Executor or a dask.distributed.Client (anything "
+            f"with submit()), got {type(executor).__name__}"
+        )
 
 
 def _workers(executor) -> int:
@@ -66,8 +77,16 @@ def _submit(executor, spec, ids, init):
     return executor.submit(run_block, spec, ids, init, **kwargs)
 
 
-def run_blocks(executor, spec: dict, ids: np.ndarray, init: np.ndarray | None, *, block_size: int | None,
-               on_block: Callable[[dict, np.ndarray], None], on_poll: Callable[[int], None]) -> tuple[dict, bool, float]:
+def run_blocks(
+    executor,
+    spec: dict,
+    ids: np.ndarray,
+    init: np.ndarray | None,
+    *,
+    block_size: int | None,
+    on_block: Callable[[dict, np.ndarray], None],
+    on_poll: Callable[[int], None],
+) -> tuple[dict, bool, float]:
     """Run chains ``ids`` as blocks on ``executor``; returns (outputs for ``ids`` in order,
     interrupted, seconds). ``on_block(out, block_ids)`` sees every finished block as it arrives,
     ``on_poll(chains_done)`` is called while waiting. Ctrl-C cancels the blocks not finished and

@@ -44,8 +44,16 @@ class PlainLines:
     ``initial``, ``set_postfix``, ``refresh``, ``close``).
     """
 
-    def __init__(self, total: int, initial: int = 0, desc: str = "", unit: str = "it",
-                 interval: float | None = None, file=None, **_tqdm_only):
+    def __init__(
+        self,
+        total: int,
+        initial: int = 0,
+        desc: str = "",
+        unit: str = "it",
+        interval: float | None = None,
+        file=None,
+        **_tqdm_only,
+    ):
         self.total, self.initial, self.n, self.desc, self.unit = total, initial, initial, desc, unit
         self.interval = PLAIN_INTERVAL if interval is None else float(interval)
         self.file = file
@@ -93,12 +101,26 @@ class ChainBar:
     ``skip(n)`` counts ``n`` chains done elsewhere (a checkpoint) without a rate for them.
     """
 
-    def __init__(self, chains: int, per_chain: int, *, desc: str, unit: str = "chain", it_unit: str = "it",
-                 divergences: bool = True):
+    def __init__(
+        self,
+        chains: int,
+        per_chain: int,
+        *,
+        desc: str,
+        unit: str = "chain",
+        it_unit: str = "it",
+        divergences: bool = True,
+    ):
         self.chains, self.per_chain, self.unit = int(chains), max(1, int(per_chain)), unit
         self.divergences = divergences
-        self.bar = _tqdm(total=self.chains * self.per_chain, unit=it_unit, unit_scale=True, desc=desc,
-                         smoothing=0.05, dynamic_ncols=True)
+        self.bar = _tqdm(
+            total=self.chains * self.per_chain,
+            unit=it_unit,
+            unit_scale=True,
+            desc=desc,
+            smoothing=0.05,
+            dynamic_ncols=True,
+        )
         self._done = [0, 0, 0]  # chains, iterations, divergences of the calls that ended
         self._live = (0, 0, 0)
         self._extra: dict[str, str] = {}

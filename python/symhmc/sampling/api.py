@@ -23,27 +23,67 @@ from ..utils.scaling import warn_if_unscaled
 from ..utils.validation import positive_float, positive_int, threads_arg
 from . import runner
 from ._chain_store import CHAIN_KEYS, results_fields
-from .chain_rules import (AUTO_DEFAULTS, BOUND_KEYS, CHAIN_RULES, ChainsArg, _auto_record, _auto_rule, _chains_arg,
-                          _warn_grid_mass)
+from .chain_rules import (
+    AUTO_DEFAULTS,
+    BOUND_KEYS,
+    CHAIN_RULES,
+    ChainsArg,
+    _auto_record,
+    _auto_rule,
+    _chains_arg,
+    _warn_grid_mass,
+)
 from .checkpoint import DEFAULT_CHECKPOINT_EVERY, Checkpoint, run_fingerprint
-from .options import (DEFAULT_DRAWS, DEFAULT_WARMUP, MAX_COUNT, SAMPLER_OPTIONS, _sampler_settings, core_settings,
-                      options_doc, warmup_report)
+from .options import (
+    DEFAULT_DRAWS,
+    DEFAULT_WARMUP,
+    MAX_COUNT,
+    SAMPLER_OPTIONS,
+    _sampler_settings,
+    core_settings,
+    options_doc,
+    warmup_report,
+)
 
-__all__ = ["sample", "sample_target", "SAMPLER_OPTIONS", "AUTO_DEFAULTS", "BOUND_KEYS", "CHAIN_RULES", "ChainsArg",
-           "SamplerName", "InitName"]
+__all__ = [
+    "sample",
+    "sample_target",
+    "SAMPLER_OPTIONS",
+    "AUTO_DEFAULTS",
+    "BOUND_KEYS",
+    "CHAIN_RULES",
+    "ChainsArg",
+    "SamplerName",
+    "InitName",
+]
 
 SamplerName = Literal["nuts", "hmc"]
 InitName = Literal["uniform", "prior"]
 
 
-def sample_target(target, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP, draws: int = DEFAULT_DRAWS,
-                  sampler: SamplerName = "nuts", seed: Union[int, None] = None, threads: Union[int, None] = None,
-                  init: Union[InitName, np.ndarray, SampleResults] = "uniform", progress: bool = True,
-                  bound: dict | None = None, auto: dict | None = None, first_chain: int = 0,
-                  checkpoint: Union[str, os.PathLike, None] = None,
-                  checkpoint_every: float = DEFAULT_CHECKPOINT_EVERY, overwrite: bool = False,
-                  executor=None, block_size: Union[int, None] = None, _model=None, _data=(None, None),
-                  **sampler_options) -> SampleResults:
+def sample_target(
+    target,
+    *,
+    chains: ChainsArg = 64,
+    warmup: int = DEFAULT_WARMUP,
+    draws: int = DEFAULT_DRAWS,
+    sampler: SamplerName = "nuts",
+    seed: Union[int, None] = None,
+    threads: Union[int, None] = None,
+    init: Union[InitName, np.ndarray, SampleResults] = "uniform",
+    progress: bool = True,
+    bound: dict | None = None,
+    auto: dict | None = None,
+    first_chain: int = 0,
+    checkpoint: Union[str, os.PathLike, None] = None,
+    checkpoint_every: float = DEFAULT_CHECKPOINT_EVERY,
+    overwrite: bool = False,
+    executor=None,
+    block_size: Union[int, None] = None,
+    _model=None,
+    _data=(None, None),
+    **sampler_options,
+) -> SampleResults:
     """Sample any compiled :class:`symhmc._core.Target` with many independent chains.
 
     The engine behind :func:`sample`, for targets that are not an :class:`~symhmc.MLP` posterior
@@ -139,21 +179,30 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMU
         auto_args = None
         total = count_or_auto
     if first_chain > MAX_COUNT - total:
-        raise ValueError(f"first_chain + chains must be below 2**63 (chain ids are 64-bit), got first_chain="
-                         f"{first_chain} and {total} chains")
+        raise ValueError(
+            f"first_chain + chains must be below 2**63 (chain ids are 64-bit), got first_chain="
+            f"{first_chain} and {total} chains"
+        )
     ss = runner.seed_sequence(seed)
     init_arr, init_name = runner._init_points(init, total, target.dim, _model, ss, first_chain)
     if init_arr is not None:
         lp, grad = target.log_density(init_arr, n_threads, True)
         bad = np.flatnonzero(~(np.isfinite(lp) & np.all(np.isfinite(grad), axis=1)))
         if len(bad):
-            raise ValueError(f"init: the log density or its gradient is not finite at the initial point of "
-                             f"chain(s) {bad[:10].tolist()}{' ...' if len(bad) > 10 else ''}")
+            raise ValueError(
+                f"init: the log density or its gradient is not finite at the initial point of "
+                f"chain(s) {bad[:10].tolist()}{' ...' if len(bad) > 10 else ''}"
+            )
 
     all_settings = {
-        "sampler": sampler, "chains": total, "warmup": warmup, "draws": draws,
-        "threads": n_threads if n_threads > 0 else int(_core.max_threads()), "init": init_name,
-        "seed": runner.seed_entropy(ss), "rng": "philox4x32-10, stream (key, chain)",
+        "sampler": sampler,
+        "chains": total,
+        "warmup": warmup,
+        "draws": draws,
+        "threads": n_threads if n_threads > 0 else int(_core.max_threads()),
+        "init": init_name,
+        "seed": runner.seed_entropy(ss),
+        "rng": "philox4x32-10, stream (key, chain)",
         **settings,
     }
     if sampler == "nuts":
@@ -162,24 +211,37 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMU
     all_settings["first_chain"] = first_chain
 
     kwargs = dict(settings=core, key=runner.stream_key(ss), threads=n_threads)
-    ck = _open_checkpoint(checkpoint, checkpoint_every, overwrite, all_settings, init=init, first_chain=first_chain,
-                          model=_model, data=_data, target=target, seed=runner.seed_entropy(ss), draws=draws)
+    ck = _open_checkpoint(
+        checkpoint,
+        checkpoint_every,
+        overwrite,
+        all_settings,
+        init=init,
+        first_chain=first_chain,
+        model=_model,
+        data=_data,
+        target=target,
+        seed=runner.seed_entropy(ss),
+        draws=draws,
+    )
     spec = None
     if executor is not None:
-        spec = _executor_spec(executor, block_size, _model, _data, sampler, warmup, draws, settings, kwargs,
-                              target.dim)
+        spec = _executor_spec(executor, block_size, _model, _data, sampler, warmup, draws, settings, kwargs, target.dim)
     elif block_size is not None:
         raise ValueError("block_size needs executor= (it sets how many chains one executor task runs)")
-    job = runner.ChainJob(target, kwargs, draws=draws, checkpoint=ck, executor=executor, spec=spec,
-                           block_size=block_size)
+    job = runner.ChainJob(
+        target, kwargs, draws=draws, checkpoint=ck, executor=executor, spec=spec, block_size=block_size
+    )
     convergence: dict | None = None
     if auto_args is None:
         n_chains = total
-        out, interrupted, seconds = job.run(np.arange(first_chain, first_chain + total, dtype=np.int64), init_arr,
-                                            bool(progress))
+        out, interrupted, seconds = job.run(
+            np.arange(first_chain, first_chain + total, dtype=np.int64), init_arr, bool(progress)
+        )
     else:
-        out, interrupted, seconds, convergence = runner._run_auto(job, init_arr, first_chain, auto_args, _model,
-                                                                   bool(progress))
+        out, interrupted, seconds, convergence = runner._run_auto(
+            job, init_arr, first_chain, auto_args, _model, bool(progress)
+        )
         n_chains = out["finished"].shape[0]
         rule = _auto_record(auto_args, n_chains, convergence["converged"])
         _warn_grid_mass(convergence, stacklevel=3)
@@ -188,22 +250,37 @@ def sample_target(target, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMU
     keep = np.flatnonzero(finished)
     partial = interrupted or len(keep) < n_chains
     if partial:
-        warnings.warn(f"sampling was interrupted: returning the {len(keep)} of {n_chains} chains that finished "
-                      "(results.partial is True)", RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"sampling was interrupted: returning the {len(keep)} of {n_chains} chains that finished "
+            "(results.partial is True)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     sel = (lambda a: a[keep]) if partial else (lambda a: a)
     all_settings["chains"] = n_chains
     all_settings["chains_rule"] = rule
     if ck is not None:
         if not partial:
             ck.write(complete=True)
-        all_settings["checkpoint"] = {"path": str(ck.path), "resumed_chains": ck.resumed, "writes": ck.writes,
-                                      "seconds_writing": ck.seconds_writing}
+        all_settings["checkpoint"] = {
+            "path": str(ck.path),
+            "resumed_chains": ck.resumed,
+            "writes": ck.writes,
+            "seconds_writing": ck.seconds_writing,
+        }
     if spec is not None:  # set exactly when executor= is given
         all_settings["executor"] = {"type": type(executor).__name__, "block_size": spec["block_size"]}
     results = SampleResults(
-        **results_fields({k: sel(out[k]) for k in CHAIN_KEYS}), wall_time=seconds,
-        settings=all_settings, seed=runner.seed_entropy(ss), partial=partial, chain_ids=first_chain + keep, model=_model,
-        x=_data[0], y=_data[1])
+        **results_fields({k: sel(out[k]) for k in CHAIN_KEYS}),
+        wall_time=seconds,
+        settings=all_settings,
+        seed=runner.seed_entropy(ss),
+        partial=partial,
+        chain_ids=first_chain + keep,
+        model=_model,
+        x=_data[0],
+        y=_data[1],
+    )
     if convergence is not None:
         results.convergence = convergence
     return results
@@ -219,10 +296,29 @@ def _open_checkpoint(path, every, overwrite, settings, *, init, first_chain, mod
     every = positive_float(every, "checkpoint_every")
     if not isinstance(overwrite, (bool, np.bool_)):
         raise TypeError(f"overwrite must be True or False, got {overwrite!r}")
-    fp = run_fingerprint(settings, init=init, first_chain=first_chain, model=model, x=data[0], y=data[1],
-                         target_name=type(target).__name__, dim=target.dim)
-    return Checkpoint(path, fingerprint=fp, every=every, overwrite=bool(overwrite), settings=settings, seed=seed,
-                      model=model, x=data[0], y=data[1], draws=draws, dim=target.dim)
+    fp = run_fingerprint(
+        settings,
+        init=init,
+        first_chain=first_chain,
+        model=model,
+        x=data[0],
+        y=data[1],
+        target_name=type(target).__name__,
+        dim=target.dim,
+    )
+    return Checkpoint(
+        path,
+        fingerprint=fp,
+        every=every,
+        overwrite=bool(overwrite),
+        settings=settings,
+        seed=seed,
+        model=model,
+        x=data[0],
+        y=data[1],
+        draws=draws,
+        dim=target.dim,
+    )
 
 
 def _executor_spec(executor, block_size, model, data, sampler, warmup, draws, settings, kwargs, dim) -> dict:
@@ -231,22 +327,49 @@ def _executor_spec(executor, block_size, model, data, sampler, warmup, draws, se
 
     _executor.check_executor(executor)
     if model is None:
-        raise ValueError("executor= needs symhmc.sample(model, x, y, ...): a compiled target cannot be sent to "
-                         "other processes")
+        raise ValueError(
+            "executor= needs symhmc.sample(model, x, y, ...): a compiled target cannot be sent to other processes"
+        )
     if block_size is not None:
         block_size = positive_int(block_size, "block_size", maximum=MAX_COUNT)
-    return {"model": model_spec(model), "x": data[0], "y": data[1], "sampler": sampler, "warmup": warmup,
-            "draws": draws, "options": dict(settings), "key": kwargs["key"], "threads": kwargs["threads"],
-            "dim": int(dim), "block_size": block_size}
+    return {
+        "model": model_spec(model),
+        "x": data[0],
+        "y": data[1],
+        "sampler": sampler,
+        "warmup": warmup,
+        "draws": draws,
+        "options": dict(settings),
+        "key": kwargs["key"],
+        "threads": kwargs["threads"],
+        "dim": int(dim),
+        "block_size": block_size,
+    }
 
 
-def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP, draws: int = DEFAULT_DRAWS,
-           sampler: SamplerName = "nuts", seed: Union[int, None] = None, threads: Union[int, None] = None,
-           init: Union[InitName, np.ndarray, SampleResults] = "uniform", progress: bool = True,
-           bound: dict | None = None, auto: dict | None = None, first_chain: int = 0,
-           checkpoint: Union[str, os.PathLike, None] = None, checkpoint_every: float = DEFAULT_CHECKPOINT_EVERY,
-           overwrite: bool = False, executor=None, block_size: Union[int, None] = None,
-           **sampler_options) -> SampleResults:
+def sample(
+    model,
+    x,
+    y,
+    *,
+    chains: ChainsArg = 64,
+    warmup: int = DEFAULT_WARMUP,
+    draws: int = DEFAULT_DRAWS,
+    sampler: SamplerName = "nuts",
+    seed: Union[int, None] = None,
+    threads: Union[int, None] = None,
+    init: Union[InitName, np.ndarray, SampleResults] = "uniform",
+    progress: bool = True,
+    bound: dict | None = None,
+    auto: dict | None = None,
+    first_chain: int = 0,
+    checkpoint: Union[str, os.PathLike, None] = None,
+    checkpoint_every: float = DEFAULT_CHECKPOINT_EVERY,
+    overwrite: bool = False,
+    executor=None,
+    block_size: Union[int, None] = None,
+    **sampler_options,
+) -> SampleResults:
     """Sample the posterior of a Bayesian MLP with many independent chains.
 
     Parameters
@@ -377,7 +500,7 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP,
     >>> np.array_equal(run.draws, again.draws)   # reproducible bit for bit
     True
     """
-    from ..model import MLP
+    from ..model import MLP  # noqa: PLC0415 - loaded on first use: keeps import symhmc light
 
     if not isinstance(model, MLP):
         raise TypeError(f"model must be a symhmc.MLP, got {type(model).__name__}")
@@ -385,11 +508,28 @@ def sample(model, x, y, *, chains: ChainsArg = 64, warmup: int = DEFAULT_WARMUP,
     y = model.check_y(y, x.shape[0])
     warn_if_unscaled(x, y, stacklevel=2)
     target = model.posterior(x, y)
-    return sample_target(target, chains=chains, warmup=warmup, draws=draws, sampler=sampler, seed=seed,
-                         threads=threads, init=init, progress=progress, bound=bound, auto=auto,
-                         first_chain=first_chain, checkpoint=checkpoint, checkpoint_every=checkpoint_every,
-                         overwrite=overwrite, executor=executor, block_size=block_size, _model=model, _data=(x, y),
-                         **sampler_options)
+    return sample_target(
+        target,
+        chains=chains,
+        warmup=warmup,
+        draws=draws,
+        sampler=sampler,
+        seed=seed,
+        threads=threads,
+        init=init,
+        progress=progress,
+        bound=bound,
+        auto=auto,
+        first_chain=first_chain,
+        checkpoint=checkpoint,
+        checkpoint_every=checkpoint_every,
+        overwrite=overwrite,
+        executor=executor,
+        block_size=block_size,
+        _model=model,
+        _data=(x, y),
+        **sampler_options,
+    )
 
 
 # The defaults in the docstrings are the core's, filled in once at import.
@@ -397,6 +537,8 @@ for _documented in (sample, sample_target):
     if _documented.__doc__:
         _documented.__doc__ = (
             _documented.__doc__.replace("{options}", textwrap.fill(options_doc(), 92, subsequent_indent=" " * 8))
-            .replace("{warmup}", str(DEFAULT_WARMUP)).replace("{draws}", str(DEFAULT_DRAWS))
-            .replace("{checkpoint_every:g}", f"{DEFAULT_CHECKPOINT_EVERY:g}"))
+            .replace("{warmup}", str(DEFAULT_WARMUP))
+            .replace("{draws}", str(DEFAULT_DRAWS))
+            .replace("{checkpoint_every:g}", f"{DEFAULT_CHECKPOINT_EVERY:g}")
+        )
 del _documented

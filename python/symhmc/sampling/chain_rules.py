@@ -17,8 +17,15 @@ BOUND_KEYS = ("modes", "p", "probs", "method")
 #: KL divergence between the predictive densities of successive rounds is below ``tol`` for
 #: ``patience`` rounds in a row (one round alone can dip below by chance). ``y_grid=None``: the
 #: grid of :func:`symhmc.ppd.data_y_grid` on the training targets.
-AUTO_DEFAULTS: dict[str, Any] = {"round_size": 64, "tol": 1e-4, "max_chains": 1274, "patience": 2, "x": None,
-                                 "y_grid": None, "floor": 1e-12}
+AUTO_DEFAULTS: dict[str, Any] = {
+    "round_size": 64,
+    "tol": 1e-4,
+    "max_chains": 1274,
+    "patience": 2,
+    "x": None,
+    "y_grid": None,
+    "floor": 1e-12,
+}
 
 
 #: ``chains="auto"`` warns when its predictive density puts less than this probability (mean
@@ -40,7 +47,7 @@ def _mapping_arg(value, name: str, allowed) -> dict:
 
 def _bound_rule(bound) -> tuple[int, dict]:
     """Chain count of ``chains="bound"`` and its record."""
-    from .. import bounds
+    from .. import bounds  # noqa: PLC0415 - loaded on first use: keeps import symhmc light
 
     args = _mapping_arg(bound, "bound", BOUND_KEYS)
     try:
@@ -52,14 +59,20 @@ def _bound_rule(bound) -> tuple[int, dict]:
     modes = args.get("modes")
     if modes is None:
         modes = bounds.DEFAULT_MODES if probs is None else len(np.asarray(probs))
-    record = {"rule": "bound", "modes": int(modes), "p": float(args.get("p", 0.99)), "method": str(method),
-              "probs": None if probs is None else [float(v) for v in np.asarray(probs, dtype=float)], "chains": int(n)}
+    record = {
+        "rule": "bound",
+        "modes": int(modes),
+        "p": float(args.get("p", 0.99)),
+        "method": str(method),
+        "probs": None if probs is None else [float(v) for v in np.asarray(probs, dtype=float)],
+        "chains": int(n),
+    }
     return int(n), record
 
 
 def _auto_rule(auto, model, x_train, y_train) -> dict:
     """Checked settings of ``chains="auto"``."""
-    from ..evaluate import ppd
+    from ..evaluate import ppd  # noqa: PLC0415 - loaded on first use: keeps import symhmc light
 
     args = {**AUTO_DEFAULTS, **_mapping_arg(auto, "auto", AUTO_DEFAULTS)}
     try:
@@ -69,13 +82,16 @@ def _auto_rule(auto, model, x_train, y_train) -> dict:
         args["tol"] = positive_float(args["tol"], "tol")
         args["floor"] = positive_float(args["floor"], "floor")
         if args["max_chains"] < 2 * args["round_size"]:
-            raise ValueError(f"max_chains ({args['max_chains']}) must be at least 2 * round_size "
-                             f"({2 * args['round_size']}) so that two rounds can be compared")
+            raise ValueError(
+                f"max_chains ({args['max_chains']}) must be at least 2 * round_size "
+                f"({2 * args['round_size']}) so that two rounds can be compared"
+            )
         if model is None:
             raise ValueError("chains='auto' needs a model (use symhmc.sample, not sample_target on a raw target)")
         if model.n_outputs != 1:
-            raise ValueError(f"chains='auto' compares predictive densities of one output; the model has "
-                             f"n_outputs={model.n_outputs}")
+            raise ValueError(
+                f"chains='auto' compares predictive densities of one output; the model has n_outputs={model.n_outputs}"
+            )
         args["x"] = x_train if args["x"] is None else model.check_x(args["x"], "x")
         # A fixed grid misses the predictive density of targets on another scale (every density
         # is floored, the KL is 0 and the rule stops at once): by default the grid follows y.
@@ -108,11 +124,14 @@ def _chains_arg(chains, bound, auto) -> tuple[Union[int, Literal["auto"]], dict 
 
 def _auto_record(a: dict, n_chains: int, converged: bool) -> dict:
     """What ``results.settings["chains_rule"]`` records of a ``chains="auto"`` run."""
-    return {"rule": "auto", **{k: a[k] for k in ("round_size", "tol", "max_chains", "patience", "floor", "x_source",
-                                               "y_grid_source")},
-            "n_points": int(a["x"].shape[0]),
-            "y_grid": [float(a["y_grid"][0]), float(a["y_grid"][-1]), int(a["y_grid"].size)],
-            "chains": int(n_chains), "converged": bool(converged)}
+    return {
+        "rule": "auto",
+        **{k: a[k] for k in ("round_size", "tol", "max_chains", "patience", "floor", "x_source", "y_grid_source")},
+        "n_points": int(a["x"].shape[0]),
+        "y_grid": [float(a["y_grid"][0]), float(a["y_grid"][-1]), int(a["y_grid"].size)],
+        "chains": int(n_chains),
+        "converged": bool(converged),
+    }
 
 
 def _warn_grid_mass(convergence: dict, stacklevel: int) -> None:
@@ -125,4 +144,7 @@ def _warn_grid_mass(convergence: dict, stacklevel: int) -> None:
         f"chains='auto': the predictive density puts only {100 * mass:.0f} % of its probability on the y grid "
         f"[{grid[0]:.4g}, {grid[-1]:.4g}] (mean over the inputs), so the KL between rounds ignores most of it "
         "and 'converged' means little. The model may not fit the data's scale (standardize x and y) or the "
-        "grid is too narrow (pass a wider auto=dict(y_grid=...)).", RuntimeWarning, stacklevel=stacklevel + 1)
+        "grid is too narrow (pass a wider auto=dict(y_grid=...)).",
+        RuntimeWarning,
+        stacklevel=stacklevel + 1,
+    )

@@ -61,8 +61,9 @@ def _array_hash(a: np.ndarray) -> str:
     return hashlib.sha256(repr(a.shape).encode() + a.tobytes()).hexdigest()
 
 
-def run_fingerprint(settings: dict, *, init, first_chain: int, model, x, y, target_name: str,
-                    dim: int) -> dict[str, Any]:
+def run_fingerprint(
+    settings: dict, *, init, first_chain: int, model, x, y, target_name: str, dim: int
+) -> dict[str, Any]:
     """What fixes the draws of every chain of a run, as a JSON-able dict.
 
     The sampler settings (without those that change no chain's draws: ``threads``, ``chains``,
@@ -135,8 +136,21 @@ def _differences(theirs: dict, ours: dict) -> list[str]:
 class Checkpoint:
     """One run's checkpoint file and the finished chains it holds."""
 
-    def __init__(self, path, *, fingerprint: dict, every: float, overwrite: bool, settings: dict, seed: int,
-                 model, x, y, draws: int, dim: int):
+    def __init__(
+        self,
+        path,
+        *,
+        fingerprint: dict,
+        every: float,
+        overwrite: bool,
+        settings: dict,
+        seed: int,
+        model,
+        x,
+        y,
+        draws: int,
+        dim: int,
+    ):
         p = Path(os.fspath(path))
         if p.is_dir():
             raise IsADirectoryError(f"checkpoint: {str(p)!r} is a directory")
@@ -163,13 +177,15 @@ class Checkpoint:
             raise ValueError(f"{where} cannot be resumed: {exc}. Pass overwrite=True to start over") from None
         theirs = previous.settings.get("checkpoint_fingerprint")
         if not isinstance(theirs, dict):
-            raise CheckpointMismatch(f"{where} is a results file, not a checkpoint; pass overwrite=True to "
-                                     "replace it")
+            raise CheckpointMismatch(f"{where} is a results file, not a checkpoint; pass overwrite=True to replace it")
         diffs = _differences(theirs, self.fingerprint)
         if diffs:
-            raise CheckpointMismatch(f"{where} was written by a different run: " + "; ".join(diffs[:8])
-                                     + ("; ..." if len(diffs) > 8 else "")
-                                     + ". Use another path, or overwrite=True to start over")
+            raise CheckpointMismatch(
+                f"{where} was written by a different run: "
+                + "; ".join(diffs[:8])
+                + ("; ..." if len(diffs) > 8 else "")
+                + ". Use another path, or overwrite=True to start over"
+            )
         self.store.add_rows(rows_from_results(previous), np.asarray(previous.chain_ids, dtype=np.int64))
         self.resumed = len(self.store)
 
@@ -184,9 +200,16 @@ class Checkpoint:
             self._last = time.monotonic()
             return
         results = SampleResults(
-            **results_fields(rows), wall_time=0.0,
+            **results_fields(rows),
+            wall_time=0.0,
             settings={**self.settings, "chains": len(ids), "checkpoint_fingerprint": self.fingerprint},
-            seed=self.seed, partial=not complete, chain_ids=ids, model=self.model, x=self.x, y=self.y)
+            seed=self.seed,
+            partial=not complete,
+            chain_ids=ids,
+            model=self.model,
+            x=self.x,
+            y=self.y,
+        )
         _io.save(results, self.path, format="npz")
         self._last = time.monotonic()
         self.seconds_writing += time.perf_counter() - start

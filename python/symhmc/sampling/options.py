@@ -25,8 +25,11 @@ MAX_COUNT = 2**63 - 1
 
 
 def _table(sampler: str) -> dict[str, tuple[type, Any]]:
-    return {name: (type(_DEFAULTS.get(name)), _DEFAULTS.get(name))
-            for name, scope in OPTION_SCOPES.items() if scope in ("common", sampler)}
+    return {
+        name: (type(_DEFAULTS.get(name)), _DEFAULTS.get(name))
+        for name, scope in OPTION_SCOPES.items()
+        if scope in ("common", sampler)
+    }
 
 
 #: sampler -> {option: (type, default)} for ``**sampler_options`` (warmup and draws are arguments of their own).
@@ -78,8 +81,7 @@ def _sampler_settings(sampler, options: dict) -> dict[str, Any]:
     spec = SAMPLER_OPTIONS[sampler]
     unknown = sorted(set(options) - set(spec))
     if unknown:
-        raise TypeError(f"unknown sampler option(s) {unknown} for sampler={sampler!r}; "
-                        f"valid options: {sorted(spec)}")
+        raise TypeError(f"unknown sampler option(s) {unknown} for sampler={sampler!r}; valid options: {sorted(spec)}")
     return {name: _check_option(name, options.get(name, default), kind) for name, (kind, default) in spec.items()}
 
 

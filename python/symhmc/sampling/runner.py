@@ -106,17 +106,33 @@ def _iterations_per_chain(kwargs: dict, sampling: bool) -> int:
     return int(s.warmup + s.draws) if sampling else int(s.epochs)
 
 
-def chain_bar(kwargs: dict, chains: int, *, desc: str | None = None, sampling: bool = True,
-              unit: str = "chain") -> ChainBar:
+def chain_bar(
+    kwargs: dict, chains: int, *, desc: str | None = None, sampling: bool = True, unit: str = "chain"
+) -> ChainBar:
     """A bar over the iterations of ``chains`` chains of the run set up by ``kwargs``."""
     label = desc if desc is not None else kwargs["settings"].sampler.upper()
-    return ChainBar(chains, _iterations_per_chain(kwargs, sampling), desc=label, unit=unit,
-                    it_unit="it" if sampling else "epoch", divergences=sampling)
+    return ChainBar(
+        chains,
+        _iterations_per_chain(kwargs, sampling),
+        desc=label,
+        unit=unit,
+        it_unit="it" if sampling else "epoch",
+        divergences=sampling,
+    )
 
 
-def run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar: ChainBar | None = None,
-                       run=None, desc: str | None = None, unit: str = "chain",
-                       on_tick: Callable[[dict], None] | None = None) -> tuple[dict, bool, float]:
+def run_with_progress(
+    target,
+    kwargs: dict,
+    chains: int,
+    show: bool,
+    *,
+    bar: ChainBar | None = None,
+    run=None,
+    desc: str | None = None,
+    unit: str = "chain",
+    on_tick: Callable[[dict], None] | None = None,
+) -> tuple[dict, bool, float]:
     """Runs a core call (``run``, default _core.run_chains; also _core.train_members) in a worker
     thread; the calling thread shows progress and turns KeyboardInterrupt (Ctrl-C, or SIGTERM in
     the main thread) into the core's interrupt flag. Returns (outputs, interrupted, seconds).
@@ -139,7 +155,7 @@ def run_with_progress(target, kwargs: dict, chains: int, show: bool, *, bar: Cha
     def work():
         try:
             box["out"] = run(target, progress=handle, **kwargs, **extra)
-        except BaseException as exc:  # re-raised in the calling thread
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
             box["error"] = exc
         finally:
             done.set()
@@ -200,8 +216,17 @@ class ChainJob:
     executor; with a checkpoint, chains already in it are not run again and finished ones are
     written as they come."""
 
-    def __init__(self, target, kwargs: dict, *, draws: int, checkpoint=None, executor=None, spec=None,
-                 block_size: int | None = None):
+    def __init__(
+        self,
+        target,
+        kwargs: dict,
+        *,
+        draws: int,
+        checkpoint=None,
+        executor=None,
+        spec=None,
+        block_size: int | None = None,
+    ):
         self.target, self.kwargs, self.draws = target, kwargs, draws
         self.dim = int(target.dim)
         self.checkpoint, self.executor, self.spec, self.block_size = checkpoint, executor, spec, block_size
@@ -212,8 +237,9 @@ class ChainJob:
             suffix = " blocks"
         return chain_bar(self.kwargs, chains, desc=self.kwargs["settings"].sampler.upper() + suffix)
 
-    def run(self, ids: np.ndarray, init: np.ndarray | None, show: bool, *,
-            bar: ChainBar | None = None) -> tuple[dict, bool, float]:
+    def run(
+        self, ids: np.ndarray, init: np.ndarray | None, show: bool, *, bar: ChainBar | None = None
+    ) -> tuple[dict, bool, float]:
         """Outputs for chains ``ids`` (in order), interrupted, seconds. ``bar``: a bar shared with
         other calls (left open); without it, one is made for ``ids`` if ``show``."""
         if bar is not None or not show:
@@ -240,8 +266,13 @@ class ChainJob:
             else:
                 on_tick = None if ck is None else (lambda live: self._tick(live, run_ids))
                 out, interrupted, seconds = run_with_progress(
-                    self.target, dict(self.kwargs, chains=len(run_ids), init=run_init, chain_ids=run_ids),
-                    len(run_ids), False, bar=bar, on_tick=on_tick)
+                    self.target,
+                    dict(self.kwargs, chains=len(run_ids), init=run_init, chain_ids=run_ids),
+                    len(run_ids),
+                    False,
+                    bar=bar,
+                    on_tick=on_tick,
+                )
         finally:
             if ck is not None:  # also after an error or a stop: nothing finished is lost
                 if out is not None:
@@ -280,8 +311,9 @@ class ChainJob:
 
         try:
             with _sigterm_as_interrupt():
-                return _executor.run_blocks(self.executor, self.spec, ids, init, block_size=self.block_size,
-                                            on_block=on_block, on_poll=on_poll)
+                return _executor.run_blocks(
+                    self.executor, self.spec, ids, init, block_size=self.block_size, on_block=on_block, on_poll=on_poll
+                )
         finally:
             if bar is not None:
                 bar.end_call()
@@ -293,13 +325,14 @@ def _concat_outputs(outs: list[dict]) -> dict:
     return {k: np.concatenate([o[k] for o in outs], axis=0) for k in outs[0]}
 
 
-def _run_auto(job: ChainJob, init_arr, first_chain: int, a: dict, model,
-              show: bool) -> tuple[dict, bool, float, dict[str, Any]]:
+def _run_auto(
+    job: ChainJob, init_arr, first_chain: int, a: dict, model, show: bool
+) -> tuple[dict, bool, float, dict[str, Any]]:
     """Rounds of ``a["round_size"]`` chains until the predictive density of successive rounds
     differs by less than ``a["tol"]`` (mean KL over the inputs) for ``a["patience"]`` rounds, or
     ``a["max_chains"]`` chains ran. Round r runs the streams ``first_chain + [r * size, ...)``,
     so the chains are those of one run of the same total size."""
-    from ..evaluate.ppd import PredictiveDensity
+    from ..evaluate.ppd import PredictiveDensity  # noqa: PLC0415 - loaded on first use: keeps import symhmc light
 
     acc = PredictiveDensity(model, a["x"], a["y_grid"], floor=a["floor"])
     outs: list[dict] = []
@@ -313,7 +346,7 @@ def _run_auto(job: ChainJob, init_arr, first_chain: int, a: dict, model,
     try:
         while done < a["max_chains"]:
             n = min(a["round_size"], a["max_chains"] - done)
-            init = None if init_arr is None else init_arr[done:done + n]
+            init = None if init_arr is None else init_arr[done : done + n]
             ids = np.arange(first_chain + done, first_chain + done + n, dtype=np.int64)
             out, interrupted, secs = job.run(ids, init, show, bar=bar)
             outs.append(out)
@@ -347,10 +380,20 @@ def _run_auto(job: ChainJob, init_arr, first_chain: int, a: dict, model,
     if not outs:
         raise KeyboardInterrupt
     grid_mass = float(np.mean(acc.grid_mass())) if acc.count else None
-    convergence = {"chains": curve_chains, "previous": curve_prev, "kl": curve_kl, "tol": a["tol"],
-                   "converged": converged, "round_size": a["round_size"], "max_chains": a["max_chains"],
-                   "patience": a["patience"], "x": a["x"], "y_grid": a["y_grid"], "grid_mass": grid_mass,
-                   "seconds": kl_seconds}
+    convergence = {
+        "chains": curve_chains,
+        "previous": curve_prev,
+        "kl": curve_kl,
+        "tol": a["tol"],
+        "converged": converged,
+        "round_size": a["round_size"],
+        "max_chains": a["max_chains"],
+        "patience": a["patience"],
+        "x": a["x"],
+        "y_grid": a["y_grid"],
+        "grid_mass": grid_mass,
+        "seconds": kl_seconds,
+    }
     return _concat_outputs(outs), interrupted, seconds, convergence
 
 

@@ -33,8 +33,7 @@ function accepts any leading shape, e.g. the ``(chain, draw, dim)`` arrays of a 
 
 from .align import AlignInfo, align
 from .modes import Modes, ModeSummary, ModeWarning, find_modes
-from .transforms import (Transform, apply_transform, canonicalize, cardinality, identity_transform,
-                         random_transform)
+from .transforms import Transform, apply_transform, canonicalize, cardinality, identity_transform, random_transform
 
 __all__ = [
     "Transform",

@@ -9,7 +9,7 @@ from ..model import MLP
 
 
 def _unpack_copy(model: MLP, flat: np.ndarray) -> list[list[np.ndarray]]:
-    return [[W.copy(), b.copy()] for W, b in model.unpack(flat[:, :model.n_params])]
+    return [[W.copy(), b.copy()] for W, b in model.unpack(flat[:, : model.n_params])]
 
 
 def _neuron_vectors(layers, h: int) -> np.ndarray:

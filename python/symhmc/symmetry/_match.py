@@ -29,8 +29,9 @@ def _match_features(layers, h: int, odd: bool, mode: str):
     return None, np.concatenate([W, b[..., None], V], axis=-1)
 
 
-def _match_layer(layers, h: int, odd: bool, mode: str, template_layers, use_mean: bool, tr_perms, tr_signs,
-                 linear_sum_assignment) -> np.ndarray:
+def _match_layer(
+    layers, h: int, odd: bool, mode: str, template_layers, use_mean: bool, tr_perms, tr_signs, linear_sum_assignment
+) -> np.ndarray:
     """Relabel layer h of every sample to the template; returns which samples changed."""
     a, c = _match_features(layers, h, odd, mode)
     if use_mean:
@@ -79,12 +80,12 @@ def _align_match(layers, model: MLP, tr_perms, tr_signs, max_iter: int, pivot: i
        of a neuron whose bias and outgoing weights are both near zero.
     2. Template = the mean of the aligned samples, until a sweep changes nothing.
     """
-    from scipy.optimize import linear_sum_assignment
+    from scipy.optimize import linear_sum_assignment  # noqa: PLC0415 - SciPy's submodule loads on first use
 
     odd = model.activation != "relu"
     L = len(model.hidden)
     n = layers[0][0].shape[0]
-    template = [[W[pivot:pivot + 1].copy(), b[pivot:pivot + 1].copy()] for W, b in layers]
+    template = [[W[pivot : pivot + 1].copy(), b[pivot : pivot + 1].copy()] for W, b in layers]
     changed_per_sweep = []
     sweeps = 0
 

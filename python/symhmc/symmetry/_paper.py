@@ -33,7 +33,7 @@ def _unsupervised_svm(Phi: np.ndarray, C: float, restarts: int, steps: int, rng:
         m = b1 * m + (1 - b1) * grad
         v = b2 * v + (1 - b2) * grad * grad
         lr = lr0 / np.sqrt(t)
-        B = B - lr * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + eps)
+        B = B - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
     losses = loss_of(B)
     best = int(np.argmin(losses))
     return B[:, best], float(losses[best])
@@ -73,8 +73,9 @@ def _greedy_assign(votes: np.ndarray) -> np.ndarray:
     return labels
 
 
-def _align_paper(layers, model: MLP, tr_perms, tr_signs, k: int, iterations: int, C: float, restarts: int,
-                 svm_steps: int, rng):
+def _align_paper(
+    layers, model: MLP, tr_perms, tr_signs, k: int, iterations: int, C: float, restarts: int, svm_steps: int, rng
+):
     odd = model.activation != "relu"
     L = len(model.hidden)
     n = layers[0][0].shape[0]

@@ -46,7 +46,7 @@ def _svm_sgd(Phi: np.ndarray, C: float, restarts: int, epochs: int, rng: np.rand
         order = np.argsort(rng.random((restarts, N)), axis=1)  # one permutation per restart
         total = np.zeros(restarts)
         for b in range(n_batches):
-            X = Phi[order[:, b * batch:(b + 1) * batch]]  # (restarts, batch, D)
+            X = Phi[order[:, b * batch : (b + 1) * batch]]  # (restarts, batch, D)
             Z = np.einsum("rbd,rd->rb", X, B)
             # Loss before the step, as their loop records it.
             total += 0.5 * np.sum(B * B, axis=1) + C * np.sum(np.maximum(0.0, 1.0 - np.abs(Z)), axis=1)
@@ -86,13 +86,14 @@ def _relabel(rows, cols, weights, n: int, M: int, iterations: int, rng: np.rando
         quiet = quiet + 1 if n_changed == 0 else 0
         if quiet >= QUIET_ROUNDS:
             return labels, changed, True
-        take = rng.permutation(n)[:n // 2]
+        take = rng.permutation(n)[: n // 2]
         labels[take] = new[take]
     return labels, changed, False
 
 
-def _align_paper_authors(layers, model: MLP, tr_perms, tr_signs, k: int, iterations: int, C: float,
-                         restarts: int, svm_epochs: int, rng):
+def _align_paper_authors(
+    layers, model: MLP, tr_perms, tr_signs, k: int, iterations: int, C: float, restarts: int, svm_epochs: int, rng
+):
     odd = model.activation != "relu"
     L = len(model.hidden)
     n = layers[0][0].shape[0]

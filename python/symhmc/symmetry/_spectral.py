@@ -15,7 +15,7 @@ DENSE_MAX = 2000
 
 def knn_distances(X: np.ndarray, n_neighbors: int):
     """The ``n_neighbors`` nearest other rows of X as a COO matrix of Euclidean distances."""
-    from sklearn.neighbors import kneighbors_graph
+    from sklearn.neighbors import kneighbors_graph  # noqa: PLC0415 - optional dependency, imported on use
 
     return kneighbors_graph(X, n_neighbors, mode="distance", include_self=False).tocoo()
 
@@ -29,7 +29,7 @@ def affinity_local(X: np.ndarray, n_neighbors: int, bandwidth: float | None):
         scale = np.zeros(N)
         np.maximum.at(scale, D.row, D.data)
         scale = np.where(scale > 0, scale, 1.0)
-        weights = np.exp(-(D.data ** 2) / (scale[D.row] * scale[D.col]))
+        weights = np.exp(-(D.data**2) / (scale[D.row] * scale[D.col]))
     else:
         weights = np.exp(-0.5 * (D.data / bandwidth) ** 2)
     A = coo_matrix((weights, (D.row, D.col)), shape=(N, N)).tocsr()
@@ -67,7 +67,7 @@ def smallest_eigenpairs(A, n_eig: int, vectors: bool):
 
 def labels_local(A, k: int, seed: int) -> np.ndarray:
     """scikit-learn's ``SpectralClustering`` on the precomputed affinity (k-means assignment)."""
-    from sklearn.cluster import SpectralClustering
+    from sklearn.cluster import SpectralClustering  # noqa: PLC0415 - optional dependency, imported on use
 
     sc = SpectralClustering(n_clusters=k, affinity="precomputed", random_state=seed, assign_labels="kmeans")
     with warnings.catch_warnings():
@@ -80,7 +80,7 @@ def labels_paper(eigenvectors: np.ndarray, k: int, seed: int) -> np.ndarray:
     """The authors' assignment: k-means on the first ``k`` Laplacian eigenvectors (rows not
     normalised), started from the first ``k`` rows of that embedding, ``max_iter=1000``,
     ``tol=1e-6``, one run."""
-    from sklearn.cluster import KMeans
+    from sklearn.cluster import KMeans  # noqa: PLC0415 - optional dependency, imported on use
 
     emb = eigenvectors[:, :k]
     km = KMeans(n_clusters=k, init=emb[:k].copy(), n_init=1, max_iter=1000, tol=1e-6, random_state=seed)

@@ -29,10 +29,11 @@ def _blas_single_thread():
     processes hold the cores.
     """
     try:
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import threadpool_limits  # noqa: PLC0415 - optional dependency, imported on use
     except ImportError:  # pragma: no cover - depends on the environment
         return contextlib.nullcontext()
     return threadpool_limits(limits=1, user_api="blas")
+
 
 @dataclass
 class AlignInfo:
@@ -80,11 +81,23 @@ class AlignInfo:
     details: dict = field(default_factory=dict)
 
 
-def align(samples, model: MLP, method: Literal["match", "paper"] = "match", *,
-          max_iter: int = 100, init: Literal["canonical", "none"] = "canonical", pivot: int = 0,
-          k: int = 1024, iterations: int = 256, C: float = 1.0, restarts: int | None = None,
-          svm_steps: int | None = None, variant: Literal["authors", "pooled"] = "authors",
-          seed=0, return_info: bool = False):
+def align(
+    samples,
+    model: MLP,
+    method: Literal["match", "paper"] = "match",
+    *,
+    max_iter: int = 100,
+    init: Literal["canonical", "none"] = "canonical",
+    pivot: int = 0,
+    k: int = 1024,
+    iterations: int = 256,
+    C: float = 1.0,
+    restarts: int | None = None,
+    svm_steps: int | None = None,
+    variant: Literal["authors", "pooled"] = "authors",
+    seed=0,
+    return_info: bool = False,
+):
     """Remove the symmetry from posterior samples by relabelling neurons consistently.
 
     Aligned samples are images of the inputs under signed permutations (applied exactly, so
@@ -215,8 +228,9 @@ def align(samples, model: MLP, method: Literal["match", "paper"] = "match", *,
         raise ValueError(f"pivot must be an integer index in [0, {n}), got {pivot!r}")
     t0 = time.perf_counter()
     if not model.hidden:
-        info = AlignInfo(method=method, transform=identity_transform(model, lead), n_iterations=0, converged=True,
-                         seconds=0.0)
+        info = AlignInfo(
+            method=method, transform=identity_transform(model, lead), n_iterations=0, converged=True, seconds=0.0
+        )
         return (samples.copy(), info) if return_info else samples.copy()
 
     if method == "match" and init == "canonical" and model.activation != "identity":
@@ -232,11 +246,13 @@ def align(samples, model: MLP, method: Literal["match", "paper"] = "match", *,
             changed, converged = _align_match(layers, model, tr_perms, tr_signs, max_iter, pivot)
             details = {}
         elif authors:
-            changed, converged, details = _align_paper_authors(layers, model, tr_perms, tr_signs, k, iterations,
-                                                               C, restarts, svm_steps, rng)
+            changed, converged, details = _align_paper_authors(
+                layers, model, tr_perms, tr_signs, k, iterations, C, restarts, svm_steps, rng
+            )
         else:
-            changed, converged, details = _align_paper(layers, model, tr_perms, tr_signs, k, iterations, C,
-                                                       restarts, svm_steps, rng)
+            changed, converged, details = _align_paper(
+                layers, model, tr_perms, tr_signs, k, iterations, C, restarts, svm_steps, rng
+            )
             details["variant"] = "pooled"
     n_iter = len(changed)
 
@@ -246,8 +262,15 @@ def align(samples, model: MLP, method: Literal["match", "paper"] = "match", *,
     aligned = aligned.reshape(samples.shape)
     if not return_info:
         return aligned
-    info = AlignInfo(method=method, transform=Transform(tuple(p.reshape(*lead, -1) for p in tr_perms),
-                                                        tuple(s.reshape(*lead, -1) for s in tr_signs)),
-                     n_iterations=n_iter, converged=converged, seconds=time.perf_counter() - t0,
-                     changed=changed, details=details)
+    info = AlignInfo(
+        method=method,
+        transform=Transform(
+            tuple(p.reshape(*lead, -1) for p in tr_perms), tuple(s.reshape(*lead, -1) for s in tr_signs)
+        ),
+        n_iterations=n_iter,
+        converged=converged,
+        seconds=time.perf_counter() - t0,
+        changed=changed,
+        details=details,
+    )
     return aligned, info

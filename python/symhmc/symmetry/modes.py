@@ -175,8 +175,7 @@ class Modes:
 
     @property
     def methods_agree(self) -> bool:
-        """Every clustering choice in :attr:`k_by_method` found the same number of modes (True when empty).
-        """
+        """Every clustering choice in :attr:`k_by_method` found the same number of modes (True when empty)."""
         return len(set(self.k_by_method.values())) <= 1
 
     def chains_needed(self, p: float = 0.99, method: str = "markov") -> int:
@@ -217,7 +216,7 @@ class Modes:
         >>> modes.chains_needed(0.99, method="exact")
         17
         """
-        from ..bounds import chains_needed
+        from ..bounds import chains_needed  # noqa: PLC0415 - loaded on first use: keeps import symhmc light
 
         probs = self.probabilities[self.probabilities > 0]
         return chains_needed(p=p, probs=probs, method=method)
@@ -227,14 +226,16 @@ def _features(samples, model, space, x_grid, include_noise):
     """The vectors to cluster: network parameters (plus log sigma), or predictions on ``x_grid``."""
     flat = samples.reshape(-1, samples.shape[-1])
     if space == "weights":
-        return flat if include_noise else flat[:, :model.n_params]
+        return flat if include_noise else flat[:, : model.n_params]
     if x_grid is None:
-        raise ValueError("x_grid is required for space='function': the inputs to predict at "
-                         "(e.g. a grid over the data's range, or the training inputs)")
+        raise ValueError(
+            "x_grid is required for space='function': the inputs to predict at "
+            "(e.g. a grid over the data's range, or the training inputs)"
+        )
     x_grid = model.check_x(as_float_array(x_grid, "x_grid"))
     pred = model.predict(flat, x_grid).reshape(flat.shape[0], -1)
     if include_noise and flat.shape[1] == model.dim:
-        pred = np.concatenate([pred, flat[:, model.n_params:]], axis=1)
+        pred = np.concatenate([pred, flat[:, model.n_params :]], axis=1)
     return pred
 
 
@@ -251,8 +252,11 @@ def _standardized(X: np.ndarray) -> np.ndarray:
 
 
 def _affinity(X: np.ndarray, method: str, n_neighbors: int, bandwidth: float | None):
-    return (_spectral.affinity_paper(X, n_neighbors) if method == "paper"
-            else _spectral.affinity_local(X, n_neighbors, bandwidth))
+    return (
+        _spectral.affinity_paper(X, n_neighbors)
+        if method == "paper"
+        else _spectral.affinity_local(X, n_neighbors, bandwidth)
+    )
 
 
 def _choose_k(eig: np.ndarray, A, max_k: int, n_neighbors: int):
@@ -262,7 +266,7 @@ def _choose_k(eig: np.ndarray, A, max_k: int, n_neighbors: int):
     k_gap, gaps, cap = _pick_k(eig, max_k)
     n_comp, comp_labels = _components(A)
     # Groups that no similarity links are modes by themselves; tiny ones may be outliers.
-    by_components = bool(2 <= n_comp <= cap and np.bincount(comp_labels).min() > n_neighbors)
+    by_components = bool(2 <= n_comp <= cap and np.min(np.bincount(comp_labels)) > n_neighbors)
     return (n_comp if by_components else k_gap), gaps, cap, int(n_comp), by_components
 
 
@@ -276,7 +280,7 @@ def _pick_k(eig: np.ndarray, max_k: int):
 
 def _components(A):
     """Number of connected components of the affinity graph and the component of every sample."""
-    from scipy.sparse.csgraph import connected_components
+    from scipy.sparse.csgraph import connected_components  # noqa: PLC0415 - SciPy's submodule loads on first use
 
     n, lab = connected_components(A, directed=False)
     return int(n), lab
@@ -291,25 +295,27 @@ def _separation(X: np.ndarray, parts: np.ndarray, n_parts: int, n_neighbors: int
     """
     if n_parts < 2:
         return float("nan")
-    from sklearn.neighbors import NearestNeighbors
+    from sklearn.neighbors import NearestNeighbors  # noqa: PLC0415 - optional dependency, imported on use
 
     reach = float(_spectral.knn_distances(X, n_neighbors).data.max())
-    closest = min(float(NearestNeighbors(n_neighbors=1).fit(X[parts != c]).kneighbors(X[parts == c])[0].min())
-                  for c in range(n_parts - 1))
+    closest = min(
+        float(NearestNeighbors(n_neighbors=1).fit(X[parts != c]).kneighbors(X[parts == c])[0].min())
+        for c in range(n_parts - 1)
+    )
     return float("inf") if reach <= 0 else closest / reach
 
 
 def _gap_ratio(gaps: np.ndarray, k: int, cap: int) -> float:
     if k > len(gaps):
         return float("nan")
-    others = np.delete(gaps[:max(cap, k)], k - 1)
+    others = np.delete(gaps[: max(cap, k)], k - 1)
     nxt = float(np.max(others)) if others.size else 0.0
     return float("inf") if nxt <= 0 else float(gaps[k - 1] / nxt)
 
 
 def _distances(X: np.ndarray, labels: np.ndarray, seed: int):
     """Mean distance between samples of the same mode and of different modes (on a subsample)."""
-    from scipy.spatial.distance import pdist, squareform
+    from scipy.spatial.distance import pdist, squareform  # noqa: PLC0415 - SciPy's submodule loads on first use
 
     idx = np.arange(X.shape[0])
     if idx.size > DISTANCE_SAMPLE:
@@ -318,8 +324,10 @@ def _distances(X: np.ndarray, labels: np.ndarray, seed: int):
     same = labels[idx, None] == labels[None, idx]
     off = ~np.eye(idx.size, dtype=bool)
     within, between = D[same & off], D[~same]
-    return (float(within.mean()) if within.size else float("nan"),
-            float(between.mean()) if between.size else float("nan"))
+    return (
+        float(within.mean()) if within.size else float("nan"),
+        float(between.mean()) if between.size else float("nan"),
+    )
 
 
 def _summaries(flat: np.ndarray, labels: np.ndarray, k: int) -> list:
@@ -332,15 +340,35 @@ def _summaries(flat: np.ndarray, labels: np.ndarray, k: int) -> list:
             continue
         mean = flat[members].mean(axis=0)
         medoid = int(members[np.argmin(np.sum((flat[members] - mean) ** 2, axis=1))])
-        out.append(ModeSummary(size=len(members), fraction=len(members) / len(labels), mean=mean,
-                               std=flat[members].std(axis=0), medoid=medoid))
+        out.append(
+            ModeSummary(
+                size=len(members),
+                fraction=len(members) / len(labels),
+                mean=mean,
+                std=flat[members].std(axis=0),
+                medoid=medoid,
+            )
+        )
     return out
 
 
-def find_modes(samples, model: MLP, k: int | None = None, *, method: str = "local", space: str = "weights",
-               x_grid=None, n_neighbors: int = 4, max_k: int = 10, bandwidth: float | None = None,
-               standardize: bool | None = None, include_noise: bool = False,
-               min_gap_ratio: float = MIN_GAP_RATIO, cross_check: bool = True, seed: int = 0) -> Modes:
+def find_modes(
+    samples,
+    model: MLP,
+    k: int | None = None,
+    *,
+    method: str = "local",
+    space: str = "weights",
+    x_grid=None,
+    n_neighbors: int = 4,
+    max_k: int = 10,
+    bandwidth: float | None = None,
+    standardize: bool | None = None,
+    include_noise: bool = False,
+    min_gap_ratio: float = MIN_GAP_RATIO,
+    cross_check: bool = True,
+    seed: int = 0,
+) -> Modes:
     """Cluster samples into functionally different modes and report the evidence for their number.
 
     Spectral clustering (docs/paper.md section 5.3): a symmetric ``n_neighbors``-NN graph with
@@ -479,10 +507,11 @@ def find_modes(samples, model: MLP, k: int | None = None, *, method: str = "loca
     if space not in ("weights", "function"):
         raise ValueError(f"space must be 'weights' or 'function', got {space!r}")
     try:
-        import sklearn  # noqa: F401
+        import sklearn  # noqa: F401, PLC0415
     except ImportError:  # pragma: no cover - depends on the environment
-        raise ImportError("find_modes needs scikit-learn: pip install 'symhmc[sklearn]' "
-                          "(or pip install scikit-learn)") from None
+        raise ImportError(
+            "find_modes needs scikit-learn: pip install 'symhmc[sklearn]' (or pip install scikit-learn)"
+        ) from None
     lead = samples.shape[:-1]
     flat = samples.reshape(-1, samples.shape[-1])
     N = flat.shape[0]
@@ -519,8 +548,11 @@ def find_modes(samples, model: MLP, k: int | None = None, *, method: str = "loca
     k_by_method: dict[str, int] = {}
     if k is None:
         k = k_chosen
-        k_by_method = (_k_by_method(samples, model, space, method, k, x_grid, include_noise, n_neighbors, max_k)
-                       if cross_check else {f"{space}/{method}": k})
+        k_by_method = (
+            _k_by_method(samples, model, space, method, k, x_grid, include_noise, n_neighbors, max_k)
+            if cross_check
+            else {f"{space}/{method}": k}
+        )
     if k == 1:
         labels = np.zeros(N, dtype=np.intp)
     else:
@@ -540,24 +572,56 @@ def find_modes(samples, model: MLP, k: int | None = None, *, method: str = "loca
     cap_hit = bool(from_gap and not by_components and k == cap and cap > 1)
     within, between = _distances(X, labels, seed)
     if from_gap and cap_hit:
-        warnings.warn(f"find_modes: k = {k} is the largest allowed (max_k = {max_k}); the eigengap keeps "
-                      "growing with k, so the samples may hold more modes or no clear cluster structure "
-                      "(see result.eigenvalues)", ModeWarning, stacklevel=2)
+        warnings.warn(
+            f"find_modes: k = {k} is the largest allowed (max_k = {max_k}); the eigengap keeps "
+            "growing with k, so the samples may hold more modes or no clear cluster structure "
+            "(see result.eigenvalues)",
+            ModeWarning,
+            stacklevel=2,
+        )
     elif from_gap and not clear:
-        parts = (f"the graph falls apart into {n_comp} parts, but they are only {separation:.2f} times as far "
-                 "apart as neighbours in the graph (result.separation), and " if n_comp == k else "")
-        warnings.warn(f"find_modes: no clear eigengap: {parts}the gap after k = {k} eigenvalues is only "
-                      f"{ratio:.2f} times the next largest (min_gap_ratio = {min_gap_ratio:g}); the number of "
-                      "modes is uncertain (see result.eigenvalues and result.gaps)", ModeWarning, stacklevel=2)
+        parts = (
+            f"the graph falls apart into {n_comp} parts, but they are only {separation:.2f} times as far "
+            "apart as neighbours in the graph (result.separation), and "
+            if n_comp == k
+            else ""
+        )
+        warnings.warn(
+            f"find_modes: no clear eigengap: {parts}the gap after k = {k} eigenvalues is only "
+            f"{ratio:.2f} times the next largest (min_gap_ratio = {min_gap_ratio:g}); the number of "
+            "modes is uncertain (see result.eigenvalues and result.gaps)",
+            ModeWarning,
+            stacklevel=2,
+        )
     if len(set(k_by_method.values())) > 1:
         found = ", ".join(f"{key} {value}" for key, value in k_by_method.items())
-        warnings.warn(f"find_modes: the clustering methods disagree on the number of modes ({found}); k = {k} "
-                      f"({space}/{method}) is uncertain (see result.k_by_method)", ModeWarning, stacklevel=2)
-    return Modes(k=k, labels=labels.reshape(lead), summaries=_summaries(flat, labels, k), eigenvalues=eig,
-                 k_from_eigengap=from_gap, probabilities=sizes / N, sizes=sizes, gaps=gaps, gap=gap,
-                 gap_ratio=ratio, clear_gap=clear, cap_hit=cap_hit, within_distance=within,
-                 between_distance=between, n_components=int(n_comp), method=method, space=space,
-                 separation=separation, k_by_method=k_by_method)
+        warnings.warn(
+            f"find_modes: the clustering methods disagree on the number of modes ({found}); k = {k} "
+            f"({space}/{method}) is uncertain (see result.k_by_method)",
+            ModeWarning,
+            stacklevel=2,
+        )
+    return Modes(
+        k=k,
+        labels=labels.reshape(lead),
+        summaries=_summaries(flat, labels, k),
+        eigenvalues=eig,
+        k_from_eigengap=from_gap,
+        probabilities=sizes / N,
+        sizes=sizes,
+        gaps=gaps,
+        gap=gap,
+        gap_ratio=ratio,
+        clear_gap=clear,
+        cap_hit=cap_hit,
+        within_distance=within,
+        between_distance=between,
+        n_components=int(n_comp),
+        method=method,
+        space=space,
+        separation=separation,
+        k_by_method=k_by_method,
+    )
 
 
 def _k_by_method(samples, model, space, method, k, x_grid, include_noise, n_neighbors, max_k) -> dict:

@@ -58,8 +58,10 @@ class Transform:
             raise ValueError("perms and signs must have one entry per hidden layer")
         for h, (p, s) in enumerate(zip(perms, signs)):
             if p.ndim == 0 or p.shape != s.shape:
-                raise ValueError(f"hidden layer {h}: perms and signs must have the same shape (..., width), "
-                                 f"got {p.shape} and {s.shape}")
+                raise ValueError(
+                    f"hidden layer {h}: perms and signs must have the same shape (..., width), "
+                    f"got {p.shape} and {s.shape}"
+                )
             if p.dtype.kind not in "iu" or s.dtype.kind not in "iuf":
                 raise TypeError(f"hidden layer {h}: perms must be integers and signs numbers")
             if p.shape[:-1] != perms[0].shape[:-1]:
@@ -85,8 +87,9 @@ class Transform:
     def __getitem__(self, index) -> "Transform":
         if not self.batch_shape:
             raise TypeError("a single transform cannot be indexed")
-        return Transform(tuple(np.asarray(p[index]) for p in self.perms),
-                         tuple(np.asarray(s[index]) for s in self.signs))
+        return Transform(
+            tuple(np.asarray(p[index]) for p in self.perms), tuple(np.asarray(s[index]) for s in self.signs)
+        )
 
     def compose(self, other: "Transform") -> "Transform":
         """Compose two transforms: ``self ∘ other`` applies ``other`` first, then ``self``.
@@ -218,8 +221,10 @@ class Transform:
         if not self.perms:
             shape = (*self.batch_shape, 0)
             return np.zeros(shape, np.int32), np.zeros(shape, np.int32)
-        return (np.concatenate(self.perms, axis=-1).astype(np.int32),
-                np.concatenate(self.signs, axis=-1).astype(np.int32))
+        return (
+            np.concatenate(self.perms, axis=-1).astype(np.int32),
+            np.concatenate(self.signs, axis=-1).astype(np.int32),
+        )
 
     @classmethod
     def from_flat(cls, perm, sign, widths: Sequence[int]) -> "Transform":
@@ -255,8 +260,10 @@ class Transform:
         """
         perm, sign = np.asarray(perm), np.asarray(sign)
         cuts = np.cumsum(widths)[:-1]
-        return cls(tuple(np.split(perm, cuts, axis=-1)) if len(widths) else (),
-                   tuple(np.split(sign, cuts, axis=-1)) if len(widths) else ())
+        return cls(
+            tuple(np.split(perm, cuts, axis=-1)) if len(widths) else (),
+            tuple(np.split(sign, cuts, axis=-1)) if len(widths) else (),
+        )
 
 
 def _check_transform(transform, model: MLP, name: str = "transform") -> Transform:
@@ -310,14 +317,16 @@ def cardinality(model: MLP) -> int:
     """
     model = _check_model(model)
     if model.activation == "identity" and model.hidden:
-        raise ValueError("cardinality is infinite for identity activations: a linear hidden layer of width M has "
-                         "the continuous symmetry group GL(M) (W -> A W, b -> A b, W_next -> W_next A^-1); its "
-                         "finite subgroup of signed permutations has prod M_l! 2^M_l elements")
+        raise ValueError(
+            "cardinality is infinite for identity activations: a linear hidden layer of width M has "
+            "the continuous symmetry group GL(M) (W -> A W, b -> A b, W_next -> W_next A^-1); its "
+            "finite subgroup of signed permutations has prod M_l! 2^M_l elements"
+        )
     n = 1
     for m in model.hidden:
         n *= math.factorial(m)
         if model.activation == "tanh":
-            n *= 2 ** m
+            n *= 2**m
     return n
 
 
@@ -412,8 +421,9 @@ def random_transform(model: MLP, seed=None, size: int | Sequence[int] | None = N
     perms, signs = [], []
     for m in model.hidden:
         perms.append(rng.permuted(np.broadcast_to(np.arange(m), (*shape, m)), axis=-1))
-        signs.append((rng.integers(0, 2, size=(*shape, m)) * 2 - 1).astype(np.int8) if odd
-                     else np.ones((*shape, m), np.int8))
+        signs.append(
+            (rng.integers(0, 2, size=(*shape, m)) * 2 - 1).astype(np.int8) if odd else np.ones((*shape, m), np.int8)
+        )
     return Transform(tuple(perms), tuple(signs))
 
 
@@ -473,15 +483,23 @@ def apply_transform(params, model: MLP, transform: Transform, *, threads: int | 
     elif transform.batch_shape == lead:
         perm, sign = perm.reshape(-1, perm.shape[-1]), sign.reshape(-1, sign.shape[-1])
     else:
-        raise ValueError(f"transform has batch shape {transform.batch_shape}; it must be () or the leading "
-                         f"shape of params {lead}")
-    out = _core.apply_transform(list(model.widths), model.activation, flat, np.ascontiguousarray(perm),
-                                np.ascontiguousarray(sign), threads_arg(threads))
+        raise ValueError(
+            f"transform has batch shape {transform.batch_shape}; it must be () or the leading shape of params {lead}"
+        )
+    out = _core.apply_transform(
+        list(model.widths),
+        model.activation,
+        flat,
+        np.ascontiguousarray(perm),
+        np.ascontiguousarray(sign),
+        threads_arg(threads),
+    )
     return out.reshape(params.shape)
 
 
-def canonicalize(params, model: MLP, *, normalize: bool = False, threads: int | None = None,
-                 return_transform: bool = False):
+def canonicalize(
+    params, model: MLP, *, normalize: bool = False, threads: int | None = None, return_transform: bool = False
+):
     """Map parameter vectors to the canonical representative of their equioutput class.
 
     tanh: from the last hidden layer to the first, flip each neuron so that its bias is
@@ -537,13 +555,16 @@ def canonicalize(params, model: MLP, *, normalize: bool = False, threads: int | 
     if not isinstance(normalize, (bool, np.bool_)):
         raise TypeError(f"normalize must be a bool, got {type(normalize).__name__}")
     if model.activation == "identity" and model.hidden:
-        raise ValueError("canonicalize is not defined for identity activations: a linear hidden layer has the "
-                         "continuous symmetry W -> A W, b -> A b, W_next -> W_next A^-1 for every invertible A, so "
-                         "no finite reference set exists")
+        raise ValueError(
+            "canonicalize is not defined for identity activations: a linear hidden layer has the "
+            "continuous symmetry W -> A W, b -> A b, W_next -> W_next A^-1 for every invertible A, so "
+            "no finite reference set exists"
+        )
     lead = params.shape[:-1]
     flat = params.reshape(-1, params.shape[-1])
-    res = _core.canonicalize(list(model.widths), model.activation, flat, bool(normalize), threads_arg(threads),
-                             bool(return_transform))
+    res = _core.canonicalize(
+        list(model.widths), model.activation, flat, bool(normalize), threads_arg(threads), bool(return_transform)
+    )
     if not return_transform:
         return res.reshape(params.shape)
     out, perm, sign = res

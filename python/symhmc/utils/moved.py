@@ -49,8 +49,11 @@ def _caller_stacklevel() -> int:
 
 def warn_moved(old: str, new: str) -> None:
     """Warn that ``old`` is deprecated in favour of ``new`` (pointing at the caller's line)."""
-    warnings.warn(f"{old} is deprecated and will be removed in the next release: use {new} instead",
-                  DeprecationWarning, stacklevel=_caller_stacklevel())
+    warnings.warn(
+        f"{old} is deprecated and will be removed in the next release: use {new} instead",
+        DeprecationWarning,
+        stacklevel=_caller_stacklevel(),
+    )
 
 
 class _AliasLoader(importlib.abc.Loader):

@@ -75,4 +75,6 @@ def warn_if_unscaled(x: np.ndarray, y: np.ndarray, stacklevel: int = 2) -> None:
         f"[{SD_RANGE[0]:g}, {SD_RANGE[1]:g}]). The priors assume unit-scale data, so the posterior and its "
         "predictions can be badly off without any error. Standardize x and y (subtract the training mean, "
         "divide by the training sd, as the paper does) and transform predictions back.",
-        DataScaleWarning, stacklevel=stacklevel + 1)
+        DataScaleWarning,
+        stacklevel=stacklevel + 1,
+    )

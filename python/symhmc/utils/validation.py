@@ -17,8 +17,9 @@ BADLY_SCALED = 1e6
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # the symhmc package
 
 
-def as_float_array(value, name: str, *, ndim: tuple[int, ...] | int | None = None,
-                   allow_empty: bool = False, finite: bool = True) -> np.ndarray:
+def as_float_array(
+    value, name: str, *, ndim: tuple[int, ...] | int | None = None, allow_empty: bool = False, finite: bool = True
+) -> np.ndarray:
     """Return ``value`` as a C-contiguous float64 array, or raise naming ``name``.
 
     Integer and float inputs of any layout are converted (a copy when needed); booleans,
@@ -27,11 +28,13 @@ def as_float_array(value, name: str, *, ndim: tuple[int, ...] | int | None = Non
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be a numeric array, got {type(value).__name__}")
     if isinstance(value, np.ma.MaskedArray):  # converting would silently use the masked values
-        raise TypeError(f"{name} is a masked array; masked arrays are not supported: fill or drop the masked "
-                        f"values first ({name}.filled(value) or {name}.compressed())")
+        raise TypeError(
+            f"{name} is a masked array; masked arrays are not supported: fill or drop the masked "
+            f"values first ({name}.filled(value) or {name}.compressed())"
+        )
     try:
         arr = np.asarray(value)
-    except Exception as exc:  # ragged lists and the like
+    except Exception as exc:  # noqa: BLE001 - ragged lists and the like
         raise TypeError(f"{name} must be a numeric array: {exc}") from None
     if arr.dtype == bool or arr.dtype.kind not in "iuf":
         raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
@@ -69,10 +72,13 @@ def warn_if_badly_scaled(arr: np.ndarray, name: str) -> None:
         return
     biggest = float(np.max(np.abs(arr)))
     if biggest > BADLY_SCALED:
-        warnings.warn(f"{name} has values up to {biggest:.3g} in magnitude: the data look badly scaled for the "
-                      "unit-scale priors, and the chains will likely be stuck; standardize the data (subtract "
-                      "the mean, divide by the standard deviation of each column) before sampling",
-                      DataScaleWarning, stacklevel=_outside_stacklevel())
+        warnings.warn(
+            f"{name} has values up to {biggest:.3g} in magnitude: the data look badly scaled for the "
+            "unit-scale priors, and the chains will likely be stuck; standardize the data (subtract "
+            "the mean, divide by the standard deviation of each column) before sampling",
+            DataScaleWarning,
+            stacklevel=_outside_stacklevel(),
+        )
 
 
 def positive_float(value, name: str) -> float:
