@@ -13,7 +13,7 @@ Arrays of draws are laid out ``(chain, draw, ...)``.
   (from :mod:`symhmc.ppd`).
 
 The statistics themselves -- :func:`rhat`, :func:`ess_bulk`, :func:`ess_tail`,
-:func:`nested_rhat` -- live in :mod:`symhmc.convergence` and are re-exported here.
+:func:`nested_rhat` -- live in :mod:`symhmc.diagnostics.convergence` and are re-exported here.
 """
 
 from __future__ import annotations

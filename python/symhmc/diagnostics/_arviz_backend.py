@@ -1,4 +1,4 @@
-"""R-hat and ESS from the installed ArviZ, for :mod:`symhmc.convergence` (``backend="auto"`` or
+"""R-hat and ESS from the installed ArviZ, for :mod:`symhmc.diagnostics.convergence` (``backend="auto"`` or
 ``"arviz"``): ArviZ 1.x computes them in ``arviz-stats`` (NumPy array functions in
 ``arviz_stats.base.array_stats``, which need neither xarray nor ``arviz`` itself), ArviZ 0.x in
 ``arviz`` (``arviz.rhat`` / ``arviz.ess``, one ``(chain, draw)`` array at a time).

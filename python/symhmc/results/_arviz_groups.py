@@ -1,5 +1,5 @@
 """The ArviZ groups of a run as plain NumPy arrays with named dimensions: what
-:func:`symhmc.to_arviz <symhmc.arviz_export.to_arviz>` wraps into an InferenceData or DataTree and
+:func:`symhmc.to_arviz <symhmc.results.arviz_export.to_arviz>` wraps into an InferenceData or DataTree and
 what :func:`symhmc.save` writes into a netCDF file next to symhmc's own arrays. No xarray or ArviZ
 here, so the layout is decided in one place whatever container receives it.
 
@@ -158,7 +158,7 @@ def arviz_groups(
     results, *, weights: str = "raw", posterior_predictive=None, log_likelihood=None, pool_chains="auto", seed=None
 ) -> ArvizGroups:
     """The ArviZ groups of ``results``; the arguments are those of
-    :func:`symhmc.arviz_export.to_arviz`, checked here."""
+    :func:`symhmc.results.arviz_export.to_arviz`, checked here."""
     want_pp = _flag(posterior_predictive, "posterior_predictive")
     want_ll = _flag(log_likelihood, "log_likelihood")
     superchains = _superchain_count(pool_chains, results.n_chains, results.n_draws)

@@ -28,7 +28,7 @@ _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
 def build_groups(results) -> dict:
-    """The ArviZ groups written into a netCDF file: :func:`symhmc.arviz_export.arviz_datasets`
+    """The ArviZ groups written into a netCDF file: :func:`symhmc.results.arviz_export.arviz_datasets`
     with its defaults (raw weights, ``f``, posterior predictive, log-likelihood)."""
     from ._file_containers import _import_xarray  # noqa: PLC0415
     from .arviz_export import arviz_datasets  # noqa: PLC0415

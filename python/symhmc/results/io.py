@@ -42,7 +42,7 @@ dtypes, shapes that disagree), and gives the file the permissions the umask allo
 
 The ``checksum`` attribute (format versions 2 and 3) is a sha256 of the exact text of ``settings``,
 ``model``, ``convergence`` and ``meta`` followed by every array's name, dtype, shape and bytes
-(``symhmc.io._checksum``). Version-1 files, whose checksum (in ``meta``) covers the arrays only, are
+(``symhmc.results.io._checksum``). Version-1 files, whose checksum (in ``meta``) covers the arrays only, are
 still read, with every other check below; an edit of their metadata goes unnoticed. The
 checksum detects damage, not tampering: anyone can recompute it.
 

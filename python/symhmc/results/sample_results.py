@@ -566,7 +566,7 @@ class SampleResults:
     def data_fingerprint(self) -> str | None:
         """sha256 of the float64 bytes of the training ``x`` then ``y``, or None.
 
-        See :func:`symhmc.io.data_fingerprint`; kept from the file when loaded without the data.
+        See :func:`symhmc.results.io.data_fingerprint`; kept from the file when loaded without the data.
         """
         if self.x is not None and self.y is not None:
             return _io.data_fingerprint(self.x, self.y)
@@ -575,14 +575,14 @@ class SampleResults:
     def save(self, path, **kwargs):
         """Write the results to a file (netCDF, or ``.npz`` by suffix).
 
-        Read them back with :func:`symhmc.load`; see :func:`symhmc.io.save` for the formats.
+        Read them back with :func:`symhmc.load`; see :func:`symhmc.results.io.save` for the formats.
 
         Parameters
         ----------
         path : str or os.PathLike
             File to write; the suffix chooses the format.
         **kwargs
-            Options of :func:`symhmc.io.save`.
+            Options of :func:`symhmc.results.io.save`.
 
         Returns
         -------
@@ -593,7 +593,7 @@ class SampleResults:
         ------
         TypeError, ValueError
             If an option is not supported, or the results could not be loaded back (see
-            :func:`symhmc.io.save`).
+            :func:`symhmc.results.io.save`).
         FileNotFoundError, IsADirectoryError
             If the directory of ``path`` does not exist, or ``path`` is a directory.
         ImportError
@@ -624,7 +624,7 @@ class SampleResults:
         container: str = "auto",
     ):
         """The run as ArviZ data: ``arviz.InferenceData`` (ArviZ 0.x) or ``xarray.DataTree``
-        (ArviZ 1.x); see :func:`symhmc.arviz_export.to_arviz` for the groups and options.
+        (ArviZ 1.x); see :func:`symhmc.results.arviz_export.to_arviz` for the groups and options.
 
         Parameters
         ----------
@@ -646,7 +646,7 @@ class SampleResults:
         Raises
         ------
         ImportError, ValueError, TypeError
-            As :func:`symhmc.arviz_export.to_arviz`.
+            As :func:`symhmc.results.arviz_export.to_arviz`.
 
         Examples
         --------

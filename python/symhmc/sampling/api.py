@@ -149,7 +149,7 @@ def sample_target(
         ``warmup``, an unknown ``sampler`` or chain rule, ``bound``/``auto`` with another
         ``chains``, ``block_size`` without ``executor``, ``overwrite`` without ``checkpoint``),
         or the log density or its gradient is not finite at an initial point.
-    symhmc.checkpoint.CheckpointMismatch
+    symhmc.sampling.checkpoint.CheckpointMismatch
         If ``checkpoint`` names a file of another run.
 
     Examples
@@ -441,8 +441,8 @@ def sample(
         SIGTERM, an error) and when it ends. Calling ``sample`` again with the same path runs only
         the chains it lacks; the result equals an uninterrupted run bit for bit. A checkpoint of
         another run (settings, seed, init, model or data differ) raises
-        :class:`symhmc.checkpoint.CheckpointMismatch` naming what differs. See
-        :mod:`symhmc.checkpoint`.
+        :class:`symhmc.sampling.checkpoint.CheckpointMismatch` naming what differs. See
+        :mod:`symhmc.sampling.checkpoint`.
     checkpoint_every : float, default {checkpoint_every:g}
         Seconds between checkpoint writes while chains run.
     overwrite : bool, default False
@@ -478,7 +478,7 @@ def sample(
         ``warmup``, an unknown ``sampler`` or chain rule, ``bound``/``auto`` with another
         ``chains``, ``block_size`` without ``executor``, ``overwrite`` without ``checkpoint``),
         or the log density or its gradient is not finite at an initial point.
-    symhmc.checkpoint.CheckpointMismatch
+    symhmc.sampling.checkpoint.CheckpointMismatch
         If ``checkpoint`` names a file of another run.
 
     Warns
