@@ -43,8 +43,9 @@ def press_ctrl_c_after_first_chain(monkeypatch):
     """Presses Ctrl-C once the first chain (or ensemble member) of the next run has finished, as
     read from the run's own progress counters: the test then sees a run stopped part-way on any
     CPU, however fast, instead of racing a timer. Returns the thread (join it after the run)."""
-    import threading
     import _thread
+    import threading
+    import time
 
     from symhmc.sampling import runner
 
@@ -59,7 +60,7 @@ def press_ctrl_c_after_first_chain(monkeypatch):
 
     def press():
         while not (handles and handles[0].chains_done >= 1):
-            threading.Event().wait(0.001)
+            time.sleep(0.001)
         _thread.interrupt_main()  # what Ctrl-C does
 
     presser = threading.Thread(target=press, daemon=True)

@@ -205,7 +205,7 @@ def _wait_for_stop(worker: threading.Thread, done: threading.Event) -> None:
     press kept from ever starting is not waited for."""
     while True:
         try:
-            if done.wait(0.1) or not (worker.is_alive() or worker.ident is not None):
+            if done.wait(0.1) or worker.ident is None:  # ident: set once the thread runs
                 return
         except KeyboardInterrupt:
             continue
